@@ -12,7 +12,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from briefs.errors import EXIT_INTERNAL, BriefsError
+from briefs.errors import EXIT_INTERNAL, BriefsError, ConfigError
 
 app = typer.Typer(
     help="Weekly bilingual briefings of Chinese drug-regulator news.",
@@ -57,6 +57,281 @@ def user_errors() -> Iterator[None]:
             raise
         say(f"briefs: internal error: {type(error).__name__}: {error} (rerun with BRIEFS_DEBUG=1 for details)")
         raise typer.Exit(EXIT_INTERNAL) from None
+
+
+@app.command()
+def generate(
+    week: Annotated[
+        Optional[str],
+        typer.Option("--week", help="ISO week (2022-W06, 2022W06), 'this', 'last', or a date inside the week"),
+    ] = None,
+    date_from: Annotated[Optional[str], typer.Option("--from", help="first day of another period (YYYY-MM-DD)")] = None,
+    date_to: Annotated[Optional[str], typer.Option("--to", help="last day of that period (YYYY-MM-DD)")] = None,
+    corpus: Annotated[
+        Optional[Path], typer.Option("--corpus", help="documents folder (default: the bundled sample corpus)")
+    ] = None,
+    out: Annotated[
+        Optional[Path], typer.Option("--out", help="output folder; files go to OUT/<week>/ (default ./briefings)")
+    ] = None,
+    formats: Annotated[
+        Optional[list[str]], typer.Option("--format", help="md, html, txt or json; repeat for several (default: all)")
+    ] = None,
+    language: Annotated[Optional[str], typer.Option("--language", help="both (default), zh or en")] = None,
+    team: Annotated[Optional[str], typer.Option("--team", help="a team from the config file: its filter and language")] = None,
+    model: ModelOption = None,
+    concurrency: ConcurrencyOption = None,
+    mode: ModeOption = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="count tokens and estimate the cost; call nothing")] = False,
+    no_cache: NoCacheOption = False,
+    unused_recordings: Annotated[
+        bool, typer.Option("--unused-recordings", help="after a replay run, list the recordings nothing used")
+    ] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Write the bilingual briefing of one week (or --from/--to period) to OUT/<week>/."""
+    with user_errors():
+        from briefs.pipeline import GenerateRequest, coverage_line, generate as run_generate
+        from briefs.render import FORMATS
+        from briefs.settings import load_settings
+        from briefs.weeks import resolve_period
+
+        period = resolve_period(week, date_from, date_to)
+        chosen = tuple(dict.fromkeys(formats or FORMATS))
+        if bad := [f for f in chosen if f not in FORMATS]:
+            raise ConfigError(f"--format {bad[0]}: choose from {', '.join(FORMATS)}")
+        if language is not None and language not in ("both", "zh", "en"):
+            raise ConfigError(f"--language {language}: choose both, zh or en")
+        settings = load_settings(
+            config,
+            corpus=corpus,
+            out=out,
+            model=model,
+            concurrency=concurrency,
+            mode=mode,
+            use_cache=False if no_cache else None,
+        )
+        request = GenerateRequest(
+            period=period,
+            formats=chosen,  # type: ignore[arg-type]
+            language=language,  # type: ignore[arg-type]
+            team=team,
+            dry_run=dry_run,
+            list_unused_recordings=unused_recordings,
+        )
+        result = run_generate(settings, request)
+        for line in result.lines:
+            say(line)
+        if result.briefing is not None:
+            say(f"briefs: wrote {result.out_dir}/ ({', '.join(p.name for p in result.written)})")
+            say(f"briefs: {coverage_line(result.briefing)}")
+            if not result.briefing.complete:
+                say("briefs: the briefing is incomplete (see its warnings); rerun after fixing to redo only what failed")
+        raise typer.Exit(result.exit_code)
+
+
+@app.command()
+def send(
+    week: Annotated[
+        str, typer.Option("--week", help="ISO week (2022-W06, 2022W06), 'this', 'last', or a date inside the week")
+    ],
+    team: Annotated[Optional[str], typer.Option("--team", help="only this team (default: every team in the config)")] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="write OUT/<week>/mail/<team>.eml instead of sending")
+    ] = False,
+    force: Annotated[bool, typer.Option("--force", help="send again to recipients who already have it")] = False,
+    corpus: Annotated[
+        Optional[Path], typer.Option("--corpus", help="documents folder (default: the bundled sample corpus)")
+    ] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="output folder (default ./briefings)")] = None,
+    mode: ModeOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Email each team its briefing of the week, exactly once (the send log remembers who has it)."""
+    with user_errors():
+        from briefs.deliver import NO_TEAMS, send_week
+        from briefs.pipeline import GenerateRequest, generate as run_generate
+        from briefs.settings import load_settings
+        from briefs.weeks import resolve_period
+
+        settings = load_settings(config, corpus=corpus, out=out, mode=mode)
+        period = resolve_period(week, None, None)
+        teams = [settings.team(team)] if team else settings.teams
+        if not teams:
+            raise ConfigError(NO_TEAMS)
+        # The whole week once (cached model answers make a rerun free); each team gets its view of it.
+        result = run_generate(settings, GenerateRequest(period=period))
+        for line in result.lines:
+            say(line)
+        if result.briefing is None:
+            raise typer.Exit(result.exit_code)
+        if not result.briefing.complete:
+            say("briefs: the briefing is incomplete (its warnings say what is missing); it is mailed as it is")
+        briefing = result.briefing
+        report = send_week(
+            settings,
+            period.label,
+            teams,
+            lambda one_team: team_mail_content(briefing, one_team),
+            dry_run=dry_run,
+            force=force,
+            progress=lambda line: say(f"briefs: {line}"),
+        )
+        for sent in report.results:
+            if sent.eml is not None:
+                typer.echo(str(sent.eml))  # stdout: the files, for scripts
+        raise typer.Exit(max(report.exit_code, result.exit_code))
+
+
+def team_mail_content(briefing, team):  # (Briefing, Team) -> MailContent; lazy imports, like the commands
+    """One team's view of the week's briefing, rendered for email (the templates are the briefing's own)."""
+    from briefs.deliver import MailContent
+    from briefs.render import LABELS, Languages, render
+    from briefs.teams import for_team
+
+    view = for_team(briefing, team)
+    return MailContent(
+        week=view.period.label,
+        text=render(view, "txt"),
+        html=render(view, "html"),
+        headline=Languages(view.language).one(view.headline) or None,
+        title=LABELS["title"],
+        audience=team.name if view.team_filter is not None else None,
+    )
+
+
+@app.command()
+def extract(
+    paths: Annotated[list[Path], typer.Argument(help="document files or folders")],
+    json_lines: JsonOption = False,
+    model: ModelOption = None,
+    mode: ModeOption = None,
+    concurrency: ConcurrencyOption = None,
+    no_cache: NoCacheOption = False,
+    config: ConfigOption = None,
+) -> None:
+    """Print each document's verified digest (replays the bundled sample recordings when no model is set)."""
+    with user_errors():
+        import json
+
+        from briefs.errors import EXIT_INCOMPLETE, EXIT_OK
+        from briefs.extract import describe_digest, extract_documents
+        from briefs.llm import ModelClient
+        from briefs.llm_setup import make_llm_config
+        from briefs.reader import read_paths
+        from briefs.settings import load_settings
+
+        settings = load_settings(
+            config, model=model, mode=mode, concurrency=concurrency, use_cache=False if no_cache else None
+        )
+        read = read_paths(paths, settings)
+        for problem in read.problems:
+            say(f"briefs: skipped {problem}")
+        documents = [document for document in read.documents if document.readable]
+        for document in read.documents:
+            if document.duplicate_of is not None:
+                say(f"briefs: skipped {document.path}: duplicate of {document.duplicate_of}")
+        client = ModelClient(make_llm_config(settings))
+        try:
+            digests = extract_documents(documents, client)
+        finally:
+            client.close()
+        for digest in digests:
+            if json_lines:
+                typer.echo(json.dumps(digest.model_dump(mode="json"), ensure_ascii=False))
+            else:
+                typer.echo(describe_digest(digest) + "\n")
+        say(f"briefs: {client.ledger.summary()}")
+        failed = [digest for digest in digests if digest.status == "failed"]
+        raise typer.Exit(EXIT_INCOMPLETE if failed or read.problems else EXIT_OK)
+
+
+# --- reader (issue 2) ------------------------------------------------------------------------------
+
+
+@app.command()
+def inspect(
+    paths: Annotated[list[Path], typer.Argument(help="document files or folders (read recursively)")],
+    json_lines: JsonOption = False,
+    model: ModelOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Show how each document reads: title, date (* = inferred), week, language, source, size, chunks."""
+    with user_errors():
+        import json
+
+        from briefs.errors import EXIT_NOTHING, EXIT_OK
+        from briefs.reader import inspect_row, read_paths
+        from briefs.settings import load_settings
+
+        result = read_paths(paths, load_settings(config, model=model))
+        rows = [inspect_row(document) for document in result.documents]
+        if json_lines:
+            for row in rows:
+                typer.echo(json.dumps(row, ensure_ascii=False))
+        elif rows:
+            _print_inspect_table(rows)
+        for problem in result.problems:
+            say(f"briefs: {problem}")
+        raise typer.Exit(EXIT_OK if result.documents else EXIT_NOTHING)
+
+
+def _print_inspect_table(rows: list[dict]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(show_lines=False)
+    for name in ("file", "title", "date", "week", "lang", "source", "url", "chars", "tokens", "chunks", "problems"):
+        table.add_column(name, overflow="fold", justify="right" if name in ("chars", "tokens", "chunks") else "left")
+    for row in rows:
+        date = (row["date"] or "-") + ("*" if row["date_inferred"] else "")
+        notes = list(row["problems"])
+        if row["duplicate_of"]:
+            notes.insert(0, f"duplicate of {row['duplicate_of']}")
+        table.add_row(
+            Path(row["path"]).name,
+            row["title"] or "-",
+            date,
+            row["iso_week"] or "-",
+            row["language"] or "-",
+            row["source"] or "-",
+            row["url"] or "-",
+            str(row["characters"]),
+            str(row["tokens"]),
+            str(row["chunks"]),
+            "; ".join(notes) or "",
+        )
+    Console().print(table)
+    if any(row["date_inferred"] for row in rows):
+        Console().print("* date inferred from the body: the page states no publication date")
+
+
+# --- model layer (issue 3): the response cache ------------------------------------------------------
+
+cache_app = typer.Typer(help="The response cache (in $BRIEFS_HOME/cache): an identical call is never paid twice.")
+app.add_typer(cache_app, name="cache")
+
+
+@cache_app.command("info")
+def cache_info_command(config: ConfigOption = None) -> None:
+    """Where the response cache is, how many answers it holds and their size."""
+    with user_errors():
+        from briefs.llm import cache_info
+        from briefs.settings import load_settings
+
+        info = cache_info(load_settings(config).home / "cache")
+        typer.echo(f"{info.path}: {info.entries} cached answers, {info.bytes / 1_000_000:.2f} MB")
+
+
+@cache_app.command("clear")
+def cache_clear_command(config: ConfigOption = None) -> None:
+    """Delete every cached answer: the next run asks the model again (and pays for it)."""
+    with user_errors():
+        from briefs.llm import clear_cache
+        from briefs.settings import load_settings
+
+        directory = load_settings(config).home / "cache"
+        removed = clear_cache(directory)
+        say(f"briefs: removed {removed} cached answers from {directory}")
 
 
 def main() -> None:

@@ -14,7 +14,9 @@ class once (``briefs.cli``) and exits with ``error.exit_code``; nothing else pri
     │   ├── ModelUnavailable     transient failures (429/5xx/timeouts/connection) outlasted retries
     │   ├── InvalidOutputError   the answer stayed invalid after the re-asks; carries the evidence
     │   └── ReplayMissError      replay mode and no recording matches; names the request and the
-    │                            command that refreshes the recordings
+    │       │                    command that refreshes the recordings
+    │       └── AnswerMissingError   an answer book has no hand-written answer for a call; names
+    │                                the file to write
     ├── RenderError              a briefing could not be rendered
     └── DeliveryError            mail could not be sent (server down, authentication refused, ...)
 """

@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 # --- vocabularies shared by the extraction schema, the briefing and team filters -----------------
 
 Language = Literal["zh-Hans", "zh-Hant", "en"]
-DateSource = Literal["front-matter", "label", "header", "body", "none"]
+DateSource = Literal["front-matter", "meta", "label", "header", "body", "none"]  # meta: an HTML <meta>/<time> tag
 
 DocType = Literal[
     "meeting",
@@ -146,7 +146,8 @@ class Requirement(_Strict):
     source_sentence: str = Field(
         description=(
             "the sentence of the document this requirement comes from, copied verbatim in the document's own "
-            "characters and punctuation (Traditional stays Traditional); never paraphrased or shortened"
+            "characters and punctuation (Traditional stays Traditional); never paraphrased; a very long sentence "
+            "may be quoted as the complete clause that states the requirement, still copied exactly"
         )
     )
     text_en: str = Field(description="faithful English rendering of the source sentence, in the glossary's terms")
@@ -250,3 +251,156 @@ class WeekSynthesis(_Strict):
     themes: list[Theme]
     top_actions: list[ActionItem] = Field(description="the week's most important actions for compliance teams")
     campaigns_to_watch: list[Campaign]
+
+
+# --- the briefing (issue 5): one data model behind every output format -----------------------------
+# Rendered to Markdown, HTML, plain text and JSON (briefs.render); the JSON is this model, so a
+# downstream system reads exactly what the reader of the email saw.
+
+BriefingLanguage = Literal["both", "zh", "en"]
+
+
+class Period(BaseModel):
+    """The days a briefing covers, inclusive. ``label`` names the output folder (2022-W06)."""
+
+    label: str
+    start: dt.date
+    end: dt.date
+    iso_week: str | None = Field(default=None, description="set when the period is one ISO week")
+
+
+class NumberedDigest(BaseModel):
+    """A digest with its id in one briefing (D1, D2, ...); the synthesis refers to documents by it."""
+
+    ref: str
+    digest: Digest
+
+
+class SkippedInput(BaseModel):
+    path: str | None = Field(default=None, description="relative to the corpus folder, when known")
+    reason: str
+
+
+class Coverage(BaseModel):
+    documents_read: int = 0
+    in_period: int = 0
+    duplicates_merged: int = 0
+    outside_period: int = 0
+    dates_inferred: int = 0
+    skipped: list[SkippedInput] = Field(default=[], description="inputs not in the briefing, each with why")
+
+
+class SourceLink(BaseModel):
+    """A pointer from an action or theme to a document of the briefing."""
+
+    ref: str = Field(description="D1, D2, ...: the document's id in the briefing and the synthesis")
+    title: Bilingual
+    url: str | None = None
+
+
+class BriefingRequirement(BaseModel):
+    requirement: Requirement
+    verified: bool | None = Field(description="True: source sentence found; False: not found; None: not checked")
+    problem: str = ""
+
+
+class BriefingDocument(BaseModel):
+    ref: str
+    id: str
+    path: str = Field(description="relative to the corpus folder")
+    sha256: str
+    title: Bilingual
+    doc_type: DocType
+    issuer: Bilingual | None = None
+    document_number: str | None = None
+    product_scope: list[ProductScope] = []
+    source: str | None = None
+    url: str | None = None
+    date: dt.date | None = None
+    date_inferred: bool = False
+    summary: Bilingual | None = None
+    key_points: list[Bilingual] = []
+    requirements: list[BriefingRequirement] = []
+    relevance: Relevance | None = None
+    relevance_reason: Bilingual | None = None
+    status: Literal["verified", "flagged", "failed"] = "failed"
+    copies: list[SourceRef] = []
+
+
+class BriefingAction(BaseModel):
+    what: Bilingual
+    who: list[Actor]
+    product_scope: list[ProductScope]
+    deadline: str | None = None
+    priority: Priority
+    sources: list[SourceLink]
+
+
+class BriefingTheme(BaseModel):
+    title: Bilingual
+    summary: Bilingual
+    sources: list[SourceLink]
+
+
+class BriefingCampaign(BaseModel):
+    name: Bilingual
+    status: Bilingual
+    sources: list[SourceLink]
+
+
+class BriefingWarning(BaseModel):
+    kind: Literal["unverified", "failed", "unreadable", "undated", "synthesis", "injection"]
+    document: str | None = Field(default=None, description="the document's ref or path")
+    message: str
+
+
+class TeamFilter(BaseModel):
+    team: str
+    product_scope: list[ProductScope] = []
+    min_priority: Priority = "low"
+    documents_removed: int = 0
+    requirements_removed: int = 0
+    actions_removed: int = 0
+
+
+class InputFile(BaseModel):
+    path: str = Field(description="relative to the corpus folder")
+    sha256: str
+
+
+class StageUsage(BaseModel):
+    stage: str
+    usage: Usage
+
+
+class RunRecord(BaseModel):
+    """What a reviewer needs to trust or reproduce the briefing. No clock time here (the briefing
+    must be byte-identical across reruns); run.json beside it adds timings."""
+
+    model: str
+    mode: Literal["live", "replay", "record", "dry-run"]
+    prompt_versions: dict[str, str] = {}
+    inputs: list[InputFile] = Field(default=[], description="the documents of the period, as read")
+    stages: list[StageUsage] = []
+    total: Usage = Usage()
+    retries: int = 0
+
+
+class Briefing(BaseModel):
+    period: Period
+    language: BriefingLanguage = "both"
+    coverage: Coverage
+    headline: Bilingual | None = None
+    executive_summary: Bilingual | None = None
+    themes: list[BriefingTheme] = []
+    actions: list[BriefingAction] = []
+    campaigns: list[BriefingCampaign] = []
+    documents: list[BriefingDocument] = []
+    warnings: list[BriefingWarning] = []
+    run: RunRecord
+    team_filter: TeamFilter | None = None
+
+    @property
+    def complete(self) -> bool:
+        """False when something that belonged in the briefing is missing from it."""
+        return not any(w.kind in ("failed", "synthesis") for w in self.warnings)

@@ -12,12 +12,13 @@ working folder if there is one; ``briefs.example.toml`` documents every key.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from briefs.errors import ConfigError
@@ -28,6 +29,22 @@ ModelMode = Literal["auto", "live", "replay", "record"]
 
 CONFIG_FILE_NAME = "briefs.toml"
 
+# Plain SMTP (no TLS) is only allowed to a server on this machine: a password or a briefing must
+# never cross a network in clear text.
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+DEFAULT_PORTS = {"starttls": 587, "tls": 465, "none": 25}
+
+# Deliberately loose (one @, no spaces or address punctuation, a domain of letters/digits/dots/
+# hyphens): it catches typos and pasted names without rejecting real addresses; the server is the
+# final judge and a refused recipient is reported, never silently lost.
+_EMAIL_ADDRESS = re.compile(r"[^@\s<>(),;:\"\[\]]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
+
+
+def check_email_address(value: str) -> str:
+    if not isinstance(value, str) or not _EMAIL_ADDRESS.fullmatch(value.strip()):
+        raise ValueError(f"not an email address: {value!r}")
+    return value.strip()
+
 
 def default_home() -> Path:
     base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
@@ -37,24 +54,88 @@ def default_home() -> Path:
 class Team(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str
-    recipients: list[str]
+    name: str = Field(min_length=1)
+    recipients: list[str] = Field(min_length=1)
     language: LanguageChoice = "both"
     product_scope: list[ProductScope] = Field(default_factory=list, description="empty: everything")
     min_priority: Priority = "low"
+
+    @field_validator("name")
+    @classmethod
+    def _name_is_words(cls, value: str) -> str:
+        # The name keys the send log and names the .eml file; keep it to one readable line.
+        if not value.strip() or any(ch in value for ch in "/\\\n\r\t"):
+            raise ValueError(f"not a usable team name: {value!r} (no slashes, tabs or line breaks)")
+        return value.strip()
+
+    @field_validator("recipients")
+    @classmethod
+    def _recipients_are_addresses(cls, values: list[str]) -> list[str]:
+        checked = [check_email_address(value) for value in values]
+        duplicates = sorted({a for a in checked if checked.count(a) > 1})
+        if duplicates:
+            raise ValueError(f"listed twice: {', '.join(duplicates)}")
+        return checked
 
 
 class MailSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    host: str = "localhost"
-    port: int | None = None
+    host: str = Field(default="localhost", min_length=1)
+    port: int | None = Field(default=None, ge=1, le=65535, description="None: 587, 465 or 25 by security")
     security: Literal["starttls", "tls", "none"] = "starttls"
     username: str | None = None
     password_env: str | None = Field(default=None, description="name of the env var holding the password")
     sender: str = "briefs@localhost"
     sender_name: str = "药监周报 Briefs"
-    timeout: float = 30.0
+    timeout: float = Field(default=30.0, gt=0)
+    ca_file: Path | None = Field(
+        default=None, description="extra CA certificate(s) to trust, PEM (a private or test server)"
+    )
+
+    @field_validator("security")
+    @classmethod
+    def _clear_text_only_locally(cls, value: str, info: ValidationInfo) -> str:
+        host = info.data.get("host")
+        if value == "none" and host is not None and host.strip("[]").lower() not in LOCAL_HOSTS:
+            raise ValueError(f"'none' is only allowed towards localhost (host is {host!r})")
+        return value
+
+    @field_validator("sender")
+    @classmethod
+    def _sender_is_address(cls, value: str) -> str:
+        return check_email_address(value)
+
+    @field_validator("password_env")
+    @classmethod
+    def _password_env_is_a_name(cls, value: str | None) -> str | None:
+        # A name, not the password itself: refuse anything that does not look like a variable name
+        # (and do not echo it back, in case someone pasted the secret here).
+        if value is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
+            raise ValueError("must name an environment variable (letters, digits, _), not hold the password")
+        return value
+
+    @field_validator("ca_file")
+    @classmethod
+    def _ca_file_exists(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"file not found: {str(value)!r}")
+        return value
+
+    @property
+    def effective_port(self) -> int:
+        return self.port if self.port is not None else DEFAULT_PORTS[self.security]
+
+    def password(self) -> str | None:
+        """The password, read from the environment only when sending (never stored)."""
+        if self.username is None:
+            return None
+        if self.password_env is None:
+            raise ConfigError("mail.password_env: required when mail.username is set (names the env var)")
+        value = os.environ.get(self.password_env)
+        if not value:
+            raise ConfigError(f"mail.password_env: environment variable {self.password_env} is not set")
+        return value
 
 
 class Settings(BaseSettings):
@@ -68,7 +149,7 @@ class Settings(BaseSettings):
     # reading
     max_file_bytes: int = Field(default=5_000_000, gt=0)
     chunk_tokens: int = Field(default=3000, ge=200)
-    chunk_overlap: int = Field(default=0, ge=0)
+    chunk_overlap: int = Field(default=150, ge=0, description="tokens of whole sentences repeated in the next chunk")
 
     # the model
     model: str = "gpt-4.1-mini"
@@ -92,6 +173,15 @@ class Settings(BaseSettings):
     # delivery
     teams: list[Team] = []
     mail: MailSettings = MailSettings()
+
+    @field_validator("teams")
+    @classmethod
+    def _team_names_unique(cls, teams: list[Team]) -> list[Team]:
+        names = [team.name for team in teams]
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            raise ValueError(f"team name used twice: {', '.join(map(repr, duplicates))}")
+        return teams
 
     @field_validator("concurrency", "chunk_tokens", mode="before")
     @classmethod
@@ -162,6 +252,14 @@ def _openai_env() -> dict[str, Any]:
     return found
 
 
+def _origin(field: str, flags: dict[str, Any], config_file: str) -> str:
+    """Name where a bad value came from: a flag, an environment variable or the config file."""
+    if field in flags:
+        return f"--{field.replace('_', '-')}"
+    env = f"BRIEFS_{field.upper()}"
+    return f"environment variable {env}" if env in os.environ else config_file
+
+
 def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
     """Settings from the config file, the environment and ``overrides`` (flags; ``None`` = unset)."""
     path = find_config_file(config)
@@ -174,7 +272,20 @@ def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
         return Settings(**flags)
     except ValidationError as error:
         first = error.errors()[0]
-        key = ".".join(str(part) for part in first["loc"]) or "?"
-        raise ConfigError(f"{where}: {key}: {first['msg']}") from None
+        origin = _origin(str(first["loc"][0]), flags, where) if first["loc"] else where
+        raise ConfigError(f"{origin}: {config_key(first['loc'])}: {_without_prefix(first['msg'])}") from None
     finally:
         _file_values.reset(token)
+
+
+def config_key(loc: tuple[Any, ...]) -> str:
+    """A pydantic error location as a user writes the key: ``teams[1].recipients``."""
+    key = ""
+    for part in loc:
+        key += f"[{part}]" if isinstance(part, int) else (f".{part}" if key else str(part))
+    return key or "?"
+
+
+def _without_prefix(message: str) -> str:
+    # pydantic prefixes our own validators' messages with "Value error, "; the user needs only ours.
+    return message.removeprefix("Value error, ")

@@ -1,0 +1,110 @@
+"""Reader throughput: a few thousand news-sized pages through read_paths (load → clean → metadata →
+dedupe → chunk), beside tiktoken encoding the same texts alone, in one run.
+
+    .venv/bin/python bench/bench_reader.py [--docs 3000] [--seed 7]
+
+The pages are made from the bundled samples: each keeps the chrome of one seed page (breadcrumbs,
+widgets, sidebars) around paragraphs drawn at random from all eight sample bodies plus a numbered
+sentence, so no two are near-duplicates and dedupe cannot collapse them. The goal (issue 2): reading,
+cleaning and chunking cost no more than 3x the encode-only time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from briefs.clean import clean  # noqa: E402
+from briefs.load import load_file  # noqa: E402
+from briefs.reader import read_paths  # noqa: E402
+from briefs.resources import sample_corpus_dir  # noqa: E402
+from briefs.settings import Settings  # noqa: E402
+from briefs.tokens import encoding_for  # noqa: E402
+
+GOAL_RATIO = 3.0
+
+
+def make_pages(folder: Path, count: int, seed: int) -> int:
+    """Write ``count`` pages into ``folder``; returns the total bytes written."""
+    rng = random.Random(seed)
+    samples = sorted(sample_corpus_dir().glob("*.txt"))
+    pool: list[str] = []
+    for path in samples:
+        body = clean(load_file(path, 10_000_000).text, "text").body
+        pool += [p for p in body.split("\n\n") if len(p) > 20]
+    news = samples[:5]
+    templates = []
+    for path in news:
+        raw = path.read_text(encoding="utf-8")
+        first = clean(raw, "text").body.split("\n\n")[0]
+        head, _, tail = raw.partition(first[:20])
+        templates.append((head, tail[tail.find("\n") :] if "\n" in tail else ""))
+    total = 0
+    for i in range(count):
+        head, _ = templates[i % len(templates)]
+        paragraphs = rng.sample(pool, 5)
+        paragraphs.insert(0, f"本文是第{i}号基准测试稿件，用于测量读取速度。")
+        sidebar = "\n相关文章\n" + "\n".join(rng.sample(pool, 3)) + "\n点赞 0\n0评论2026-03-0558\n"
+        text = head + "\n".join(paragraphs) + "\n" + sidebar
+        data = text.encode("utf-8")
+        (folder / f"{i:05d}.txt").write_bytes(data)
+        total += len(data)
+    return total
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--docs", type=int, default=3000)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch) / "pages"
+        folder.mkdir()
+        size = make_pages(folder, args.docs, args.seed)
+        settings = Settings(home=Path(scratch) / "home")
+        encoding = encoding_for(settings.model, settings.encoding)
+        texts = [path.read_text(encoding="utf-8") for path in sorted(folder.glob("*.txt"))]
+        encoding.encode_ordinary("warm up")
+
+        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        started = time.perf_counter()
+        result = read_paths([folder], settings)
+        reader_seconds = time.perf_counter() - started
+        rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+        started = time.perf_counter()
+        encoded_tokens = sum(len(encoding.encode_ordinary(text)) for text in texts)
+        encode_seconds = time.perf_counter() - started
+
+        tracemalloc.start()
+        read_paths([folder], settings)
+        _, traced_peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+
+    documents = len(result.documents)
+    duplicates = sum(1 for d in result.documents if d.duplicate_of)
+    chunks = sum(len(d.chunks) for d in result.documents)
+    megabytes = size / 1_000_000
+    ratio = reader_seconds / encode_seconds
+    print(f"pages: {args.docs} ({megabytes:.2f} MB UTF-8, {megabytes * 1000 / args.docs:.1f} kB each), "
+          f"read: {documents}, duplicates: {duplicates}, chunks: {chunks}, problems: {len(result.problems)}")
+    print(f"reader (load+clean+metadata+dedupe+chunk): {reader_seconds:.2f} s  "
+          f"{documents / reader_seconds:,.0f} docs/s  {megabytes / reader_seconds:.2f} MB/s")
+    print(f"tiktoken encode_ordinary alone, same texts: {encode_seconds:.2f} s  "
+          f"{megabytes / encode_seconds:.2f} MB/s  ({encoded_tokens:,} tokens)")
+    print(f"ratio reader / encode-only: {ratio:.2f}x  (goal <= {GOAL_RATIO:.0f}x: {'met' if ratio <= GOAL_RATIO else 'NOT met'})")
+    print(f"peak memory: process max RSS {rss_after / 1024:.0f} MB (before reading {rss_before / 1024:.0f} MB); "
+          f"tracemalloc peak during a second read {traced_peak / 1_000_000:.1f} MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,219 @@
+"""The aggregate stage: digests, synthesis and run facts become one ``Briefing``.
+
+Everything every output format shows is decided here, once: which documents, in which order, which
+requirement is verified, what goes under warnings. ``briefs.render`` only lays it out (and
+``briefs.teams.for_team`` narrows a briefing to a team's subscription).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from briefs.models import (
+    Bilingual,
+    Briefing,
+    BriefingAction,
+    BriefingCampaign,
+    BriefingDocument,
+    BriefingLanguage,
+    BriefingRequirement,
+    BriefingTheme,
+    BriefingWarning,
+    Check,
+    Coverage,
+    Digest,
+    Document,
+    NumberedDigest,
+    Period,
+    Priority,
+    ProductScope,
+    RunRecord,
+    SkippedInput,
+    SourceLink,
+    TeamFilter,
+    WeekSynthesis,
+)
+
+def relative_path(path: str, corpus: Path | None) -> str:
+    """Paths in a briefing are relative to the corpus: no machine's folders leak into outputs."""
+    if corpus is not None:
+        try:
+            return Path(path).resolve().relative_to(corpus.resolve()).as_posix()
+        except ValueError:
+            pass
+    return Path(path).name
+
+
+def number_digests(digests: Iterable[Digest]) -> list[NumberedDigest]:
+    """Extracted digests in date order (undated last, then by path), numbered D1, D2, ..."""
+    usable = [d for d in digests if d.extraction is not None]
+    usable.sort(key=lambda d: (d.document.date is None, d.document.date, d.document.path))
+    return [NumberedDigest(ref=f"D{i}", digest=d) for i, d in enumerate(usable, start=1)]
+
+
+def coverage_of(
+    documents: list[Document], problems: list[str], in_period: list[Document], corpus: Path | None
+) -> Coverage:
+    originals = [d for d in documents if d.duplicate_of is None]
+    skipped = [SkippedInput(path=None, reason=line) for line in problems]
+    for doc in originals:
+        if not doc.text:
+            skipped.append(SkippedInput(path=relative_path(doc.path, corpus), reason="no text left after cleaning"))
+        elif doc.date is None:
+            skipped.append(
+                SkippedInput(
+                    path=relative_path(doc.path, corpus),
+                    reason="no publication date found or inferred, so it belongs to no week",
+                )
+            )
+    dated = [d for d in originals if d.text and d.date is not None]
+    return Coverage(
+        documents_read=len(documents),
+        in_period=len(in_period),
+        duplicates_merged=len(documents) - len(originals),
+        outside_period=len(dated) - len(in_period),
+        dates_inferred=sum(1 for d in in_period if d.date_inferred),
+        skipped=skipped,
+    )
+
+
+def requirement_verdicts(digest: Digest) -> list[BriefingRequirement]:
+    extraction = digest.extraction
+    if extraction is None:
+        return []
+    entries = []
+    for index, requirement in enumerate(extraction.requirements):
+        checks = [c for c in digest.checks if c.target.startswith(f"requirements[{index}]")]
+        failed = [c for c in checks if not c.ok]
+        entries.append(
+            BriefingRequirement(
+                requirement=requirement,
+                verified=None if not checks else not failed,
+                problem="; ".join(c.detail or f"{c.kind} not found in the source" for c in failed),
+            )
+        )
+    return entries
+
+
+def briefing_document(item: NumberedDigest, corpus: Path | None) -> BriefingDocument:
+    digest, document = item.digest, item.digest.document
+    extraction = digest.extraction
+    assert extraction is not None
+    return BriefingDocument(
+        ref=item.ref,
+        id=document.id,
+        path=relative_path(document.path, corpus),
+        sha256=document.sha256,
+        title=extraction.title,
+        doc_type=extraction.doc_type,
+        issuer=extraction.issuer,
+        document_number=extraction.document_number,
+        product_scope=extraction.product_scope,
+        source=document.source,
+        url=document.url,
+        date=document.date,
+        date_inferred=document.date_inferred,
+        summary=extraction.summary,
+        key_points=extraction.key_points,
+        requirements=requirement_verdicts(digest),
+        relevance=extraction.relevance,
+        relevance_reason=extraction.relevance_reason,
+        status=digest.status,
+        copies=[copy.model_copy(update={"path": relative_path(copy.path, corpus)}) for copy in document.copies],
+    )
+
+
+def _check_warning(ref: str, check: Check) -> BriefingWarning:
+    value = check.value if len(check.value) <= 80 else check.value[:79] + "…"
+    detail = f" ({check.detail})" if check.detail else ""
+    if check.kind == "injection":
+        return BriefingWarning(
+            kind="injection",
+            document=ref,
+            message=f"the document contains text addressed to the model; it was not followed: {value}",
+        )
+    return BriefingWarning(
+        kind="unverified", document=ref, message=f"{check.target}: {check.kind} not found in the source{detail}: {value}"
+    )
+
+
+def warnings_of(
+    numbered: list[NumberedDigest],
+    failed: list[Digest],
+    coverage: Coverage,
+    synthesis_error: str | None,
+    synthesis_problems: list[str],
+    corpus: Path | None,
+) -> list[BriefingWarning]:
+    warnings = [
+        BriefingWarning(
+            kind="failed",
+            document=relative_path(d.document.path, corpus),
+            message=f"extraction failed, the document is not in this briefing: {d.error or 'no reason recorded'}",
+        )
+        for d in failed
+    ]
+    for item in numbered:
+        warnings.extend(_check_warning(item.ref, check) for check in item.digest.flagged)
+    if synthesis_error:
+        warnings.append(
+            BriefingWarning(kind="synthesis", message=f"the week synthesis failed, documents are listed without it: {synthesis_error}")
+        )
+    warnings.extend(BriefingWarning(kind="unverified", message=f"synthesis: {p}") for p in synthesis_problems)
+    warnings.extend(
+        BriefingWarning(kind="unreadable" if s.path is None else "undated", document=s.path, message=s.reason)
+        for s in coverage.skipped
+    )
+    return warnings
+
+
+def _links(ids: list[str], by_ref: dict[str, BriefingDocument]) -> list[SourceLink]:
+    return [SourceLink(ref=i, title=by_ref[i].title, url=by_ref[i].url) for i in ids if i in by_ref]
+
+
+def build_briefing(
+    *,
+    period: Period,
+    numbered: list[NumberedDigest],
+    failed: list[Digest],
+    coverage: Coverage,
+    synthesis: WeekSynthesis | None,
+    synthesis_error: str | None,
+    synthesis_problems: list[str],
+    run: RunRecord,
+    corpus: Path | None,
+    language: BriefingLanguage = "both",
+) -> Briefing:
+    documents = [briefing_document(item, corpus) for item in numbered]
+    by_ref = {doc.ref: doc for doc in documents}
+    briefing = Briefing(
+        period=period,
+        language=language,
+        coverage=coverage,
+        documents=documents,
+        warnings=warnings_of(numbered, failed, coverage, synthesis_error, synthesis_problems, corpus),
+        run=run,
+    )
+    if synthesis is not None:
+        briefing.headline = synthesis.headline
+        briefing.executive_summary = synthesis.executive_summary
+        briefing.themes = [
+            BriefingTheme(title=t.title, summary=t.summary, sources=_links(t.document_ids, by_ref)) for t in synthesis.themes
+        ]
+        briefing.actions = [
+            BriefingAction(
+                what=a.what,
+                who=a.who,
+                product_scope=a.product_scope,
+                deadline=a.deadline,
+                priority=a.priority,
+                sources=_links(a.document_ids, by_ref),
+            )
+            for a in synthesis.top_actions
+        ]
+        briefing.campaigns = [
+            BriefingCampaign(name=c.name, status=c.status, sources=_links(c.document_ids, by_ref))
+            for c in synthesis.campaigns_to_watch
+        ]
+    return briefing

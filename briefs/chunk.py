@@ -1,0 +1,180 @@
+"""Split a cleaned document body into token-bounded chunks.
+
+Rules, in order of preference:
+
+* a chunk ends at the end of a paragraph (best of all right before an article or chapter of a legal
+  text, 第十条 / 第二章); failing that, at the end of a sentence (。！？；!? and an English full stop
+  before a space, with any closing quotes or brackets after them);
+* only a single sentence longer than the whole budget is cut inside, at the last character that
+  still fits;
+* every chunk's text is ``text[start:end]`` and the chunks cover every character of the body;
+* consecutive chunks overlap by whole sentences worth at most ``overlap`` tokens, so a requirement
+  that straddles a boundary is read whole at least once;
+* ids are ``'<document id>:<index>'`` and depend only on the text, the budget and the encoding.
+
+Token counts are checked on the actual chunk text, never estimated: BPE counts are not exactly
+additive across a cut, so a candidate that comes out over budget gives up its last sentence.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from briefs.models import Chunk
+
+Counter = Callable[[str], int]
+
+# A sentence ends at one of these (a run of them: "？！"), plus closing quotes/brackets.
+_SENTENCE_END = re.compile(
+    r"(?:[。！？；!?]+|\.(?=[\s\"'”’)]|$))[\"'”’」』）)\]】》]*[ \t\u3000]*"
+)
+_PARAGRAPH = re.compile(r"[^\n]*\n*")
+# The start of an article, section or chapter of a legal text: the best place for a chunk to begin.
+_SECTION_START = re.compile(r"第[一二三四五六七八九十百千零〇两\d]+[条章节编]")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A stretch of the body that a chunk may end after: a sentence, or a piece of an oversize one."""
+
+    start: int
+    end: int
+    tokens: int
+    paragraph_end: bool  # the unit closes its paragraph
+    before_section: bool  # ... and the next paragraph opens an article or chapter (第十条, 第二章)
+    whole: bool  # False for a piece of a sentence that alone exceeded the budget
+
+
+def chunk_text(
+    doc_id: str, text: str, count: Counter, budget: int, overlap: int = 0, total: int | None = None
+) -> list[Chunk]:
+    """The chunks of ``text``; an empty body has none. ``total``: the tokens of ``text`` if known."""
+    if budget < 1:
+        raise ValueError("chunk budget must be at least one token")
+    if not text:
+        return []
+    total = count(text) if total is None else total
+    if total <= budget:
+        return [Chunk(id=f"{doc_id}:0", index=0, start=0, end=len(text), text=text, tokens=total)]
+    units = split_units(text, count, budget)
+    spans = _pack(text, units, count, budget, overlap)
+    return [
+        Chunk(id=f"{doc_id}:{index}", index=index, start=start, end=end, text=text[start:end], tokens=tokens)
+        for index, (start, end, tokens) in enumerate(spans)
+    ]
+
+
+def split_units(text: str, count: Counter, budget: int) -> list[Unit]:
+    """Sentences (with their trailing blanks) tiling ``text``; oversize sentences cut to fit."""
+    units: list[Unit] = []
+    for paragraph in _PARAGRAPH.finditer(text):
+        if paragraph.start() == paragraph.end():
+            continue
+        bounds = _sentence_bounds(text, paragraph.start(), paragraph.end())
+        for position, (start, end) in enumerate(bounds):
+            closes = position == len(bounds) - 1
+            tokens = count(text[start:end])
+            sectioned = closes and bool(_SECTION_START.match(text, paragraph.end()))
+            if tokens <= budget:
+                units.append(Unit(start, end, tokens, closes, sectioned, whole=True))
+            else:
+                units.extend(_cut_oversize(text, start, end, count, budget, closes, sectioned))
+    return units
+
+
+def _sentence_bounds(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    bounds: list[tuple[int, int]] = []
+    cursor = start
+    for match in _SENTENCE_END.finditer(text, start, end):
+        if match.end() > cursor:
+            bounds.append((cursor, match.end()))
+            cursor = match.end()
+    if cursor < end:
+        tail = text[cursor:end]
+        if tail.strip() or not bounds:
+            bounds.append((cursor, end))
+        else:  # only the paragraph's newlines are left: they belong to its last sentence
+            bounds[-1] = (bounds[-1][0], end)
+    return bounds
+
+
+def _cut_oversize(
+    text: str, start: int, end: int, count: Counter, budget: int, closes: bool, sectioned: bool
+) -> list[Unit]:
+    """Cut one sentence that exceeds the budget into the longest pieces that fit."""
+    pieces: list[Unit] = []
+    cursor = start
+    while cursor < end:
+        low, high = cursor + 1, end  # the longest prefix text[cursor:cut] within budget
+        while low < high:
+            middle = (low + high + 1) // 2
+            if count(text[cursor:middle]) <= budget:
+                low = middle
+            else:
+                high = middle - 1
+        cut = low
+        last = cut == end
+        pieces.append(Unit(cursor, cut, count(text[cursor:cut]), closes and last, sectioned and last, whole=last))
+        cursor = cut
+    return pieces
+
+
+def _pack(text: str, units: list[Unit], count: Counter, budget: int, overlap: int) -> list[tuple[int, int, int]]:
+    spans: list[tuple[int, int, int]] = []
+    first_new = 0  # the first unit no chunk has covered yet
+    previous_start = -1
+    while first_new < len(units):
+        start = _overlap_start(units, first_new, previous_start, overlap)
+        while True:
+            last = _last_fitting(text, units, start, first_new, count, budget)
+            if last is not None:
+                break
+            start += 1  # the overlap plus the next sentence do not fit: give up overlap
+        last = _prefer_boundary(units, start, first_new, last, budget)
+        begin, end = units[start].start, units[last].end
+        spans.append((begin, end, count(text[begin:end])))
+        previous_start = start
+        first_new = last + 1
+    return spans
+
+
+def _overlap_start(units: list[Unit], first_new: int, previous_start: int, overlap: int) -> int:
+    """Go back over whole sentences of the previous chunk while they fit in ``overlap`` tokens."""
+    start, used = first_new, 0
+    while start - 1 > previous_start and units[start - 1].whole:
+        used += units[start - 1].tokens
+        if used > overlap:
+            break
+        start -= 1
+    return start
+
+
+def _last_fitting(
+    text: str, units: list[Unit], start: int, first_new: int, count: Counter, budget: int
+) -> int | None:
+    """The last unit index such that units[start..last] fit the budget and cover ``first_new``."""
+    estimate, last = 0, start - 1
+    while last + 1 < len(units) and estimate + units[last + 1].tokens <= budget:
+        last += 1
+        estimate += units[last].tokens
+    while last >= first_new and count(text[units[start].start : units[last].end]) > budget:
+        last -= 1
+    return last if last >= first_new else None
+
+
+def _prefer_boundary(units: list[Unit], start: int, first_new: int, last: int, budget: int) -> int:
+    """The best end that still fills at least half the budget: before an article or chapter, else at a
+    paragraph end, else ``last`` (a sentence end)."""
+    if last == len(units) - 1:
+        return last
+    for wanted in ("before_section", "paragraph_end"):
+        filled = sum(unit.tokens for unit in units[start : last + 1])
+        for candidate in range(last, first_new - 1, -1):
+            if filled < budget // 2:
+                break
+            if getattr(units[candidate], wanted):
+                return candidate
+            filled -= units[candidate].tokens
+    return last

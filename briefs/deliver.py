@@ -1,0 +1,448 @@
+"""Deliver a week's briefing to each team by email, exactly once.
+
+    MailContent (text + html of one team's briefing) ─► build_message ─► smtp_send ─► send log
+
+* The message is stdlib ``EmailMessage``: ``multipart/alternative`` with the plain text first and the
+  HTML (CSS inlined, no ``<style>`` left: mail clients drop it) last, because clients show the last
+  alternative they can display. Chinese in the subject and display name is RFC 2047-encoded by the
+  default policy.
+* Exactly once, per recipient: the send log (JSON lines, ``settings.home / "sendlog.jsonl"``) records
+  every attempt — week, team, Message-ID, recipients accepted and refused, time, outcome. A rerun sends
+  only to recipients who have not accepted this week's briefing yet (so a clean rerun sends nothing);
+  ``force`` sends to everyone again. A "started" line is written before talking to the server: if the
+  process dies mid-send, the next run refuses to guess and asks for ``--force``.
+* A recipient the server refuses is reported and the others still receive the message
+  (``EXIT_INCOMPLETE``). A server that is down, refuses the login or cannot be trusted is one
+  ``DeliveryError`` line, and nothing is marked sent.
+
+This module does not know how a briefing is made: the caller hands over a function from a team to its
+``MailContent`` (``briefs.cli`` wires it to ``briefs.pipeline`` and ``briefs.render``).
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import datetime as dt
+import json
+import re
+import secrets
+import smtplib
+import ssl
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
+from email.utils import format_datetime, formataddr
+from pathlib import Path
+from typing import Literal
+
+import css_inline
+
+from briefs.errors import EXIT_INCOMPLETE, EXIT_OK, ConfigError, DeliveryError
+from briefs.settings import MailSettings, Settings, Team
+
+# The briefing's own title (briefs.render.LABELS["title"]); the caller passes that one in.
+DEFAULT_TITLE = ("药监周报", "China drug regulation weekly")
+SENDLOG_NAME = "sendlog.jsonl"
+SUBJECT_HEADLINE_CHARS = 100  # mail clients show about this much; the body has the whole headline
+NO_TEAMS = "teams: none configured; add [[teams]] to the config file (see briefs.example.toml)"
+
+Outcome = Literal["started", "sent", "partial", "refused", "failed"]
+# Outcomes after which the listed "accepted" recipients have the message.
+_DELIVERED: tuple[Outcome, ...] = ("sent", "partial")
+
+
+@dataclass(frozen=True)
+class MailContent:
+    """One team's briefing, rendered: what the message carries."""
+
+    week: str  # the period label, e.g. "2022-W06"
+    text: str  # the plain-text alternative
+    html: str  # a full HTML document; its CSS is inlined here
+    headline: str | None = None  # one line for the subject, in the team's language(s)
+    title: tuple[str, str] = DEFAULT_TITLE  # (Chinese, English): the subject is bilingual for every team
+    audience: str | None = None  # the team's name when its briefing is filtered: said in the subject
+
+
+@dataclass
+class TeamResult:
+    team: str
+    outcome: Literal["sent", "partial", "refused", "skipped", "dry-run"]
+    message_id: str | None = None
+    accepted: list[str] = field(default_factory=list)
+    refused: dict[str, str] = field(default_factory=dict)
+    eml: Path | None = None
+    note: str = ""
+
+    def line(self) -> str:
+        if self.outcome == "dry-run":
+            return f"{self.team}: wrote {self.eml} (dry run, nothing sent){self.note}"
+        if self.outcome == "skipped":
+            return f"{self.team}: skipped, {self.note}"
+        parts = [f"{self.team}: sent to {len(self.accepted)}"]
+        if self.refused:
+            parts.append(
+                "refused by the server: " + "; ".join(f"{a} ({why})" for a, why in self.refused.items())
+            )
+        return ", ".join(parts)
+
+
+@dataclass
+class SendReport:
+    week: str
+    results: list[TeamResult]
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_INCOMPLETE if any(r.refused for r in self.results) else EXIT_OK
+
+
+# --- the message --------------------------------------------------------------------------------------
+
+
+def subject_for(content: MailContent) -> str:
+    """Week first (sorts in a mailbox), then the bilingual title; the team when it has a filter."""
+    title_zh, title_en = content.title
+    subject = f"{content.week} {title_zh} · {title_en}"
+    if content.audience:
+        subject += f" · {content.audience}"
+    if content.headline:
+        subject += f": {_shortened(content.headline, SUBJECT_HEADLINE_CHARS)}"
+    # A header is one line: a headline from the model must not smuggle in a second one.
+    return " ".join(subject.split())
+
+
+def _shortened(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def inline_css(html: str) -> str:
+    # Hermetic (no remote stylesheets) and no <style> left: several clients drop <head> styles, and
+    # @media rules would survive only in a <style> block, so they go too; the templates are built to
+    # read at 600 px without them.
+    inliner = css_inline.CSSInliner(load_remote_stylesheets=False, keep_style_tags=False, keep_at_rules=False)
+    return inliner.inline(html)
+
+
+def build_message(
+    content: MailContent, team: Team, mail: MailSettings, *, now: dt.datetime | None = None
+) -> EmailMessage:
+    message = EmailMessage()
+    message["Subject"] = subject_for(content)
+    message["From"] = formataddr((mail.sender_name, mail.sender))
+    message["To"] = ", ".join(team.recipients)
+    message["Date"] = format_datetime(now or dt.datetime.now(dt.UTC).astimezone())
+    message["Message-ID"] = message_id(content.week, team.name, mail.sender)
+    message["X-Briefs-Week"] = content.week
+    message["X-Briefs-Team"] = team.name
+    # base64: safe through relays without 8BITMIME, and for Chinese a third the size of
+    # quoted-printable (every Han character is nine bytes in QP, four in base64).
+    message.set_content(content.text, subtype="plain", cte="base64")
+    message.add_alternative(inline_css(content.html), subtype="html", cte="base64")
+    return message
+
+
+def message_id(week: str, team: str, sender: str) -> str:
+    # Short enough to stay on one header line (a folded Message-ID comes back with a leading space
+    # from some parsers); random part so a forced resend is a new message.
+    domain = sender.rpartition("@")[2] or "localhost"
+    return f"<{week}.{_ascii_slug(team)[:24]}.{secrets.token_hex(8)}@{domain}>"
+
+
+def _slug(name: str) -> str:
+    """For file names: keeps Chinese, drops what a file system or shell would trip on."""
+    return re.sub(r"[^\w.-]+", "-", name).strip("-.") or "team"
+
+
+def _ascii_slug(name: str) -> str:
+    # A Message-ID is an ASCII header that is never encoded; a Chinese team name must not reach it.
+    return re.sub(r"[^A-Za-z0-9.-]+", "-", name).strip("-.") or "team"
+
+
+# --- SMTP ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Transmission:
+    accepted: list[str]
+    refused: dict[str, str]
+
+
+def tls_context(mail: MailSettings) -> ssl.SSLContext:
+    """The system's trust store, plus ``mail.ca_file`` when set. Verification is never switched off."""
+    context = ssl.create_default_context()
+    if mail.ca_file is not None:
+        try:
+            context.load_verify_locations(cafile=str(mail.ca_file))
+        except (OSError, ssl.SSLError) as error:
+            raise DeliveryError(f"mail.ca_file: cannot load {mail.ca_file}: {error}") from None
+    return context
+
+
+def smtp_send(message: EmailMessage, recipients: list[str], mail: MailSettings) -> Transmission:
+    """Send ``message`` to ``recipients`` (the envelope; the To header may list more).
+
+    Returns who was accepted and who refused. Raises DeliveryError when nothing could be sent for a
+    reason that is not about one recipient: unreachable server, TLS, login, sender or data refused.
+    """
+    where = f"mail server {mail.host}:{mail.effective_port}"
+    password = mail.password()  # ConfigError before any connection when the variable is missing
+    try:
+        server = _connect(mail)
+        try:
+            return _transaction(server, message, recipients, mail, password, where)
+        finally:
+            _hang_up(server)
+    except DeliveryError:
+        raise
+    except smtplib.SMTPAuthenticationError as error:
+        raise DeliveryError(
+            f"{where} refused the login of {mail.username!r}: {_reply(error.smtp_code, error.smtp_error)}"
+        ) from None
+    except smtplib.SMTPNotSupportedError as error:
+        raise DeliveryError(f"{where}: {error}") from None
+    except smtplib.SMTPSenderRefused as error:
+        raise DeliveryError(
+            f"{where} refused the sender {mail.sender}: {_reply(error.smtp_code, error.smtp_error)}"
+        ) from None
+    except smtplib.SMTPResponseException as error:
+        raise DeliveryError(
+            f"{where} refused the message: {_reply(error.smtp_code, error.smtp_error)}"
+        ) from None
+    except ssl.SSLCertVerificationError as error:
+        raise DeliveryError(
+            f"{where}: its certificate is not trusted ({error.verify_message}); set mail.ca_file to trust a private CA"
+        ) from None
+    except (ssl.SSLError, smtplib.SMTPException) as error:
+        raise DeliveryError(f"{where}: {type(error).__name__}: {error}") from None
+    except TimeoutError:
+        raise DeliveryError(f"{where} did not answer within {mail.timeout:g} s") from None
+    except OSError as error:
+        raise DeliveryError(f"{where} is unreachable: {error.strerror or error}") from None
+
+
+def _transaction(
+    server: smtplib.SMTP,
+    message: EmailMessage,
+    recipients: list[str],
+    mail: MailSettings,
+    password: str | None,
+    where: str,
+) -> Transmission:
+    if mail.security == "starttls":
+        server.ehlo()
+        if not server.has_extn("starttls"):
+            raise DeliveryError(f"{where} does not offer STARTTLS (mail.security = 'starttls')")
+        server.starttls(context=tls_context(mail))
+        server.ehlo()
+    if mail.username is not None:
+        login(server, mail.username, password or "")
+    try:
+        refused = server.send_message(message, from_addr=mail.sender, to_addrs=recipients)
+    except smtplib.SMTPRecipientsRefused as error:
+        refused = error.recipients
+    return Transmission(
+        accepted=[r for r in recipients if r not in refused],
+        refused={r: _reply(code, text) for r, (code, text) in refused.items()},
+    )
+
+
+def _hang_up(server: smtplib.SMTP) -> None:
+    # Once the server has accepted the data the message is sent: a QUIT that fails afterwards
+    # (an odd reply, a dropped line) must not turn a delivery into a "failed" one and a resend.
+    try:
+        server.quit()
+    except (smtplib.SMTPException, OSError):
+        server.close()
+
+
+def login(server: smtplib.SMTP, username: str, password: str) -> None:
+    """AUTH PLAIN (or LOGIN) with UTF-8 credentials, one mechanism, one try.
+
+    Not ``SMTP.login``: it encodes credentials as ASCII (a password with a Chinese character or an
+    accent fails with UnicodeEncodeError), and after a refusal it tries the next mechanism, counting
+    twice against the account's lockout limit. PLAIN and LOGIN only ever run inside TLS here (plain
+    SMTP is allowed only to localhost); servers offering neither go through ``SMTP.login``.
+    """
+    server.ehlo_or_helo_if_needed()
+    if not server.has_extn("auth"):
+        raise smtplib.SMTPNotSupportedError("the server does not offer AUTH, but mail.username is set")
+    mechanisms = server.esmtp_features["auth"].upper().split()
+    if "PLAIN" in mechanisms:
+        code, reply = server.docmd("AUTH", "PLAIN " + _b64(f"\0{username}\0{password}"))
+    elif "LOGIN" in mechanisms:
+        code, reply = server.docmd("AUTH", "LOGIN " + _b64(username))
+        if code == 334:
+            code, reply = server.docmd(_b64(password))
+    else:
+        server.login(username, password)
+        return
+    if code not in (235, 503):  # 503: already authenticated
+        raise smtplib.SMTPAuthenticationError(code, reply)
+
+
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode("utf-8")).decode("ascii")
+
+
+def _connect(mail: MailSettings) -> smtplib.SMTP:
+    if mail.security == "tls":
+        return smtplib.SMTP_SSL(
+            mail.host, mail.effective_port, timeout=mail.timeout, context=tls_context(mail)
+        )
+    return smtplib.SMTP(mail.host, mail.effective_port, timeout=mail.timeout)
+
+
+def _reply(code: int, text: bytes | str) -> str:
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    return " ".join(f"{code} {text}".split())
+
+
+# --- the send log ---------------------------------------------------------------------------------------
+
+
+class SendLog:
+    """Append-only JSON lines; the newest line for a (week, team, Message-ID) is its state."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def entries(self) -> list[dict]:
+        if not self.path.is_file():
+            return []
+        entries = []
+        for number, line in enumerate(self.path.read_text(encoding="utf-8").splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                entries.append(json.loads(line))
+            except json.JSONDecodeError:
+                # A torn last line (killed mid-write) must not block sending forever, but say so.
+                raise DeliveryError(
+                    f"{self.path}:{number}: not a JSON line; fix or remove that line (it may record a send)"
+                ) from None
+        return entries
+
+    def append(self, **entry: object) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.path.open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
+            handle.flush()
+
+    def state(self, week: str, team: str) -> tuple[set[str], list[dict]]:
+        """Recipients who already accepted this week's briefing, and sends that never finished."""
+        accepted: set[str] = set()
+        last_by_message: dict[str, dict] = {}
+        for entry in self.entries():
+            if entry.get("week") == week and entry.get("team") == team:
+                last_by_message[entry.get("message_id", "")] = entry
+        for entry in last_by_message.values():
+            if entry.get("outcome") in _DELIVERED:
+                accepted.update(entry.get("accepted", []))
+        unfinished = [e for e in last_by_message.values() if e.get("outcome") == "started"]
+        return accepted, unfinished
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """One ``briefs send`` at a time per home folder: two would both see 'not sent yet'."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            import fcntl
+        except ImportError:  # not on POSIX: no lock, documented in the README
+            yield
+            return
+        with (self.path.parent / (self.path.name + ".lock")).open("w") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                raise DeliveryError(f"another 'briefs send' is running (lock {handle.name})") from None
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _now_iso() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+# --- one week, every team ---------------------------------------------------------------------------
+
+
+def send_week(
+    settings: Settings,
+    week: str,
+    teams: list[Team],
+    content_for: Callable[[Team], MailContent],
+    *,
+    dry_run: bool = False,
+    force: bool = False,
+    progress: Callable[[str], None] = lambda line: None,
+) -> SendReport:
+    """Send each team its briefing of ``week``; see the module docstring for the guarantees."""
+    if not teams:
+        raise ConfigError(NO_TEAMS)
+    if not dry_run:
+        settings.mail.password()  # a missing password variable is a ConfigError before any work
+    log = SendLog(settings.home / SENDLOG_NAME)
+    results: list[TeamResult] = []
+    with contextlib.nullcontext() if dry_run else log.locked():
+        for team in teams:
+            result = _send_team(settings, log, week, team, content_for, dry_run=dry_run, force=force)
+            progress(result.line())
+            results.append(result)
+    return SendReport(week=week, results=results)
+
+
+def _send_team(
+    settings: Settings,
+    log: SendLog,
+    week: str,
+    team: Team,
+    content_for: Callable[[Team], MailContent],
+    *,
+    dry_run: bool,
+    force: bool,
+) -> TeamResult:
+    already, unfinished = log.state(week, team.name)
+    pending = team.recipients if force else [r for r in team.recipients if r not in already]
+    if unfinished and not force and not dry_run:
+        started = unfinished[-1]
+        raise DeliveryError(
+            f"an earlier send of {week} to team {team.name!r} ({started.get('message_id')}, {started.get('time')}) "
+            "never finished and may have been delivered; check with the recipients, then rerun with --force"
+        )
+    if not pending and not dry_run:
+        return TeamResult(
+            team.name,
+            "skipped",
+            note=f"{week} already sent to all {len(already)} recipients (--force sends again)",
+        )
+
+    message = build_message(content_for(team), team, settings.mail)
+    message_id = str(message["Message-ID"])
+    if dry_run:
+        path = write_eml(message, settings.out / week / "mail" / f"{_slug(team.name)}.eml")
+        note = f"; a real send would skip {len(already)} who already have it" if already and not force else ""
+        return TeamResult(team.name, "dry-run", message_id=message_id, eml=path, note=note)
+
+    record = {"week": week, "team": team.name, "message_id": message_id, "recipients": pending}
+    log.append(**record, accepted=[], refused={}, time=_now_iso(), outcome="started")
+    try:
+        sent = smtp_send(message, pending, settings.mail)
+    except Exception as error:
+        # Nothing reached anyone: close the attempt as failed so the next run sends again.
+        log.append(**record, accepted=[], refused={}, time=_now_iso(), outcome="failed", error=str(error))
+        raise
+    outcome: Outcome = "sent" if not sent.refused else ("partial" if sent.accepted else "refused")
+    log.append(**record, accepted=sent.accepted, refused=sent.refused, time=_now_iso(), outcome=outcome)
+    return TeamResult(team.name, outcome, message_id=message_id, accepted=sent.accepted, refused=sent.refused)
+
+
+def write_eml(message: EmailMessage, path: Path) -> Path:
+    """The message exactly as it would go on the wire (CRLF line ends), openable by any mail client."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(message.as_bytes(policy=SMTP_POLICY))
+    return path

@@ -1,0 +1,258 @@
+"""Extraction: documents → verified digests, through the model layer.
+
+Per document:
+
+    chunk 0 ─► extract call ─┐                       one chunk: that record is the answer
+    chunk 1 ─► extract call ─┼─► merge call ─► record   (the merge sees the chunks' records as
+    …                        ┘   (several chunks)        JSON, never the text again)
+    record ─► verify against the whole cleaned text ─► Digest (verified | flagged | failed)
+
+Every call carries a soft check (briefs.verify): a quote, figure or date that does not verify is
+named back to the model once; what still fails is kept and flagged in the digest. All chunk calls of
+all documents go to the model together (``call_many``: bounded concurrency), then all merges. A
+document whose call fails becomes a failed digest with one line of error; the others go on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from briefs.llm import CallRequest, CallResult, ModelClient
+from briefs.models import Digest, Document, Extraction, Requirement, Usage
+from briefs.prompting import EXTRACT, MERGE, Prompts
+from briefs.verify import fold, problems, verify
+
+Outcome = CallResult | BaseException  # what call_many hands back per request
+
+
+def doc_stem(document: Document) -> str:
+    """The name a document's calls are labelled (and recordings filed) by: its file stem."""
+    return Path(document.path).stem
+
+
+def chunk_label(document: Document, index: int) -> str:
+    return f"{EXTRACT}/{doc_stem(document)}/chunk-{index}"
+
+
+def merge_label(document: Document) -> str:
+    return f"{MERGE}/{doc_stem(document)}"
+
+
+def chunk_requests(document: Document, prompts: Prompts) -> list[CallRequest[Extraction]]:
+    """One request per chunk; each answer is checked against its own chunk's text."""
+    return [
+        CallRequest(
+            label=chunk_label(document, chunk.index),
+            messages=prompts.extract_messages(document, chunk),
+            schema=Extraction,
+            prompt_version=prompts.version(EXTRACT),
+            check=_checker(chunk.text, document.title),
+        )
+        for chunk in document.chunks
+    ]
+
+
+def merge_request(document: Document, records: list[Extraction], prompts: Prompts) -> CallRequest[Extraction]:
+    """The call that writes a long document's document-level fields from its chunk records. Its soft
+    check covers what the merge writes (figures in the summary and key points) against the whole text."""
+
+    def check(overview: Extraction) -> list[str]:
+        return problems(verify(_document_level(overview), document.text, document.title))
+
+    return CallRequest(
+        label=merge_label(document),
+        messages=prompts.merge_messages(records),
+        schema=Extraction,
+        prompt_version=prompts.version(MERGE),
+        check=check,
+    )
+
+
+def _checker(text: str, title: str | None) -> Callable[[Extraction], list[str]]:
+    return lambda extraction: problems(verify(extraction, text, title))
+
+
+def _document_level(overview: Extraction) -> Extraction:
+    return overview.model_copy(update={"requirements": [], "dates": [], "figures": []})
+
+
+def merge_records(records: list[Extraction], overview: Extraction) -> Extraction:
+    """One record for a long document: the merge call's document-level fields, with the chunks'
+    requirements, dates and figures merged here — every one kept, in document order, verbatim,
+    only duplicates dropped. (Why here and not in the model: a law's requirements alone run to
+    tens of thousands of tokens, past any output limit, and software cannot drop one by mistake.)"""
+    scopes = list(dict.fromkeys([*overview.product_scope, *(s for r in records for s in r.product_scope)]))
+    injection = overview.injection_attempt or next((r.injection_attempt for r in records if r.injection_attempt), None)
+    return overview.model_copy(
+        update={
+            "product_scope": scopes,
+            "requirements": unique_requirements([q for record in records for q in record.requirements]),
+            "dates": _unique([d for record in records for d in record.dates], lambda d: (d.kind, d.date, fold(d.source_phrase))),
+            "figures": _unique([f for record in records for f in record.figures], lambda f: (fold(f.value), fold(f.source_phrase))),
+            "injection_attempt": injection,
+        }
+    )
+
+
+def unique_requirements(requirements: list[Requirement]) -> list[Requirement]:
+    """Drop a requirement whose quote is contained in another's (the same sentence seen by two
+    overlapping chunks, perhaps cut at a chunk edge); the longer quote stays, at the first place."""
+    keys = [fold(requirement.source_sentence) for requirement in requirements]
+    kept: list[Requirement] = []
+    kept_keys: list[str] = []
+    for index, (requirement, key) in enumerate(zip(requirements, keys, strict=True)):
+        if any(key == other and later < index for later, other in enumerate(keys)):
+            continue  # an exact repeat of an earlier quote
+        if any(key != other and key in other for other in keys):
+            continue  # part of a longer quote that is kept
+        kept.append(requirement)
+        kept_keys.append(key)
+    return kept
+
+
+def _unique(items: list, key: Callable) -> list:
+    seen: set = set()
+    result = []
+    for item in items:
+        if (marker := key(item)) not in seen:
+            seen.add(marker)
+            result.append(item)
+    return result
+
+
+@dataclass
+class _Job:
+    """One document on its way through extraction."""
+
+    document: Document
+    requests: list[CallRequest[Extraction]] = field(default_factory=list)
+    outcomes: list[Outcome] = field(default_factory=list)
+    records: list[Extraction] = field(default_factory=list)
+    extraction: Extraction | None = None
+    error: str | None = None
+    spent: list[Outcome] = field(default_factory=list)  # every outcome so far: the digest's usage
+
+
+def extract_documents(
+    documents: Sequence[Document], client: ModelClient, prompts: Prompts | None = None
+) -> list[Digest]:
+    """A digest per document, in order. Failures are per document and never raise."""
+    prompts = prompts or Prompts()
+    jobs = [_Job(document) for document in documents]
+    for job in jobs:
+        job.error = _unextractable(job.document)
+        if job.error is None:
+            job.requests = chunk_requests(job.document, prompts)
+
+    _run(client, [job for job in jobs if job.error is None], "extracting")
+    for job in jobs:
+        if job.error is None:
+            _take_chunk_records(job)
+
+    merging = [job for job in jobs if job.error is None and len(job.records) > 1]
+    for job in merging:
+        job.requests = [merge_request(job.document, job.records, prompts)]
+    _run(client, merging, "merging")
+    for job in merging:
+        _take_merged(job)
+
+    return [_digest(job) for job in jobs]
+
+
+def _unextractable(document: Document) -> str | None:
+    if not document.text.strip():
+        return f"{document.path}: no text to extract from"
+    if not document.chunks:
+        return f"{document.path}: the document was not chunked"
+    return None
+
+
+def _run(client: ModelClient, jobs: list[_Job], description: str) -> None:
+    """Send the current requests of all ``jobs`` in one batch and hand each job its outcomes."""
+    requests = [request for job in jobs for request in job.requests]
+    if not requests:
+        return
+    outcomes = list(client.call_many(requests, description))
+    for job in jobs:
+        job.outcomes, outcomes = outcomes[: len(job.requests)], outcomes[len(job.requests) :]
+        job.spent.extend(job.outcomes)
+
+
+def _first_failure(job: _Job) -> str | None:
+    for request, outcome in zip(job.requests, job.outcomes, strict=True):
+        if isinstance(outcome, BaseException):
+            message = _one_line(outcome)  # model errors usually name the call already
+            return message if message.startswith(request.label) else f"{request.label}: {message}"
+    return None
+
+
+def _take_chunk_records(job: _Job) -> None:
+    job.error = _first_failure(job)
+    if job.error is None:
+        job.records = [outcome.value for outcome in job.outcomes]  # type: ignore[union-attr]
+        if len(job.records) == 1:
+            job.extraction = job.records[0]
+
+
+def _take_merged(job: _Job) -> None:
+    job.error = _first_failure(job)
+    if job.error is None:
+        job.extraction = merge_records(job.records, job.outcomes[0].value)  # type: ignore[union-attr]
+
+
+def _digest(job: _Job) -> Digest:
+    usage = usage_of(job.spent)
+    if job.error is not None or job.extraction is None:
+        return Digest(document=job.document, status="failed", error=job.error or "no extraction", usage=usage)
+    checks = verify(job.extraction, job.document.text, job.document.title)
+    status = "verified" if all(check.ok for check in checks) else "flagged"
+    return Digest(document=job.document, extraction=job.extraction, checks=checks, status=status, usage=usage)
+
+
+def usage_of(outcomes: Sequence[Outcome]) -> Usage:
+    """The usage of a document's calls (failed calls count as calls, their tokens are unknown)."""
+    results = [outcome for outcome in outcomes if isinstance(outcome, CallResult)]
+    costs = [result.usage.cost_usd for result in results]
+    return Usage(
+        calls=len(outcomes),
+        attempts=sum(result.usage.attempts for result in results)
+        + sum(getattr(outcome, "attempts", 0) for outcome in outcomes if isinstance(outcome, BaseException)),
+        prompt_tokens=sum(result.usage.prompt_tokens for result in results),
+        cached_tokens=sum(result.usage.cached_tokens for result in results),
+        completion_tokens=sum(result.usage.completion_tokens for result in results),
+        cost_usd=None if not costs or any(cost is None for cost in costs) else round(sum(costs), 6),  # type: ignore[arg-type]
+        cache_hits=sum(1 for result in results if result.usage.from_cache),
+    )
+
+
+def _one_line(error: BaseException) -> str:
+    text = " ".join(str(error).split())
+    return text or type(error).__name__
+
+
+def describe_digest(digest: Digest) -> str:
+    """A digest as a few readable lines (the ``extract`` command's default output)."""
+    name = Path(digest.document.path).name
+    if digest.extraction is None:
+        return f"{name}: FAILED: {digest.error}"
+    found = digest.extraction
+    flagged = digest.flagged
+    lines = [
+        f"{name}: {digest.status} ({len(found.requirements)} requirements, {len(digest.checks)} checks, "
+        f"{len(flagged)} flagged)",
+        f"  {found.title.zh}",
+        f"  {found.title.en}",
+        f"  {found.doc_type} · {found.issuer.en} ({found.issuer_level}) · scope: {', '.join(found.product_scope)}"
+        f" · relevance: {found.relevance}",
+        f"  zh: {found.summary.zh}",
+        f"  en: {found.summary.en}",
+    ]
+    for number, requirement in enumerate(found.requirements, 1):
+        due = f", due {requirement.due_date}" if requirement.due_date else ""
+        lines.append(f"  {number}. [{requirement.kind}, {requirement.priority}{due}] {requirement.text_en}")
+        lines.append(f"     「{requirement.source_sentence}」")
+    for check in flagged:
+        lines.append(f"  ! {check.kind} {check.target}: {check.detail} ({check.value[:60]})")
+    return "\n".join(lines)

@@ -1,0 +1,106 @@
+"""The response cache: one JSON file per answered call, keyed by everything that determines the
+answer (model, prompt version, schema, messages, generation parameters).
+
+An identical call is never paid twice. Each entry is written to a temporary file and renamed into
+place, so a run killed halfway loses only the calls in flight. Only answers are stored, never
+failures, so a rerun redoes exactly what failed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger("briefs.llm")
+
+
+def cache_key(
+    *,
+    model: str,
+    prompt_version: str,
+    schema: dict[str, Any],
+    messages: list[dict[str, str]],
+    params: dict[str, Any],
+) -> str:
+    identity = {
+        "model": model,
+        "prompt_version": prompt_version,
+        "schema": schema,
+        "messages": messages,
+        "params": params,
+    }
+    canonical = json.dumps(identity, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class CacheInfo:
+    path: Path
+    entries: int
+    bytes: int
+
+
+class ResponseCache:
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def _path(self, key: str) -> Path:
+        return self.directory / key[:2] / f"{key}.json"
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        path = self._path(key)
+        try:
+            entry = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as error:  # a damaged entry is a miss; the call overwrites it
+            log.warning("cache entry %s is unreadable (%s); asking the model again", path, error)
+            return None
+        return entry if isinstance(entry, dict) and "answer" in entry else None
+
+    def put(self, key: str, entry: dict[str, Any]) -> None:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        text = json.dumps(entry, ensure_ascii=False, indent=1)
+        handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                out.write(text)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
+_ENTRY = re.compile(r"^(\.tmp-.*|[0-9a-f]{64})\.json$")
+
+
+def _entries(directory: Path) -> list[Path]:
+    """Only files this cache wrote (``ab/<sha256>.json``): clearing never deletes anything else."""
+    if not directory.is_dir():
+        return []
+    return [p for p in directory.glob("??/*.json") if _ENTRY.match(p.name)]
+
+
+def cache_info(directory: Path) -> CacheInfo:
+    files = [p for p in _entries(directory) if not p.name.startswith(".tmp-")]
+    return CacheInfo(path=directory, entries=len(files), bytes=sum(p.stat().st_size for p in files))
+
+
+def clear_cache(directory: Path) -> int:
+    """Delete every cached answer under ``directory``; returns how many answers there were."""
+    removed = 0
+    for path in _entries(directory):
+        removed += int(not path.name.startswith(".tmp-"))
+        path.unlink(missing_ok=True)
+    for sub in directory.glob("??") if directory.is_dir() else []:
+        if sub.is_dir() and not any(sub.iterdir()):
+            sub.rmdir()
+    return removed

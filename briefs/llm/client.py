@@ -1,0 +1,528 @@
+"""``ModelClient``: the one way briefs calls a model.
+
+One call path: ``client.chat.completions.parse`` of the official SDK (a pydantic model becomes a
+strict JSON schema), against api.openai.com or any OpenAI-compatible base URL. Around it:
+
+* transport faults → the tenacity policy in ``briefs.llm.retry`` (the SDK's retries are off);
+* invalid answers (not JSON, schema violations, cut off, refused, filtered) → re-asked with the
+  error shown to the model, ``reasks`` times, then ``InvalidOutputError`` with the evidence
+  (the pattern of instructor's retry.py: a failed validation becomes the next prompt);
+* soft checks (``CallRequest.check``) → re-asked ``check_reasks`` times, then returned with problems;
+* the on-disk cache (``briefs.llm.cache``), the ledger (``briefs.llm.usage``) and record/replay
+  (``briefs.llm.recording``) at the HTTP transport handed to the SDK.
+
+A local server that ignores the schema is caught by our own validation (the SDK's parse), never
+trusted. The API key is scrubbed from every message this module raises or logs.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Generic
+
+import httpx2
+import pydantic
+from openai import (
+    APIConnectionError,
+    APIError,
+    APIStatusError,
+    APITimeoutError,
+    ContentFilterFinishReasonError,
+    DefaultHttpx2Client,
+    LengthFinishReasonError,
+    OpenAI,
+)
+from tenacity import RetryCallState
+
+from briefs.errors import ConfigError
+from briefs.llm.cache import ResponseCache, cache_key
+from briefs.llm.config import (
+    DEFAULT_BASE_URL,
+    PLACEHOLDER_API_KEY,
+    CallRequest,
+    CallResult,
+    CallUsage,
+    LLMConfig,
+    T,
+    TokenEstimate,
+    stage_of,
+)
+from briefs.llm.errors import InvalidOutputError, ModelError, ModelRequestError, ModelUnavailable
+from briefs.llm.recording import LABEL_HEADER, RecordReplayTransport
+from briefs.llm.retry import is_quota_exhausted, is_transient, transport_retrying
+from briefs.llm.usage import Ledger, cost_usd
+
+log = logging.getLogger("briefs.llm")
+
+# Models that only accept the default temperature (reasoning models reject temperature=0 with a 400).
+_NO_TEMPERATURE_PREFIXES = ("gpt-5", "o1", "o3", "o4")
+_MAX_ERROR_CHARS = 400
+
+
+class ModelClient:
+    def __init__(self, config: LLMConfig, *, sleep: Callable[[float], None] = time.sleep) -> None:
+        """``sleep`` is how the retry policy waits; tests pass a recorder to see the waits chosen."""
+        _check_config(config)
+        self.config = config
+        self.ledger = Ledger()
+        self._sleep = sleep
+        self._secrets = [s for s in (config.api_key,) if s]
+        self._cache = ResponseCache(config.cache_dir) if config.cache_dir else None
+        self._locks: dict[str, threading.Lock] = {}
+        self._locks_lock = threading.Lock()
+        inner = config.inner_transport
+        if inner is None and config.mode != "replay":
+            inner = httpx2.HTTPTransport(limits=httpx2.Limits(max_connections=max(config.concurrency, 1) * 2))
+        self.transport = RecordReplayTransport(config.mode, config.recordings_dir, inner, config.provenance)
+        self._openai = OpenAI(
+            api_key=self._api_key(),
+            base_url=config.base_url or DEFAULT_BASE_URL,
+            max_retries=0,  # one retry owner: briefs.llm.retry
+            timeout=config.timeout,
+            http_client=DefaultHttpx2Client(transport=self.transport, timeout=config.timeout),
+        )
+
+    def _api_key(self) -> str:
+        # Replay never sends anything, so the real key is never even handed to the SDK.
+        if self.config.mode == "replay" or not self.config.api_key:
+            return PLACEHOLDER_API_KEY
+        return self.config.api_key
+
+    # --- one call ------------------------------------------------------------------------------
+
+    def call(self, request: CallRequest[T]) -> CallResult[T]:
+        """The validated answer to one request, from the cache when it was answered before."""
+        params = self._generation_params(request)
+        key = self._cache_key(request, params)
+        if key is None:
+            return self._call_uncached(request, params, None)
+        # Identical requests in flight at once wait for the first one, then find its answer cached.
+        with self._key_lock(key):
+            if self.config.read_cache:
+                cached = self._from_cache(request, key)
+                if cached is not None:
+                    self.ledger.add(request.label, cached.usage)
+                    return cached
+            return self._call_uncached(request, params, key)
+
+    def _key_lock(self, key: str) -> threading.Lock:
+        with self._locks_lock:
+            return self._locks.setdefault(key, threading.Lock())
+
+    def _call_uncached(self, request: CallRequest[T], params: dict[str, Any], key: str | None) -> CallResult[T]:
+        tally = _Tally()
+        try:
+            result = self._ask(request, params, tally)
+        except ModelError:
+            self.ledger.add(request.label, tally.usage(self.config.model), failed=True)
+            raise
+        self.ledger.add(request.label, result.usage)
+        if key is not None and self._cache is not None:
+            self._cache.put(key, _cache_entry(request, result, self.config.model))
+        return result
+
+    def _ask(self, request: CallRequest[T], params: dict[str, Any], tally: _Tally) -> CallResult[T]:
+        messages: list[dict[str, str]] = [dict(m) for m in request.messages]
+        reasks_left, check_reasks_left = self.config.reasks, request.check_reasks
+        best: tuple[T, str, list[str]] | None = None  # the last valid answer, with its problems
+        while True:
+            reply = self._send(request, messages, params, tally)
+            answer = self._read(reply, request.schema, tally)
+            if answer.error is not None:
+                if reasks_left == 0:
+                    if best is not None:  # a check re-ask went wrong: the earlier answer still stands
+                        return self._result(request, *best, tally)
+                    raise InvalidOutputError(
+                        self._scrub(
+                            f"{request.label}: the answer stayed invalid after {tally.attempts} attempts "
+                            f"({self.config.reasks} re-asks): {answer.error}"
+                        ),
+                        label=request.label,
+                        attempts=tally.attempts,
+                        last_raw=self._scrub(answer.raw),
+                        prompt_tokens=tally.prompt_tokens,
+                        cached_tokens=tally.cached_tokens,
+                        completion_tokens=tally.completion_tokens,
+                    )
+                reasks_left -= 1
+                log.info("%s: invalid answer, asking again: %s", request.label, self._scrub(answer.error))
+                messages += _reask_invalid(answer)
+                continue
+            assert answer.value is not None
+            problems = list(request.check(answer.value)) if request.check else []
+            best = (answer.value, answer.raw, problems)
+            if not problems or check_reasks_left == 0:
+                return self._result(request, *best, tally)
+            check_reasks_left -= 1
+            log.info("%s: %d problem(s) in the answer, asking again", request.label, len(problems))
+            messages += _reask_problems(answer.raw, problems)
+
+    def _result(self, request: CallRequest[T], value: T, raw: str, problems: list[str], tally: _Tally) -> CallResult[T]:
+        return CallResult(label=request.label, value=value, problems=problems, raw=raw, usage=tally.usage(self.config.model))
+
+    # --- transport: one request, retried by the tenacity policy ---------------------------------
+
+    def _send(self, request: CallRequest[T], messages: list[dict[str, str]], params: dict[str, Any], tally: _Tally) -> Any:
+        def attempt() -> Any:
+            tally.attempts += 1
+            return self._openai.chat.completions.with_raw_response.parse(
+                model=self.config.model,
+                messages=messages,  # type: ignore[arg-type]
+                response_format=request.schema,
+                extra_headers={LABEL_HEADER: request.label},
+                **params,
+            )
+
+        retrying = transport_retrying(
+            max_attempts=self.config.max_attempts,
+            max_seconds=self.config.max_retry_seconds,
+            sleep=self._sleep,
+            before_sleep=self._log_retry(request.label),
+        )
+        started = time.monotonic()
+        try:
+            return retrying(attempt)
+        except APIError as error:
+            raise self._failure(error, request.label, tally.attempts, time.monotonic() - started) from None
+
+    def _log_retry(self, label: str) -> Callable[[RetryCallState], None]:
+        def before_sleep(state: RetryCallState) -> None:
+            error = state.outcome.exception() if state.outcome else None
+            wait = state.next_action.sleep if state.next_action else 0.0
+            log.warning(
+                "%s: %s; retrying in %.2fs (attempt %d of %d)",
+                label,
+                self._scrub(_describe(error)),
+                wait,
+                state.attempt_number,
+                self.config.max_attempts,
+            )
+
+        return before_sleep
+
+    def _failure(self, error: APIError, label: str, attempts: int, elapsed: float) -> ModelError:
+        what = self._scrub(_describe(error))
+        if is_transient(error) or (isinstance(error, APIStatusError) and error.status_code >= 500):
+            return ModelUnavailable(
+                f"{label}: the model endpoint kept failing ({what}) after {attempts} attempts in {elapsed:.1f}s; "
+                "try again later, or lower --concurrency if it is rate limiting",
+                label=label,
+                attempts=attempts,
+            )
+        if not isinstance(error, APIStatusError):  # an unexpected response shape, say
+            return ModelUnavailable(f"{label}: {what}", label=label, attempts=attempts)
+        return ModelRequestError(f"{label}: {self._advice(error)} ({what})", label=label, attempts=attempts)
+
+    def _advice(self, error: APIStatusError) -> str:
+        model, base = self.config.model, self.config.base_url or DEFAULT_BASE_URL
+        if is_quota_exhausted(error):
+            return "the account's quota is exhausted: check billing and the plan limits of the API key"
+        status = error.status_code
+        if status == 400:
+            return f"the endpoint rejected the request: check that model {model!r} supports structured outputs (json_schema)"
+        if status == 401:
+            return "the API key was refused: set a valid OPENAI_API_KEY (or none for a local server without auth)"
+        if status == 403:
+            return f"permission denied: the API key's project may not use model {model!r}"
+        if status == 404:
+            return f"not found: check the model name {model!r} and the base URL {base} (OPENAI_BASE_URL)"
+        if status == 422:
+            return f"the endpoint could not process the request for model {model!r}"
+        return f"the endpoint refused the request (HTTP {status})"
+
+    # --- reading an answer ------------------------------------------------------------------------
+
+    def _read(self, reply: Any, schema: type[T], tally: _Tally) -> _Answer[T]:
+        text = reply.http_response.text
+        try:
+            wire = json.loads(text)
+        except ValueError:
+            return _Answer(raw=text, error=f"the response body is not JSON: {_clip(text)}", echo=False)
+        tally.add_usage(wire.get("usage") if isinstance(wire, dict) else None)
+        raw = _content_of(wire)
+        try:
+            completion = reply.parse()
+        except LengthFinishReasonError:
+            limit = self.config.max_output_tokens
+            return _Answer(raw=raw, error=f"the answer was cut off at the {limit}-token limit; answer more concisely", echo=False)
+        except ContentFilterFinishReasonError:
+            return _Answer(raw=raw, error="the answer was stopped by the content filter", echo=False)
+        except pydantic.ValidationError as error:
+            return _Answer(raw=raw, error=_summarise(error))
+        except APIError as error:  # a 200 whose body is not a chat completion
+            return _Answer(raw=raw or text, error=f"the response is not a chat completion ({_clip(str(error))})", echo=False)
+        if not completion.choices:
+            return _Answer(raw=raw or text, error="the response has no choices", echo=False)
+        message = completion.choices[0].message
+        if message.refusal:
+            return _Answer(raw=message.refusal, error=f"the model refused: {_clip(message.refusal)}", echo=False)
+        if message.parsed is None:
+            return _Answer(raw=raw, error="the answer was empty", echo=False)
+        return _Answer(raw=raw, value=message.parsed)
+
+    # --- many calls -------------------------------------------------------------------------------
+
+    def call_many(
+        self, requests: Iterable[CallRequest[Any]], description: str = "model calls"
+    ) -> list[CallResult[Any] | ModelError]:
+        """Every request's result (or its ModelError) in the order given; at most
+        ``config.concurrency`` in flight; one failure never stops the others."""
+        todo = list(requests)
+        results: list[CallResult[Any] | ModelError | None] = [None] * len(todo)
+        if not todo:
+            return []
+        pool = ThreadPoolExecutor(max_workers=max(1, min(self.config.concurrency, len(todo))))
+        try:
+            with _progress(description, len(todo)) as advance:
+                futures = {pool.submit(self.call, request): i for i, request in enumerate(todo)}
+                for future in as_completed(futures):
+                    try:
+                        results[futures[future]] = future.result()
+                    except ModelError as error:
+                        results[futures[future]] = error
+                    advance()
+        except BaseException:
+            # interrupted or a bug: drop what has not started; finished answers are already cached
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
+        return [r for r in results if r is not None]
+
+    # --- dry run ----------------------------------------------------------------------------------
+
+    def estimate(self, requests: Iterable[CallRequest[Any]]) -> TokenEstimate:
+        """What the requests would send, counted locally; nothing is called. Cached calls are free."""
+        count = self.config.count_tokens
+        if count is None:
+            raise ConfigError("a dry run needs a token counter (LLMConfig.count_tokens is not set)")
+        estimate = TokenEstimate()
+        for request in requests:
+            estimate.calls += 1
+            key = self._cache_key(request, self._generation_params(request))
+            if key is not None and self._cache is not None and self.config.read_cache and self._cache.get(key):
+                estimate.cache_hits += 1
+                continue
+            schema = json.dumps(request.schema.model_json_schema(), ensure_ascii=False)
+            tokens = sum(count(m.get("content", "")) + 4 for m in request.messages) + count(schema) + 3
+            estimate.prompt_tokens += tokens
+            estimate.max_completion_tokens += self.config.max_output_tokens
+            estimate.per_stage[request.stage] = estimate.per_stage.get(request.stage, 0) + tokens
+        estimate.input_cost_usd = cost_usd(self.config.model, estimate.prompt_tokens, 0, 0)
+        estimate.max_cost_usd = cost_usd(self.config.model, estimate.prompt_tokens, 0, estimate.max_completion_tokens)
+        return estimate
+
+    # --- cache ------------------------------------------------------------------------------------
+
+    def _generation_params(self, request: CallRequest[Any]) -> dict[str, Any]:
+        params: dict[str, Any] = {
+            "max_completion_tokens": self.config.max_output_tokens,
+            # same prompt version → same static prefix; helps the provider route to its prompt cache
+            "prompt_cache_key": request.prompt_version,
+        }
+        if not self.config.model.startswith(_NO_TEMPERATURE_PREFIXES):
+            params["temperature"] = 0
+        return params
+
+    def _cache_key(self, request: CallRequest[Any], params: dict[str, Any]) -> str | None:
+        if self._cache is None:
+            return None
+        return cache_key(
+            model=self.config.model,
+            prompt_version=request.prompt_version,
+            schema=request.schema.model_json_schema(),
+            messages=request.messages,
+            params=params,
+        )
+
+    def _from_cache(self, request: CallRequest[T], key: str) -> CallResult[T] | None:
+        assert self._cache is not None
+        entry = self._cache.get(key)
+        if entry is None:
+            return None
+        try:
+            value = request.schema.model_validate(entry["answer"])
+        except pydantic.ValidationError:
+            return None  # cannot happen for the same schema; asking again is the safe answer
+        # checks run again: they may have improved since the answer was cached
+        problems = list(request.check(value)) if request.check else []
+        usage = CallUsage(from_cache=True, cost_usd=0.0)
+        return CallResult(label=request.label, value=value, problems=problems, raw=entry.get("raw", ""), usage=usage)
+
+    # --- housekeeping -----------------------------------------------------------------------------
+
+    def unused_recordings(self) -> list[Any]:
+        """Recordings in the recordings folder that no request of this client matched."""
+        return self.transport.unused_recordings()
+
+    def close(self) -> None:
+        self._openai.close()
+
+    def __enter__(self) -> ModelClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _scrub(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
+
+
+# --- helpers ------------------------------------------------------------------------------------------
+
+
+def _check_config(config: LLMConfig) -> None:
+    if config.mode not in ("live", "replay", "record"):
+        raise ConfigError(f"model mode {config.mode!r} is not one of live, replay, record")
+    if config.mode in ("replay", "record") and config.recordings_dir is None:
+        raise ConfigError(f"model mode {config.mode}: no recordings folder set")
+    if (
+        config.mode in ("live", "record")
+        and config.inner_transport is None
+        and not config.api_key
+        and not config.base_url
+    ):
+        raise ConfigError(f"model mode {config.mode}: set OPENAI_API_KEY, or OPENAI_BASE_URL for a local server")
+    if config.concurrency < 1:
+        raise ConfigError(f"concurrency must be at least 1 (got {config.concurrency})")
+
+
+@dataclass
+class _Tally:
+    """Attempts and tokens of one call so far, every HTTP attempt and re-ask included."""
+
+    attempts: int = 0
+    prompt_tokens: int = 0
+    cached_tokens: int = 0
+    completion_tokens: int = 0
+
+    def add_usage(self, usage: Any) -> None:
+        if not isinstance(usage, dict):
+            return  # a local server may send none: we count what we are told
+        details = usage.get("prompt_tokens_details") or {}
+        self.prompt_tokens += int(usage.get("prompt_tokens") or 0)
+        self.cached_tokens += int(details.get("cached_tokens") or 0) if isinstance(details, dict) else 0
+        self.completion_tokens += int(usage.get("completion_tokens") or 0)
+
+    def usage(self, model: str) -> CallUsage:
+        return CallUsage(
+            attempts=self.attempts,
+            prompt_tokens=self.prompt_tokens,
+            cached_tokens=self.cached_tokens,
+            completion_tokens=self.completion_tokens,
+            cost_usd=cost_usd(model, self.prompt_tokens, self.cached_tokens, self.completion_tokens),
+        )
+
+
+@dataclass
+class _Answer(Generic[T]):
+    """One answer read: a valid value, or the error to show the model when asking again."""
+
+    raw: str
+    value: T | None = None
+    error: str | None = None
+    echo: bool = True  # show the raw answer back to the model when re-asking
+
+
+def _content_of(wire: Any) -> str:
+    try:
+        content = wire["choices"][0]["message"]["content"]
+    except (KeyError, IndexError, TypeError):
+        return ""
+    return content if isinstance(content, str) else ""
+
+
+def _summarise(error: pydantic.ValidationError) -> str:
+    issues = error.errors(include_url=False, include_input=False)
+    if issues and all(issue["type"] == "json_invalid" for issue in issues):
+        return f"the answer is not valid JSON ({issues[0]['msg']})"
+    lines = [f"{'.'.join(str(p) for p in issue['loc']) or '(root)'}: {issue['msg']}" for issue in issues[:12]]
+    more = f"; and {len(issues) - 12} more" if len(issues) > 12 else ""
+    return f"the answer does not match the schema ({len(issues)} errors): " + "; ".join(lines) + more
+
+
+def _reask_invalid(answer: _Answer[Any]) -> list[dict[str, str]]:
+    instruction = (
+        f"Your previous answer could not be used: {answer.error}.\n"
+        "Answer again with only one JSON object that matches the required schema exactly."
+    )
+    if answer.echo and answer.raw:
+        return [{"role": "assistant", "content": answer.raw}, {"role": "user", "content": instruction}]
+    return [{"role": "user", "content": instruction}]
+
+
+def _reask_problems(raw: str, problems: Sequence[str]) -> list[dict[str, str]]:
+    listed = "\n".join(f"- {problem}" for problem in problems)
+    return [
+        {"role": "assistant", "content": raw},
+        {
+            "role": "user",
+            "content": f"Your answer has these problems:\n{listed}\n"
+            "Correct them and answer again with the complete JSON object.",
+        },
+    ]
+
+
+def _describe(error: BaseException | None) -> str:
+    if isinstance(error, APIStatusError):
+        return f"HTTP {error.status_code}: {_clip(error.message)}"
+    if isinstance(error, APITimeoutError):
+        return "timed out"
+    if isinstance(error, APIConnectionError):
+        cause = error.__cause__
+        return f"connection failed ({type(cause).__name__ if cause else 'unknown'})"
+    return _clip(f"{type(error).__name__}: {error}")
+
+
+def _clip(text: str, limit: int = _MAX_ERROR_CHARS) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _cache_entry(request: CallRequest[Any], result: CallResult[Any], model: str) -> dict[str, Any]:
+    return {
+        "label": request.label,
+        "stage": stage_of(request.label),
+        "model": model,
+        "prompt_version": request.prompt_version,
+        "schema": request.schema.__name__,
+        "answer": result.value.model_dump(mode="json"),
+        "raw": result.raw,
+        "usage": {
+            "attempts": result.usage.attempts,
+            "prompt_tokens": result.usage.prompt_tokens,
+            "cached_tokens": result.usage.cached_tokens,
+            "completion_tokens": result.usage.completion_tokens,
+            "cost_usd": result.usage.cost_usd,
+        },
+    }
+
+
+@contextmanager
+def _progress(description: str, total: int) -> Iterator[Callable[[], None]]:
+    """A rich progress bar on a terminal; silence when stderr is a pipe or a file."""
+    if not sys.stderr.isatty():
+        yield lambda: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=False,
+    ) as progress:
+        task = progress.add_task(description, total=total)
+        yield lambda: progress.advance(task)

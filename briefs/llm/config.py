@@ -1,0 +1,97 @@
+"""What a caller hands the model layer (``LLMConfig``, ``CallRequest``) and what it gets back
+(``CallResult``, ``CallUsage``). Plain frozen dataclasses: the layer is configured in one place."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Generic, Literal, TypeVar
+
+import httpx2
+from pydantic import BaseModel
+
+T = TypeVar("T", bound=BaseModel)
+
+Mode = Literal["live", "replay", "record"]
+
+# Sent as the API key when no key is needed (replay, or a local server without auth). It is not a
+# secret and cannot unlock anything, so it may appear anywhere without harm.
+PLACEHOLDER_API_KEY = "briefs-no-key-needed"
+
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+
+
+@dataclass(frozen=True)
+class LLMConfig:
+    model: str
+    mode: Mode  # resolved by the pipeline ("auto" never reaches here)
+    api_key: str | None = field(default=None, repr=False)  # never printed
+    base_url: str | None = None
+    recordings_dir: Path | None = None  # replay reads here, record writes here
+    cache_dir: Path | None = None  # None: no cache
+    read_cache: bool = True  # False: bypass reads (answers are still written)
+    concurrency: int = 4
+    timeout: float = 120.0
+    max_attempts: int = 4  # transport attempts per request (tenacity); the SDK's max_retries is 0
+    max_retry_seconds: float = 300.0
+    reasks: int = 2  # re-asks after invalid output
+    max_output_tokens: int = 8000
+    provenance: str | None = None  # written into recordings made in record mode
+    inner_transport: httpx2.BaseTransport | None = None  # live/record: what actually sends (default: network)
+    count_tokens: Callable[[str], int] | None = None  # dry-run estimates and answer books
+
+
+@dataclass(frozen=True)
+class CallRequest(Generic[T]):
+    label: str  # "extract/<doc-stem>/chunk-<i>", "merge/<doc-stem>", "synthesize/<week>"
+    messages: list[dict[str, str]]  # static instructions first, document data last
+    schema: type[T]  # strict-safe pydantic model
+    prompt_version: str  # part of the cache key and of the provider's prompt_cache_key
+    # Soft checks (e.g. quote verification): problems are shown to the model and re-asked
+    # check_reasks times, then the last answer is returned with its problems.
+    check: Callable[[T], list[str]] | None = None
+    check_reasks: int = 1
+
+    @property
+    def stage(self) -> str:
+        return stage_of(self.label)
+
+
+def stage_of(label: str) -> str:
+    """The stage a call belongs to: the label up to its first "/"."""
+    return label.split("/", 1)[0]
+
+
+@dataclass
+class CallUsage:
+    """Tokens of one call, every HTTP attempt, retry and re-ask included."""
+
+    attempts: int = 0
+    prompt_tokens: int = 0
+    cached_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float | None = None  # None: the model is not in the price table
+    from_cache: bool = False
+
+
+@dataclass
+class CallResult(Generic[T]):
+    label: str
+    value: T
+    problems: list[str]  # soft-check problems left after the check re-asks
+    raw: str  # the model's raw answer text
+    usage: CallUsage
+
+
+@dataclass
+class TokenEstimate:
+    """A dry run: what a batch of calls would send, counted locally, nothing called."""
+
+    calls: int = 0
+    cache_hits: int = 0  # calls already answered in the cache (they cost nothing)
+    prompt_tokens: int = 0  # of the calls that would be sent
+    max_completion_tokens: int = 0  # upper bound: calls x max_output_tokens
+    input_cost_usd: float | None = None
+    max_cost_usd: float | None = None  # if every answer used the whole output budget
+    per_stage: dict[str, int] = field(default_factory=dict)  # prompt tokens per stage

@@ -1,0 +1,59 @@
+"""Errors of the model layer (drawn in the tree in ``briefs/errors.py``).
+
+Each error names the call (its label) and carries what a user or the pipeline needs: what to fix
+(``ModelRequestError``), how long it tried (``ModelUnavailable``), the evidence of a bad answer
+(``InvalidOutputError``), or the command that refreshes recordings (``ReplayMissError``).
+Messages never contain an API key: the client scrubs them before raising.
+"""
+
+from __future__ import annotations
+
+from briefs.errors import BriefsError
+
+
+class ModelError(BriefsError):
+    """A model call failed; ``label`` names the call."""
+
+    def __init__(self, message: str, *, label: str = "", attempts: int = 0) -> None:
+        super().__init__(message)
+        self.label = label
+        self.attempts = attempts
+
+
+class ModelRequestError(ModelError):
+    """The request is wrong (400/401/403/404/422, exhausted quota); retrying cannot help."""
+
+
+class ModelUnavailable(ModelError):
+    """Transient failures (429/5xx/timeouts/connection errors) outlasted the retry budget."""
+
+
+class InvalidOutputError(ModelError):
+    """The answer stayed invalid after the re-asks. Carries the evidence: attempts, the last raw
+    output and the tokens spent on the call (retries and re-asks included)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        label: str = "",
+        attempts: int = 0,
+        last_raw: str = "",
+        prompt_tokens: int = 0,
+        cached_tokens: int = 0,
+        completion_tokens: int = 0,
+    ) -> None:
+        super().__init__(message, label=label, attempts=attempts)
+        self.last_raw = last_raw
+        self.prompt_tokens = prompt_tokens
+        self.cached_tokens = cached_tokens
+        self.completion_tokens = completion_tokens
+
+
+class ReplayMissError(ModelError):
+    """Replay mode, and no recording matches the request; the message names the request and the
+    command that refreshes the recordings."""
+
+
+class AnswerMissingError(ReplayMissError):
+    """An answer book has no hand-written answer for a label; the message names the file to write."""

@@ -1,0 +1,330 @@
+"""A fake OpenAI-compatible chat-completions server on 127.0.0.1, for tests and benchmarks.
+
+It speaks the wire format the SDK expects, runs in a thread of the calling process on an ephemeral
+port, and can be scripted per request to misbehave in every way a real endpoint does::
+
+    with FakeServer(latency=0.3) as server:
+        server.script("extract/a/chunk-0", rate_limited(retry_after="1"), server_error(503))
+        client = ModelClient(LLMConfig(model="gpt-4.1-mini", mode="live", base_url=server.base_url))
+
+Scripted faults are served in order to the requests carrying that ``X-Briefs-Label`` (``"*"``:
+any request), then the server answers normally. An answer is built from the JSON schema in the
+request (every field filled, Chinese strings included) unless one is set with ``set_answer``.
+It counts every request it sees, so tests can prove retries do not multiply.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import socket
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from briefs.llm.answers import completion_wire
+
+LABEL_HEADER = "X-Briefs-Label"
+
+
+@dataclass(frozen=True)
+class Fault:
+    kind: str  # ok, status, slow, drop, malformed_body, not_json, schema_break, length, refusal, content_filter
+    status: int = 200
+    headers: tuple[tuple[str, str], ...] = ()
+    code: str | None = None
+    delay: float = 0.0
+    text: str = ""
+    echo_auth: bool = False  # put the request's Authorization header into the error (a leaky server)
+
+
+def rate_limited(retry_after: str | None = None, retry_after_ms: str | None = None) -> Fault:
+    headers = []
+    if retry_after is not None:
+        headers.append(("retry-after", retry_after))
+    if retry_after_ms is not None:
+        headers.append(("retry-after-ms", retry_after_ms))
+    return Fault("status", status=429, headers=tuple(headers), code="rate_limit_exceeded", text="Rate limit reached")
+
+
+def quota_exhausted() -> Fault:
+    return Fault("status", status=429, code="insufficient_quota", text="You exceeded your current quota")
+
+
+def status(code: int, *, should_retry: str | None = None) -> Fault:
+    """Any HTTP error status (408, 409, 5xx, ...), optionally with ``x-should-retry``."""
+    headers = (("x-should-retry", should_retry),) if should_retry is not None else ()
+    return Fault("status", status=code, headers=headers, text=f"HTTP {code} from the fake server")
+
+
+def server_error(status: int = 500, *, should_retry: str | None = None) -> Fault:
+    headers = (("x-should-retry", should_retry),) if should_retry is not None else ()
+    return Fault("status", status=status, headers=headers, text="The server had an error")
+
+
+def client_error(status: int, *, text: str = "Bad request", echo_auth: bool = False) -> Fault:
+    return Fault("status", status=status, text=text, echo_auth=echo_auth, code="invalid_request")
+
+
+def slow(seconds: float) -> Fault:
+    """Answers correctly, but only after ``seconds`` (past the client's timeout, typically)."""
+    return Fault("slow", delay=seconds)
+
+
+def dropped() -> Fault:
+    """Reads the request, then closes the connection without a word."""
+    return Fault("drop")
+
+
+def malformed_body() -> Fault:
+    """A 200 whose body is not JSON at all."""
+    return Fault("malformed_body")
+
+
+def not_json() -> Fault:
+    """A chat completion whose content is not JSON."""
+    return Fault("not_json")
+
+
+def schema_break() -> Fault:
+    """Valid JSON that ignores the schema (what a local server that drops constraints sends)."""
+    return Fault("schema_break")
+
+
+def cut_off() -> Fault:
+    return Fault("length")
+
+
+def refusal(text: str = "I'm sorry, I can't help with that.") -> Fault:
+    return Fault("refusal", text=text)
+
+
+def content_filtered() -> Fault:
+    return Fault("content_filter")
+
+
+OK = Fault("ok")
+
+
+@dataclass(frozen=True)
+class Seen:
+    """One request as the server saw it."""
+
+    label: str
+    body: dict[str, Any]
+    headers: dict[str, str]
+    fault: str
+
+
+@dataclass
+class FakeServer:
+    latency: float = 0.0  # added to every response
+    fault_rate: float = 0.0  # chance that an unscripted request gets ``random_fault``
+    random_fault: Fault = field(default_factory=lambda: rate_limited(retry_after="1"))
+    seed: int = 0
+    cached_tokens: int = 0  # reported in every usage block
+
+    def __post_init__(self) -> None:
+        self.requests: list[Seen] = []
+        self._scripts: dict[str, deque[Fault]] = {}
+        self._answers: dict[str, Any] = {}
+        self._lock = threading.Lock()
+        self._random = random.Random(self.seed)
+        self._httpd: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self.in_flight = 0
+        self.max_in_flight = 0  # the most requests it was answering at once
+
+    # --- scripting -----------------------------------------------------------------------------
+
+    def script(self, label: str, *faults: Fault) -> None:
+        """Serve ``faults`` in order to the next requests labelled ``label`` ("*": any label)."""
+        with self._lock:
+            self._scripts.setdefault(label, deque()).extend(faults)
+
+    def set_answer(self, label: str, answer: Any) -> None:
+        """Answer requests labelled ``label`` with this object instead of one built from the schema."""
+        with self._lock:
+            self._answers[label] = answer
+
+    def count(self, label: str | None = None) -> int:
+        with self._lock:
+            return sum(1 for seen in self.requests if label is None or seen.label == label)
+
+    def served(self, fault: str) -> int:
+        """How many requests got ``fault`` ("ok", "drop", "status 429", ...)."""
+        with self._lock:
+            return sum(1 for seen in self.requests if seen.fault == fault)
+
+    def _next_fault(self, label: str) -> Fault:
+        with self._lock:
+            for key in (label, "*"):
+                queue = self._scripts.get(key)
+                if queue:
+                    return queue.popleft()
+            if self.fault_rate and self._random.random() < self.fault_rate:
+                return self.random_fault
+            return OK
+
+    # --- lifecycle -----------------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        assert self._httpd is not None, "start the server first"
+        return f"http://127.0.0.1:{self._httpd.server_address[1]}/v1"
+
+    def start(self) -> FakeServer:
+        handler = type("Handler", (_Handler,), {"fake": self})
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-openai", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            self._httpd = None
+
+    def __enter__(self) -> FakeServer:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    # --- answering -----------------------------------------------------------------------------
+
+    def answer_for(self, label: str, body: dict[str, Any]) -> Any:
+        with self._lock:
+            if label in self._answers:
+                return self._answers[label]
+        fmt = body.get("response_format") or {}
+        schema = ((fmt.get("json_schema") or {}).get("schema")) or {"type": "object", "properties": {}}
+        return example_for(schema, schema.get("$defs", {}))
+
+
+class _Handler(BaseHTTPRequestHandler):
+    fake: FakeServer
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read counts, not logs
+        pass
+
+    def setup(self) -> None:
+        super().setup()
+        # Without this, Nagle's algorithm and delayed ACKs add ~40 ms to every response.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("content-length") or 0)
+        raw = self.rfile.read(length)
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            body = {}
+        label = self.headers.get(LABEL_HEADER, "")
+        fault = self.fake._next_fault(label)
+        with self.fake._lock:
+            kind = f"status {fault.status}" if fault.kind == "status" else fault.kind
+            self.fake.requests.append(Seen(label, body, dict(self.headers.items()), kind))
+        if not self.path.rstrip("/").endswith("/chat/completions"):
+            self._send_json(404, {"error": {"message": f"no route {self.path}", "type": "invalid_request_error"}})
+            return
+        with self.fake._lock:
+            self.fake.in_flight += 1
+            self.fake.max_in_flight = max(self.fake.max_in_flight, self.fake.in_flight)
+        try:
+            time.sleep(self.fake.latency + fault.delay)
+            self._respond(fault, label, body, len(raw))
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (a timeout test): nothing to answer
+        finally:
+            with self.fake._lock:
+                self.fake.in_flight -= 1
+
+    def _respond(self, fault: Fault, label: str, body: dict[str, Any], request_bytes: int) -> None:
+        if fault.kind == "drop":
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        if fault.kind == "status":
+            message = fault.text
+            if fault.echo_auth:
+                message += f" (received {self.headers.get('authorization', '')})"
+            error = {"message": message, "type": "error", "param": None, "code": fault.code}
+            self._send_json(fault.status, {"error": error}, dict(fault.headers))
+            return
+        if fault.kind == "malformed_body":
+            self._send(200, b'{"id": "chatcmpl-broken", "choices": [', {"content-type": "application/json"})
+            return
+        content: str | None = json.dumps(self.fake.answer_for(label, body), ensure_ascii=False)
+        finish, refusal_text = "stop", None
+        if fault.kind == "not_json":
+            content = "Sure! Here is the summary you asked for: 药监局发布通知"
+        elif fault.kind == "schema_break":
+            content = json.dumps({"answer": "这不是要求的格式", "items": "none"}, ensure_ascii=False)
+        elif fault.kind == "length":
+            content, finish = content[: max(len(content) // 2, 1)], "length"
+        elif fault.kind == "refusal":
+            content, refusal_text = None, fault.text
+        elif fault.kind == "content_filter":
+            content, finish = None, "content_filter"
+        wire = completion_wire(
+            model=str(body.get("model", "fake-model")),
+            content=content,
+            prompt_tokens=max(request_bytes // 4, 1),
+            completion_tokens=max(len(content or refusal_text or "") // 4, 1),
+            completion_id=f"chatcmpl-fake-{len(self.fake.requests)}",
+            finish_reason=finish,
+            refusal=refusal_text,
+            cached_tokens=min(self.fake.cached_tokens, max(request_bytes // 4, 1)),
+        )
+        self._send_json(200, wire)
+
+    def _send_json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
+        data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        self._send(status, data, {"content-type": "application/json", **(headers or {})})
+
+    def _send(self, status: int, data: bytes, headers: dict[str, str]) -> None:
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("content-length", str(len(data)))
+        self._headers_buffer.append(b"\r\n" + data)  # headers and body in one write
+        self.flush_headers()
+
+
+def example_for(schema: dict[str, Any], defs: dict[str, Any]) -> Any:
+    """A value that satisfies a (strict) JSON schema: the answer a well-behaved model would give."""
+    if "$ref" in schema:
+        return example_for(defs[schema["$ref"].rsplit("/", 1)[-1]], defs)
+    if "const" in schema:
+        return schema["const"]
+    if "enum" in schema:
+        return schema["enum"][0]
+    if "anyOf" in schema:
+        branches = [b for b in schema["anyOf"] if b.get("type") != "null"]
+        return example_for(branches[0], defs) if branches else None
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), "null")
+    if kind == "object":
+        return {name: example_for(sub, defs) for name, sub in (schema.get("properties") or {}).items()}
+    if kind == "array":
+        return [example_for(schema.get("items") or {}, defs) for _ in range(max(schema.get("minItems", 1), 1))]
+    if kind == "string":
+        return "国家药监局发布通知"
+    if kind == "integer":
+        return int(schema.get("minimum", 1))
+    if kind == "number":
+        return float(schema.get("minimum", 1.5))
+    if kind == "boolean":
+        return True
+    return None
+

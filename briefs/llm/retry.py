@@ -1,0 +1,101 @@
+"""Who retries what. Transport faults have one owner: this tenacity policy (the SDK's own
+``max_retries`` is 0, so attempts never multiply). Invalid answers are a different failure with a
+different owner: the re-ask loop in ``briefs.llm.client``.
+
+Retried: 429 (except an exhausted quota), 408, 409, 5xx, timeouts and connection errors, unless the
+server says ``x-should-retry: false``. The wait is the server's ``retry-after-ms``, else its
+``Retry-After`` (seconds or an HTTP date), capped at 120 s; without a hint, jittered exponential
+backoff. Attempts and total time are both bounded.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from collections.abc import Callable
+
+from openai import APIConnectionError, APIStatusError, RateLimitError
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception,
+    stop_after_attempt,
+    stop_before_delay,
+    wait_random_exponential,
+)
+
+MAX_RETRY_AFTER = 120.0  # seconds; a longer hint is waited for this long, then asked again
+RETRYABLE_STATUS = (408, 409, 429)
+
+
+def is_quota_exhausted(error: BaseException) -> bool:
+    return isinstance(error, RateLimitError) and error.code == "insufficient_quota"
+
+
+def is_transient(error: BaseException) -> bool:
+    """Worth another attempt: the same request may well succeed in a moment."""
+    if isinstance(error, APIStatusError):
+        should_retry = error.response.headers.get("x-should-retry", "").lower()
+        if should_retry == "false" or is_quota_exhausted(error):
+            return False
+        if should_retry == "true":
+            return True
+        return error.status_code in RETRYABLE_STATUS or error.status_code >= 500
+    return isinstance(error, APIConnectionError)  # includes APITimeoutError
+
+
+def retry_after_seconds(error: BaseException | None) -> float | None:
+    """The wait the server asked for, or None. ``retry-after-ms`` wins over ``Retry-After``."""
+    if not isinstance(error, APIStatusError):
+        return None
+    headers = error.response.headers
+    try:
+        if "retry-after-ms" in headers:
+            return max(float(headers["retry-after-ms"]) / 1000.0, 0.0)
+    except ValueError:
+        pass
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    when = email.utils.parsedate_to_datetime(value) if value else None  # an HTTP date
+    if when is None:
+        return None
+    return max(when.timestamp() - time.time(), 0.0)
+
+
+class WaitRetryAfterOrBackoff:
+    """Tenacity wait: the server's hint when it gives one, else jittered exponential backoff."""
+
+    def __init__(self, *, initial: float = 0.5, maximum: float = 30.0, cap: float = MAX_RETRY_AFTER) -> None:
+        self.backoff = wait_random_exponential(multiplier=initial, max=maximum)
+        self.cap = cap
+
+    def __call__(self, state: RetryCallState) -> float:
+        error = state.outcome.exception() if state.outcome else None
+        hinted = retry_after_seconds(error)
+        if hinted is not None:
+            return min(hinted, self.cap)
+        return float(self.backoff(state))
+
+
+def transport_retrying(
+    *,
+    max_attempts: int,
+    max_seconds: float,
+    sleep: Callable[[float], None],
+    before_sleep: Callable[[RetryCallState], None] | None = None,
+) -> Retrying:
+    """A fresh policy per request (tenacity's statistics are per instance and thread)."""
+    return Retrying(
+        retry=retry_if_exception(is_transient),
+        # stop_before_delay: never start a wait that would end past the time budget
+        stop=stop_after_attempt(max(1, max_attempts)) | stop_before_delay(max_seconds),
+        wait=WaitRetryAfterOrBackoff(),
+        sleep=sleep,
+        before_sleep=before_sleep,
+        reraise=True,
+    )

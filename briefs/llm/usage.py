@@ -1,0 +1,107 @@
+"""Tokens and money: a price table for a few known models, the cost of a call, and the ``Ledger``
+that totals calls per stage (the label up to its first "/") and per run."""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+
+from briefs.llm.config import CallUsage, stage_of
+
+
+@dataclass(frozen=True)
+class Price:
+    """USD per 1M tokens."""
+
+    input: float
+    cached_input: float
+    output: float
+
+
+# Standard (non-batch) prices as published on https://openai.com/api/pricing/, as we assume them
+# on 2025-08-15. Prices change: check them before trusting a cost figure. A model not listed
+# here is reported in tokens only (cost None), never guessed.
+PRICES_AS_OF = "2025-08-15"
+PRICES: dict[str, Price] = {
+    "gpt-4.1": Price(input=2.00, cached_input=0.50, output=8.00),
+    "gpt-4.1-mini": Price(input=0.40, cached_input=0.10, output=1.60),
+    "gpt-4.1-nano": Price(input=0.10, cached_input=0.025, output=0.40),
+    "gpt-4o": Price(input=2.50, cached_input=1.25, output=10.00),
+    "gpt-4o-mini": Price(input=0.15, cached_input=0.075, output=0.60),
+    "gpt-5-mini": Price(input=0.25, cached_input=0.025, output=2.00),
+}
+
+_DATED_SNAPSHOT = re.compile(r"-\d{4}-\d{2}-\d{2}$")
+
+
+def price_for(model: str) -> Price | None:
+    """The price of ``model``; a dated snapshot ("gpt-4.1-mini-2025-04-14") costs what its alias does."""
+    return PRICES.get(model) or PRICES.get(_DATED_SNAPSHOT.sub("", model))
+
+
+def cost_usd(model: str, prompt_tokens: int, cached_tokens: int, completion_tokens: int) -> float | None:
+    """Cached tokens are a subset of the prompt tokens and are billed at the cached rate."""
+    price = price_for(model)
+    if price is None:
+        return None
+    uncached = max(prompt_tokens - cached_tokens, 0)
+    total = uncached * price.input + cached_tokens * price.cached_input + completion_tokens * price.output
+    return round(total / 1_000_000, 8)
+
+
+@dataclass
+class Totals:
+    calls: int = 0
+    failed: int = 0
+    cache_hits: int = 0
+    attempts: int = 0
+    prompt_tokens: int = 0
+    cached_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float | None = 0.0  # None as soon as one call's cost is unknown
+
+    def add(self, usage: CallUsage, *, failed: bool) -> None:
+        self.calls += 1
+        self.failed += int(failed)
+        self.cache_hits += int(usage.from_cache)
+        self.attempts += usage.attempts
+        self.prompt_tokens += usage.prompt_tokens
+        self.cached_tokens += usage.cached_tokens
+        self.completion_tokens += usage.completion_tokens
+        if self.cost_usd is not None and usage.cost_usd is not None:
+            self.cost_usd = round(self.cost_usd + usage.cost_usd, 8)
+        else:
+            self.cost_usd = None
+
+
+@dataclass
+class Ledger:
+    """Usage of every call a client made, per stage and per run. Thread-safe."""
+
+    run: Totals = field(default_factory=Totals)
+    stages: dict[str, Totals] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def add(self, label: str, usage: CallUsage, *, failed: bool = False) -> None:
+        with self._lock:
+            self.run.add(usage, failed=failed)
+            self.stages.setdefault(stage_of(label), Totals()).add(usage, failed=failed)
+
+    def stage(self, name: str) -> Totals:
+        with self._lock:
+            return self.stages.get(name, Totals())
+
+    def summary(self) -> str:
+        """One line per stage and one for the run, for logs and the run record."""
+        with self._lock:
+            rows = [*((name, t) for name, t in sorted(self.stages.items())), ("total", self.run)]
+        return "\n".join(f"{name}: {_describe(t)}" for name, t in rows)
+
+
+def _describe(t: Totals) -> str:
+    cost = "cost unknown (model not in the price table)" if t.cost_usd is None else f"${t.cost_usd:.4f}"
+    return (
+        f"{t.calls} calls ({t.cache_hits} cached, {t.failed} failed), {t.attempts} requests, "
+        f"{t.prompt_tokens} prompt tokens ({t.cached_tokens} cached), {t.completion_tokens} completion tokens, {cost}"
+    )

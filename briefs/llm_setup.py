@@ -1,0 +1,61 @@
+"""Settings → ``LLMConfig``, in one place, for every command that calls the model.
+
+``mode = "auto"`` resolves here: live when ``OPENAI_API_KEY`` or ``OPENAI_BASE_URL`` is set (they
+arrive as ``settings.api_key`` / ``settings.base_url``), else replay from the recordings folder
+(default: the sample recordings briefs ships), so the demo and the tests run with no model at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import httpx2
+
+from briefs import resources
+from briefs.llm import LLMConfig
+from briefs.settings import Settings
+from briefs.tokens import count_tokens, encoding_for
+
+
+def resolve_mode(settings: Settings) -> str:
+    if settings.mode != "auto":
+        return settings.mode
+    return "live" if settings.api_key is not None or settings.base_url else "replay"
+
+
+def token_counter(settings: Settings) -> Callable[[str], int]:
+    encoding = encoding_for(settings.model, settings.encoding)
+    return lambda text: count_tokens(text, encoding)
+
+
+def make_llm_config(
+    settings: Settings,
+    *,
+    provenance: str | None = None,
+    inner_transport: httpx2.BaseTransport | None = None,
+) -> LLMConfig:
+    """The model layer's configuration for these settings.
+
+    The response cache lives in ``settings.home / "cache"``; ``use_cache = False`` (``--no-cache``)
+    bypasses cache reads but still writes. Replay has no cache: it is already offline and
+    deterministic, and a cache in front of it would hide an edited recording.
+    """
+    mode = resolve_mode(settings)
+    return LLMConfig(
+        model=settings.model,
+        mode=mode,  # type: ignore[arg-type]  # resolve_mode never returns "auto"
+        api_key=settings.api_key.get_secret_value() if settings.api_key is not None else None,
+        base_url=settings.base_url,
+        recordings_dir=settings.recordings or resources.sample_recordings_dir(),
+        cache_dir=None if mode == "replay" else settings.home / "cache",
+        read_cache=settings.use_cache,
+        concurrency=settings.concurrency,
+        timeout=settings.timeout,
+        max_attempts=settings.max_attempts,
+        max_retry_seconds=settings.max_retry_seconds,
+        reasks=settings.reasks,
+        max_output_tokens=settings.max_output_tokens,
+        provenance=provenance,
+        inner_transport=inner_transport,
+        count_tokens=token_counter(settings),
+    )

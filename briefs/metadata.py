@@ -1,0 +1,385 @@
+"""Title, publication date, language, source and URL of a cleaned page.
+
+The publication date comes, in this order, from: front matter (``date:``), an HTML meta tag, a
+labelled line (发布时间/发布日期/成文日期/日期…: a date), the header zone (the lines from the title
+down to where the body starts; an effective date 施行 there is not a publication date). Only when the
+page states none is it inferred from the body (the latest full date that is not an effective date or
+deadline, else the latest 月日 in the year the text names), and then it is marked inferred. Sidebars
+and related-article lists never reach this module (clean stops before them), so their dates cannot
+win. Numeric dates whose day/month order is unknown (04/12/2025) are reported, never guessed.
+
+Dates are matched on a comparison copy of the text (NFKC: full-width digits and colons; Chinese
+numerals 二〇二二年二月十一日 → 2022年2月11日); the stored text is never changed. Weeks are ISO weeks
+of the date in Asia/Shanghai time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import opencc
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN = re.compile(r"[A-Za-z]")
+
+# --- dates -------------------------------------------------------------------------------------
+
+_ISO_LIKE = re.compile(r"(?<!\d)(\d{4})([-/.])(\d{1,2})\2(\d{1,2})")
+_CJK_FULL = re.compile(r"(?<!\d)(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]")
+_DAY_FIRST_OR_MONTH_FIRST = re.compile(r"(?<![\d/.-])(\d{1,2})([/.-])(\d{1,2})\2(\d{4})(?!\d)")
+_MONTH_DAY = re.compile(r"(?<![\d年])(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]")
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年")
+# Used with .match(text, pos): anchored at pos (a "^" would only match at the very start of text).
+_EFFECTIVE_AFTER = re.compile(r"\s*(?:起?施行|起?实施|起生效|生效|前|之前|截止|到期|止)")
+_EFFECTIVE_LINE = re.compile(r"施行|实施|生效")
+_DATE_LABEL = re.compile(
+    r"(?:发布时间|发布日期|发文日期|成文日期|印发日期|公布日期|发表时间|发稿时间|更新时间|时间|日期|"
+    r"Published|Date)\s*[:：]\s*",
+    re.IGNORECASE,
+)
+_CN_DIGIT = dict(zip("〇零○一二三四五六七八九", "00012345678" + "9", strict=True))
+_CN_YEAR_DATE = re.compile(r"([〇零○一二三四五六七八九]{4})\s*年\s*([一二三四五六七八九十]{1,3})\s*月\s*([一二三四五六七八九十]{1,3})\s*([日号])")
+_CN_YEAR = re.compile(r"([〇零○一二三四五六七八九]{4})\s*年")
+_CN_MONTH_DAY = re.compile(r"(?<![〇零○一二三四五六七八九十])([一二三四五六七八九十]{1,3})\s*月\s*([一二三四五六七八九十]{1,3})\s*([日号])")
+_TIMESTAMP = re.compile(
+    r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?\s*(Z|[+-]\d{2}:?\d{2})?)?"
+)
+
+
+@dataclass(frozen=True)
+class FoundDate:
+    date: dt.date
+    start: int
+    end: int
+
+
+def normalise_for_dates(text: str) -> str:
+    """A comparison copy: NFKC (full-width digits) and Chinese numerals as digits."""
+    text = unicodedata.normalize("NFKC", text)
+    text = _CN_YEAR_DATE.sub(
+        lambda m: f"{''.join(_CN_DIGIT[c] for c in m[1])}年{_cn_number(m[2])}月{_cn_number(m[3])}{m[4]}", text
+    )
+    text = _CN_YEAR.sub(lambda m: f"{''.join(_CN_DIGIT[c] for c in m[1])}年", text)
+    return _CN_MONTH_DAY.sub(lambda m: f"{_cn_number(m[1])}月{_cn_number(m[2])}{m[3]}", text)
+
+
+def _cn_number(numeral: str) -> int:
+    """一 … 三十一 (months and days only)."""
+    if "十" not in numeral:
+        return int(_CN_DIGIT[numeral[-1]])
+    tens, _, units = numeral.partition("十")
+    return (int(_CN_DIGIT[tens]) if tens else 1) * 10 + (int(_CN_DIGIT[units]) if units else 0)
+
+
+def _valid(year: str | int, month: str | int, day: str | int) -> dt.date | None:
+    try:
+        return dt.date(int(year), int(month), int(day))
+    except ValueError:
+        return None
+
+
+def full_dates(text: str) -> list[FoundDate]:
+    """Every year-month-day date in ``text`` (already normalised), in order of appearance."""
+    found: list[FoundDate] = []
+    for match in _CJK_FULL.finditer(text):
+        if day := _valid(match[1], match[2], match[3]):
+            found.append(FoundDate(day, match.start(), match.end()))
+    for match in _ISO_LIKE.finditer(text):
+        day_digits = match[4]
+        # "2026-03-0558": a two-digit day may have a view count glued on; a one-digit day may not.
+        if len(day_digits) == 1 and match.end() < len(text) and text[match.end()].isdigit():
+            continue
+        if day := _valid(match[1], match[3], day_digits):
+            found.append(FoundDate(day, match.start(), match.end()))
+    return sorted(found, key=lambda f: f.start)
+
+
+def ambiguous_dates(text: str) -> list[str]:
+    """Numeric dates with the year last whose day and month could be swapped (04/12/2025)."""
+    found = []
+    for match in _DAY_FIRST_OR_MONTH_FIRST.finditer(text):
+        first, second = int(match[1]), int(match[3])
+        if first <= 12 and second <= 12 and first != second:
+            found.append(match[0])
+    return found
+
+
+def unambiguous_year_last(text: str) -> list[FoundDate]:
+    """Year-last numeric dates whose order is certain because one part exceeds 12 (25/04/2025)."""
+    found = []
+    for match in _DAY_FIRST_OR_MONTH_FIRST.finditer(text):
+        first, second, year = int(match[1]), int(match[3]), int(match[4])
+        day = None
+        if first > 12 >= second:
+            day = _valid(year, second, first)
+        elif second > 12 >= first or first == second:
+            day = _valid(year, first, second)
+        if day:
+            found.append(FoundDate(day, match.start(), match.end()))
+    return found
+
+
+def month_days(text: str) -> list[tuple[int, int]]:
+    return [(int(m[1]), int(m[2])) for m in _MONTH_DAY.finditer(text) if _valid(2000, m[1], m[2])]
+
+
+def parse_timestamp(value: str) -> dt.date | None:
+    """``2022-02-11 18:10:58 +0800`` → its date in Shanghai; a naive time is taken as Shanghai time."""
+    match = _TIMESTAMP.match(unicodedata.normalize("NFKC", value))
+    if not match:
+        found = full_dates(normalise_for_dates(value))
+        return found[0].date if found else None
+    day = _valid(match[1], match[2], match[3])
+    if day is None or match[4] is None or match[7] is None:
+        return day
+    offset = match[7].replace(":", "")
+    zone = dt.UTC if offset == "Z" else dt.timezone(
+        (1 if offset[0] == "+" else -1) * dt.timedelta(hours=int(offset[1:3]), minutes=int(offset[3:5]))
+    )
+    moment = dt.datetime(day.year, day.month, day.day, int(match[4]), int(match[5]), int(match[6] or 0), tzinfo=zone)
+    return moment.astimezone(SHANGHAI).date()
+
+
+def iso_week(day: dt.date | None) -> str | None:
+    if day is None:
+        return None
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+# --- the document's metadata ----------------------------------------------------------------------
+
+
+@dataclass
+class Metadata:
+    title: str | None = None
+    subtitle: str | None = None
+    date: dt.date | None = None
+    date_inferred: bool = False
+    date_source: str = "none"
+    iso_week: str | None = None
+    language: str | None = None
+    source: str | None = None
+    url: str | None = None
+    problems: list[str] = field(default_factory=list)
+
+
+def extract_metadata(
+    name: str,
+    *,
+    body: str,
+    header: list[str],
+    trailer: list[str],
+    front_matter: dict[str, str],
+    hints: dict[str, str],
+) -> Metadata:
+    """``name`` (the file) starts every problem line."""
+    meta = Metadata()
+    meta.title, meta.subtitle, title_index = find_title(header, front_matter, hints)
+    meta.source = find_source(header, trailer, front_matter, hints)
+    meta.url = find_url(header, trailer, front_matter, hints)
+    meta.language = detect_language(body or " ".join(header))
+    _date(meta, name, body, header[title_index:] if title_index is not None else header, header + trailer,
+          front_matter, hints)
+    meta.iso_week = iso_week(meta.date)
+    return meta
+
+
+def _date(meta: Metadata, name: str, body: str, zone: list[str], labelled: list[str],
+          front_matter: dict[str, str], hints: dict[str, str]) -> None:
+    for key in ("date", "published", "pubdate", "publishdate", "publish_date"):
+        if front_matter.get(key) and (day := parse_timestamp(front_matter[key])):
+            meta.date, meta.date_source = day, "front-matter"
+            return
+    if hints.get("published") and (day := parse_timestamp(hints["published"])):
+        meta.date, meta.date_source = day, "meta"
+        return
+    ambiguous: list[str] = []
+    for line in labelled:
+        text = normalise_for_dates(line)
+        for label in _DATE_LABEL.finditer(text):
+            rest = text[label.end() :]
+            found = full_dates(rest) or unambiguous_year_last(rest)
+            if found and found[0].start == 0:
+                meta.date, meta.date_source = found[0].date, "label"
+                return
+            ambiguous += [d for d in ambiguous_dates(rest) if rest.startswith(d)]
+    zone_dates: list[dt.date] = []
+    for line in zone:
+        text = normalise_for_dates(line)
+        if _EFFECTIVE_LINE.search(text) and not re.search(r"公布|发布|通过|修订|印发", text):
+            continue  # "2022年1月1日 施行" says when it applies, not when it was published
+        zone_dates += [f.date for f in full_dates(text) + unambiguous_year_last(text)]
+        ambiguous += ambiguous_dates(text)
+    if zone_dates:
+        meta.date, meta.date_source = max(zone_dates), "header"
+        return
+    if ambiguous:
+        meta.problems.append(
+            f"{name}: ambiguous date {ambiguous[0]!r} (day/month order unknown); not used, no publication date"
+        )
+        return
+    _infer_from_body(meta, name, body)
+
+
+def _infer_from_body(meta: Metadata, name: str, body: str) -> None:
+    text = normalise_for_dates(body)
+    stated = [f.date for f in full_dates(text) if not _EFFECTIVE_AFTER.match(text, f.end)]
+    if stated:
+        meta.date, meta.date_inferred, meta.date_source = max(stated), True, "body"
+        return
+    years = [int(y) for y in _YEAR.findall(text)]
+    pairs = month_days(text)
+    if years and pairs:
+        year = max(years)
+        candidates = [d for month, day in pairs if (d := _valid(year, month, day))]
+        if candidates:
+            meta.date, meta.date_inferred, meta.date_source = max(candidates), True, "body"
+            return
+    ambiguous = ambiguous_dates(text)
+    if ambiguous:
+        meta.problems.append(f"{name}: ambiguous date {ambiguous[0]!r} (day/month order unknown); not used")
+    meta.problems.append(f"{name}: no publication date found; it cannot be placed in a week")
+
+
+# --- title -----------------------------------------------------------------------------------------
+
+_GLUE = re.compile(r"^(?:标题|標題|题目|摘要|摘\s*要)\s*[:：]\s*|\s*(?:摘要|摘\s*要|内容摘要|正文)\s*[:：]?\s*$")
+_SITE_SUFFIX = re.compile(r"\s*(?:[-_|｜—–]+)\s*[^-_|｜—–]{2,30}(?:网|局|政府|门户|网站|官网|中心|报|频道|首页)\s*$")
+_TITLE_LABEL = re.compile(r"(?:原文链接|原文標題|原文标题|标题|標題)\s*[:：]\s*(?!https?://)(\S.{3,80})$")
+_META_LINE = re.compile(r"(?:来源|來源|发布|發布|时间|時間|日期|作者|编辑|編輯|浏览|瀏覽|字体|原文链接)\s*[:：]")
+
+
+def find_title(
+    header: list[str], front_matter: dict[str, str], hints: dict[str, str]
+) -> tuple[str | None, str | None, int | None]:
+    """(title, subtitle, index of the title line in ``header`` or None)."""
+    if title := front_matter.get("title"):
+        return clean_title(title), front_matter.get("subtitle"), None
+    for line_index, line in enumerate(header):
+        if found := _TITLE_LABEL.search(unicodedata.normalize("NFKC", line)):
+            return clean_title(found.group(1)), None, line_index
+    candidates = _title_lines(header)
+    if hints.get("h1"):
+        heading = clean_title(hints["h1"])
+        index = next((i for i, line in enumerate(header) if clean_title(line) == heading), None)
+        return heading, None, index
+    if candidates:
+        return _headline_and_kicker(header, candidates)
+    for key in ("og_title", "html_title"):
+        if hints.get(key):
+            return clean_title(_SITE_SUFFIX.sub("", hints[key])), None, None
+    return None, None, None
+
+
+def clean_title(title: str) -> str:
+    title = title.strip().strip("\"'“”")
+    previous = None
+    while previous != title:
+        previous, title = title, _GLUE.sub("", title).strip()
+    return title
+
+
+def _is_title_like(line: str) -> bool:
+    han = len(_HAN.findall(line))
+    return (
+        4 <= han <= 80
+        and not _META_LINE.search(line)
+        and not full_dates(normalise_for_dates(line))
+        and not re.search(r"[。！？；]$", line)
+        and not re.search(r"[>＞›»]", line)
+    )
+
+
+def _title_lines(header: list[str]) -> list[int]:
+    """Indexes of title-like lines; when a metadata/date line exists, only the run just above it."""
+    meta_index = next(
+        (i for i, line in enumerate(header) if _META_LINE.search(line) or full_dates(normalise_for_dates(line))),
+        None,
+    )
+    if meta_index is None:
+        return [i for i, line in enumerate(header) if _is_title_like(line)]
+    run: list[int] = []
+    for i in range(meta_index - 1, -1, -1):
+        if not _is_title_like(header[i]):
+            break
+        run.insert(0, i)
+    return run
+
+
+def _headline_and_kicker(header: list[str], candidates: list[int]) -> tuple[str, str | None, int]:
+    """The headline is the last line of the run; a '——' line below it is a subtitle, a line above a kicker."""
+    last = candidates[-1]
+    if len(candidates) >= 2 and header[last].lstrip().startswith(("——", "—", "--")):
+        title_index = candidates[-2]
+        return clean_title(header[title_index]), header[last].lstrip("—- "), title_index
+    kicker = clean_title(header[candidates[-2]]) if len(candidates) >= 2 else None
+    return clean_title(header[last]), kicker, last
+
+
+# --- source and URL --------------------------------------------------------------------------------
+
+_SOURCE_LABEL = re.compile(r"(?:文章来源|信息来源|稿件来源|来源|來源|出处|出處)\s*[:：]\s*([^\s()（）|｜:：]{2,40})")
+_ORG = re.compile(r"(?:局|委|厅|廳|院|部|网|網|报|報|社|中心|办|辦|会|會|政府|所|站|台|处|處)$")
+_DATE_BYLINE = re.compile(r"^\s*\d{4}-\d{1,2}-\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?\d*[A-Za-z_.\d]*\s*(\S+)\s*$")
+_URL = re.compile(r"https?://[^\s<>\"'）)】]+")
+
+
+def find_source(header: list[str], trailer: list[str], front_matter: dict[str, str], hints: dict[str, str]) -> str | None:
+    for line in trailer + header:
+        if found := _SOURCE_LABEL.search(line):
+            return found.group(1)
+    if value := front_matter.get("source"):
+        return value
+    for key in ("categories", "category"):
+        value = front_matter.get(key, "")
+        if _HAN.search(value):  # a pinyin slug is not a name a reader can use
+            return value
+    if hints.get("source"):
+        return hints["source"]
+    for line in header:
+        if (found := _DATE_BYLINE.match(unicodedata.normalize("NFKC", line))) and _ORG.search(found.group(1)):
+            return found.group(1)
+    return None
+
+
+def find_url(header: list[str], trailer: list[str], front_matter: dict[str, str], hints: dict[str, str]) -> str | None:
+    for key in ("url", "link", "source_url", "original_url", "canonical", "permalink"):
+        if (value := front_matter.get(key, "")).startswith(("http://", "https://")):
+            return value
+    if hints.get("url", "").startswith(("http://", "https://")):
+        return hints["url"]
+    for line in header + trailer:
+        if found := _URL.search(line):
+            return found.group(0)
+    return None
+
+
+# --- language --------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=2)
+def _converter(config: str) -> opencc.OpenCC:
+    return opencc.OpenCC(config)
+
+
+def detect_language(text: str, sample: int = 800) -> str | None:
+    """zh-Hans, zh-Hant or en. Traditional text changes more under t2s than under s2t."""
+    text = text[:sample]
+    han = len(_HAN.findall(text))
+    latin = len(_LATIN.findall(text))
+    if han == 0:
+        return "en" if latin else None
+    if latin > 3 * han:
+        return "en"
+    to_simplified = _converter("t2s").convert(text)
+    to_traditional = _converter("s2t").convert(text)
+    changed_by_t2s = sum(a != b for a, b in zip(text, to_simplified, strict=False))
+    changed_by_s2t = sum(a != b for a, b in zip(text, to_traditional, strict=False))
+    return "zh-Hant" if changed_by_t2s > changed_by_s2t else "zh-Hans"

@@ -1,0 +1,247 @@
+"""The weekly job, and the only module that knows the order of the stages:
+
+    read ─► select period ─► extract (+ verify) ─► synthesize ─► assemble ─► render ─► write
+
+Each stage is a module of its own that knows nothing of the others; this one passes their outputs
+along, builds the model client from the settings, and decides the exit code. A failed document
+never stops the run: it is listed under warnings and the exit code says the briefing is incomplete.
+Because every model answer is cached (live mode), a rerun redoes only what failed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx2
+
+from briefs import resources
+from briefs.assemble import build_briefing, coverage_of, number_digests, relative_path
+from briefs.errors import EXIT_INCOMPLETE, EXIT_NOTHING, EXIT_OK, ConfigError
+from briefs.extract import chunk_requests, extract_documents
+from briefs.llm import Ledger, ModelClient, TokenEstimate
+from briefs.llm_setup import make_llm_config, resolve_mode
+from briefs.models import Briefing, BriefingLanguage, Document, InputFile, Period, RunRecord, StageUsage, Usage
+from briefs.prompting import EXTRACT, MERGE, Prompts
+from briefs.reader import read_paths
+from briefs.render import FORMATS, Format, render
+from briefs.settings import Settings
+from briefs.synthesize import prompt_version as synthesis_prompt_version
+from briefs.synthesize import synthesize
+from briefs.teams import for_team
+from briefs.weeks import in_period
+
+BRIEFING_NAME = "briefing"
+RUN_RECORD_NAME = "run.json"
+
+
+@dataclass(frozen=True)
+class GenerateRequest:
+    """What `briefs generate` was asked for, beyond the settings."""
+
+    period: Period
+    formats: tuple[Format, ...] = FORMATS
+    language: BriefingLanguage | None = None  # None: the team's language, else the settings'
+    team: str | None = None
+    dry_run: bool = False
+    list_unused_recordings: bool = False
+
+
+@dataclass
+class GenerateResult:
+    exit_code: int
+    out_dir: Path
+    briefing: Briefing | None = None
+    written: list[Path] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)  # what the command tells the user, in order
+    estimate: TokenEstimate | None = None
+
+
+@dataclass(frozen=True)
+class ModelSeam:
+    """How the model is reached, for record runs (the reference recordings) and tests."""
+
+    inner_transport: httpx2.BaseTransport | None = None
+    provenance: str | None = None
+
+
+def corpus_dir(settings: Settings) -> Path:
+    corpus = settings.corpus or resources.sample_corpus_dir()
+    if not corpus.exists():
+        raise ConfigError(f"--corpus {corpus}: no such file or folder")
+    return corpus
+
+
+def mode_line(settings: Settings) -> str | None:
+    """The one line that says an automatic choice was made (nothing to say when the user chose)."""
+    if settings.mode != "auto" or resolve_mode(settings) != "replay":
+        return None
+    where = "the bundled sample recordings" if settings.recordings is None else str(settings.recordings)
+    return (
+        f"briefs: no OPENAI_API_KEY or OPENAI_BASE_URL set, so model answers are replayed from {where} "
+        "(offline; set either variable to call a model)"
+    )
+
+
+def select_period(documents: list[Document], period: Period) -> list[Document]:
+    """The readable, non-duplicate documents dated inside the period (inferred dates count)."""
+    return [doc for doc in documents if doc.readable and in_period(doc, period)]
+
+
+def generate(settings: Settings, request: GenerateRequest, seam: ModelSeam = ModelSeam()) -> GenerateResult:
+    started = time.monotonic()
+    corpus = corpus_dir(settings)
+    out_dir = settings.out / request.period.label
+    result = GenerateResult(exit_code=EXIT_OK, out_dir=out_dir)
+    if line := mode_line(settings):
+        result.lines.append(line)
+
+    read = read_paths([corpus], settings)
+    if not any(doc.readable for doc in read.documents) and read.problems:
+        result.lines.extend(f"briefs: {problem}" for problem in read.problems)
+        result.lines.append(f"briefs: error: no document in {corpus} could be read")
+        result.exit_code = EXIT_NOTHING
+        return result
+    selected = select_period(read.documents, request.period)
+
+    config = make_llm_config(settings, provenance=seam.provenance, inner_transport=seam.inner_transport)
+    with ModelClient(config) as client:
+        if request.dry_run:
+            result.estimate = client.estimate(_extraction_requests(selected))
+            result.lines.append(dry_run_line(result.estimate, selected, request.period))
+            return result
+        digests = extract_documents(selected, client)
+        numbered = number_digests(digests)
+        outcome = synthesize(client, request.period, numbered)
+        unused = client.unused_recordings() if request.list_unused_recordings and config.mode == "replay" else []
+        run = run_record(settings, config.mode, client.ledger, selected, corpus)
+
+    briefing = build_briefing(
+        period=request.period,
+        numbered=numbered,
+        failed=[d for d in digests if d.extraction is None],
+        coverage=coverage_of(read.documents, read.problems, selected, corpus),
+        synthesis=outcome.synthesis,
+        synthesis_error=outcome.error,
+        synthesis_problems=outcome.problems,
+        run=run,
+        corpus=corpus,
+        language=settings.language,
+    )
+    briefing = _for_audience(briefing, settings, request)
+    result.briefing = briefing
+    result.written = write_outputs(briefing, request.formats, out_dir)
+    result.written.append(write_run_file(briefing, out_dir, started, corpus, result.written))
+    result.exit_code = EXIT_OK if briefing.complete else EXIT_INCOMPLETE
+    result.lines.extend(f"briefs: unused recording {path}" for path in unused)
+    return result
+
+
+def _for_audience(briefing: Briefing, settings: Settings, request: GenerateRequest) -> Briefing:
+    """The team's view (if asked) in the chosen language: --language beats the team's, which
+    beats the settings'."""
+    if request.team:
+        briefing = for_team(briefing, settings.team(request.team))
+    if request.language:
+        briefing = briefing.model_copy(update={"language": request.language})
+    return briefing
+
+
+def _extraction_requests(documents: list[Document]):
+    prompts = Prompts()
+    return [req for doc in documents if doc.chunks for req in chunk_requests(doc, prompts)]
+
+
+def dry_run_line(estimate: TokenEstimate, documents: list[Document], period: Period) -> str:
+    long_docs = sum(1 for doc in documents if len(doc.chunks) > 1)
+    cost = "unknown (model not in the price table)" if estimate.input_cost_usd is None else (
+        f"${estimate.input_cost_usd:.4f} input, at most ${estimate.max_cost_usd:.4f} with output"
+    )
+    return (
+        f"dry run {period.label}: {len(documents)} documents, {estimate.calls} extraction calls "
+        f"({estimate.cache_hits} already cached), {estimate.prompt_tokens} prompt tokens, estimated cost {cost}; "
+        f"then {long_docs} merge calls and 1 synthesis call over the answers. Nothing was sent."
+    )
+
+
+def run_record(settings: Settings, mode: str, ledger: Ledger, selected: list[Document], corpus: Path) -> RunRecord:
+    stages = [StageUsage(stage=name, usage=_usage(totals)) for name, totals in sorted(ledger.stages.items())]
+    total = _usage(ledger.run)
+    sent = total.calls - total.cache_hits
+    prompts = Prompts()
+    return RunRecord(
+        model=settings.model,
+        mode=mode,  # type: ignore[arg-type]
+        prompt_versions={
+            EXTRACT: prompts.version(EXTRACT),
+            MERGE: prompts.version(MERGE),
+            "synthesize": synthesis_prompt_version(),
+        },
+        inputs=[InputFile(path=relative_path(doc.path, corpus), sha256=doc.sha256) for doc in selected],
+        stages=stages,
+        total=total,
+        retries=max(0, total.attempts - sent),
+    )
+
+
+def _usage(totals) -> Usage:
+    return Usage(
+        calls=totals.calls,
+        attempts=totals.attempts,
+        prompt_tokens=totals.prompt_tokens,
+        cached_tokens=totals.cached_tokens,
+        completion_tokens=totals.completion_tokens,
+        cost_usd=totals.cost_usd,
+        cache_hits=totals.cache_hits,
+    )
+
+
+def write_outputs(briefing: Briefing, formats: tuple[Format, ...], out_dir: Path) -> list[Path]:
+    """Render every format first, then write: a template error leaves no half-written folder."""
+    rendered = {fmt: render(briefing, fmt) for fmt in formats}
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for fmt, text in rendered.items():
+        path = out_dir / f"{BRIEFING_NAME}.{fmt}"
+        _write(path, text)
+        written.append(path)
+    return written
+
+
+def write_run_file(briefing: Briefing, out_dir: Path, started: float, corpus: Path, written: list[Path]) -> Path:
+    """run.json: the briefing's run record plus what only this run knows (time, files)."""
+    record = {
+        "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "seconds": round(time.monotonic() - started, 3),
+        "period": briefing.period.model_dump(mode="json"),
+        "corpus": str(corpus),
+        "complete": briefing.complete,
+        "coverage": briefing.coverage.model_dump(mode="json"),
+        "warnings": [w.model_dump(mode="json") for w in briefing.warnings],
+        "files": [path.name for path in written],
+        **briefing.run.model_dump(mode="json"),
+    }
+    path = out_dir / RUN_RECORD_NAME
+    _write(path, json.dumps(record, ensure_ascii=False, indent=2) + "\n")
+    return path
+
+
+def _write(path: Path, text: str) -> None:
+    # Atomic: a reader (briefs send, a mail job) never sees half a briefing.
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(path)
+
+
+def coverage_line(briefing: Briefing) -> str:
+    c = briefing.coverage
+    return (
+        f"{briefing.period.label} ({briefing.period.start} to {briefing.period.end}): read {c.documents_read} documents, "
+        f"{c.in_period} in the period ({c.dates_inferred} with inferred dates), {c.duplicates_merged} duplicates merged, "
+        f"{len(c.skipped)} skipped; {len(briefing.warnings)} warnings"
+    )
+
+

@@ -1,0 +1,217 @@
+"""Prompts as data: Jinja templates and the terminology glossary in ``prompts/``, rendered into chat
+messages whose version is derived from their content.
+
+Layout of every request (why: providers cache the longest byte-identical prefix, ≥1024 tokens):
+
+    system  static instructions + field guidance (from the schema's descriptions) + glossary
+            — byte-identical for every call of one prompt
+    user    a short, fixed preamble, then the untrusted data (document chunk, or the chunks'
+            records) last, between markers that carry a hash of the data itself, so the data
+            cannot close its own block
+
+A prompt's version is a hash of its two templates, the glossary and the schema's JSON: editing any
+of them changes the version, which is part of the model layer's cache key, so no stale answer is
+reused after an edit.
+
+This module knows templates and schemas, not the order of the pipeline.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from pydantic import BaseModel
+
+from briefs import resources
+from briefs.errors import ConfigError
+from briefs.models import Chunk, Document, Extraction
+
+GLOSSARY_FILE = "glossary.tsv"
+EXTRACT = "extract"
+MERGE = "merge"
+
+
+@dataclass(frozen=True)
+class Term:
+    zh: str
+    en: str
+    group: str
+
+
+@dataclass(frozen=True)
+class FieldGuide:
+    """One line of field guidance: where the field is, what it may hold, what it means."""
+
+    path: str
+    kind: str
+    description: str
+
+
+def read_glossary(path: Path) -> list[Term]:
+    """The glossary rows (zh, en, group); comment lines start with '#', the first row is a header."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: cannot read the glossary ({error})") from None
+    rows = [(number, line) for number, line in enumerate(lines, 1) if line.strip() and not line.startswith("#")]
+    terms: list[Term] = []
+    for number, line in rows[1:]:  # rows[0] is the header
+        cells = line.split("\t")
+        if len(cells) != 3 or not all(cell.strip() for cell in cells):
+            raise ConfigError(f"{path}:{number}: a glossary row needs three tab-separated cells (zh, en, group)")
+        terms.append(Term(*(cell.strip() for cell in cells)))
+    seen: set[str] = set()
+    for term in terms:
+        if term.zh in seen:
+            raise ConfigError(f"{path}: {term.zh!r} is in the glossary twice")
+        seen.add(term.zh)
+    return terms
+
+
+def field_guide(schema: type[BaseModel]) -> list[FieldGuide]:
+    """Every field of ``schema`` (nested ones as ``parent[].child``) with its allowed values and
+    description, in declaration order: the guidance the system prompt gives the model."""
+    guides: list[FieldGuide] = []
+    _walk_fields(schema, "", guides)
+    return guides
+
+
+def _walk_fields(model: type[BaseModel], prefix: str, guides: list[FieldGuide]) -> None:
+    for name, info in model.model_fields.items():
+        path = f"{prefix}{name}"
+        nested, many = _nested_model(info.annotation)
+        kind = _kind(info.annotation)
+        guides.append(FieldGuide(path=path + ("[]" if many else ""), kind=kind, description=info.description or ""))
+        if nested is not None and nested.__name__ != "Bilingual":
+            _walk_fields(nested, f"{path}[]." if many else f"{path}.", guides)
+
+
+def _nested_model(annotation: Any) -> tuple[type[BaseModel] | None, bool]:
+    args = getattr(annotation, "__args__", ())
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation, False
+    if getattr(annotation, "__origin__", None) is list and args:
+        inner, _ = _nested_model(args[0])
+        return inner, True
+    return None, False
+
+
+def _kind(annotation: Any) -> str:
+    """A short human type: 'zh/en pair', 'one of: a | b', 'list of ...', 'text or null'."""
+    origin = getattr(annotation, "__origin__", None)
+    args = getattr(annotation, "__args__", ())
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return "zh/en pair" if annotation.__name__ == "Bilingual" else "object"
+    if origin is list:
+        return f"list of {_kind(args[0])}"
+    if str(origin) == "typing.Literal":
+        return "one of: " + " | ".join(str(arg) for arg in args)
+    if args and type(None) in args:  # X | None
+        rest = [arg for arg in args if arg is not type(None)]
+        return f"{_kind(rest[0])} or null"
+    return {str: "text", int: "integer", float: "number", bool: "true/false"}.get(annotation, str(annotation))
+
+
+def data_marker(*parts: str) -> str:
+    """A marker derived from the data it delimits: a document cannot contain the line that closes its
+    own block (it would have to contain a hash of itself), and the same data always gives the same
+    bytes, so caches and recordings still match."""
+    digest = hashlib.sha256("\x00".join(parts).encode("utf-8")).hexdigest()
+    return digest[:16]
+
+
+def merge_view(record: Extraction) -> dict[str, Any]:
+    """What the merge call is shown of one part's record: everything but the bulk of the
+    requirements, which are reduced to kind, priority and English rendering."""
+    view = record.model_dump(mode="json", exclude={"requirements"})
+    view["requirements"] = [
+        {"kind": r.kind, "priority": r.priority, "actors": r.actors, "text_en": r.text_en} for r in record.requirements
+    ]
+    return view
+
+
+class Prompts:
+    """The prompts of one ``prompts/`` folder (default: the one briefs ships)."""
+
+    def __init__(self, directory: Path | None = None) -> None:
+        self.directory = directory or resources.prompts_dir()
+        self._env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(self.directory),
+            undefined=jinja2.StrictUndefined,
+            autoescape=False,  # chat messages, not HTML
+            keep_trailing_newline=False,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+
+    @cached_property
+    def glossary(self) -> list[Term]:
+        return read_glossary(self.directory / GLOSSARY_FILE)
+
+    @cached_property
+    def fields(self) -> list[FieldGuide]:
+        return field_guide(Extraction)
+
+    def version(self, name: str) -> str:
+        """``<name>-<12 hex>``: hash of the prompt's templates, the glossary and the schema."""
+        digest = hashlib.sha256()
+        for template in (f"{name}_system.j2", f"{name}_user.j2"):
+            digest.update(self._source(template).encode("utf-8"))
+        digest.update((self.directory / GLOSSARY_FILE).read_bytes())
+        digest.update(json.dumps(Extraction.model_json_schema(), sort_keys=True, ensure_ascii=False).encode("utf-8"))
+        return f"{name}-{digest.hexdigest()[:12]}"
+
+    def system_message(self, name: str) -> str:
+        """The static part of a prompt: identical bytes for every call."""
+        return self._render(f"{name}_system.j2", glossary=self.glossary, fields=self.fields)
+
+    def extract_messages(self, document: Document, chunk: Chunk) -> list[dict[str, str]]:
+        user = self._render(
+            f"{EXTRACT}_user.j2",
+            marker=data_marker(chunk.text),
+            part=chunk.index + 1,
+            parts=len(document.chunks) or 1,
+            title=document.title or "",
+            date=document.date.isoformat() if document.date else "",
+            source=document.source or "",
+            url=document.url or "",
+            text=chunk.text,
+        )
+        return [{"role": "system", "content": self.system_message(EXTRACT)}, {"role": "user", "content": user}]
+
+    def merge_messages(self, records: list[Extraction]) -> list[dict[str, str]]:
+        """The merge sees each part's record without the verbatim quotes: requirements, dates and
+        figures are merged by software (briefs.extract), so the model only needs what it writes
+        anew (titles, classification, summaries, key points, relevance) and one line per requirement."""
+        records_json = json.dumps(
+            [{"part": number, "record": merge_view(record)} for number, record in enumerate(records, 1)],
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+        user = self._render(
+            f"{MERGE}_user.j2",
+            marker=data_marker(records_json),
+            parts=len(records),
+            records=records_json,
+        )
+        return [{"role": "system", "content": self.system_message(MERGE)}, {"role": "user", "content": user}]
+
+    def _source(self, template: str) -> str:
+        try:
+            return (self.directory / template).read_text(encoding="utf-8")
+        except OSError as error:
+            raise ConfigError(f"{self.directory / template}: cannot read prompt template ({error})") from None
+
+    def _render(self, template: str, **values: Any) -> str:
+        try:
+            return self._env.get_template(template).render(**values).strip() + "\n"
+        except jinja2.TemplateNotFound:
+            raise ConfigError(f"{self.directory / template}: prompt template not found") from None
+        except jinja2.TemplateError as error:
+            raise ConfigError(f"{self.directory / template}: {error}") from None

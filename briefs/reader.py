@@ -1,0 +1,162 @@
+"""The reader stage: files and folders in, clean, dated, de-duplicated, chunked documents out.
+
+    paths ─► expand (folders, recursively) ─► load ─► clean ─► metadata ─► dedupe ─► chunk
+
+One bad file never stops the others: each unreadable input becomes one line in
+``ReadResult.problems`` naming the file and what is wrong. Problems of a document that *was* read
+(no date found, an ambiguous date, a wrong declared charset) stay on ``Document.problems``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from briefs import chunk, clean, dedupe, load, metadata, tokens
+from briefs.errors import InputError
+from briefs.models import Document
+from briefs.settings import Settings
+
+ID_LENGTH = 12
+
+
+@dataclass
+class ReadResult:
+    documents: list[Document] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def readable(self) -> list[Document]:
+        """Documents to work on: read, with a body, and not a copy of another one."""
+        return [document for document in self.documents if document.readable]
+
+
+def read_paths(paths: list[Path], settings: Settings) -> ReadResult:
+    encoding = tokens.encoding_for(settings.model, settings.encoding)
+
+    def count(text: str) -> int:
+        return tokens.count_tokens(text, encoding)
+
+    files, problems = expand_paths(paths)
+    result = ReadResult(problems=problems)
+    for path in files:
+        try:
+            result.documents.append(read_document(path, settings.max_file_bytes, count))
+        except InputError as error:
+            result.problems.append(str(error))
+    _assign_ids(result.documents)
+    dedupe.mark_duplicates(result.documents)
+    for document in result.documents:
+        document.chunks = chunk.chunk_text(
+            document.id, document.text, count, settings.chunk_tokens, settings.chunk_overlap, document.tokens
+        )
+    return result
+
+
+def expand_paths(paths: list[Path]) -> tuple[list[Path], list[str]]:
+    """Files to read, in a stable order, and one problem line per path that yields nothing."""
+    files: list[Path] = []
+    problems: list[str] = []
+    seen: set[Path] = set()
+    for path in paths:
+        found: list[Path] = []
+        if path.is_dir():
+            found, skipped = _documents_in(path)
+            if skipped:
+                problems.append(
+                    f"{path}: skipped {len(skipped)} file(s) that are not .txt/.md/.html (e.g. {skipped[0].name})"
+                )
+            if not found:
+                problems.append(f"{path}: folder holds no .txt, .md or .html documents")
+        elif path.exists():
+            found = [path]
+        elif path.is_symlink():
+            problems.append(f"{path}: broken link, the file it points to does not exist")
+        else:
+            problems.append(f"{path}: no such file or folder")
+        for file in found:
+            identity = file.resolve()
+            if identity not in seen:
+                seen.add(identity)
+                files.append(file)
+    return files, problems
+
+
+def _documents_in(folder: Path) -> tuple[list[Path], list[Path]]:
+    documents, skipped = [], []
+    for path in sorted(folder.rglob("*")):
+        if any(part.startswith(".") for part in path.relative_to(folder).parts) or path.is_dir():
+            continue  # hidden files and folders (.git, .DS_Store) are not documents
+        (documents if load.is_document(path) else skipped).append(path)
+    return documents, skipped
+
+
+def read_document(path: Path, max_bytes: int, count) -> Document:
+    """One file to a Document without id, duplicates or chunks. Raises ``InputError``."""
+    loaded = load.load_file(path, max_bytes)
+    cleaned = clean.clean(loaded.text, loaded.format)
+    if not cleaned.body.strip():
+        raise InputError(f"{path}: no article text found (only page furniture or markup)")
+    meta = metadata.extract_metadata(
+        str(path),
+        body=cleaned.body,
+        header=cleaned.header,
+        trailer=cleaned.trailer,
+        front_matter=loaded.front_matter,
+        hints=cleaned.hints,
+    )
+    return Document(
+        path=str(path),
+        id="",
+        sha256=loaded.sha256,
+        encoding=loaded.encoding,
+        title=meta.title,
+        subtitle=meta.subtitle,
+        date=meta.date,
+        date_inferred=meta.date_inferred,
+        date_source=meta.date_source,
+        iso_week=meta.iso_week,
+        language=meta.language,
+        source=meta.source,
+        url=meta.url,
+        text=cleaned.body,
+        tokens=count(cleaned.body),
+        problems=[*loaded.problems, *meta.problems],
+    )
+
+
+def _assign_ids(documents: list[Document]) -> None:
+    """Ids from the cleaned text; a second identical text (a duplicate) also hashes its path."""
+    taken: set[str] = set()
+    for document in documents:
+        digest = hashlib.sha256(document.text.encode("utf-8")).hexdigest()[:ID_LENGTH]
+        if digest in taken:
+            digest = hashlib.sha256(f"{document.text}\0{document.path}".encode()).hexdigest()[:ID_LENGTH]
+        taken.add(digest)
+        document.id = digest
+
+
+def inspect_row(document: Document) -> dict:
+    """The stable shape of ``briefs inspect --json``: one object per document."""
+    return {
+        "path": document.path,
+        "id": document.id,
+        "title": document.title,
+        "subtitle": document.subtitle,
+        "date": document.date.isoformat() if document.date else None,
+        "date_inferred": document.date_inferred,
+        "date_source": document.date_source,
+        "iso_week": document.iso_week,
+        "language": document.language,
+        "source": document.source,
+        "url": document.url,
+        "encoding": document.encoding,
+        "characters": len(document.text),
+        "text": document.text,
+        "tokens": document.tokens,
+        "chunks": len(document.chunks),
+        "duplicate_of": document.duplicate_of,
+        "copies": [copy.path for copy in document.copies],
+        "problems": document.problems,
+    }

@@ -1,0 +1,323 @@
+"""The render stage: one ``Briefing`` laid out as Markdown, email HTML, plain text or JSON.
+
+One data model, one set of templates (templates/briefing.{md,html,txt}.j2 and their shared
+macros), one vocabulary table below. The templates decide layout only; what is in the briefing was
+decided by briefs.assemble.
+
+Trust rules enforced here, not in the templates' goodwill:
+* HTML: Jinja autoescape is on for every ``.html`` template; links are rendered only for http(s)
+  URLs (``safe_url``), anything else stays text. CSS is inlined with css_inline (no network, @media
+  kept) so email clients that strip <style> still show the layout. No scripts, no external assets.
+* Markdown: every text from a document or a model answer goes through ``md_text``, which escapes
+  what Markdown would turn into HTML, links or layout.
+* Language "zh" or "en" drops the other language everywhere, headings included.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import cache
+from typing import Literal
+from urllib.parse import quote, urlsplit
+
+import css_inline
+import jinja2
+import markupsafe
+
+from briefs import resources
+from briefs.errors import RenderError
+from briefs.models import Bilingual, Briefing, BriefingDocument, BriefingLanguage, DocType
+
+Format = Literal["md", "html", "txt", "json"]
+FORMATS: tuple[Format, ...] = ("md", "html", "txt", "json")
+
+# Headings and fixed phrases: (Chinese, English).
+LABELS: dict[str, tuple[str, str]] = {
+    "title": ("药监周报", "China drug regulation weekly"),
+    "period": ("周期", "Period"),
+    "coverage": ("覆盖范围", "Coverage"),
+    "summary": ("本周摘要", "Executive summary"),
+    "themes": ("主题", "Themes"),
+    "campaigns": ("值得关注的专项行动", "Campaigns to watch"),
+    "actions": ("行动事项", "Action items"),
+    "documents": ("文件", "Documents"),
+    "warnings": ("警示", "Warnings"),
+    "run": ("运行记录", "Run record"),
+    "what": ("事项", "What"),
+    "who": ("对象", "Who"),
+    "scope": ("产品范围", "Scope"),
+    "deadline": ("截止日期", "Deadline"),
+    "source": ("来源", "Source"),
+    "priority": ("优先级", "Priority"),
+    "requirements": ("要求", "Requirements"),
+    "key_points": ("要点", "Key points"),
+    "issuer": ("发布机构", "Issuer"),
+    "date": ("日期", "Date"),
+    "inferred": ("推定", "inferred"),
+    "link": ("原文链接", "source link"),
+    "no_link": ("无原文链接", "no source link"),
+    "verified": ("已核对原文", "verified in source"),
+    "unverified": ("未在原文中找到", "not found in source"),
+    "unchecked": ("未核对", "not checked"),
+    "action": ("应对", "Action"),
+    "source_sentence": ("原文", "Source sentence"),
+    "no_documents": ("本期没有发布的文件。", "No documents were published in this period."),
+    "no_synthesis": ("本期没有综述。", "No synthesis for this period."),
+    "no_actions": ("没有行动事项。", "No action items."),
+    "no_warnings": ("没有警示。", "No warnings."),
+    "team_filter": ("团队筛选", "Team filter"),
+    "none": ("无", "none"),
+    "also_at": ("其他来源", "Also published at"),
+    "incomplete": ("本简报不完整：部分文件未能处理，见“警示”。", "This briefing is incomplete: some documents failed, see Warnings."),
+}
+
+VOCABULARY: dict[str, tuple[str, str]] = {
+    # document types, in the order the briefing groups them
+    "regulation": ("法规规章", "Regulations and rules"),
+    "draft_for_comment": ("征求意见稿", "Drafts for comment"),
+    "enforcement_campaign": ("专项行动", "Enforcement campaigns"),
+    "guidance": ("指导文件", "Guidance"),
+    "recall_or_quality_notice": ("召回与质量公告", "Recalls and quality notices"),
+    "inspection_result": ("检查结果", "Inspection results"),
+    "approval": ("审批", "Approvals"),
+    "meeting": ("会议", "Meetings"),
+    "statistics": ("统计", "Statistics"),
+    "other": ("其他", "Other"),
+    # actors
+    "regulators": ("监管部门", "regulators"),
+    "mah": ("上市许可持有人", "MAHs"),
+    "manufacturers": ("生产企业", "manufacturers"),
+    "distributors_pharmacies": ("经营企业和药店", "distributors and pharmacies"),
+    "online_platforms": ("网络平台", "online platforms"),
+    "medical_institutions": ("医疗机构", "medical institutions"),
+    "all_industry": ("全行业", "all industry"),
+    "public": ("公众", "public"),
+    # product scope
+    "drugs": ("药品", "drugs"),
+    "medical_devices": ("医疗器械", "medical devices"),
+    "cosmetics": ("化妆品", "cosmetics"),
+    "vaccines": ("疫苗", "vaccines"),
+    "tcm": ("中药", "TCM"),
+    "all": ("全部", "all"),
+    # priority
+    "high": ("高", "high"),
+    "medium": ("中", "medium"),
+    "low": ("低", "low"),
+    # modes
+    "live": ("在线调用模型", "live model calls"),
+    "replay": ("回放录制的回答", "replayed recorded answers"),
+    "record": ("调用模型并录制", "live calls, recorded"),
+    "dry-run": ("试运行", "dry run"),
+}
+
+DOC_TYPE_ORDER: tuple[DocType, ...] = (
+    "regulation",
+    "draft_for_comment",
+    "enforcement_campaign",
+    "guidance",
+    "recall_or_quality_notice",
+    "inspection_result",
+    "approval",
+    "meeting",
+    "statistics",
+    "other",
+)
+
+# CJK fonts by platform, then generic: Chinese must never fall back to a font without Han glyphs.
+FONT_STACK = (
+    '-apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "PingFang SC", "Hiragino Sans GB", '
+    '"Microsoft YaHei", "Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei", sans-serif'
+)
+
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#!~{}])")
+
+
+# --- helpers the templates use ----------------------------------------------------------------------
+
+
+def safe_url(url: str | None) -> str | None:
+    """The URL when it is http(s) with a host, else None (rendered as text or not at all)."""
+    if not url:
+        return None
+    text = url.strip()
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or any(c.isspace() for c in text):
+        return None
+    return text
+
+
+def md_text(value: object) -> str:
+    """Text made inert for Markdown: HTML, links, emphasis and table pipes become literal."""
+    text = " ".join(str(value).split()) if value is not None else ""
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def md_url(url: str) -> str:
+    return quote(url, safe=":/?#@!$&'*+,;=%-._~")
+
+
+class Languages:
+    """Which languages a rendering shows, and the words for them."""
+
+    def __init__(self, choice: BriefingLanguage) -> None:
+        self.choice = choice
+        self.codes = {"both": ("zh", "en"), "zh": ("zh",), "en": ("en",)}[choice]
+
+    def label(self, key: str, sep: str = " ") -> str:
+        zh, en = LABELS[key]
+        return sep.join(text for code, text in (("zh", zh), ("en", en)) if code in self.codes)
+
+    def word(self, key: str, sep: str = " ") -> str:
+        zh, en = VOCABULARY.get(key, (key, key))
+        return sep.join(text for code, text in (("zh", zh), ("en", en)) if code in self.codes)
+
+    def words(self, keys: Iterable[str], sep: str = ", ") -> str:
+        keys = list(keys)
+        if not keys:
+            return "—"
+        if self.choice == "both":
+            return sep.join(VOCABULARY.get(k, (k, k))[1] for k in keys) + " / " + "、".join(
+                VOCABULARY.get(k, (k, k))[0] for k in keys
+            )
+        index = 0 if self.choice == "zh" else 1
+        joiner = "、" if self.choice == "zh" else sep
+        return joiner.join(VOCABULARY.get(k, (k, k))[index] for k in keys)
+
+    def texts(self, value: Bilingual | None) -> list[tuple[str, str]]:
+        """(language code, text) pairs of a Bilingual to show, empty texts left out."""
+        if value is None:
+            return []
+        return [(code, getattr(value, code)) for code in self.codes if getattr(value, code).strip()]
+
+    def one(self, value: Bilingual | None, sep: str = " / ") -> str:
+        return sep.join(text for _, text in self.texts(value))
+
+    def native(self, text: str | None) -> str | None:
+        """Untranslated data (a publication's name): kept unless the reader asked for English only
+        and it is in Chinese."""
+        if text and self.choice == "en" and _HAN.search(text):
+            return None
+        return text
+
+    def pick(self, zh: str, en: str) -> list[tuple[str, str]]:
+        return [(code, text) for code, text in (("zh", zh), ("en", en)) if code in self.codes]
+
+    # Sentences with numbers in them are built here, not in three templates.
+
+    def coverage_lines(self, briefing: Briefing) -> list[tuple[str, str]]:
+        c = briefing.coverage
+        zh = (
+            f"共读取 {c.documents_read} 份文件：本期 {c.in_period} 份（其中 {c.dates_inferred} 份日期为推定），"
+            f"期外 {c.outside_period} 份，合并重复 {c.duplicates_merged} 份，跳过 {len(c.skipped)} 份。"
+        )
+        en = (
+            f"Read {c.documents_read} documents: {c.in_period} in this period ({c.dates_inferred} with inferred dates), "
+            f"{c.outside_period} outside it, {c.duplicates_merged} duplicates merged, {len(c.skipped)} skipped."
+        )
+        return self.pick(zh, en)
+
+    def filter_lines(self, briefing: Briefing) -> list[tuple[str, str]]:
+        f = briefing.team_filter
+        if f is None:
+            return []
+        zh_scope = "、".join(VOCABULARY[s][0] for s in f.product_scope) or "全部"
+        en_scope = ", ".join(VOCABULARY[s][1] for s in f.product_scope) or "all"
+        zh = (
+            f"本简报已按团队“{f.team}”的订阅筛选：产品范围 {zh_scope}，最低优先级 {VOCABULARY[f.min_priority][0]}；"
+            f"移除文件 {f.documents_removed} 份、要求 {f.requirements_removed} 条、行动事项 {f.actions_removed} 条。"
+        )
+        en = (
+            f"Filtered for team “{f.team}”: product scope {en_scope}, minimum priority {f.min_priority}; "
+            f"removed {f.documents_removed} documents, {f.requirements_removed} requirements, {f.actions_removed} action items."
+        )
+        return self.pick(zh, en)
+
+    def run_lines(self, briefing: Briefing) -> list[tuple[str, str]]:
+        r, t = briefing.run, briefing.run.total
+        zh_mode, en_mode = VOCABULARY.get(r.mode, (r.mode, r.mode))
+        cost = _format_usd(t.cost_usd)
+        zh = (
+            f"模型 {r.model}（{zh_mode}）；调用 {t.calls} 次，缓存命中 {t.cache_hits} 次，重试 {r.retries} 次；"
+            f"输入 {t.prompt_tokens} tokens（缓存 {t.cached_tokens}），输出 {t.completion_tokens} tokens；费用 {cost}。"
+        )
+        en = (
+            f"Model {r.model} ({en_mode}); {t.calls} calls, {t.cache_hits} cache hits, {r.retries} retries; "
+            f"{t.prompt_tokens} prompt tokens ({t.cached_tokens} cached), {t.completion_tokens} completion tokens; cost {cost}."
+        )
+        return self.pick(zh, en)
+
+    def date(self, doc: BriefingDocument) -> str:
+        if doc.date is None:
+            return self.label("none")
+        return f"{doc.date.isoformat()} ({self.label('inferred')})" if doc.date_inferred else doc.date.isoformat()
+
+
+def grouped_documents(documents: list[BriefingDocument]) -> list[tuple[str, list[BriefingDocument]]]:
+    groups = []
+    for doc_type in DOC_TYPE_ORDER:
+        members = [d for d in documents if d.doc_type == doc_type]
+        if members:
+            groups.append((doc_type, members))
+    return groups
+
+
+def _format_usd(value: float | None) -> str:
+    return "n/a" if value is None else f"${value:.4f}"
+
+
+# --- rendering ------------------------------------------------------------------------------------
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(resources.templates_dir()),
+        # HTML templates are autoescaped; Markdown and text are escaped by md_text / need none.
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html", "html.j2"), default_for_string=False),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["md"] = md_text
+    env.filters["md_url"] = md_url
+    env.filters["usd"] = _format_usd
+    env.globals["safe_url"] = safe_url
+    env.globals["grouped_documents"] = grouped_documents
+    env.globals["LABELS"] = LABELS
+    env.globals["FONT_STACK"] = markupsafe.Markup(FONT_STACK)  # a constant, safe inside <style>
+    return env
+
+
+def _inline_css(html: str) -> str:
+    inliner = css_inline.CSSInliner(load_remote_stylesheets=False, keep_at_rules=True)
+    return inliner.inline(html)
+
+
+def render(briefing: Briefing, fmt: Format, language: BriefingLanguage | None = None) -> str:
+    """The briefing as one format. ``language`` overrides the briefing's own (e.g. a team's).
+    JSON is the data itself, both languages kept: downstream systems choose for themselves."""
+    if fmt == "json":
+        return briefing.model_dump_json(indent=2) + "\n"
+    if fmt not in FORMATS:
+        raise RenderError(f"unknown briefing format {fmt!r}: choose from {', '.join(FORMATS)}")
+    langs = Languages(language or briefing.language)
+    try:
+        template = _environment().get_template(f"briefing.{fmt}.j2" if fmt != "html" else "briefing.html.j2")
+        text = template.render(b=briefing, L=langs)
+    except jinja2.TemplateError as error:
+        raise RenderError(f"templates/briefing.{fmt}.j2: {error}") from None
+    if fmt == "html":
+        text = _inline_css(text)
+    return text
+
+
+def render_all(
+    briefing: Briefing, formats: Iterable[Format] = FORMATS, language: BriefingLanguage | None = None
+) -> dict[Format, str]:
+    return {fmt: render(briefing, fmt, language) for fmt in formats}

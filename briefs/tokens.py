@@ -1,0 +1,104 @@
+"""Token counting with tiktoken, entirely offline.
+
+The BPE rank files ship in ``briefs/encodings/`` and are loaded by path. tiktoken's own loader only
+checks ``expected_hash`` when a cache directory is in use (an empty ``TIKTOKEN_CACHE_DIR`` silently
+skips the check), so the sha256 of each file is verified here, before it is parsed. Nothing in this
+module can reach the network: the ranks are parsed from the shipped file, and the regex and special
+tokens are borrowed from the installed tiktoken with its downloader swapped out for the call.
+
+The encoding follows the model (``o200k_base`` for the gpt-4o/4.1/5/o-series families and anything
+unknown, ``cl100k_base`` for gpt-4 and gpt-3.5); one ``Encoding`` per name is built per process.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import threading
+from pathlib import Path
+
+import tiktoken
+import tiktoken_ext.openai_public as openai_public
+
+from briefs.errors import ConfigError
+from briefs.resources import encodings_dir
+
+DEFAULT_ENCODING = "o200k_base"
+
+# The encodings briefs ships, with the sha256 of their published files.
+SHIPPED_SHA256 = {
+    "o200k_base": "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d",
+    "cl100k_base": "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7",
+}
+
+_cache: dict[str, tiktoken.Encoding] = {}
+_lock = threading.Lock()
+
+
+def encoding_name_for(model: str) -> str:
+    """The encoding a model uses; unknown (e.g. local, OpenAI-compatible) models get the default."""
+    try:
+        name = tiktoken.encoding_name_for_model(model)
+    except KeyError:
+        return DEFAULT_ENCODING
+    return name if name in SHIPPED_SHA256 else DEFAULT_ENCODING
+
+
+def encoding_for(model: str, name: str | None = None) -> tiktoken.Encoding:
+    """The tiktoken ``Encoding`` for ``model`` (or the explicitly named encoding), cached per process."""
+    wanted = name or encoding_name_for(model)
+    if wanted not in SHIPPED_SHA256:
+        shipped = ", ".join(sorted(SHIPPED_SHA256))
+        raise ConfigError(f"encoding: {wanted!r} is not shipped with briefs (available: {shipped})")
+    with _lock:
+        if wanted not in _cache:
+            _cache[wanted] = _build(wanted, encodings_dir() / f"{wanted}.tiktoken")
+        return _cache[wanted]
+
+
+def count_tokens(text: str, encoding: tiktoken.Encoding) -> int:
+    """Tokens of ``text``; special-token strings inside documents are counted as plain text."""
+    return len(encoding.encode_ordinary(text))
+
+
+def load_ranks(path: Path, expected_sha256: str) -> dict[bytes, int]:
+    """Parse a ``.tiktoken`` file after checking its sha256 (a truncated or swapped file must not load)."""
+    try:
+        blob = path.read_bytes()
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read tiktoken encoding file ({error.strerror or error})") from None
+    actual = hashlib.sha256(blob).hexdigest()
+    if actual != expected_sha256:
+        raise ConfigError(f"{path}: sha256 {actual} does not match the expected {expected_sha256}; reinstall briefs")
+    ranks: dict[bytes, int] = {}
+    for line in blob.splitlines():
+        if line:
+            token, rank = line.split()
+            ranks[base64.b64decode(token)] = int(rank)
+    return ranks
+
+
+def _build(name: str, path: Path) -> tiktoken.Encoding:
+    ranks = load_ranks(path, SHIPPED_SHA256[name])
+    spec = _spec_with_ranks(name, ranks)
+    return tiktoken.Encoding(
+        name=spec["name"],
+        pat_str=spec["pat_str"],
+        mergeable_ranks=spec["mergeable_ranks"],
+        special_tokens=spec["special_tokens"],
+    )
+
+
+def _spec_with_ranks(name: str, ranks: dict[bytes, int]) -> dict:
+    """tiktoken's own definition of ``name`` (regex, special tokens), fed our verified ranks.
+
+    Borrowing the definition keeps the regex in step with the installed tiktoken; replacing its
+    loader for the duration of the call (under ``_lock``) is what guarantees no download.
+    """
+    constructor = getattr(openai_public, name)
+    original = openai_public.load_tiktoken_bpe
+    openai_public.load_tiktoken_bpe = lambda *args, **kwargs: ranks
+    try:
+        return constructor()
+    finally:
+        openai_public.load_tiktoken_bpe = original

@@ -1,0 +1,353 @@
+"""Check an ``Extraction`` against the document it came from: nothing quoted, counted or dated may be
+invented.
+
+Rules (each verdict is a ``models.Check``; failures are flagged, never silently kept or dropped):
+
+* quote   — every ``requirements[].source_sentence`` occurs in the cleaned text, tolerating ONLY
+            whitespace and full-width/half-width differences. Both sides are folded for the
+            comparison only (``fold``); stored text is never changed. Traditional never matches
+            Simplified: the characters themselves must be the document's.
+* figure  — every number in the summaries and key points occurs in the source. Chinese figures are
+            matched as written, number and unit (15.36万件, 20批次, 17.65%), against the source with
+            Traditional read as Simplified (the summaries are written in Simplified; the figure
+            itself must be the document's). English figures are matched by value (153,600 ↔
+            15.36万; 20th ↔ 二十); ``figures[].value`` and ``source_phrase`` occur verbatim, and the
+            value is inside its phrase.
+* date    — ``dates[].source_phrase`` and ``requirements[].due_phrase`` occur verbatim, and the date
+            given is stated in the phrase (2022年1月1日, 二〇二二年一月一日, 2022-01-01, or 2月11日 for
+            month and day).
+* injection — a non-null ``injection_attempt`` is a flagged verdict: the digest is normal, the
+            attempt is shown to the reader.
+
+``problems`` turns failed verdicts into the one-line messages a re-ask shows the model.
+This module imports only ``briefs.models``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+
+import opencc
+
+from briefs.models import Check, Extraction
+
+# --- folding (comparison keys only) ---------------------------------------------------------------
+
+
+def _width_fold_char(char: str) -> str:
+    # Only characters whose Unicode decomposition is a <wide> or <narrow> variant are folded
+    # (，→, １→1 ％→% ｡→。); full NFKC would also rewrite ①, ㈠ and compatibility ideographs,
+    # which are real differences in a quote.
+    decomposition = unicodedata.decomposition(char)
+    if decomposition.startswith(("<wide>", "<narrow>")):
+        return unicodedata.normalize("NFKC", char)
+    return char
+
+
+def fold(text: str) -> str:
+    """The comparison key of a text: full/half width folded, all whitespace removed."""
+    return "".join(_width_fold_char(char) for char in text if not char.isspace())
+
+
+def width_fold(text: str) -> str:
+    """Full/half width folded, whitespace runs kept as one space (dates need 2022-07-26 08:38 apart)."""
+    return " ".join("".join(_width_fold_char(char) for char in text).split())
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+def simplified_key(text: str) -> str:
+    """``fold`` of the text read as Simplified: only for figures in summaries written in Simplified."""
+    return fold(_t2s().convert(text))
+
+
+def occurs(needle: str, folded_haystack: str) -> bool:
+    key = fold(needle)
+    return bool(key) and key in folded_haystack
+
+
+def _mismatch_hint(needle: str, folded_haystack: str) -> str:
+    """Where a quote stops matching: the longest prefix of it found in the document."""
+    key = fold(needle)
+    low, high = 0, len(key)
+    while low < high:  # prefixes that occur form a range [0, n]: binary search n
+        middle = (low + high + 1) // 2
+        if key[:middle] in folded_haystack:
+            low = middle
+        else:
+            high = middle - 1
+    if low == 0:
+        return "no part of it occurs in the document"
+    return f"the first {low} characters match the document, then it differs at {key[low:low + 12]!r}"
+
+
+# --- numbers ---------------------------------------------------------------------------------------
+
+_CN_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+_CN_NUMERAL_RUN = re.compile(r"[〇零一二两三四五六七八九十百千]+")
+
+
+def chinese_numeral_value(run: str) -> int | None:
+    """二〇二二 → 2022 (digit by digit), 二十二 → 22, 十二 → 12, 一百零五 → 105."""
+    if not any(char in _CN_UNITS for char in run):
+        if not all(char in _CN_DIGITS for char in run):
+            return None
+        return int("".join(str(_CN_DIGITS[char]) for char in run))
+    total, current = 0, 0
+    for char in run:
+        if char in _CN_DIGITS:
+            current = _CN_DIGITS[char]
+        elif char in _CN_UNITS:
+            total += (current or 1) * _CN_UNITS[char]
+            current = 0
+        else:
+            return None
+    return total + current
+
+
+_NUMBER = r"\d+(?:,\d{3})*(?:\.\d+)?"
+_MULTIPLIERS = {"万亿": Decimal(10) ** 12, "亿": Decimal(10) ** 8, "万": Decimal(10) ** 4, "千": Decimal(1000)}
+# Measure words and units that make a number a figure; longest first so 批次 wins over 批.
+_UNITS = sorted(
+    "批次 人次 家次 项次 万元 亿元 元 件 批 家 个 個 项 項 名 人 次 例 起 种 種 类 類 份 张 張 台 套 吨 噸 岁 歲 天 日 号 "
+    "月 年 周 小时 小時 条 條 款 所 户 戶 剂 劑 支 盒 瓶 倍 公斤 千克 克 毫升 升 平方米 米 公里 %".split(),
+    key=len,
+    reverse=True,
+)
+_ZH_FIGURE = re.compile(
+    rf"(?<![\d.]){_NUMBER}(?:万亿|亿|万|千)?(?:{'|'.join(re.escape(unit) for unit in _UNITS)})?"
+)
+_EN_FIGURE = re.compile(
+    r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?:st|nd|rd|th)?(?:\s*(%|percent|per cent))?"
+    r"(?:\s*(thousand|million|billion))?(?![\w])",
+    re.IGNORECASE,
+)
+_EN_SCALE = {"thousand": Decimal(1000), "million": Decimal(10) ** 6, "billion": Decimal(10) ** 9}
+_SOURCE_NUMBER = re.compile(rf"(?<![\d.])({_NUMBER})(万亿|亿|万|千)?(%)?")
+
+
+@dataclass(frozen=True)
+class SourceNumbers:
+    """The values a source states: plain values and percentages (as Decimals)."""
+
+    values: frozenset[Decimal]
+    percents: frozenset[Decimal]
+
+
+def source_numbers(text: str) -> SourceNumbers:
+    folded = fold(text)
+    values: set[Decimal] = set()
+    percents: set[Decimal] = set()
+    for match in _SOURCE_NUMBER.finditer(folded):
+        number = _decimal(match.group(1))
+        if number is None:
+            continue
+        values.add(number)
+        if match.group(2):
+            values.add(number * _MULTIPLIERS[match.group(2)])
+        if match.group(3):
+            percents.add(number)
+    for run in _CN_NUMERAL_RUN.findall(folded):
+        if (value := chinese_numeral_value(run)) is not None:
+            values.add(Decimal(value))
+    return SourceNumbers(frozenset(values), frozenset(percents))
+
+
+def _decimal(text: str) -> Decimal | None:
+    try:
+        return Decimal(text.replace(",", ""))
+    except InvalidOperation:
+        return None
+
+
+def zh_figures(text: str) -> list[str]:
+    """The figures (number + multiplier + unit, as written) in a Chinese text."""
+    return [match.group(0) for match in _ZH_FIGURE.finditer(fold(text))]
+
+
+def en_figures(text: str) -> Iterator[tuple[str, Decimal, bool]]:
+    """(as written, value, is a percentage) for each number in an English text."""
+    for match in _EN_FIGURE.finditer(text):
+        whole, fraction, percent, scale = match.groups()
+        value = _decimal(whole + (fraction or ""))
+        if value is None:
+            continue
+        if scale:
+            value *= _EN_SCALE[scale.lower()]
+        yield match.group(0).strip(), value, bool(percent)
+
+
+def zh_figure_occurs(figure: str, simplified_haystack: str) -> bool:
+    """The figure occurs as written, not as part of a longer number (15.3 is not in 15.36)."""
+    tail = r"(?!\.?\d)" if figure[-1].isdigit() else ""
+    return re.search(rf"(?<![\d.]){re.escape(figure)}{tail}", simplified_haystack) is not None
+
+
+# --- dates -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StatedDate:
+    """A date as a phrase states it; a part it does not state is None."""
+
+    year: int | None
+    month: int | None
+    day: int | None
+
+    def agrees_with(self, date: dt.date) -> bool:
+        return all(
+            mine is None or mine == theirs
+            for mine, theirs in ((self.year, date.year), (self.month, date.month), (self.day, date.day))
+        )
+
+
+_DATE_CN_NUMERALS = re.compile(r"[〇零一二两三四五六七八九十]+(?=[年月日号])")
+_DATE_PATTERNS = [
+    re.compile(r"(?<!\d)(?P<y>\d{4}) ?年 ?(?P<m>\d{1,2}) ?月 ?(?P<d>\d{1,2}) ?[日号]"),
+    re.compile(r"(?<!\d)(?P<y>\d{4})[-./](?P<m>\d{1,2})[-./](?P<d>\d{1,2})(?!\d)"),
+    re.compile(r"(?<!\d)(?P<y>\d{4}) ?年 ?(?P<m>\d{1,2}) ?月(?! ?\d)"),
+    re.compile(r"(?<![\d年])(?P<m>\d{1,2}) ?月 ?(?P<d>\d{1,2}) ?[日号]"),
+]
+
+
+def _arabic_date_numerals(text: str) -> str:
+    return _DATE_CN_NUMERALS.sub(lambda match: str(chinese_numeral_value(match.group(0)) or match.group(0)), text)
+
+
+def stated_dates(phrase: str) -> list[StatedDate]:
+    """The dates a Chinese phrase states to at least month and day, or year and month."""
+    text = _arabic_date_numerals(width_fold(phrase))
+    found: list[StatedDate] = []
+    taken: list[tuple[int, int]] = []
+    for pattern in _DATE_PATTERNS:  # most specific first; a span already read is not read again
+        for match in pattern.finditer(text):
+            if any(start < match.end() and match.start() < end for start, end in taken):
+                continue
+            taken.append(match.span())
+            parts = match.groupdict()
+            found.append(
+                StatedDate(
+                    year=int(parts["y"]) if parts.get("y") else None,
+                    month=int(parts["m"]) if parts.get("m") else None,
+                    day=int(parts["d"]) if parts.get("d") else None,
+                )
+            )
+    return found
+
+
+def date_stated_in(date_text: str, phrase: str) -> str | None:
+    """None when ``phrase`` states ``date_text`` (YYYY-MM-DD); else what is wrong."""
+    try:
+        date = dt.date.fromisoformat(date_text)
+    except ValueError:
+        return f"{date_text!r} is not a YYYY-MM-DD date"
+    mentions = stated_dates(phrase)
+    if not mentions:
+        return "the phrase states no date (it needs at least month and day, or year and month)"
+    if not any(mention.agrees_with(date) for mention in mentions):
+        return f"the phrase does not state {date_text}"
+    return None
+
+
+# --- the verification ------------------------------------------------------------------------------
+
+QUOTE_RULE = "does not occur in the document (only whitespace and full/half-width differences are tolerated)"
+
+
+class _Checker:
+    def __init__(self, text: str, title: str | None) -> None:
+        self.folded = fold(text)
+        context = f"{title}\n{text}" if title else text
+        self.simplified = simplified_key(context)
+        self.numbers = source_numbers(context)
+        self.checks: list[Check] = []
+
+    def add(self, kind: str, target: str, value: str, problem: str | None) -> None:
+        self.checks.append(Check(kind=kind, target=target, value=value, ok=problem is None, detail=problem or ""))
+
+    def verbatim(self, kind: str, target: str, value: str) -> bool:
+        if occurs(value, self.folded):
+            self.add(kind, target, value, None)
+            return True
+        detail = "is empty" if not fold(value) else f"{QUOTE_RULE}; {_mismatch_hint(value, self.folded)}"
+        self.add(kind, target, value, detail)
+        return False
+
+    def zh_text(self, target: str, text: str) -> None:
+        for figure in zh_figures(text):
+            ok = zh_figure_occurs(figure, self.simplified)
+            self.add("figure", target, figure, None if ok else "this figure does not occur in the document")
+
+    def en_text(self, target: str, text: str) -> None:
+        for written, value, percent in en_figures(text):
+            known = self.numbers.percents if percent else self.numbers.values
+            ok = value in known
+            self.add("figure", target, written, None if ok else "this figure does not occur in the document")
+
+    def bilingual(self, target: str, zh: str, en: str) -> None:
+        self.zh_text(f"{target}.zh", zh)
+        self.en_text(f"{target}.en", en)
+
+    def dated_phrase(self, where: str, date_field: str, phrase_field: str, date: str | None, phrase: str | None) -> None:
+        if phrase is None:
+            if date is not None:
+                self.add("date", f"{where}.{date_field}", date, "a date is given without the phrase that states it")
+            return
+        if not self.verbatim("date", f"{where}.{phrase_field}", phrase):
+            return
+        if date is not None:
+            self.add("date", f"{where}.{date_field}", f"{date} ← {phrase}", date_stated_in(date, phrase))
+
+
+def verify(extraction: Extraction, text: str, title: str | None = None) -> list[Check]:
+    """Every verdict on ``extraction`` against the document's cleaned ``text`` (``title``, when given,
+    may also be the source of a figure in a summary)."""
+    checker = _Checker(text, title)
+    for index, requirement in enumerate(extraction.requirements):
+        where = f"requirements[{index}]"
+        checker.verbatim("quote", f"{where}.source_sentence", requirement.source_sentence)
+        checker.dated_phrase(where, "due_date", "due_phrase", requirement.due_date, requirement.due_phrase)
+    checker.bilingual("summary", extraction.summary.zh, extraction.summary.en)
+    for index, point in enumerate(extraction.key_points):
+        checker.bilingual(f"key_points[{index}]", point.zh, point.en)
+    for index, figure in enumerate(extraction.figures):
+        where = f"figures[{index}]"
+        value_ok = checker.verbatim("figure", f"{where}.value", figure.value)
+        phrase_ok = checker.verbatim("figure", f"{where}.source_phrase", figure.source_phrase)
+        if value_ok and phrase_ok and fold(figure.value) not in fold(figure.source_phrase):
+            checker.add("figure", f"{where}.source_phrase", figure.source_phrase, "the phrase does not contain the figure")
+    for index, stated in enumerate(extraction.dates):
+        checker.dated_phrase(f"dates[{index}]", "date", "source_phrase", stated.date, stated.source_phrase)
+    if extraction.injection_attempt is not None:
+        checker.add(
+            "injection",
+            "injection_attempt",
+            extraction.injection_attempt,
+            "the document contains instructions addressed to the model; they were not followed",
+        )
+    return checker.checks
+
+
+def problems(checks: list[Check]) -> list[str]:
+    """One line per failed verdict, for a re-ask. An injection attempt is not a problem with the
+    answer (reporting it is the right answer), so it is not re-asked."""
+    return [f"{check.target}: {check.value!r} {check.detail}" for check in checks if not check.ok and check.kind != "injection"]
+
+
+def soft_check(text: str, title: str | None = None) -> Callable[[Extraction], list[str]]:
+    """The ``check`` hook of a model call: the problems of an answer against ``text``."""
+
+    def check(extraction: Extraction) -> list[str]:
+        return problems(verify(extraction, text, title))
+
+    return check

@@ -1,0 +1,101 @@
+"""Which days a briefing covers: ``--week`` and ``--from/--to`` become a ``Period``.
+
+A week is an ISO week (Monday to Sunday) labelled ``%G-W%V`` (never ``%Y``/``%W``, which disagree
+with ISO at year ends). "Today" is today in Asia/Shanghai, where the regulators publish: a user in
+Europe on Monday morning and the NMPA agree on which week is "this" one. Documents carry their
+publication date already converted to Shanghai local time by the reader, so a document is in the
+period when that date lies between ``start`` and ``end`` inclusive.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from zoneinfo import ZoneInfo
+
+from briefs.errors import ConfigError
+from briefs.models import Document, Period
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+_ISO_WEEK = re.compile(r"^(\d{4})-?[Ww](\d{1,2})$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+WEEK_FORMS = "an ISO week (2022-W06 or 2022W06), 'this', 'last', or a date inside the week (2022-02-09)"
+
+
+def today_in_shanghai(now: dt.datetime | None = None) -> dt.date:
+    moment = now or dt.datetime.now(tz=SHANGHAI)
+    return moment.astimezone(SHANGHAI).date()
+
+
+def iso_week_label(day: dt.date) -> str:
+    return day.strftime("%G-W%V")
+
+
+def week_of(day: dt.date) -> Period:
+    start = day - dt.timedelta(days=day.isoweekday() - 1)
+    return Period(label=iso_week_label(day), start=start, end=start + dt.timedelta(days=6), iso_week=iso_week_label(day))
+
+
+def parse_week(value: str, today: dt.date | None = None) -> Period:
+    """``--week VALUE`` as a Period; a bad value is one ConfigError line saying what is accepted."""
+    text = value.strip()
+    today = today or today_in_shanghai()
+    if text.lower() == "this":
+        return week_of(today)
+    if text.lower() == "last":
+        return week_of(today - dt.timedelta(days=7))
+    if match := _ISO_WEEK.match(text):
+        year, week = int(match.group(1)), int(match.group(2))
+        try:
+            monday = dt.date.fromisocalendar(year, week, 1)
+        except ValueError:
+            weeks_in_year = dt.date(year, 12, 28).isocalendar().week
+            raise ConfigError(
+                f"--week {value}: {year} has ISO weeks W01 to W{weeks_in_year:02d}, there is no week {week:02d}"
+            ) from None
+        return week_of(monday)
+    if _DATE.match(text):
+        return week_of(_parse_date("--week", text))
+    raise ConfigError(f"--week {value}: not understood; give {WEEK_FORMS}")
+
+
+def parse_range(start: str, end: str) -> Period:
+    """``--from START --to END`` (inclusive dates) as a Period."""
+    first, last = _parse_date("--from", start), _parse_date("--to", end)
+    if last < first:
+        raise ConfigError(f"--to {end} is before --from {start}")
+    return Period(label=f"{first.isoformat()}_{last.isoformat()}", start=first, end=last, iso_week=None)
+
+
+def resolve_period(
+    week: str | None, start: str | None, end: str | None, today: dt.date | None = None
+) -> Period:
+    """The command line's period: exactly one of --week or the pair --from/--to."""
+    if week and (start or end):
+        raise ConfigError("give either --week or --from/--to, not both")
+    if start or end:
+        if not (start and end):
+            raise ConfigError("--from and --to go together: give both dates (YYYY-MM-DD)")
+        return parse_range(start, end)
+    if not week:
+        raise ConfigError(f"--week is required: {WEEK_FORMS}; or give --from/--to")
+    return parse_week(week, today)
+
+
+def in_period(document: Document, period: Period) -> bool:
+    return document.date is not None and period.start <= document.date <= period.end
+
+
+def weeks_of(documents: Iterable[Document]) -> list[Period]:
+    """Every ISO week that holds at least one dated document, oldest first."""
+    labels = {iso_week_label(doc.date): doc.date for doc in documents if doc.date is not None}
+    return [week_of(day) for _, day in sorted(labels.items())]
+
+
+def _parse_date(flag: str, text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise ConfigError(f"{flag} {text}: not a date; write it YYYY-MM-DD") from None

@@ -1,0 +1,132 @@
+"""The email HTML in a real browser (Debian's chromium, never a downloaded one) at 600 px wide:
+it renders without console errors or horizontal scrolling and every section's text is there.
+
+Skips when chromium is missing, unless BRIEFS_REQUIRE_BROWSER=1 (CI), where a missing browser fails.
+The screenshot lands in test-artifacts/briefing-600px.png at the repository root (git-ignored).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+import briefing_factory as factory
+from briefs import assemble
+from briefs.models import Briefing, Coverage
+from briefs.render import LABELS, render
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.is_file():
+        if os.environ.get("BRIEFS_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"BRIEFS_REQUIRE_BROWSER=1 but {CHROMIUM} is missing (apt-get install chromium)")
+        pytest.skip(f"{CHROMIUM} is not installed")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def full_briefing() -> Briefing:
+    """Every section filled: two documents (one with a long unbreakable URL), a failed one, a
+    flagged quote, actions, themes, campaigns."""
+    long_url = "https://www.nmpa.gov.cn/xxgk/ggtg/qtggtg/" + "a" * 120 + ".html"
+    second = factory.digest(
+        doc=factory.document(name="001_hunan.txt", title="湖南、廣西、甘肅周密部署", url=long_url, inferred=True),
+        ext=factory.extraction(
+            title_zh="湖南、廣西、甘肅周密部署,確保專項整治工作取得實效",
+            title_en="Hunan, Guangxi and Gansu deploy the special rectification campaign",
+            doc_type="enforcement_campaign",
+        ),
+        verified=False,
+    )
+    digests = [factory.digest(), second, factory.failed_digest()]
+    numbered = assemble.number_digests(digests)
+    documents = [d.document for d in digests]
+    return assemble.build_briefing(
+        period=factory.WEEK_06,
+        numbered=numbered,
+        failed=[digests[2]],
+        coverage=assemble.coverage_of(documents, [], documents, None),
+        synthesis=factory.synthesis(ids=("D1", "D2")),
+        synthesis_error=None,
+        synthesis_problems=[],
+        run=factory.run_record(),
+        corpus=None,
+    )
+
+
+def open_at_600(browser, html: str, path: Path):
+    path.write_text(html, encoding="utf-8")
+    page = browser.new_page(viewport={"width": 600, "height": 900})
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(path.as_uri())
+    page.wait_for_load_state("load")
+    return page, errors, requests
+
+
+def test_the_email_html_reads_at_600px_with_every_section(browser, tmp_path: Path) -> None:
+    briefing = full_briefing()
+    page, errors, requests = open_at_600(browser, render(briefing, "html"), tmp_path / "briefing.html")
+    try:
+        assert errors == []
+        assert [url for url in requests if not url.startswith("file:")] == [], "no external asset is loaded"
+        scroll_width, client_width = page.evaluate(
+            "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+        )
+        assert scroll_width <= client_width, f"horizontal scrolling: {scroll_width}px content in {client_width}px"
+        text = page.inner_text("body")
+        for key in ("coverage", "summary", "actions", "documents", "warnings", "run"):
+            zh, en = LABELS[key]
+            assert zh in text and en in text, f"section {key} is missing"
+        for expected in (
+            "2022-W06",
+            "2022-02-07",
+            "2022-02-13",
+            briefing.headline.zh,
+            briefing.headline.en,
+            briefing.actions[0].what.en,
+            "湖南、廣西、甘肅周密部署",
+            factory.SENTENCE_000,
+            "005_broken.txt",
+        ):
+            assert expected in text
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "briefing-600px.png"), full_page=True)
+    finally:
+        page.close()
+
+
+def test_an_empty_week_also_renders_cleanly_at_600px(browser, tmp_path: Path) -> None:
+    empty = Briefing(period=factory.WEEK_06, coverage=Coverage(documents_read=8, outside_period=8), run=factory.run_record())
+    page, errors, _ = open_at_600(browser, render(empty, "html"), tmp_path / "empty.html")
+    try:
+        assert errors == []
+        assert "No documents were published in this period." in page.inner_text("body")
+        assert page.evaluate("() => document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    finally:
+        page.close()

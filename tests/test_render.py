@@ -1,0 +1,242 @@
+"""Rendering rules, on hand-built briefings: escaping, links, languages, an empty week, JSON."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+
+import pytest
+from markdown_it import MarkdownIt
+
+import briefing_factory as factory
+from briefs import assemble
+from briefs.models import Bilingual, Briefing, Coverage
+from briefs.render import FORMATS, LABELS, md_text, render, safe_url
+
+HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+MD_LINK = "[click me](javascript:alert(2))"
+
+
+class Elements(HTMLParser):
+    """Every start tag with its attributes, to assert on what a browser would build."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+
+def elements(html: str) -> list[tuple[str, dict[str, str | None]]]:
+    parser = Elements()
+    parser.feed(html)
+    return parser.tags
+
+
+def briefing_of(digests, synthesis=None, failed=()) -> Briefing:
+    numbered = assemble.number_digests(digests)
+    documents = [d.document for d in [*digests, *failed]]
+    return assemble.build_briefing(
+        period=factory.WEEK_06,
+        numbered=numbered,
+        failed=list(failed),
+        coverage=assemble.coverage_of(documents, [], documents, None),
+        synthesis=synthesis,
+        synthesis_error=None,
+        synthesis_problems=[],
+        run=factory.run_record(),
+        corpus=None,
+    )
+
+
+@pytest.fixture
+def hostile_briefing() -> Briefing:
+    """A document whose title and body carry HTML/JS and a javascript: URL, and model answers that
+    repeat them (title, summary, requirement, synthesis)."""
+    doc = factory.document(
+        title=f"通知{HOSTILE}", text=f"正文{HOSTILE}{factory.SENTENCE_000}。", url="javascript:alert(3)"
+    )
+    ext = factory.extraction(
+        title_zh=f"通知{HOSTILE}",
+        title_en=f"Notice {HOSTILE} {MD_LINK}",
+        summary_en=f"Summary {HOSTILE} | pipe | **bold** {MD_LINK}",
+        requirements=[factory.requirement(text_en=f"Do this {HOSTILE} {MD_LINK}")],
+    )
+    synthesis = factory.synthesis(headline_en=f"Headline {HOSTILE} {MD_LINK}")
+    return briefing_of([factory.digest(doc=doc, ext=ext)], synthesis)
+
+
+def test_hostile_text_is_inert_in_the_html(hostile_briefing: Briefing) -> None:
+    html = render(hostile_briefing, "html")
+    tags = elements(html)
+    assert not [t for t, _ in tags if t in ("script", "img", "iframe", "object", "embed", "link")]
+    assert not [(t, a) for t, a in tags for name in a if name.startswith("on")], "no event handler attributes"
+    hrefs = [a.get("href") for t, a in tags if t == "a"]
+    assert all(href and href.startswith(("http://", "https://")) for href in hrefs)
+    assert "javascript:" not in " ".join(str(h) for h in hrefs)
+    assert "&lt;script&gt;" in html, "the hostile text is shown, as text"
+
+
+def test_hostile_text_is_inert_in_the_markdown(hostile_briefing: Briefing) -> None:
+    markdown = render(hostile_briefing, "md")
+    html = MarkdownIt("commonmark").enable("table").render(markdown)
+    tags = elements(html)
+    assert not [t for t, _ in tags if t in ("script", "img", "iframe")]
+    assert not [(t, a) for t, a in tags for name in a if name.startswith("on")]
+    assert all(a.get("href", "").startswith(("http://", "https://")) for t, a in tags if t == "a")
+    assert "<script>" not in markdown, "raw HTML never reaches the Markdown"
+    assert "click me" in html, "the text itself stays readable"
+
+
+def test_plain_text_keeps_the_hostile_text_verbatim_and_writes_no_unsafe_url(hostile_briefing: Briefing) -> None:
+    text = render(hostile_briefing, "txt")
+    assert HOSTILE in text  # plain text is never interpreted
+    assert "javascript:alert(3)" not in text
+
+
+@pytest.mark.parametrize(
+    ("url", "rendered"),
+    [
+        ("https://www.nmpa.gov.cn/a.html", "https://www.nmpa.gov.cn/a.html"),
+        ("http://example.com/x?y=1", "http://example.com/x?y=1"),
+        ("javascript:alert(1)", None),
+        ("JAVASCRIPT:alert(1)", None),
+        ("data:text/html,<script>", None),
+        ("//example.com/no-scheme", None),
+        ("ftp://example.com/file", None),
+        ("https://", None),
+        ("https://exa mple.com", None),
+        (None, None),
+    ],
+    ids=[
+        "an https link is kept",
+        "an http link is kept",
+        "a javascript link is dropped",
+        "a javascript link in capitals is dropped",
+        "a data url is dropped",
+        "a scheme-relative url is dropped",
+        "an ftp url is dropped",
+        "a url without a host is dropped",
+        "a url with a space is dropped",
+        "no url is no link",
+    ],
+)
+def test_only_http_links_are_rendered_as_links(url, rendered) -> None:
+    assert safe_url(url) == rendered
+
+
+@pytest.mark.parametrize(
+    ("text", "escaped"),
+    [
+        ("<b>x</b>", r"\<b\>x\</b\>"),
+        ("[a](b)", r"\[a\](b)"),
+        ("a | b", r"a \| b"),
+        ("*x* _y_", r"\*x\* \_y\_"),
+        ("第一行\n第二行", "第一行 第二行"),
+        ("药监局，“两品一械”。", "药监局，“两品一械”。"),
+    ],
+    ids=[
+        "html tags become literal",
+        "link brackets become literal",
+        "table pipes become literal",
+        "emphasis markers become literal",
+        "line breaks cannot break a table row",
+        "Chinese punctuation is left exactly as it is",
+    ],
+)
+def test_markdown_escaping(text: str, escaped: str) -> None:
+    assert md_text(text) == escaped
+
+
+def both_titles(b: Briefing) -> tuple[str, str]:
+    return b.documents[0].title.zh, b.documents[0].title.en
+
+
+@pytest.mark.parametrize("fmt", ["md", "html", "txt"])
+@pytest.mark.parametrize(("language", "kept", "dropped"), [("zh", 0, 1), ("en", 1, 0)], ids=["zh", "en"])
+def test_one_language_drops_the_other_everywhere(fmt: str, language: str, kept: int, dropped: int) -> None:
+    briefing = briefing_of([factory.digest()], factory.synthesis())
+    out = render(briefing, fmt, language)
+    for key in ("coverage", "summary", "actions", "documents", "warnings", "run", "title"):
+        assert LABELS[key][kept] in out
+        assert LABELS[key][dropped] not in out, f"heading {key} in the dropped language"
+    texts = [
+        (briefing.documents[0].title.zh, briefing.documents[0].title.en),
+        (briefing.headline.zh, briefing.headline.en),
+        (briefing.executive_summary.zh, briefing.executive_summary.en),
+        (briefing.actions[0].what.zh, briefing.actions[0].what.en),
+        (factory.SENTENCE_000, briefing.documents[0].requirements[0].requirement.text_en),
+    ]
+    for pair in texts:
+        assert pair[kept] in out or (fmt == "html" and _escaped(pair[kept]) in out)
+        assert pair[dropped] not in out
+    if language == "en":
+        assert not re.search(r"[\u4e00-\u9fff]", out), "no Chinese character left in the English briefing"
+
+
+def _escaped(text: str) -> str:
+    import html
+
+    return html.escape(text)
+
+
+def test_both_languages_put_the_chinese_source_sentence_beside_the_english() -> None:
+    briefing = briefing_of([factory.digest()], factory.synthesis())
+    html = render(briefing, "html")
+    row = re.search(r"<tr>\s*<td[^>]*lang=\"zh-Hans\"[^>]*>(.*?)</td>\s*<td[^>]*lang=\"en\"[^>]*>(.*?)</td>", html, re.S)
+    assert row, "a requirement row with the Chinese cell then the English cell"
+    assert factory.SENTENCE_000 in row.group(1)
+    assert "Focus on cracking down" in row.group(2)
+
+
+@pytest.mark.parametrize("fmt", ["md", "html", "txt"])
+def test_an_empty_week_says_so_with_its_coverage(fmt: str) -> None:
+    empty = Briefing(
+        period=factory.WEEK_06, coverage=Coverage(documents_read=8, outside_period=8), run=factory.run_record()
+    )
+    out = render(empty, fmt)
+    assert "No documents were published in this period." in out
+    assert "本期没有发布的文件。" in out
+    assert "Read 8 documents: 0 in this period" in out
+    assert "2022-02-07" in out and "2022-02-13" in out
+
+
+def test_verification_marks_and_inferred_dates_are_shown() -> None:
+    flagged = factory.digest(doc=factory.document(date=factory.WEEK_06.end, inferred=True), verified=False)
+    out = render(briefing_of([flagged]), "md")
+    assert "⚠ 未在原文中找到 not found in source" in out
+    assert "2022-02-13 (推定 inferred)" in out
+    assert "unverified" in out.split("## 警示 Warnings")[1]
+
+
+def test_a_failed_document_is_a_warning_and_marks_the_briefing_incomplete() -> None:
+    briefing = briefing_of([factory.digest()], factory.synthesis(), failed=[factory.failed_digest()])
+    assert not briefing.complete
+    for fmt in ("md", "html", "txt"):
+        out = render(briefing, fmt)
+        assert "005_broken.txt" in out and "model answer stayed invalid after 3 attempts" in out
+        assert "This briefing is incomplete" in out
+
+
+def test_json_is_the_briefing_itself_with_chinese_kept_as_chinese() -> None:
+    briefing = briefing_of([factory.digest()], factory.synthesis())
+    text = render(briefing, "json")
+    assert factory.SENTENCE_000 in text, "ensure_ascii=False: Chinese stays readable"
+    assert Briefing.model_validate_json(text) == briefing
+    assert json.loads(text)["period"]["label"] == "2022-W06"
+
+
+def test_every_format_renders_without_a_synthesis() -> None:
+    briefing = briefing_of([factory.digest()], None)
+    for fmt in FORMATS:
+        assert render(briefing, fmt)
+    assert "No synthesis for this period." in render(briefing, "md")
+
+
+def test_titles_fall_back_cleanly_when_english_is_empty() -> None:
+    ext = factory.extraction()
+    ext.title = Bilingual(zh="只有中文标题", en="")
+    out = render(briefing_of([factory.digest(ext=ext)]), "md")
+    assert "只有中文标题" in out and "只有中文标题 /" not in out

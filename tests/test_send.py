@@ -1,0 +1,411 @@
+"""`briefs send` against a real SMTP server (aiosmtpd) on 127.0.0.1 in the test process.
+
+Each test starts its own server on a free port: plain, STARTTLS with a throwaway self-signed
+certificate made by openssl in tmp_path, or implicit TLS; with or without AUTH; refusing chosen
+recipients. What the server received is parsed with the stdlib parser (policy default) and checked.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import shutil
+import socket
+import ssl
+import subprocess
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+from briefs.deliver import MailContent, SendLog, send_week
+from briefs.errors import EXIT_INCOMPLETE, EXIT_OK, ConfigError, DeliveryError
+from briefs.settings import MailSettings, Settings, Team
+
+WEEK = "2022-W06"
+USER, PASSWORD = "briefs-bot", "correct horse 电池"  # non-ASCII on purpose: AUTH must carry UTF-8
+PASSWORD_ENV = "BRIEFS_TEST_SMTP_PASSWORD"
+
+CONTENT = MailContent(
+    week=WEEK,
+    text="药监周报 2022-W06\n\n国家药监局部署开展药品安全专项整治。\nNMPA launches a special rectification campaign.\n",
+    html=(
+        "<!doctype html><html><head><meta charset='utf-8'><style>"
+        "h1 { color: #0b3d91; font-size: 20px } .zh { font-family: 'PingFang SC', sans-serif }"
+        "@media (max-width: 600px) { h1 { font-size: 18px } }"
+        "</style></head><body><h1>药监周报 2022-W06</h1>"
+        "<p class='zh'>国家药监局部署开展药品安全专项整治。</p>"
+        "<p>NMPA launches a special rectification campaign.</p></body></html>"
+    ),
+    headline="专项整治启动 / Campaign launched",
+)
+
+
+# --- a real SMTP server on loopback -------------------------------------------------------------------
+
+
+@dataclass
+class Received:
+    envelope_from: str
+    recipients: list[str]
+    raw: bytes
+
+    @property
+    def message(self) -> EmailMessage:
+        return email.message_from_bytes(self.raw, policy=email.policy.default)  # type: ignore[return-value]
+
+
+@dataclass
+class Mailbox:
+    """The server's side: what arrived, and which recipients to refuse."""
+
+    refuse: set[str] = field(default_factory=set)
+    received: list[Received] = field(default_factory=list)
+    logins: list[str] = field(default_factory=list)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return "550 5.1.1 no such mailbox here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
+        return "250 Message accepted for delivery"
+
+    def authenticate(self, server, session, envelope, mechanism, auth_data) -> AuthResult:
+        ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (
+            USER.encode(),
+            PASSWORD.encode(),
+        )
+        if ok:
+            self.logins.append(USER)
+        return AuthResult(success=ok, handled=False)  # handled=False: the server answers 535 itself
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A throwaway self-signed certificate for localhost / 127.0.0.1 (cert, key)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make a test certificate")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+         "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
+@pytest.fixture
+def smtp_server(certificate: tuple[Path, Path]) -> Iterator[Callable[..., tuple[Mailbox, int]]]:
+    """Start servers on demand: smtp_server(tls="starttls"|"tls"|None, auth=bool, refuse={...})."""
+    controllers: list[Controller] = []
+
+    def start(
+        tls: str | None = None, auth: bool = False, refuse: set[str] = frozenset()
+    ) -> tuple[Mailbox, int]:
+        mailbox = Mailbox(refuse=set(refuse))
+        context = None
+        if tls is not None:
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(*certificate)
+        port = free_port()
+        options: dict = {"hostname": "127.0.0.1", "port": port, "server_hostname": "localhost"}
+        if tls == "starttls":
+            options.update(tls_context=context, require_starttls=True)
+        elif tls == "tls":
+            options.update(ssl_context=context)
+        if auth:
+            options.update(
+                authenticator=mailbox.authenticate, auth_required=True, auth_require_tls=tls is not None
+            )
+        controller = Controller(mailbox, **options)
+        controller.start()
+        controllers.append(controller)
+        return mailbox, port
+
+    yield start
+    for controller in controllers:
+        controller.stop()
+
+
+def settings_for(tmp_path: Path, port: int, teams: list[Team] | None = None, **mail: object) -> Settings:
+    mail = {
+        "host": "127.0.0.1",
+        "port": port,
+        "security": "none",
+        "sender": "briefs@example.com",
+        "timeout": 5,
+    } | mail
+    return Settings(
+        home=tmp_path / "home",
+        out=tmp_path / "out",
+        teams=teams or [Team(name="合规 compliance", recipients=["li.na@example.com", "sam@example.com"])],
+        mail=MailSettings(**mail),
+    )
+
+
+def send(settings: Settings, **options: object):
+    return send_week(settings, WEEK, settings.teams, lambda team: CONTENT, **options)
+
+
+def sendlog(settings: Settings) -> list[dict]:
+    return SendLog(settings.home / "sendlog.jsonl").entries()
+
+
+# --- the message as received --------------------------------------------------------------------------
+
+
+def test_the_received_message_has_text_then_html_and_the_headers(tmp_path: Path, smtp_server) -> None:
+    mailbox, port = smtp_server()
+    report = send(settings_for(tmp_path, port))
+    assert report.exit_code == EXIT_OK
+    [got] = mailbox.received
+    message = got.message
+    assert message.get_content_type() == "multipart/alternative"
+    assert [part.get_content_type() for part in message.iter_parts()] == ["text/plain", "text/html"]
+    assert (
+        message["Subject"]
+        == f"{WEEK} 药监周报 · China drug regulation weekly: 专项整治启动 / Campaign launched"
+    )
+    assert message["From"].addresses[0].display_name == "药监周报 Briefs"
+    assert message["From"].addresses[0].addr_spec == "briefs@example.com"
+    assert [a.addr_spec for a in message["To"].addresses] == ["li.na@example.com", "sam@example.com"]
+    assert message["Date"].datetime is not None and message["Date"].datetime.tzinfo is not None
+    assert message["Message-ID"].startswith("<") and message["Message-ID"].endswith("@example.com>")
+    assert got.envelope_from == "briefs@example.com"
+    assert sorted(got.recipients) == ["li.na@example.com", "sam@example.com"]
+
+
+def test_chinese_survives_in_the_subject_and_both_bodies_and_is_encoded_on_the_wire(
+    tmp_path, smtp_server
+) -> None:
+    mailbox, port = smtp_server()
+    send(settings_for(tmp_path, port))
+    [got] = mailbox.received
+    headers = got.raw.split(b"\r\n\r\n", 1)[0].decode("ascii")  # RFC 2047: the header block is pure ASCII
+    assert "=?utf-8?" in headers
+    message = got.message
+    assert "药监周报" in message["Subject"]
+    assert "国家药监局部署开展药品安全专项整治。" in message.get_body(("plain",)).get_content()
+    assert "国家药监局部署开展药品安全专项整治。" in message.get_body(("html",)).get_content()
+
+
+def test_the_html_has_its_css_inlined_and_no_style_block_left(tmp_path: Path, smtp_server) -> None:
+    mailbox, port = smtp_server()
+    send(settings_for(tmp_path, port))
+    html = mailbox.received[0].message.get_body(("html",)).get_content()
+    assert "<style" not in html.lower()
+    assert 'style="color: #0b3d91;font-size: 20px;"' in html
+
+
+def test_starttls_with_a_self_signed_certificate_trusted_through_ca_file(
+    tmp_path, smtp_server, certificate
+) -> None:
+    mailbox, port = smtp_server(tls="starttls")
+    send(settings_for(tmp_path, port, security="starttls", ca_file=certificate[0]))
+    assert len(mailbox.received) == 1
+
+
+def test_implicit_tls_works_too(tmp_path: Path, smtp_server, certificate) -> None:
+    mailbox, port = smtp_server(tls="tls")
+    send(settings_for(tmp_path, port, security="tls", ca_file=certificate[0]))
+    assert len(mailbox.received) == 1
+
+
+def test_an_untrusted_certificate_fails_cleanly_and_nothing_is_marked_sent(tmp_path, smtp_server) -> None:
+    mailbox, port = smtp_server(tls="starttls")
+    settings = settings_for(tmp_path, port, security="starttls")  # no ca_file: the system store
+    with pytest.raises(DeliveryError, match="certificate is not trusted.*mail.ca_file"):
+        send(settings)
+    assert mailbox.received == []
+    assert [e["outcome"] for e in sendlog(settings)] == ["started", "failed"]
+
+
+def test_a_server_without_starttls_is_refused_rather_than_sent_to_in_clear(
+    tmp_path: Path, smtp_server
+) -> None:
+    mailbox, port = smtp_server()  # plain server: offers no STARTTLS
+    settings = settings_for(tmp_path, port, security="starttls")
+    with pytest.raises(DeliveryError, match=r"^mail server 127.0.0.1:\d+ does not offer STARTTLS"):
+        send(settings)
+    assert mailbox.received == [] and "sent" not in {e["outcome"] for e in sendlog(settings)}
+
+
+def test_auth_over_starttls_logs_in_with_the_password_from_the_environment(
+    tmp_path, smtp_server, certificate, monkeypatch
+) -> None:
+    monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
+    mailbox, port = smtp_server(tls="starttls", auth=True)
+    settings = settings_for(
+        tmp_path, port, security="starttls", ca_file=certificate[0], username=USER, password_env=PASSWORD_ENV
+    )
+    send(settings)
+    assert mailbox.logins == [USER] and len(mailbox.received) == 1
+    assert PASSWORD not in (settings.home / "sendlog.jsonl").read_text(encoding="utf-8")
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
+def test_a_wrong_password_fails_in_one_line_and_nothing_is_marked_sent(
+    tmp_path, smtp_server, monkeypatch
+) -> None:
+    monkeypatch.setenv(PASSWORD_ENV, "wrong password")
+    mailbox, port = smtp_server(auth=True)  # plain: this server allows AUTH without TLS
+    settings = settings_for(tmp_path, port, username=USER, password_env=PASSWORD_ENV)
+    with pytest.raises(DeliveryError) as caught:
+        send(settings)
+    message = str(caught.value)
+    assert "refused the login of 'briefs-bot'" in message and "535" in message and "\n" not in message
+    assert "wrong password" not in message
+    assert mailbox.received == []
+    assert "sent" not in {e["outcome"] for e in sendlog(settings)}
+    # the password fixed, the rerun sends: nothing was recorded as delivered
+    monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
+    assert send(settings).results[0].outcome == "sent"
+    assert len(mailbox.received) == 1
+
+
+def test_an_unset_password_variable_is_a_config_error_before_connecting(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.delenv(PASSWORD_ENV, raising=False)
+    settings = settings_for(tmp_path, free_port(), username=USER, password_env=PASSWORD_ENV)
+    with pytest.raises(
+        ConfigError, match=f"^mail.password_env: environment variable {PASSWORD_ENV} is not set$"
+    ):
+        send(settings)
+    assert sendlog(settings) == []
+
+
+# --- exactly once -------------------------------------------------------------------------------------
+
+
+def test_a_refused_recipient_is_reported_while_the_other_receives_it(tmp_path: Path, smtp_server) -> None:
+    mailbox, port = smtp_server(refuse={"sam@example.com"})
+    settings = settings_for(tmp_path, port)
+    report = send(settings)
+    [result] = report.results
+    assert report.exit_code == EXIT_INCOMPLETE
+    assert result.outcome == "partial" and result.accepted == ["li.na@example.com"]
+    assert list(result.refused) == ["sam@example.com"] and result.refused["sam@example.com"].startswith("550")
+    assert "sam@example.com (550" in result.line()
+    assert [r.recipients for r in mailbox.received] == [["li.na@example.com"]]
+    [_, entry] = sendlog(settings)
+    assert entry["outcome"] == "partial" and entry["accepted"] == ["li.na@example.com"]
+    assert list(entry["refused"]) == ["sam@example.com"]
+
+
+def test_a_rerun_after_a_partial_send_retries_only_the_refused_recipient(tmp_path: Path, smtp_server) -> None:
+    mailbox, port = smtp_server(refuse={"sam@example.com"})
+    settings = settings_for(tmp_path, port)
+    send(settings)
+    mailbox.refuse.clear()  # the mailbox was created meanwhile
+    report = send(settings)
+    assert report.exit_code == EXIT_OK and report.results[0].accepted == ["sam@example.com"]
+    assert [r.recipients for r in mailbox.received] == [["li.na@example.com"], ["sam@example.com"]]
+
+
+def test_a_second_send_is_skipped_and_force_sends_again(tmp_path: Path, smtp_server) -> None:
+    mailbox, port = smtp_server()
+    settings = settings_for(tmp_path, port)
+    send(settings)
+    again = send(settings)
+    assert again.results[0].outcome == "skipped" and "already sent" in again.results[0].line()
+    assert len(mailbox.received) == 1
+    forced = send(settings, force=True)
+    assert forced.results[0].outcome == "sent" and len(mailbox.received) == 2
+    first, second = (r.message["Message-ID"] for r in mailbox.received)
+    assert first != second
+
+
+def test_the_send_log_records_week_team_message_id_recipients_time_and_outcome(tmp_path, smtp_server) -> None:
+    mailbox, port = smtp_server()
+    settings = settings_for(tmp_path, port)
+    send(settings)
+    lines = (settings.home / "sendlog.jsonl").read_text(encoding="utf-8").splitlines()
+    entry = json.loads(lines[-1])
+    assert "合规 compliance" in lines[-1]  # ensure_ascii=False: Chinese stays readable
+    assert entry["week"] == WEEK and entry["team"] == "合规 compliance" and entry["outcome"] == "sent"
+    assert entry["message_id"] == mailbox.received[0].message["Message-ID"]
+    assert entry["accepted"] == ["li.na@example.com", "sam@example.com"] and entry["refused"] == {}
+    assert entry["time"].endswith("+00:00")
+
+
+def test_a_server_that_is_down_fails_in_one_line_and_nothing_is_marked_sent(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path, free_port(), timeout=5)
+    with pytest.raises(DeliveryError, match=r"^mail server 127.0.0.1:\d+ is unreachable: ") as caught:
+        send(settings)
+    assert "\n" not in str(caught.value)
+    assert [e["outcome"] for e in sendlog(settings)] == ["started", "failed"]
+    assert SendLog(settings.home / "sendlog.jsonl").state(WEEK, "合规 compliance")[0] == set()
+
+
+def test_an_interrupted_send_is_not_guessed_at(tmp_path: Path, smtp_server) -> None:
+    mailbox, port = smtp_server()
+    settings = settings_for(tmp_path, port)
+    log = SendLog(settings.home / "sendlog.jsonl")
+    log.append(week=WEEK, team="合规 compliance", message_id="<x@example.com>", recipients=[], accepted=[],
+               refused={}, time="2022-02-14T08:00:00+00:00", outcome="started")  # fmt: skip
+    with pytest.raises(DeliveryError, match="never finished and may have been delivered.*--force"):
+        send(settings)
+    assert mailbox.received == []
+    send(settings, force=True)
+    assert len(mailbox.received) == 1
+
+
+def test_two_sends_at_once_cannot_both_send(tmp_path: Path, smtp_server) -> None:
+    mailbox, port = smtp_server()
+    settings = settings_for(tmp_path, port)
+    with SendLog(settings.home / "sendlog.jsonl").locked():  # another `briefs send` holds the log
+        with pytest.raises(DeliveryError, match="another 'briefs send' is running"):
+            send(settings)
+    assert mailbox.received == []
+    send(settings)
+    assert len(mailbox.received) == 1
+
+
+def test_teams_each_get_their_own_message(tmp_path: Path, smtp_server) -> None:
+    mailbox, port = smtp_server()
+    teams = [
+        Team(name="devices", recipients=["dev@example.com"], product_scope=["medical_devices"]),
+        Team(name="drugs", recipients=["rx@example.com"], language="zh"),
+    ]
+    seen: list[str] = []
+
+    def content_for(team: Team) -> MailContent:
+        seen.append(team.name)
+        return CONTENT
+
+    report = send_week(settings_for(tmp_path, port, teams=teams), WEEK, teams, content_for)
+    assert seen == ["devices", "drugs"] and [r.outcome for r in report.results] == ["sent", "sent"]
+    assert [r.recipients for r in mailbox.received] == [["dev@example.com"], ["rx@example.com"]]
+    assert [r.message["X-Briefs-Team"] for r in mailbox.received] == ["devices", "drugs"]
+
+
+# --- dry run --------------------------------------------------------------------------------------------
+
+
+def test_a_dry_run_writes_an_eml_that_a_mail_parser_opens_with_both_parts(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path, free_port())  # nothing listens there: a dry run must not connect
+    report = send(settings, dry_run=True)
+    [result] = report.results
+    assert result.outcome == "dry-run" and result.eml is not None and str(result.eml) in result.line()
+    assert result.eml == settings.out / WEEK / "mail" / "合规-compliance.eml"
+    with result.eml.open("rb") as handle:
+        message = email.parser.BytesParser(policy=email.policy.default).parse(handle)
+    assert [part.get_content_type() for part in message.iter_parts()] == ["text/plain", "text/html"]
+    assert "药监周报" in message["Subject"]
+    assert "国家药监局" in message.get_body(("plain",)).get_content()
+    assert "<style" not in message.get_body(("html",)).get_content()
+    assert sendlog(settings) == []  # a dry run sends nothing, so it records nothing
