@@ -11,7 +11,6 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from briefs.models import (
-    Bilingual,
     Briefing,
     BriefingAction,
     BriefingCampaign,
@@ -26,14 +25,12 @@ from briefs.models import (
     Document,
     NumberedDigest,
     Period,
-    Priority,
-    ProductScope,
     RunRecord,
     SkippedInput,
     SourceLink,
-    TeamFilter,
     WeekSynthesis,
 )
+
 
 def relative_path(path: str, corpus: Path | None) -> str:
     """Paths in a briefing are relative to the corpus: no machine's folders leak into outputs."""

@@ -8,11 +8,16 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from briefs.errors import EXIT_INTERNAL, BriefsError, ConfigError
+
+if TYPE_CHECKING:  # annotations only: the commands import their stages lazily
+    from briefs.deliver import MailContent
+    from briefs.models import Briefing
+    from briefs.settings import Team
 
 app = typer.Typer(
     help="Weekly bilingual briefings of Chinese drug-regulator news.",
@@ -134,7 +139,9 @@ def send(
     week: Annotated[
         str, typer.Option("--week", help="ISO week (2022-W06, 2022W06), 'this', 'last', or a date inside the week")
     ],
-    team: Annotated[Optional[str], typer.Option("--team", help="only this team (default: every team in the config)")] = None,
+    team: Annotated[
+        Optional[str], typer.Option("--team", help="only this team (default: every team in the config)")
+    ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="write OUT/<week>/mail/<team>.eml instead of sending")
     ] = False,
@@ -182,8 +189,8 @@ def send(
         raise typer.Exit(max(report.exit_code, result.exit_code))
 
 
-def team_mail_content(briefing, team):  # (Briefing, Team) -> MailContent; lazy imports, like the commands
-    """One team's view of the week's briefing, rendered for email (the templates are the briefing's own)."""
+def team_mail_content(briefing: Briefing, team: Team) -> MailContent:
+    """One team's view of the week's briefing, rendered for email by the briefing's own templates."""
     from briefs.deliver import MailContent
     from briefs.render import LABELS, Languages, render
     from briefs.teams import for_team

@@ -2,10 +2,10 @@
 
 Bodies are compared on a *folded key*: Traditional→Simplified (OpenCC t2s), NFKC (full/half-width),
 only letters, digits and Han kept. The key exists only for comparison; no stored text is changed.
-Identical keys are duplicates; otherwise near-duplicates are found with a bottom-k sketch of the key's
-character 5-grams (deterministic crc32 hashes) and an estimated Jaccard similarity of at least
-``NEAR_DUPLICATE``, so a repost with a changed line, different furniture or in Traditional script is
-caught without comparing every pair of documents.
+Identical keys are duplicates; otherwise near-duplicates are found with a MinHash signature of the
+key's character 5-grams and locality-sensitive banding, then confirmed by an estimated Jaccard
+similarity of at least ``NEAR_DUPLICATE``: a repost with a changed line, different furniture or in
+Traditional script is caught without comparing every pair of documents.
 
 The copy that stays is the best-documented one (a stated date, Simplified script, a source, then
 path order); it lists every copy in ``copies``, the others point at it with ``duplicate_of``.
@@ -24,8 +24,10 @@ import opencc
 from briefs.models import Document, SourceRef
 
 NEAR_DUPLICATE = 0.8
-SKETCH_SIZE = 64
 SHINGLE = 5
+BINS = 64  # signature length: one minimum per bin of the hash space ("one-permutation" MinHash)
+BANDS = 16  # LSH: documents sharing all BINS // BANDS values of any band become candidates
+_EMPTY = 0xFFFFFFFF + 1  # an empty bin (short text); equal empty bins count as agreeing
 _NOT_CONTENT = re.compile(r"[\W_]+")
 
 
@@ -40,21 +42,19 @@ def comparison_key(text: str) -> str:
     return _NOT_CONTENT.sub("", folded).lower()
 
 
-def sketch(key: str) -> tuple[int, ...]:
-    """The SKETCH_SIZE smallest distinct 5-gram hashes of ``key`` (all of them for a short key)."""
-    if len(key) <= SHINGLE:
-        grams = {key}
-    else:
-        grams = {key[i : i + SHINGLE] for i in range(len(key) - SHINGLE + 1)}
-    hashes = {zlib.crc32(gram.encode("utf-8")) for gram in grams}
-    return tuple(sorted(hashes)[:SKETCH_SIZE])
+def signature(key: str) -> tuple[int, ...]:
+    """MinHash signature of the key's character 5-grams: the smallest crc32 in each of BINS bins.
+    crc32, not hash(): the same documents give the same verdict in every run."""
+    data = key.encode("utf-32-le")  # four bytes a character: a 5-gram is a 20-byte slice
+    width = 4 * SHINGLE
+    values = sorted({zlib.crc32(data[i : i + width]) for i in range(0, max(len(data) - width, 0) + 4, 4)}, reverse=True)
+    minima = dict(zip([value % BINS for value in values], values, strict=True))  # smaller values overwrite
+    return tuple(minima.get(slot, _EMPTY) for slot in range(BINS))
 
 
 def similarity(a: tuple[int, ...], b: tuple[int, ...]) -> float:
-    """Estimated Jaccard similarity of two sketches (exact when both keys are short)."""
-    union = sorted(set(a) | set(b))[:SKETCH_SIZE]
-    shared = set(a) & set(b)
-    return sum(1 for value in union if value in shared) / len(union) if union else 1.0
+    """Estimated Jaccard similarity: the share of bins whose minima agree."""
+    return sum(1 for x, y in zip(a, b, strict=True) if x == y) / len(a)
 
 
 def mark_duplicates(documents: list[Document]) -> None:
@@ -62,9 +62,7 @@ def mark_duplicates(documents: list[Document]) -> None:
     for document in documents:
         document.copies = [_ref(document)]
     keys = [comparison_key(document.text) for document in documents]
-    sketches = [sketch(key) for key in keys]
-    groups = _group(keys, sketches)
-    for members in groups:
+    for members in _group(keys):
         if len(members) < 2:
             continue
         ordered = sorted((documents[i] for i in members), key=_keeper_rank)
@@ -75,7 +73,7 @@ def mark_duplicates(documents: list[Document]) -> None:
             other.copies = []
 
 
-def _group(keys: list[str], sketches: list[tuple[int, ...]]) -> list[list[int]]:
+def _group(keys: list[str]) -> list[list[int]]:
     parent = list(range(len(keys)))
 
     def root(i: int) -> int:
@@ -85,22 +83,24 @@ def _group(keys: list[str], sketches: list[tuple[int, ...]]) -> list[list[int]]:
         return i
 
     by_key: dict[str, int] = {}
-    postings: dict[int, list[int]] = defaultdict(list)
-    for i, (key, marks) in enumerate(zip(keys, sketches, strict=True)):
+    signatures: dict[int, tuple[int, ...]] = {}
+    buckets: dict[tuple, list[int]] = defaultdict(list)
+    rows = BINS // BANDS
+    for i, key in enumerate(keys):
         if not key:
             continue
-        if key in by_key:
+        if key in by_key:  # identical after folding
             parent[root(i)] = root(by_key[key])
             continue
         by_key[key] = i
-        shared: dict[int, int] = defaultdict(int)
-        for value in marks:
-            for j in postings[value]:
-                shared[j] += 1
-            postings[value].append(i)
-        for j, count in shared.items():
-            # Two sketches of sets with Jaccard J share about J*k values; half of k is a generous net.
-            if count * 2 >= len(marks) and similarity(marks, sketches[j]) >= NEAR_DUPLICATE:
+        signatures[i] = marks = signature(key)
+        candidates: set[int] = set()
+        for band in range(BANDS):
+            bucket = buckets[(band, *marks[band * rows : (band + 1) * rows])]
+            candidates.update(bucket)
+            bucket.append(i)
+        for j in candidates:
+            if root(i) != root(j) and similarity(marks, signatures[j]) >= NEAR_DUPLICATE:
                 parent[root(i)] = root(j)
     groups: dict[int, list[int]] = defaultdict(list)
     for i in range(len(keys)):

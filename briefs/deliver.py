@@ -212,7 +212,8 @@ def smtp_send(message: EmailMessage, recipients: list[str], mail: MailSettings) 
         ) from None
     except ssl.SSLCertVerificationError as error:
         raise DeliveryError(
-            f"{where}: its certificate is not trusted ({error.verify_message}); set mail.ca_file to trust a private CA"
+            f"{where}: its certificate is not trusted ({error.verify_message}); "
+            "set mail.ca_file to trust a private CA"
         ) from None
     except (ssl.SSLError, smtplib.SMTPException) as error:
         raise DeliveryError(f"{where}: {type(error).__name__}: {error}") from None
@@ -350,7 +351,7 @@ class SendLog:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             import fcntl
-        except ImportError:  # not on POSIX: no lock, documented in the README
+        except ImportError:  # not POSIX (Windows): no lock; one scheduled send at a time is the rule there
             yield
             return
         with (self.path.parent / (self.path.name + ".lock")).open("w") as handle:
@@ -411,7 +412,8 @@ def _send_team(
     if unfinished and not force and not dry_run:
         started = unfinished[-1]
         raise DeliveryError(
-            f"an earlier send of {week} to team {team.name!r} ({started.get('message_id')}, {started.get('time')}) "
+            f"an earlier send of {week} to team {team.name!r} "
+            f"({started.get('message_id')}, {started.get('time')}) "
             "never finished and may have been delivered; check with the recipients, then rerun with --force"
         )
     if not pending and not dry_run:

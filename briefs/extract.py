@@ -2,9 +2,11 @@
 
 Per document:
 
-    chunk 0 ─► extract call ─┐                       one chunk: that record is the answer
-    chunk 1 ─► extract call ─┼─► merge call ─► record   (the merge sees the chunks' records as
-    …                        ┘   (several chunks)        JSON, never the text again)
+    chunk 0 ─► extract call ─┐                      one chunk: that record is the answer
+    chunk 1 ─► extract call ─┼─► merge call ─► record  several: the merge call writes the document-
+    …                        ┘                         level fields from the chunks' records (never the
+                                                       text again); requirements, dates and figures are
+                                                       merged here, every one kept, repeats dropped
     record ─► verify against the whole cleaned text ─► Digest (verified | flagged | failed)
 
 Every call carries a soft check (briefs.verify): a quote, figure or date that does not verify is
@@ -84,31 +86,44 @@ def merge_records(records: list[Extraction], overview: Extraction) -> Extraction
     only duplicates dropped. (Why here and not in the model: a law's requirements alone run to
     tens of thousands of tokens, past any output limit, and software cannot drop one by mistake.)"""
     scopes = list(dict.fromkeys([*overview.product_scope, *(s for r in records for s in r.product_scope)]))
-    injection = overview.injection_attempt or next((r.injection_attempt for r in records if r.injection_attempt), None)
+    injection = overview.injection_attempt or next(
+        (r.injection_attempt for r in records if r.injection_attempt), None
+    )
     return overview.model_copy(
         update={
             "product_scope": scopes,
-            "requirements": unique_requirements([q for record in records for q in record.requirements]),
-            "dates": _unique([d for record in records for d in record.dates], lambda d: (d.kind, d.date, fold(d.source_phrase))),
-            "figures": _unique([f for record in records for f in record.figures], lambda f: (fold(f.value), fold(f.source_phrase))),
+            "requirements": unique_requirements(records),
+            "dates": _unique(
+                [d for record in records for d in record.dates],
+                lambda d: (d.kind, d.date, fold(d.source_phrase)),
+            ),
+            "figures": _unique(
+                [f for record in records for f in record.figures],
+                lambda f: (fold(f.value), fold(f.source_phrase)),
+            ),
             "injection_attempt": injection,
         }
     )
 
 
-def unique_requirements(requirements: list[Requirement]) -> list[Requirement]:
-    """Drop a requirement whose quote is contained in another's (the same sentence seen by two
-    overlapping chunks, perhaps cut at a chunk edge); the longer quote stays, at the first place."""
-    keys = [fold(requirement.source_sentence) for requirement in requirements]
+def unique_requirements(records: list[Extraction]) -> list[Requirement]:
+    """The chunks' requirements in document order, without the repeats that overlapping chunks
+    produce: a requirement is dropped when another chunk has the same quote (the earlier chunk's
+    stays) or a longer quote containing it (a sentence cut at a chunk edge). Within one chunk the
+    model's requirements all stay: one sentence may carry two requirements."""
+    quoted = [
+        (part, requirement, fold(requirement.source_sentence))
+        for part, record in enumerate(records)
+        for requirement in record.requirements
+    ]
     kept: list[Requirement] = []
-    kept_keys: list[str] = []
-    for index, (requirement, key) in enumerate(zip(requirements, keys, strict=True)):
-        if any(key == other and later < index for later, other in enumerate(keys)):
-            continue  # an exact repeat of an earlier quote
-        if any(key != other and key in other for other in keys):
-            continue  # part of a longer quote that is kept
+    for part, requirement, key in quoted:
+        others = [(other_part, other) for other_part, _, other in quoted if other_part != part and other]
+        repeated = any(key == other and other_part < part for other_part, other in others)
+        inside_longer = any(key != other and key in other for _, other in others)
+        if key and (repeated or inside_longer):
+            continue
         kept.append(requirement)
-        kept_keys.append(key)
     return kept
 
 
@@ -244,7 +259,8 @@ def describe_digest(digest: Digest) -> str:
         f"{len(flagged)} flagged)",
         f"  {found.title.zh}",
         f"  {found.title.en}",
-        f"  {found.doc_type} · {found.issuer.en} ({found.issuer_level}) · scope: {', '.join(found.product_scope)}"
+        f"  {found.doc_type} · {found.issuer.en} ({found.issuer_level})"
+        f" · scope: {', '.join(found.product_scope)}"
         f" · relevance: {found.relevance}",
         f"  zh: {found.summary.zh}",
         f"  en: {found.summary.en}",

@@ -59,12 +59,16 @@ def read_glossary(path: Path) -> list[Term]:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"{path}: cannot read the glossary ({error})") from None
-    rows = [(number, line) for number, line in enumerate(lines, 1) if line.strip() and not line.startswith("#")]
+    rows = [
+        (number, line) for number, line in enumerate(lines, 1) if line.strip() and not line.startswith("#")
+    ]
     terms: list[Term] = []
     for number, line in rows[1:]:  # rows[0] is the header
         cells = line.split("\t")
         if len(cells) != 3 or not all(cell.strip() for cell in cells):
-            raise ConfigError(f"{path}:{number}: a glossary row needs three tab-separated cells (zh, en, group)")
+            raise ConfigError(
+                f"{path}:{number}: a glossary row needs three tab-separated cells (zh, en, group)"
+            )
         terms.append(Term(*(cell.strip() for cell in cells)))
     seen: set[str] = set()
     for term in terms:
@@ -87,7 +91,9 @@ def _walk_fields(model: type[BaseModel], prefix: str, guides: list[FieldGuide]) 
         path = f"{prefix}{name}"
         nested, many = _nested_model(info.annotation)
         kind = _kind(info.annotation)
-        guides.append(FieldGuide(path=path + ("[]" if many else ""), kind=kind, description=info.description or ""))
+        guides.append(
+            FieldGuide(path=path + ("[]" if many else ""), kind=kind, description=info.description or "")
+        )
         if nested is not None and nested.__name__ != "Bilingual":
             _walk_fields(nested, f"{path}[]." if many else f"{path}.", guides)
 
@@ -127,12 +133,15 @@ def data_marker(*parts: str) -> str:
 
 
 def merge_view(record: Extraction) -> dict[str, Any]:
-    """What the merge call is shown of one part's record: everything but the bulk of the
-    requirements, which are reduced to kind, priority and English rendering."""
+    """What the merge call is shown of one part's record: everything but the requirements, which
+    software merges; of those it sees the high-priority ones as one English line each (what a
+    summary must mention) and how many others there are. A law's requirements run to tens of
+    thousands of tokens: sending them all would cost more than the text the merge must not re-send."""
     view = record.model_dump(mode="json", exclude={"requirements"})
-    view["requirements"] = [
-        {"kind": r.kind, "priority": r.priority, "actors": r.actors, "text_en": r.text_en} for r in record.requirements
+    view["requirements_high_priority"] = [
+        {"kind": r.kind, "text_en": r.text_en} for r in record.requirements if r.priority == "high"
     ]
+    view["requirements_other"] = sum(1 for r in record.requirements if r.priority != "high")
     return view
 
 
@@ -164,7 +173,9 @@ class Prompts:
         for template in (f"{name}_system.j2", f"{name}_user.j2"):
             digest.update(self._source(template).encode("utf-8"))
         digest.update((self.directory / GLOSSARY_FILE).read_bytes())
-        digest.update(json.dumps(Extraction.model_json_schema(), sort_keys=True, ensure_ascii=False).encode("utf-8"))
+        digest.update(
+            json.dumps(Extraction.model_json_schema(), sort_keys=True, ensure_ascii=False).encode("utf-8")
+        )
         return f"{name}-{digest.hexdigest()[:12]}"
 
     def system_message(self, name: str) -> str:
@@ -172,16 +183,19 @@ class Prompts:
         return self._render(f"{name}_system.j2", glossary=self.glossary, fields=self.fields)
 
     def extract_messages(self, document: Document, chunk: Chunk) -> list[dict[str, str]]:
+        metadata = {
+            "title": document.title or "",
+            "date": document.date.isoformat() if document.date else "",
+            "source": document.source or "",
+            "url": document.url or "",
+        }
         user = self._render(
             f"{EXTRACT}_user.j2",
-            marker=data_marker(chunk.text),
+            marker=data_marker(chunk.text, *metadata.values()),  # over all the data: none can forge it
             part=chunk.index + 1,
             parts=len(document.chunks) or 1,
-            title=document.title or "",
-            date=document.date.isoformat() if document.date else "",
-            source=document.source or "",
-            url=document.url or "",
             text=chunk.text,
+            **metadata,
         )
         return [{"role": "system", "content": self.system_message(EXTRACT)}, {"role": "user", "content": user}]
 

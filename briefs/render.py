@@ -63,6 +63,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "action": ("应对", "Action"),
     "source_sentence": ("原文", "Source sentence"),
     "no_documents": ("本期没有发布的文件。", "No documents were published in this period."),
+    "none_processed": ("本期文件均未能处理，见“警示”。", "None of this period's documents could be processed; see Warnings."),
     "no_synthesis": ("本期没有综述。", "No synthesis for this period."),
     "no_actions": ("没有行动事项。", "No action items."),
     "no_warnings": ("没有警示。", "No warnings."),
@@ -250,6 +251,11 @@ class Languages:
             f"{t.prompt_tokens} prompt tokens ({t.cached_tokens} cached), {t.completion_tokens} completion tokens; cost {cost}."
         )
         return self.pick(zh, en)
+
+    @staticmethod
+    def empty_key(briefing: Briefing) -> str:
+        """What an empty documents section says: nothing published, or nothing processed."""
+        return "none_processed" if briefing.coverage.in_period else "no_documents"
 
     def date(self, doc: BriefingDocument) -> str:
         if doc.date is None:

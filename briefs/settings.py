@@ -161,7 +161,7 @@ class Settings(BaseSettings):
     max_attempts: int = Field(default=4, ge=1, description="transport attempts per call")
     max_retry_seconds: float = Field(default=300.0, gt=0)
     reasks: int = Field(default=2, ge=0, description="re-asks after invalid output")
-    max_output_tokens: int = Field(default=8000, gt=0)
+    max_output_tokens: int = Field(default=16384, gt=0, description="dense legal chunks need ~11k")
     use_cache: bool = True
     api_key: SecretStr | None = Field(default=None, description="from OPENAI_API_KEY")
     base_url: str | None = Field(default=None, description="from OPENAI_BASE_URL")

@@ -87,12 +87,25 @@ def _mismatch_hint(needle: str, folded_haystack: str) -> str:
             high = middle - 1
     if low == 0:
         return "no part of it occurs in the document"
-    return f"the first {low} characters match the document, then it differs at {key[low:low + 12]!r}"
+    return f"the first {low} characters match the document, then it differs at {key[low : low + 12]!r}"
 
 
 # --- numbers ---------------------------------------------------------------------------------------
 
-_CN_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_DIGITS = {
+    "〇": 0,
+    "零": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 _CN_NUMERAL_RUN = re.compile(r"[〇零一二两三四五六七八九十百千]+")
 
@@ -116,10 +129,16 @@ def chinese_numeral_value(run: str) -> int | None:
 
 
 _NUMBER = r"\d+(?:,\d{3})*(?:\.\d+)?"
-_MULTIPLIERS = {"万亿": Decimal(10) ** 12, "亿": Decimal(10) ** 8, "万": Decimal(10) ** 4, "千": Decimal(1000)}
+_MULTIPLIERS = {
+    "万亿": Decimal(10) ** 12,
+    "亿": Decimal(10) ** 8,
+    "万": Decimal(10) ** 4,
+    "千": Decimal(1000),
+}
 # Measure words and units that make a number a figure; longest first so 批次 wins over 批.
 _UNITS = sorted(
-    "批次 人次 家次 项次 万元 亿元 元 件 批 家 个 個 项 項 名 人 次 例 起 种 種 类 類 份 张 張 台 套 吨 噸 岁 歲 天 日 号 "
+    "批次 人次 家次 项次 万元 亿元 元 件 批 家 个 個 项 項 名 人 次 例 起 种 種 类 類 "
+    "份 张 張 台 套 吨 噸 岁 歲 天 日 号 "
     "月 年 周 小时 小時 条 條 款 所 户 戶 剂 劑 支 盒 瓶 倍 公斤 千克 克 毫升 升 平方米 米 公里 %".split(),
     key=len,
     reverse=True,
@@ -221,7 +240,9 @@ _DATE_PATTERNS = [
 
 
 def _arabic_date_numerals(text: str) -> str:
-    return _DATE_CN_NUMERALS.sub(lambda match: str(chinese_numeral_value(match.group(0)) or match.group(0)), text)
+    return _DATE_CN_NUMERALS.sub(
+        lambda match: str(chinese_numeral_value(match.group(0)) or match.group(0)), text
+    )
 
 
 def stated_dates(phrase: str) -> list[StatedDate]:
@@ -273,7 +294,9 @@ class _Checker:
         self.checks: list[Check] = []
 
     def add(self, kind: str, target: str, value: str, problem: str | None) -> None:
-        self.checks.append(Check(kind=kind, target=target, value=value, ok=problem is None, detail=problem or ""))
+        self.checks.append(
+            Check(kind=kind, target=target, value=value, ok=problem is None, detail=problem or "")
+        )
 
     def verbatim(self, kind: str, target: str, value: str) -> bool:
         if occurs(value, self.folded):
@@ -298,10 +321,14 @@ class _Checker:
         self.zh_text(f"{target}.zh", zh)
         self.en_text(f"{target}.en", en)
 
-    def dated_phrase(self, where: str, date_field: str, phrase_field: str, date: str | None, phrase: str | None) -> None:
+    def dated_phrase(
+        self, where: str, date_field: str, phrase_field: str, date: str | None, phrase: str | None
+    ) -> None:
         if phrase is None:
             if date is not None:
-                self.add("date", f"{where}.{date_field}", date, "a date is given without the phrase that states it")
+                self.add(
+                    "date", f"{where}.{date_field}", date, "a date is given without the phrase that states it"
+                )
             return
         if not self.verbatim("date", f"{where}.{phrase_field}", phrase):
             return
@@ -325,7 +352,12 @@ def verify(extraction: Extraction, text: str, title: str | None = None) -> list[
         value_ok = checker.verbatim("figure", f"{where}.value", figure.value)
         phrase_ok = checker.verbatim("figure", f"{where}.source_phrase", figure.source_phrase)
         if value_ok and phrase_ok and fold(figure.value) not in fold(figure.source_phrase):
-            checker.add("figure", f"{where}.source_phrase", figure.source_phrase, "the phrase does not contain the figure")
+            checker.add(
+                "figure",
+                f"{where}.source_phrase",
+                figure.source_phrase,
+                "the phrase does not contain the figure",
+            )
     for index, stated in enumerate(extraction.dates):
         checker.dated_phrase(f"dates[{index}]", "date", "source_phrase", stated.date, stated.source_phrase)
     if extraction.injection_attempt is not None:
@@ -341,7 +373,11 @@ def verify(extraction: Extraction, text: str, title: str | None = None) -> list[
 def problems(checks: list[Check]) -> list[str]:
     """One line per failed verdict, for a re-ask. An injection attempt is not a problem with the
     answer (reporting it is the right answer), so it is not re-asked."""
-    return [f"{check.target}: {check.value!r} {check.detail}" for check in checks if not check.ok and check.kind != "injection"]
+    return [
+        f"{check.target}: {check.value!r} {check.detail}"
+        for check in checks
+        if not check.ok and check.kind != "injection"
+    ]
 
 
 def soft_check(text: str, title: str | None = None) -> Callable[[Extraction], list[str]]:

@@ -26,10 +26,14 @@ def _no_live_model(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPat
     for name in _LIVE_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("BRIEFS_HOME", str(tmp_path / "briefs-home"))
+    # and even an explicit remote base URL or key cannot reach past 127.0.0.1
+    import briefs.llm.network
+
+    monkeypatch.setattr(briefs.llm.network, "ALLOW_REMOTE_REQUESTS", False)
 
 
 @pytest.fixture
-def fake_openai() -> Iterator["FakeServer"]:  # noqa: F821  (imported lazily: conftest stays light)
+def fake_openai() -> Iterator[FakeServer]:  # noqa: F821  (imported lazily: conftest stays light)
     """A fake OpenAI-compatible server on 127.0.0.1 (briefs.llm.fake_server), stopped afterwards."""
     from briefs.llm.fake_server import FakeServer
 
@@ -73,3 +77,119 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def update_golden(request: pytest.FixtureRequest) -> bool:
     """True when this run may rewrite golden files: review the diff before committing it."""
     return bool(request.config.getoption("--update-golden")) or os.environ.get("BRIEFS_UPDATE_GOLDEN") == "1"
+
+
+# --- email (issue 6): a real SMTP server (aiosmtpd) on 127.0.0.1 in the test process ---------------
+
+
+class SmtpReceived:
+    """One message as the server got it: envelope and raw bytes, parsed on demand (policy default)."""
+
+    def __init__(self, envelope_from: str, recipients: list[str], raw: bytes) -> None:
+        self.envelope_from, self.recipients, self.raw = envelope_from, recipients, raw
+
+    @property
+    def message(self):  # -> email.message.EmailMessage
+        import email
+        import email.policy
+
+        return email.message_from_bytes(self.raw, policy=email.policy.default)
+
+
+class SmtpMailbox:
+    """The server's side: what arrived, who logged in, and which recipients to refuse."""
+
+    def __init__(self, refuse: set[str], credentials: tuple[str, str] | None) -> None:
+        self.refuse = set(refuse)
+        self.credentials = credentials
+        self.received: list[SmtpReceived] = []
+        self.logins: list[str] = []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return "550 5.1.1 no such mailbox here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        got = SmtpReceived(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content)
+        self.received.append(got)
+        return "250 Message accepted for delivery"
+
+    def authenticate(self, server, session, envelope, mechanism, auth_data):
+        from aiosmtpd.smtp import AuthResult, LoginPassword
+
+        user, password = self.credentials or ("", "")
+        given = (auth_data.login, auth_data.password) if isinstance(auth_data, LoginPassword) else None
+        ok = given == (user.encode("utf-8"), password.encode("utf-8"))
+        if ok:
+            self.logins.append(user)
+        return AuthResult(success=ok, handled=False)  # handled=False: the server itself answers 535
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def unused_port() -> int:
+    """A port on 127.0.0.1 where nothing listens: a mail server that is down."""
+    return _free_port()
+
+
+@pytest.fixture(scope="session")
+def smtp_certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A throwaway self-signed certificate for localhost and 127.0.0.1: (cert.pem, key.pem)."""
+    import shutil
+    import subprocess
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make a test certificate")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+         "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
+@pytest.fixture
+def smtp_server(smtp_certificate: tuple[Path, Path]):
+    """Start SMTP servers on 127.0.0.1, stopped after the test: ``mailbox, port = smtp_server(tls=...,
+    credentials=..., refuse=...)`` with tls None, "starttls" or "tls"; credentials (user, password)
+    make AUTH required (over TLS when the server has TLS); refused recipients get a 550."""
+    import ssl
+
+    from aiosmtpd.controller import Controller
+
+    controllers = []
+
+    def start(
+        tls: str | None = None, credentials: tuple[str, str] | None = None, refuse: set[str] = frozenset()
+    ):
+        mailbox = SmtpMailbox(refuse, credentials)
+        options: dict = {"hostname": "127.0.0.1", "port": _free_port(), "server_hostname": "localhost"}
+        if tls is not None:
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(*smtp_certificate)
+            if tls == "starttls":
+                options.update(tls_context=context, require_starttls=True)
+            else:
+                options.update(ssl_context=context)
+        if credentials is not None:
+            auth_options = {"auth_required": True, "auth_require_tls": tls is not None}
+            options.update(authenticator=mailbox.authenticate, **auth_options)
+        controller = Controller(mailbox, **options)
+        controller.start()
+        controllers.append(controller)
+        return mailbox, options["port"]
+
+    yield start
+    for controller in controllers:
+        controller.stop()

@@ -58,9 +58,25 @@ def hand_document(text: str, parts: list[str] | None = None, name: str = "hand_d
     chunks, start = [], 0
     for index, part in enumerate(parts):
         start = text.index(part, start)
-        chunks.append(Chunk(id=f"{name}:{index}", index=index, start=start, end=start + len(part), text=part, tokens=len(part)))
-    return Document(path=f"corpus/{name}.txt", id=name, sha256="0" * 64, text=text, tokens=len(text), chunks=chunks,
-                    title=None)
+        chunks.append(
+            Chunk(
+                id=f"{name}:{index}",
+                index=index,
+                start=start,
+                end=start + len(part),
+                text=part,
+                tokens=len(part),
+            )
+        )
+    return Document(
+        path=f"corpus/{name}.txt",
+        id=name,
+        sha256="0" * 64,
+        text=text,
+        tokens=len(text),
+        chunks=chunks,
+        title=None,
+    )
 
 
 class SequencedServer(FakeServer):

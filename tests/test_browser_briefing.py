@@ -15,7 +15,10 @@ import pytest
 import briefing_factory as factory
 from briefs import assemble
 from briefs.models import Briefing, Coverage
+from briefs.pipeline import GenerateRequest, generate
 from briefs.render import LABELS, render
+from briefs.settings import load_settings
+from briefs.weeks import parse_week
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -115,6 +118,45 @@ def test_the_email_html_reads_at_600px_with_every_section(browser, tmp_path: Pat
             "005_broken.txt",
         ):
             assert expected in text
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "briefing-600px-every-section.png"), full_page=True)
+    finally:
+        page.close()
+
+
+def test_the_sample_week_reads_at_600px(browser, tmp_path: Path) -> None:
+    """The real thing: 2022-W06 of the bundled sample, replayed through the whole pipeline."""
+    result = generate(load_settings(None, out=tmp_path / "out"), GenerateRequest(period=parse_week("2022-W06")))
+    briefing = result.briefing
+    html = (result.out_dir / "briefing.html").read_text(encoding="utf-8")
+    page, errors, requests = open_at_600(browser, html, tmp_path / "briefing.html")
+    try:
+        assert errors == [] and [url for url in requests if not url.startswith("file:")] == []
+        assert page.evaluate("() => document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+        text = page.inner_text("body")
+        for key in ("coverage", "summary", "actions", "documents", "warnings", "run"):
+            assert LABELS[key][0] in text and LABELS[key][1] in text, f"section {key} is missing"
+        document = briefing.documents[0]
+        for expected in (
+            "2022-W06",
+            briefing.headline.zh,
+            briefing.headline.en,
+            briefing.actions[0].what.zh,
+            document.title.zh,
+            document.title.en,
+            document.summary.en,
+            document.requirements[0].requirement.source_sentence,
+            document.requirements[0].requirement.text_en,
+            "Read 8 documents: 1 in this period",
+        ):
+            assert expected in text, expected
+        # Chinese must be drawn with a CJK font, not boxes: the Han glyphs have real width.
+        han_width = page.evaluate(
+            """() => { const c = document.createElement('canvas').getContext('2d');
+                       c.font = '16px ' + getComputedStyle(document.querySelector('td')).fontFamily;
+                       return c.measureText('药监周报').width; }"""
+        )
+        assert han_width > 40
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "briefing-600px.png"), full_page=True)
     finally:

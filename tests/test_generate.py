@@ -373,3 +373,22 @@ def test_bad_command_lines_are_one_line_and_exit_2(tmp_path: Path, args: list[st
     assert done.returncode == EXIT_USAGE
     assert done.stderr.startswith(message) and len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_failed_synthesis_keeps_every_document_and_says_so(tmp_path: Path, fake_openai) -> None:
+    serve_reference_answers(fake_openai, f"extract/{SEED_000}/chunk-0")
+    fake_openai.script("synthesize/2022-W06", fake_server.client_error(422, text="schema not supported"))
+    result = generate(live_settings(tmp_path, fake_openai, corpus=corpus_of(tmp_path, SEED_000)), GenerateRequest(period=W06))
+    assert result.exit_code == EXIT_INCOMPLETE
+    assert [w.kind for w in result.briefing.warnings] == ["synthesis"]
+    assert len(result.briefing.documents) == 1 and result.briefing.headline is None
+    assert "No synthesis for this period." in (result.out_dir / "briefing.md").read_text(encoding="utf-8")
+
+
+def test_unused_recordings_are_listed_only_when_asked(tmp_path: Path) -> None:
+    quiet = generate(replay_settings(tmp_path), GenerateRequest(period=W06, formats=("json",)))
+    assert not any("unused recording" in line for line in quiet.lines)
+    asked = generate(replay_settings(tmp_path), GenerateRequest(period=W06, formats=("json",), list_unused_recordings=True))
+    unused = [line for line in asked.lines if "unused recording" in line]
+    assert unused and any("2022-W07" in line for line in unused)
+    assert not any("2022-W06" in line for line in unused), "what this week used is not listed"

@@ -99,3 +99,11 @@ def test_live_smoke() -> None:
     with ModelClient(config) as client:
         result = client.call(note_request("live/smoke", text="国家药监局召开会议，部署3项重点工作。"))
     assert result.value.title
+
+
+def test_a_remote_endpoint_is_unreachable_from_a_test_that_did_not_opt_in() -> None:
+    from briefs.llm import ModelClient, ModelRequestError
+
+    config = LLMConfig(model="gpt-4.1-mini", mode="live", api_key="sk-not-real", base_url="https://api.openai.com/v1")
+    with ModelClient(config) as client, pytest.raises(ModelRequestError, match="switched off"):
+        client.call(note_request("extract/remote/chunk-0"))

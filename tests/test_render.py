@@ -240,3 +240,11 @@ def test_titles_fall_back_cleanly_when_english_is_empty() -> None:
     ext.title = Bilingual(zh="只有中文标题", en="")
     out = render(briefing_of([factory.digest(ext=ext)]), "md")
     assert "只有中文标题" in out and "只有中文标题 /" not in out
+
+
+def test_a_week_whose_documents_all_failed_does_not_claim_nothing_was_published() -> None:
+    briefing = briefing_of([], None, failed=[factory.failed_digest()])
+    for fmt in ("md", "html", "txt"):
+        out = render(briefing, fmt)
+        assert "None of this period's documents could be processed; see Warnings." in out
+        assert "No documents were published in this period." not in out

@@ -1,8 +1,9 @@
 """`briefs send` against a real SMTP server (aiosmtpd) on 127.0.0.1 in the test process.
 
-Each test starts its own server on a free port: plain, STARTTLS with a throwaway self-signed
-certificate made by openssl in tmp_path, or implicit TLS; with or without AUTH; refusing chosen
-recipients. What the server received is parsed with the stdlib parser (policy default) and checked.
+Each test starts its own server on a free port (the ``smtp_server`` fixture, tests/conftest.py):
+plain, STARTTLS with a throwaway self-signed certificate made by openssl, or implicit TLS; with or
+without AUTH; refusing chosen recipients. What the server received is parsed with the stdlib parser
+(policy default) and checked.
 """
 
 from __future__ import annotations
@@ -10,18 +11,9 @@ from __future__ import annotations
 import email
 import email.policy
 import json
-import shutil
-import socket
-import ssl
-import subprocess
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from briefs.deliver import MailContent, SendLog, send_week
 from briefs.errors import EXIT_INCOMPLETE, EXIT_OK, ConfigError, DeliveryError
@@ -33,7 +25,10 @@ PASSWORD_ENV = "BRIEFS_TEST_SMTP_PASSWORD"
 
 CONTENT = MailContent(
     week=WEEK,
-    text="药监周报 2022-W06\n\n国家药监局部署开展药品安全专项整治。\nNMPA launches a special rectification campaign.\n",
+    text=(
+        "药监周报 2022-W06\n\n国家药监局部署开展药品安全专项整治。\n"
+        "NMPA launches a special rectification campaign.\n"
+    ),
     html=(
         "<!doctype html><html><head><meta charset='utf-8'><style>"
         "h1 { color: #0b3d91; font-size: 20px } .zh { font-family: 'PingFang SC', sans-serif }"
@@ -44,102 +39,6 @@ CONTENT = MailContent(
     ),
     headline="专项整治启动 / Campaign launched",
 )
-
-
-# --- a real SMTP server on loopback -------------------------------------------------------------------
-
-
-@dataclass
-class Received:
-    envelope_from: str
-    recipients: list[str]
-    raw: bytes
-
-    @property
-    def message(self) -> EmailMessage:
-        return email.message_from_bytes(self.raw, policy=email.policy.default)  # type: ignore[return-value]
-
-
-@dataclass
-class Mailbox:
-    """The server's side: what arrived, and which recipients to refuse."""
-
-    refuse: set[str] = field(default_factory=set)
-    received: list[Received] = field(default_factory=list)
-    logins: list[str] = field(default_factory=list)
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address in self.refuse:
-            return "550 5.1.1 no such mailbox here"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
-        return "250 Message accepted for delivery"
-
-    def authenticate(self, server, session, envelope, mechanism, auth_data) -> AuthResult:
-        ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (
-            USER.encode(),
-            PASSWORD.encode(),
-        )
-        if ok:
-            self.logins.append(USER)
-        return AuthResult(success=ok, handled=False)  # handled=False: the server answers 535 itself
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture(scope="session")
-def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """A throwaway self-signed certificate for localhost / 127.0.0.1 (cert, key)."""
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl is needed to make a test certificate")
-    folder = tmp_path_factory.mktemp("tls")
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
-         "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    return cert, key
-
-
-@pytest.fixture
-def smtp_server(certificate: tuple[Path, Path]) -> Iterator[Callable[..., tuple[Mailbox, int]]]:
-    """Start servers on demand: smtp_server(tls="starttls"|"tls"|None, auth=bool, refuse={...})."""
-    controllers: list[Controller] = []
-
-    def start(
-        tls: str | None = None, auth: bool = False, refuse: set[str] = frozenset()
-    ) -> tuple[Mailbox, int]:
-        mailbox = Mailbox(refuse=set(refuse))
-        context = None
-        if tls is not None:
-            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-            context.load_cert_chain(*certificate)
-        port = free_port()
-        options: dict = {"hostname": "127.0.0.1", "port": port, "server_hostname": "localhost"}
-        if tls == "starttls":
-            options.update(tls_context=context, require_starttls=True)
-        elif tls == "tls":
-            options.update(ssl_context=context)
-        if auth:
-            options.update(
-                authenticator=mailbox.authenticate, auth_required=True, auth_require_tls=tls is not None
-            )
-        controller = Controller(mailbox, **options)
-        controller.start()
-        controllers.append(controller)
-        return mailbox, port
-
-    yield start
-    for controller in controllers:
-        controller.stop()
 
 
 def settings_for(tmp_path: Path, port: int, teams: list[Team] | None = None, **mail: object) -> Settings:
@@ -213,23 +112,23 @@ def test_the_html_has_its_css_inlined_and_no_style_block_left(tmp_path: Path, sm
 
 
 def test_starttls_with_a_self_signed_certificate_trusted_through_ca_file(
-    tmp_path, smtp_server, certificate
+    tmp_path, smtp_server, smtp_certificate
 ) -> None:
     mailbox, port = smtp_server(tls="starttls")
-    send(settings_for(tmp_path, port, security="starttls", ca_file=certificate[0]))
+    send(settings_for(tmp_path, port, security="starttls", ca_file=smtp_certificate[0]))
     assert len(mailbox.received) == 1
 
 
-def test_implicit_tls_works_too(tmp_path: Path, smtp_server, certificate) -> None:
+def test_implicit_tls_works_too(tmp_path: Path, smtp_server, smtp_certificate) -> None:
     mailbox, port = smtp_server(tls="tls")
-    send(settings_for(tmp_path, port, security="tls", ca_file=certificate[0]))
+    send(settings_for(tmp_path, port, security="tls", ca_file=smtp_certificate[0]))
     assert len(mailbox.received) == 1
 
 
 def test_an_untrusted_certificate_fails_cleanly_and_nothing_is_marked_sent(tmp_path, smtp_server) -> None:
     mailbox, port = smtp_server(tls="starttls")
     settings = settings_for(tmp_path, port, security="starttls")  # no ca_file: the system store
-    with pytest.raises(DeliveryError, match="certificate is not trusted.*mail.ca_file"):
+    with pytest.raises(DeliveryError, match=r"certificate is not trusted.*mail\.ca_file"):
         send(settings)
     assert mailbox.received == []
     assert [e["outcome"] for e in sendlog(settings)] == ["started", "failed"]
@@ -246,12 +145,17 @@ def test_a_server_without_starttls_is_refused_rather_than_sent_to_in_clear(
 
 
 def test_auth_over_starttls_logs_in_with_the_password_from_the_environment(
-    tmp_path, smtp_server, certificate, monkeypatch
+    tmp_path, smtp_server, smtp_certificate, monkeypatch
 ) -> None:
     monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
-    mailbox, port = smtp_server(tls="starttls", auth=True)
+    mailbox, port = smtp_server(tls="starttls", credentials=(USER, PASSWORD))
     settings = settings_for(
-        tmp_path, port, security="starttls", ca_file=certificate[0], username=USER, password_env=PASSWORD_ENV
+        tmp_path,
+        port,
+        security="starttls",
+        ca_file=smtp_certificate[0],
+        username=USER,
+        password_env=PASSWORD_ENV,
     )
     send(settings)
     assert mailbox.logins == [USER] and len(mailbox.received) == 1
@@ -263,7 +167,7 @@ def test_a_wrong_password_fails_in_one_line_and_nothing_is_marked_sent(
     tmp_path, smtp_server, monkeypatch
 ) -> None:
     monkeypatch.setenv(PASSWORD_ENV, "wrong password")
-    mailbox, port = smtp_server(auth=True)  # plain: this server allows AUTH without TLS
+    mailbox, port = smtp_server(credentials=(USER, PASSWORD))  # plain: this server allows AUTH without TLS
     settings = settings_for(tmp_path, port, username=USER, password_env=PASSWORD_ENV)
     with pytest.raises(DeliveryError) as caught:
         send(settings)
@@ -278,9 +182,11 @@ def test_a_wrong_password_fails_in_one_line_and_nothing_is_marked_sent(
     assert len(mailbox.received) == 1
 
 
-def test_an_unset_password_variable_is_a_config_error_before_connecting(tmp_path: Path, monkeypatch) -> None:
+def test_an_unset_password_variable_is_a_config_error_before_connecting(
+    tmp_path: Path, monkeypatch, unused_port: int
+) -> None:
     monkeypatch.delenv(PASSWORD_ENV, raising=False)
-    settings = settings_for(tmp_path, free_port(), username=USER, password_env=PASSWORD_ENV)
+    settings = settings_for(tmp_path, unused_port, username=USER, password_env=PASSWORD_ENV)
     with pytest.raises(
         ConfigError, match=f"^mail.password_env: environment variable {PASSWORD_ENV} is not set$"
     ):
@@ -342,8 +248,10 @@ def test_the_send_log_records_week_team_message_id_recipients_time_and_outcome(t
     assert entry["time"].endswith("+00:00")
 
 
-def test_a_server_that_is_down_fails_in_one_line_and_nothing_is_marked_sent(tmp_path: Path) -> None:
-    settings = settings_for(tmp_path, free_port(), timeout=5)
+def test_a_server_that_is_down_fails_in_one_line_and_nothing_is_marked_sent(
+    tmp_path: Path, unused_port: int
+) -> None:
+    settings = settings_for(tmp_path, unused_port, timeout=5)
     with pytest.raises(DeliveryError, match=r"^mail server 127.0.0.1:\d+ is unreachable: ") as caught:
         send(settings)
     assert "\n" not in str(caught.value)
@@ -357,7 +265,7 @@ def test_an_interrupted_send_is_not_guessed_at(tmp_path: Path, smtp_server) -> N
     log = SendLog(settings.home / "sendlog.jsonl")
     log.append(week=WEEK, team="合规 compliance", message_id="<x@example.com>", recipients=[], accepted=[],
                refused={}, time="2022-02-14T08:00:00+00:00", outcome="started")  # fmt: skip
-    with pytest.raises(DeliveryError, match="never finished and may have been delivered.*--force"):
+    with pytest.raises(DeliveryError, match=r"never finished and may have been delivered.*--force"):
         send(settings)
     assert mailbox.received == []
     send(settings, force=True)
@@ -396,8 +304,10 @@ def test_teams_each_get_their_own_message(tmp_path: Path, smtp_server) -> None:
 # --- dry run --------------------------------------------------------------------------------------------
 
 
-def test_a_dry_run_writes_an_eml_that_a_mail_parser_opens_with_both_parts(tmp_path: Path) -> None:
-    settings = settings_for(tmp_path, free_port())  # nothing listens there: a dry run must not connect
+def test_a_dry_run_writes_an_eml_that_a_mail_parser_opens_with_both_parts(
+    tmp_path: Path, unused_port: int
+) -> None:
+    settings = settings_for(tmp_path, unused_port)  # nothing listens there: a dry run must not connect
     report = send(settings, dry_run=True)
     [result] = report.results
     assert result.outcome == "dry-run" and result.eml is not None and str(result.eml) in result.line()

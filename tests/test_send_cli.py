@@ -7,7 +7,6 @@ import email.policy
 from pathlib import Path
 
 import pytest
-from test_send import certificate, free_port, smtp_server  # noqa: F401 (fixtures shared with test_send)
 from typer.testing import CliRunner
 
 from briefs.cli import app
@@ -78,8 +77,8 @@ def test_send_mails_every_team_its_briefing_of_the_sample_week_once(tmp_path: Pa
     assert "regulatory-affairs: skipped, 2022-W06 already sent" in again.stderr
 
 
-def test_send_one_team_with_dry_run_prints_where_the_eml_is(tmp_path: Path) -> None:
-    config = write_config(tmp_path, free_port())  # nothing listens: a dry run never connects
+def test_send_one_team_with_dry_run_prints_where_the_eml_is(tmp_path: Path, unused_port: int) -> None:
+    config = write_config(tmp_path, unused_port)  # nothing listens: a dry run never connects
     run = briefs("--config", str(config), "--team", "devices", "--dry-run")
     assert run.exit_code == EXIT_OK, run.stderr
     eml = Path(run.stdout.strip())
@@ -89,8 +88,10 @@ def test_send_one_team_with_dry_run_prints_where_the_eml_is(tmp_path: Path) -> N
     assert not (tmp_path / "home" / "sendlog.jsonl").exists()
 
 
-def test_a_server_that_is_down_is_one_error_line_and_exit_code_nothing(tmp_path: Path) -> None:
-    config = write_config(tmp_path, free_port())
+def test_a_server_that_is_down_is_one_error_line_and_exit_code_nothing(
+    tmp_path: Path, unused_port: int
+) -> None:
+    config = write_config(tmp_path, unused_port)
     run = briefs("--config", str(config))
     assert run.exit_code == EXIT_NOTHING
     errors = [line for line in run.stderr.splitlines() if "error" in line]
@@ -112,8 +113,10 @@ def test_a_server_that_is_down_is_one_error_line_and_exit_code_nothing(tmp_path:
     ],
     ids=["an unknown team is named with the known ones", "a week that does not exist is refused"],
 )
-def test_bad_flags_are_one_line_and_exit_code_usage(tmp_path: Path, args: list[str], expected: str) -> None:
-    config = write_config(tmp_path, free_port())
+def test_bad_flags_are_one_line_and_exit_code_usage(
+    tmp_path: Path, args: list[str], expected: str, unused_port: int
+) -> None:
+    config = write_config(tmp_path, unused_port)
     run = CliRunner().invoke(app, ["send", "--week", WEEK, "--config", str(config), *args])
     assert run.exit_code == EXIT_USAGE
     assert run.stderr.strip().splitlines()[-1] == expected

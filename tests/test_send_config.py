@@ -41,7 +41,8 @@ BAD_CONFIGS = [
     ),
     (
         '[[teams]]\nname = "x"\nrecipients = ["x@example.com"]\nproduct_scope = ["devices"]\n',
-        "teams[0].product_scope[0]: Input should be 'drugs', 'medical_devices', 'cosmetics', 'vaccines', 'tcm' or 'all'",
+        "teams[0].product_scope[0]: Input should be "
+        "'drugs', 'medical_devices', 'cosmetics', 'vaccines', 'tcm' or 'all'",
     ),
     (
         '[[teams]]\nname = "x"\nrecipients = ["x@example.com"]\nmin_priority = "urgent"\n',
@@ -57,7 +58,8 @@ BAD_CONFIGS = [
         "teams[0].name: not a usable team name: 'a/b' (no slashes, tabs or line breaks)",
     ),
     (
-        '[[teams]]\nname = "x"\nrecipients = ["x@example.com"]\n[[teams]]\nname = "x"\nrecipients = ["y@example.com"]\n',
+        '[[teams]]\nname = "x"\nrecipients = ["x@example.com"]\n'
+        '[[teams]]\nname = "x"\nrecipients = ["y@example.com"]\n',
         "teams: team name used twice: 'x'",
     ),
     (
@@ -119,7 +121,8 @@ def test_a_bad_teams_or_mail_setting_is_one_line_naming_the_key(
     ("host", "security", "port"),
     [("localhost", "none", 25), ("127.0.0.1", "none", 25), ("::1", "none", 25),
      ("smtp.example.com", "starttls", 587), ("smtp.example.com", "tls", 465)],
-    ids=["clear text to localhost is allowed", "clear text to 127.0.0.1 is allowed", "clear text to ::1 is allowed",
+    ids=["clear text to localhost is allowed", "clear text to 127.0.0.1 is allowed",
+         "clear text to ::1 is allowed",
          "starttls defaults to port 587", "implicit tls defaults to port 465"],
 )  # fmt: skip
 def test_good_mail_settings_load_with_their_default_port(

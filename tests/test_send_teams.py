@@ -10,7 +10,6 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from test_send import certificate, smtp_server  # noqa: F401 (fixtures shared with test_send)
 
 from briefs.cli import team_mail_content
 from briefs.deliver import send_week
@@ -93,7 +92,8 @@ def week_briefing() -> Briefing:
         headline=bi("本周药监要闻", "This week in drug regulation"),
         executive_summary=bi("本周摘要。", "Summary of the week."),
         documents=[
-            document("D1", "药品专项整治", ["drugs"], [requirement(DRUG_SENTENCE, ["drugs"], "high")], relevance="high"),
+            document("D1", "药品专项整治", ["drugs"], [requirement(DRUG_SENTENCE, ["drugs"], "high")],
+                     relevance="high"),
             document(
                 "D2", "医疗器械注册管理", ["medical_devices"],
                 [requirement(DEVICE_SENTENCE, ["medical_devices"], "medium"),
@@ -102,7 +102,8 @@ def week_briefing() -> Briefing:
             ),
             document(
                 "D3", "监督检查通知", ["all"],
-                [requirement(ALL_SENTENCE, ["all"], "high"), requirement(MIXED_DRUG_SENTENCE, ["drugs"], "high")],
+                [requirement(ALL_SENTENCE, ["all"], "high"),
+                 requirement(MIXED_DRUG_SENTENCE, ["drugs"], "high")],
                 relevance="high",
             ),
             document("D4", "坏文件", [], [], status="failed", doc_type="other"),
@@ -114,7 +115,8 @@ def week_briefing() -> Briefing:
             action("配合监督检查", ["all"], "low", ["D3"]),
         ],
         themes=[
-            BriefingTheme(title=bi("药品整治", "Drug crackdown"), summary=bi("打击假药。", "Crackdown."), sources=[link("D1")]),
+            BriefingTheme(title=bi("药品整治", "Drug crackdown"), summary=bi("打击假药。", "Crackdown."),
+                          sources=[link("D1")]),
             BriefingTheme(title=bi("监管加强", "Tighter oversight"), summary=bi("加强。", "Tighter."),
                           sources=[link("D1"), link("D2")]),
         ],
@@ -166,7 +168,8 @@ def test_scope_rules(item: list, team: list, kept: bool) -> None:
     ("value", "minimum", "kept"),
     [("low", "medium", False), ("medium", "medium", True), ("high", "medium", True), ("none", "low", True),
      ("medium", "high", False), (None, "high", True)],
-    ids=["low is below medium", "medium meets medium", "high is above medium", "a 'low' minimum keeps everything",
+    ids=["low is below medium", "medium meets medium", "high is above medium",
+         "a 'low' minimum keeps everything",
          "medium is below high", "an unknown priority is kept"],
 )  # fmt: skip
 def test_priority_rules(value, minimum, kept: bool) -> None:
@@ -233,7 +236,8 @@ def test_a_device_team_receives_no_drug_only_item_and_sees_the_filter_stated(
     everyone = Team(name="ra", recipients=["ra@example.com"])
     settings = Settings(
         home=tmp_path / "home", out=tmp_path / "out", teams=[devices, everyone],
-        mail=MailSettings(host="127.0.0.1", port=port, security="none", sender="briefs@example.com", timeout=5),
+        mail=MailSettings(host="127.0.0.1", port=port, security="none", sender="briefs@example.com",
+                          timeout=5),
     )  # fmt: skip
     briefing = week_briefing()
     send_week(settings, WEEK.label, settings.teams, lambda team: team_mail_content(briefing, team))
@@ -247,8 +251,8 @@ def test_a_device_team_receives_no_drug_only_item_and_sees_the_filter_stated(
         assert "Filtered for team “devices”" in body and "本简报已按团队“devices”的订阅筛选" in body
         assert "removed 1 documents, 2 requirements, 1 action items" in body
     assert (
-        device_mail["Subject"]
-        == "2022-W06 药监周报 · China drug regulation weekly · devices: 本周药监要闻 / This week in drug regulation"
+        device_mail["Subject"] == "2022-W06 药监周报 · China drug regulation weekly · devices: "
+        "本周药监要闻 / This week in drug regulation"
     )
     # the unfiltered team gets the drug item, no filter note, and both languages in the subject
     full = by_recipient["ra@example.com"]

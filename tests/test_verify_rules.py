@@ -186,13 +186,28 @@ def test_figures_in_key_points_are_checked_too() -> None:
 
 
 FIGURE_ENTRIES = [
-    (Figure(value="15.36万件", meaning=Bilingual(zh="案件", en="cases"), source_phrase="共查处“两品一械”案件15.36万件"), []),
     (
-        Figure(value="15.63万件", meaning=Bilingual(zh="案件", en="cases"), source_phrase="共查处“两品一械”案件15.63万件"),
+        Figure(
+            value="15.36万件",
+            meaning=Bilingual(zh="案件", en="cases"),
+            source_phrase="共查处“两品一械”案件15.36万件",
+        ),
+        [],
+    ),
+    (
+        Figure(
+            value="15.63万件",
+            meaning=Bilingual(zh="案件", en="cases"),
+            source_phrase="共查处“两品一械”案件15.63万件",
+        ),
         ["figures[0].value", "figures[0].source_phrase"],
     ),
     (
-        Figure(value="17.65%", meaning=Bilingual(zh="增幅", en="rise"), source_phrase="共查处“两品一械”案件15.36万件"),
+        Figure(
+            value="17.65%",
+            meaning=Bilingual(zh="增幅", en="rise"),
+            source_phrase="共查处“两品一械”案件15.36万件",
+        ),
         ["figures[0].source_phrase"],
     ),
 ]
@@ -201,7 +216,11 @@ FIGURE_ENTRIES = [
 @pytest.mark.parametrize(
     ("figure", "failing"),
     FIGURE_ENTRIES,
-    ids=["a figure and its phrase as written pass", "a changed figure fails twice", "a phrase without its figure fails"],
+    ids=[
+        "a figure and its phrase as written pass",
+        "a changed figure fails twice",
+        "a phrase without its figure fails",
+    ],
 )
 def test_a_figure_entry_and_its_phrase_must_occur_and_agree(figure: Figure, failing: list[str]) -> None:
     assert failed(extraction(figures=[figure])) == failing
@@ -241,7 +260,9 @@ def test_a_stated_date_must_be_stated_in_its_phrase(date: str, phrase: str, prob
 
 
 def test_a_date_phrase_that_is_not_in_the_document_fails_before_its_date_is_read() -> None:
-    found = extraction(dates=[StatedDate(kind="effective", date="2022-03-01", source_phrase="本办法自2022年3月1日起施行")])
+    found = extraction(
+        dates=[StatedDate(kind="effective", date="2022-03-01", source_phrase="本办法自2022年3月1日起施行")]
+    )
     assert failed(found) == ["dates[0].source_phrase"]
 
 
@@ -285,9 +306,17 @@ def test_a_requirement_due_date_must_be_stated_in_its_due_phrase() -> None:
 
 def test_numerals_and_stated_dates() -> None:
     assert [chinese_numeral_value(n) for n in ("二〇二二", "十二", "二十二", "三十一", "一百零五", "十")] == [
-        2022, 12, 22, 31, 105, 10
+        2022,
+        12,
+        22,
+        31,
+        105,
+        10,
     ]
-    assert [(d.year, d.month, d.day) for d in stated_dates("2月11日至2022年3月1日")] == [(2022, 3, 1), (None, 2, 11)]
+    assert [(d.year, d.month, d.day) for d in stated_dates("2月11日至2022年3月1日")] == [
+        (2022, 3, 1),
+        (None, 2, 11),
+    ]
 
 
 # --- injection ----------------------------------------------------------------------------------------

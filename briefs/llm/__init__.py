@@ -10,6 +10,7 @@ failure with evidence); it knows nothing about briefs' documents. It imports ``b
     cache.py       the on-disk response cache
     usage.py       price table, cost, Ledger
     recording.py   record/replay transport, unused recordings
+    network.py     the transport that really sends; the switch that keeps tests off remote hosts
     answers.py     AnswerBookTransport (hand-written reference answers)
     fake_server.py an OpenAI-compatible server on 127.0.0.1 for tests and benchmarks
     errors.py      ModelError and its subclasses

@@ -53,7 +53,7 @@ class AnswerBookTransport(httpx2.BaseTransport):
             200,
             headers={"content-type": "application/json"},
             content=json.dumps(wire, ensure_ascii=False).encode("utf-8"),
-            extensions={PROVENANCE_EXTENSION: f"{provenance}; {ESTIMATED_NOTE}"},
+            extensions={PROVENANCE_EXTENSION: f"{provenance.rstrip(' .;')}; {ESTIMATED_NOTE}"},
         )
 
     def _read(self, path: Path) -> tuple[str, Any]:

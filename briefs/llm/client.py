@@ -56,6 +56,7 @@ from briefs.llm.config import (
     stage_of,
 )
 from briefs.llm.errors import InvalidOutputError, ModelError, ModelRequestError, ModelUnavailable
+from briefs.llm.network import NetworkTransport
 from briefs.llm.recording import LABEL_HEADER, RecordReplayTransport
 from briefs.llm.retry import is_quota_exhausted, is_transient, transport_retrying
 from briefs.llm.usage import Ledger, cost_usd
@@ -80,7 +81,7 @@ class ModelClient:
         self._locks_lock = threading.Lock()
         inner = config.inner_transport
         if inner is None and config.mode != "replay":
-            inner = httpx2.HTTPTransport(limits=httpx2.Limits(max_connections=max(config.concurrency, 1) * 2))
+            inner = NetworkTransport(limits=httpx2.Limits(max_connections=max(config.concurrency, 1) * 2))
         self.transport = RecordReplayTransport(config.mode, config.recordings_dir, inner, config.provenance)
         self._openai = OpenAI(
             api_key=self._api_key(),

@@ -36,7 +36,7 @@ class LLMConfig:
     max_attempts: int = 4  # transport attempts per request (tenacity); the SDK's max_retries is 0
     max_retry_seconds: float = 300.0
     reasks: int = 2  # re-asks after invalid output
-    max_output_tokens: int = 8000
+    max_output_tokens: int = 16384
     provenance: str | None = None  # written into recordings made in record mode
     inner_transport: httpx2.BaseTransport | None = None  # live/record: what actually sends (default: network)
     count_tokens: Callable[[str], int] | None = None  # dry-run estimates and answer books

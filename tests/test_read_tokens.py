@@ -1,0 +1,36 @@
+"""Offline tiktoken: the encoding follows the model, and a file with the wrong sha256 never loads."""
+
+from __future__ import annotations
+
+import pytest
+
+from briefs.errors import ConfigError
+from briefs.tokens import count_tokens, encoding_for, load_ranks
+
+
+@pytest.mark.parametrize(
+    ("model", "name"),
+    [("gpt-4.1-mini", "o200k_base"), ("gpt-4o", "o200k_base"), ("gpt-4", "cl100k_base"),
+     ("gpt-3.5-turbo", "cl100k_base"), ("qwen2.5:7b", "o200k_base")],
+    ids=["gpt-4.1-mini uses o200k", "gpt-4o uses o200k", "gpt-4 uses cl100k", "gpt-3.5 uses cl100k",
+         "an unknown local model gets the default o200k"],
+)
+def test_encoding_follows_the_model(model, name):
+    assert encoding_for(model).name == name
+
+
+def test_encoding_is_cached_and_counts_like_tiktoken():
+    assert encoding_for("gpt-4.1-mini") is encoding_for("gpt-5")
+    assert count_tokens("国家药监局<|endoftext|>", encoding_for("gpt-4.1-mini")) > 3  # special text is plain text
+
+
+def test_a_file_with_the_wrong_sha256_is_refused(tmp_path):
+    bad = tmp_path / "o200k_base.tiktoken"
+    bad.write_bytes(b"IQ== 0\n")
+    with pytest.raises(ConfigError, match="does not match the expected"):
+        load_ranks(bad, "446a9538cb6c348e3516120d7c08b09f57c36495e2acfffe59a5bf8b0cfb1a2d")
+
+
+def test_an_encoding_briefs_does_not_ship_is_a_config_error():
+    with pytest.raises(ConfigError, match="not shipped"):
+        encoding_for("gpt-4.1-mini", "p50k_base")
