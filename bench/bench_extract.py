@@ -87,9 +87,7 @@ def measure(document: Document, prompts: Prompts, count) -> Row:
     requests = chunk_requests(document, prompts)
     text_sent = 0
     for request, chunk in zip(requests, document.chunks, strict=True):
-        assert chunk.text in request.messages[-1]["content"], (
-            f"{request.label}: chunk text not in the request"
-        )
+        assert chunk.text in request.messages[-1]["content"], f"{request.label}: chunk text not in the request"
         text_sent += count(chunk.text)
     stand_ins = 0
     if len(document.chunks) > 1:
@@ -162,9 +160,7 @@ def table(title: str, rows: list[Row]) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--overlap", type=int, default=300, help="a further chunk overlap to measure (tokens)"
-    )
+    parser.add_argument("--overlap", type=int, default=300, help="a further chunk overlap to measure (tokens)")
     args = parser.parse_args()
 
     settings = Settings()
@@ -182,9 +178,7 @@ def main() -> int:
         f"tokens, merge {count(prompts.system_message(MERGE))} tokens; prompt versions "
         f"{prompts.version(EXTRACT)}, {prompts.version(MERGE)}"
     )
-    print(
-        f"response_format schema sent with every request: {count(schema)} tokens (not in the figures below)"
-    )
+    print(f"response_format schema sent with every request: {count(schema)} tokens (not in the figures below)")
 
     corpus = sorted(resources.sample_corpus_dir().glob("*.txt"))
     for overlap in sorted({0, settings.chunk_overlap, args.overlap}):

@@ -90,7 +90,9 @@ def main() -> None:
             m = bench_week(week, args.repeat, server)
             print(f"\n{week} ({what})")
             print(f"  replay cold          {m['replay cold']:6.2f} s")
-            print(f"  replay rerun         {m['replay rerun']:6.2f} s   ({m['replay rerun'] / m['replay cold']:.2f}x cold)")
+            print(
+                f"  replay rerun         {m['replay rerun']:6.2f} s   ({m['replay rerun'] / m['replay cold']:.2f}x cold)"
+            )
             print(f"  live cold            {m['live cold']:6.2f} s")
             print(
                 f"  live cached rerun    {m['live cached rerun']:6.2f} s   ({m['live cached rerun'] / m['live cold']:.2f}x cold, "

@@ -22,8 +22,8 @@ from pydantic import BaseModel, ConfigDict
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from briefs.llm import CallRequest, CallResult, LLMConfig, ModelClient  # noqa: E402
-from briefs.llm.fake_server import FakeServer, rate_limited  # noqa: E402
+from briefs.llm import CallRequest, CallResult, LLMConfig, ModelClient
+from briefs.llm.fake_server import FakeServer, rate_limited
 
 
 class Item(BaseModel):
@@ -66,14 +66,20 @@ def run(server: FakeServer, args: argparse.Namespace) -> tuple[float, list[objec
     return wall, results, client
 
 
-def report(name: str, wall: float, results: list[object], client: ModelClient, server: FakeServer, ideal: float) -> bool:
+def report(
+    name: str, wall: float, results: list[object], client: ModelClient, server: FakeServer, ideal: float
+) -> bool:
     ok = sum(isinstance(r, CallResult) for r in results)
     run = client.ledger.run
     print(f"{name}")
     print(f"  calls ok         {ok}/{len(results)}")
     print(f"  wall time        {wall:.3f} s   (ideal {ideal:.3f} s, ratio {wall / ideal:.2f}x)")
-    print(f"  HTTP attempts    {run.attempts} (server saw {server.count()}, of which {server.served('status 429')} were 429)")
-    print(f"  tokens           prompt {run.prompt_tokens}, cached {run.cached_tokens}, completion {run.completion_tokens}")
+    print(
+        f"  HTTP attempts    {run.attempts} (server saw {server.count()}, of which {server.served('status 429')} were 429)"
+    )
+    print(
+        f"  tokens           prompt {run.prompt_tokens}, cached {run.cached_tokens}, completion {run.completion_tokens}"
+    )
     print(f"  cost (est.)      ${run.cost_usd:.5f}" if run.cost_usd is not None else "  cost             unknown")
     print(f"  max in flight    {server.max_in_flight}")
     return ok == len(results)
@@ -94,7 +100,12 @@ def main() -> int:
     with FakeServer(latency=args.latency) as server:
         wall, results, client = run(server, args)
         clean_ok = report(
-            f"[1] {args.calls} calls, {args.latency}s latency, concurrency {args.concurrency}", wall, results, client, server, ideal
+            f"[1] {args.calls} calls, {args.latency}s latency, concurrency {args.concurrency}",
+            wall,
+            results,
+            client,
+            server,
+            ideal,
         )
         ratio = wall / ideal
 
@@ -103,7 +114,11 @@ def main() -> int:
         wall429, results429, client429 = run(server, args)
         faulty_ok = report(
             f"[2] same, {args.rate_429:.0%} of responses 429 with Retry-After {args.retry_after}s",
-            wall429, results429, client429, server, ideal,
+            wall429,
+            results429,
+            client429,
+            server,
+            ideal,
         )
 
     print(f"goal 1: wall <= 1.3x ideal: {'met' if ratio <= 1.3 else 'MISSED'} ({ratio:.2f}x)")

@@ -22,12 +22,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from briefs.clean import clean  # noqa: E402
-from briefs.load import load_file  # noqa: E402
-from briefs.reader import read_paths  # noqa: E402
-from briefs.resources import sample_corpus_dir  # noqa: E402
-from briefs.settings import Settings  # noqa: E402
-from briefs.tokens import encoding_for  # noqa: E402
+from briefs.clean import clean
+from briefs.load import load_file
+from briefs.reader import read_paths
+from briefs.resources import sample_corpus_dir
+from briefs.settings import Settings
+from briefs.tokens import encoding_for
 
 GOAL_RATIO = 3.0
 
@@ -99,16 +99,28 @@ def main() -> None:
     chunks = sum(len(d.chunks) for d in result.documents)
     megabytes = size / 1_000_000
     ratio = reader_seconds / encode_seconds
-    print(f"pages: {args.docs} ({megabytes:.2f} MB UTF-8, {megabytes * 1000 / args.docs:.1f} kB each), "
-          f"read: {documents}, duplicates: {duplicates}, chunks: {chunks}, problems: {len(result.problems)}")
-    print(f"runs (s): reader {', '.join(f'{t:.2f}' for t in reader_runs)} | encode {', '.join(f'{t:.2f}' for t in encode_runs)}")
-    print(f"reader (load+clean+metadata+dedupe+chunk), best: {reader_seconds:.2f} s  "
-          f"{documents / reader_seconds:,.0f} docs/s  {megabytes / reader_seconds:.2f} MB/s")
-    print(f"tiktoken encode_ordinary alone, same texts, best: {encode_seconds:.2f} s  "
-          f"{megabytes / encode_seconds:.2f} MB/s  ({encoded_tokens:,} tokens)")
-    print(f"ratio reader / encode-only: {ratio:.2f}x  (goal <= {GOAL_RATIO:.0f}x: {'met' if ratio <= GOAL_RATIO else 'NOT met'})")
-    print(f"peak memory: process max RSS {rss_after / 1024:.0f} MB (before reading {rss_before / 1024:.0f} MB); "
-          f"tracemalloc peak during a second read {traced_peak / 1_000_000:.1f} MB")
+    print(
+        f"pages: {args.docs} ({megabytes:.2f} MB UTF-8, {megabytes * 1000 / args.docs:.1f} kB each), "
+        f"read: {documents}, duplicates: {duplicates}, chunks: {chunks}, problems: {len(result.problems)}"
+    )
+    print(
+        f"runs (s): reader {', '.join(f'{t:.2f}' for t in reader_runs)} | encode {', '.join(f'{t:.2f}' for t in encode_runs)}"
+    )
+    print(
+        f"reader (load+clean+metadata+dedupe+chunk), best: {reader_seconds:.2f} s  "
+        f"{documents / reader_seconds:,.0f} docs/s  {megabytes / reader_seconds:.2f} MB/s"
+    )
+    print(
+        f"tiktoken encode_ordinary alone, same texts, best: {encode_seconds:.2f} s  "
+        f"{megabytes / encode_seconds:.2f} MB/s  ({encoded_tokens:,} tokens)"
+    )
+    print(
+        f"ratio reader / encode-only: {ratio:.2f}x  (goal <= {GOAL_RATIO:.0f}x: {'met' if ratio <= GOAL_RATIO else 'NOT met'})"
+    )
+    print(
+        f"peak memory: process max RSS {rss_after / 1024:.0f} MB (before reading {rss_before / 1024:.0f} MB); "
+        f"tracemalloc peak during a second read {traced_peak / 1_000_000:.1f} MB"
+    )
 
 
 if __name__ == "__main__":

@@ -131,7 +131,9 @@ def _check_warning(ref: str, check: Check) -> BriefingWarning:
             message=f"the document contains text addressed to the model; it was not followed: {value}",
         )
     return BriefingWarning(
-        kind="unverified", document=ref, message=f"{check.target}: {check.kind} not found in the source{detail}: {value}"
+        kind="unverified",
+        document=ref,
+        message=f"{check.target}: {check.kind} not found in the source{detail}: {value}",
     )
 
 
@@ -155,7 +157,10 @@ def warnings_of(
         warnings.extend(_check_warning(item.ref, check) for check in item.digest.flagged)
     if synthesis_error:
         warnings.append(
-            BriefingWarning(kind="synthesis", message=f"the week synthesis failed, documents are listed without it: {synthesis_error}")
+            BriefingWarning(
+                kind="synthesis",
+                message=f"the week synthesis failed, documents are listed without it: {synthesis_error}",
+            )
         )
     warnings.extend(BriefingWarning(kind="unverified", message=f"synthesis: {p}") for p in synthesis_problems)
     warnings.extend(
@@ -196,7 +201,8 @@ def build_briefing(
         briefing.headline = synthesis.headline
         briefing.executive_summary = synthesis.executive_summary
         briefing.themes = [
-            BriefingTheme(title=t.title, summary=t.summary, sources=_links(t.document_ids, by_ref)) for t in synthesis.themes
+            BriefingTheme(title=t.title, summary=t.summary, sources=_links(t.document_ids, by_ref))
+            for t in synthesis.themes
         ]
         briefing.actions = [
             BriefingAction(

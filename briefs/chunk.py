@@ -27,9 +27,7 @@ from briefs.models import Chunk
 Counter = Callable[[str], int]
 
 # A sentence ends at one of these (a run of them: "？！"), plus closing quotes/brackets.
-_SENTENCE_END = re.compile(
-    r"(?:[。！？；!?]+|\.(?=[\s\"'”’)]|$))[\"'”’」』）)\]】》]*[ \t\u3000]*"
-)
+_SENTENCE_END = re.compile(r"(?:[。！？；!?]+|\.(?=[\s\"'”’)]|$))[\"'”’」』）)\]】》]*[ \t\u3000]*")
 _PARAGRAPH = re.compile(r"[^\n]*\n*")
 # The start of an article, section or chapter of a legal text: the best place for a chunk to begin.
 _SECTION_START = re.compile(r"第[一二三四五六七八九十百千零〇两\d]+[条章节编]")
@@ -151,9 +149,7 @@ def _overlap_start(units: list[Unit], first_new: int, previous_start: int, overl
     return start
 
 
-def _last_fitting(
-    text: str, units: list[Unit], start: int, first_new: int, count: Counter, budget: int
-) -> int | None:
+def _last_fitting(text: str, units: list[Unit], start: int, first_new: int, count: Counter, budget: int) -> int | None:
     """The last unit index such that units[start..last] fit the budget and cover ``first_new``."""
     estimate, last = 0, start - 1
     while last + 1 < len(units) and estimate + units[last + 1].tokens <= budget:

@@ -26,8 +26,10 @@ from selectolax.lexbor import LexborHTMLParser
 
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 # Eight Han characters anywhere in a line: one search, no list of every character (much faster than findall).
-_EIGHT_HAN = re.compile(r"(?:[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff][^\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]*){7}"
-                        r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_EIGHT_HAN = re.compile(
+    r"(?:[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff][^\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]*){7}"
+    r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
+)
 _TERMINATOR = re.compile(r"[。！？；!?]|[.](?:\s|$)")
 _WORD = re.compile(r"[A-Za-z]{2,}")
 
@@ -226,8 +228,10 @@ def _split(lines: list[str], hints: dict[str, str]) -> Cleaned:
         if is_stop(line):
             break
         region.append(line)
-    # the last paragraph-like line (region[0] is one): scanning back stops at the first found
-    last = next(i for i in range(len(region) - 1, -1, -1) if is_paragraph(region[i]))
+    # the last paragraph-like line, scanning back; none when the only prose was a footer ("版权所有 … 。")
+    last = next((i for i in range(len(region) - 1, -1, -1) if is_paragraph(region[i])), None)
+    if last is None:
+        return Cleaned(body="", header=header, trailer=[], hints=hints)  # the reader reports "no article text"
     body: list[str] = []
     trailer: list[str] = []
     seen: set[str] = set()

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -27,14 +27,16 @@ app = typer.Typer(
 )
 
 ConfigOption = Annotated[
-    Optional[Path], typer.Option("--config", help="config file (default: $BRIEFS_CONFIG, else ./briefs.toml)")
+    Path | None, typer.Option("--config", help="config file (default: $BRIEFS_CONFIG, else ./briefs.toml)")
 ]
-ModelOption = Annotated[Optional[str], typer.Option("--model", help="model name (default gpt-4.1-mini)")]
+ModelOption = Annotated[str | None, typer.Option("--model", help="model name (default gpt-4.1-mini)")]
 ModeOption = Annotated[
-    Optional[str],
-    typer.Option("--mode", help="auto (live when OPENAI_API_KEY/OPENAI_BASE_URL is set, else replay), live, replay, record"),
+    str | None,
+    typer.Option(
+        "--mode", help="auto (live when OPENAI_API_KEY/OPENAI_BASE_URL is set, else replay), live, replay, record"
+    ),
 ]
-ConcurrencyOption = Annotated[Optional[int], typer.Option("--concurrency", help="model requests in flight")]
+ConcurrencyOption = Annotated[int | None, typer.Option("--concurrency", help="model requests in flight")]
 NoCacheOption = Annotated[bool, typer.Option("--no-cache", help="ignore cached answers (they are still written)")]
 JsonOption = Annotated[bool, typer.Option("--json", help="one JSON object per line")]
 
@@ -67,26 +69,30 @@ def user_errors() -> Iterator[None]:
 @app.command()
 def generate(
     week: Annotated[
-        Optional[str],
+        str | None,
         typer.Option("--week", help="ISO week (2022-W06, 2022W06), 'this', 'last', or a date inside the week"),
     ] = None,
-    date_from: Annotated[Optional[str], typer.Option("--from", help="first day of another period (YYYY-MM-DD)")] = None,
-    date_to: Annotated[Optional[str], typer.Option("--to", help="last day of that period (YYYY-MM-DD)")] = None,
+    date_from: Annotated[str | None, typer.Option("--from", help="first day of another period (YYYY-MM-DD)")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="last day of that period (YYYY-MM-DD)")] = None,
     corpus: Annotated[
-        Optional[Path], typer.Option("--corpus", help="documents folder (default: the bundled sample corpus)")
+        Path | None, typer.Option("--corpus", help="documents folder (default: the bundled sample corpus)")
     ] = None,
     out: Annotated[
-        Optional[Path], typer.Option("--out", help="output folder; files go to OUT/<week>/ (default ./briefings)")
+        Path | None, typer.Option("--out", help="output folder; files go to OUT/<week>/ (default ./briefings)")
     ] = None,
     formats: Annotated[
-        Optional[list[str]], typer.Option("--format", help="md, html, txt or json; repeat for several (default: all)")
+        list[str] | None, typer.Option("--format", help="md, html, txt or json; repeat for several (default: all)")
     ] = None,
-    language: Annotated[Optional[str], typer.Option("--language", help="both (default), zh or en")] = None,
-    team: Annotated[Optional[str], typer.Option("--team", help="a team from the config file: its filter and language")] = None,
+    language: Annotated[str | None, typer.Option("--language", help="both (default), zh or en")] = None,
+    team: Annotated[
+        str | None, typer.Option("--team", help="a team from the config file: its filter and language")
+    ] = None,
     model: ModelOption = None,
     concurrency: ConcurrencyOption = None,
     mode: ModeOption = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="count tokens and estimate the cost; call nothing")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="count tokens and estimate the cost; call nothing")
+    ] = False,
     no_cache: NoCacheOption = False,
     unused_recordings: Annotated[
         bool, typer.Option("--unused-recordings", help="after a replay run, list the recordings nothing used")
@@ -95,7 +101,8 @@ def generate(
 ) -> None:
     """Write the bilingual briefing of one week (or --from/--to period) to OUT/<week>/."""
     with user_errors():
-        from briefs.pipeline import GenerateRequest, coverage_line, generate as run_generate
+        from briefs.pipeline import GenerateRequest, coverage_line
+        from briefs.pipeline import generate as run_generate
         from briefs.render import FORMATS
         from briefs.settings import load_settings
         from briefs.weeks import resolve_period
@@ -130,7 +137,9 @@ def generate(
             say(f"briefs: wrote {result.out_dir}/ ({', '.join(p.name for p in result.written)})")
             say(f"briefs: {coverage_line(result.briefing)}")
             if not result.briefing.complete:
-                say("briefs: the briefing is incomplete (see its warnings); rerun after fixing to redo only what failed")
+                say(
+                    "briefs: the briefing is incomplete (see its warnings); rerun after fixing to redo only what failed"
+                )
         raise typer.Exit(result.exit_code)
 
 
@@ -140,23 +149,24 @@ def send(
         str, typer.Option("--week", help="ISO week (2022-W06, 2022W06), 'this', 'last', or a date inside the week")
     ],
     team: Annotated[
-        Optional[str], typer.Option("--team", help="only this team (default: every team in the config)")
+        str | None, typer.Option("--team", help="only this team (default: every team in the config)")
     ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="write OUT/<week>/mail/<team>.eml instead of sending")
     ] = False,
     force: Annotated[bool, typer.Option("--force", help="send again to recipients who already have it")] = False,
     corpus: Annotated[
-        Optional[Path], typer.Option("--corpus", help="documents folder (default: the bundled sample corpus)")
+        Path | None, typer.Option("--corpus", help="documents folder (default: the bundled sample corpus)")
     ] = None,
-    out: Annotated[Optional[Path], typer.Option("--out", help="output folder (default ./briefings)")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="output folder (default ./briefings)")] = None,
     mode: ModeOption = None,
     config: ConfigOption = None,
 ) -> None:
     """Email each team its briefing of the week, exactly once (the send log remembers who has it)."""
     with user_errors():
         from briefs.deliver import NO_TEAMS, send_week
-        from briefs.pipeline import GenerateRequest, generate as run_generate
+        from briefs.pipeline import GenerateRequest
+        from briefs.pipeline import generate as run_generate
         from briefs.settings import load_settings
         from briefs.weeks import resolve_period
 

@@ -82,9 +82,7 @@ class TeamResult:
             return f"{self.team}: skipped, {self.note}"
         parts = [f"{self.team}: sent to {len(self.accepted)}"]
         if self.refused:
-            parts.append(
-                "refused by the server: " + "; ".join(f"{a} ({why})" for a, why in self.refused.items())
-            )
+            parts.append("refused by the server: " + "; ".join(f"{a} ({why})" for a, why in self.refused.items()))
         return ", ".join(parts)
 
 
@@ -207,13 +205,10 @@ def smtp_send(message: EmailMessage, recipients: list[str], mail: MailSettings) 
             f"{where} refused the sender {mail.sender}: {_reply(error.smtp_code, error.smtp_error)}"
         ) from None
     except smtplib.SMTPResponseException as error:
-        raise DeliveryError(
-            f"{where} refused the message: {_reply(error.smtp_code, error.smtp_error)}"
-        ) from None
+        raise DeliveryError(f"{where} refused the message: {_reply(error.smtp_code, error.smtp_error)}") from None
     except ssl.SSLCertVerificationError as error:
         raise DeliveryError(
-            f"{where}: its certificate is not trusted ({error.verify_message}); "
-            "set mail.ca_file to trust a private CA"
+            f"{where}: its certificate is not trusted ({error.verify_message}); set mail.ca_file to trust a private CA"
         ) from None
     except (ssl.SSLError, smtplib.SMTPException) as error:
         raise DeliveryError(f"{where}: {type(error).__name__}: {error}") from None
@@ -289,9 +284,7 @@ def _b64(text: str) -> str:
 
 def _connect(mail: MailSettings) -> smtplib.SMTP:
     if mail.security == "tls":
-        return smtplib.SMTP_SSL(
-            mail.host, mail.effective_port, timeout=mail.timeout, context=tls_context(mail)
-        )
+        return smtplib.SMTP_SSL(mail.host, mail.effective_port, timeout=mail.timeout, context=tls_context(mail))
     return smtplib.SMTP(mail.host, mail.effective_port, timeout=mail.timeout)
 
 

@@ -23,8 +23,18 @@ from briefs.assemble import build_briefing, coverage_of, number_digests, relativ
 from briefs.errors import EXIT_INCOMPLETE, EXIT_NOTHING, EXIT_OK, ConfigError
 from briefs.extract import chunk_requests, extract_documents
 from briefs.llm import Ledger, ModelClient, TokenEstimate
+from briefs.llm.files import write_atomically
 from briefs.llm_setup import make_llm_config, resolve_mode
-from briefs.models import Briefing, BriefingLanguage, Document, InputFile, Period, RunRecord, StageUsage, Usage
+from briefs.models import (
+    Briefing,
+    BriefingLanguage,
+    Document,
+    InputFile,
+    Period,
+    RunRecord,
+    StageUsage,
+    Usage,
+)
 from briefs.prompting import EXTRACT, MERGE, Prompts
 from briefs.reader import read_paths
 from briefs.render import FORMATS, Format, render
@@ -157,8 +167,10 @@ def _extraction_requests(documents: list[Document]):
 
 def dry_run_line(estimate: TokenEstimate, documents: list[Document], period: Period) -> str:
     long_docs = sum(1 for doc in documents if len(doc.chunks) > 1)
-    cost = "unknown (model not in the price table)" if estimate.input_cost_usd is None else (
-        f"${estimate.input_cost_usd:.4f} input, at most ${estimate.max_cost_usd:.4f} with output"
+    cost = (
+        "unknown (model not in the price table)"
+        if estimate.input_cost_usd is None
+        else (f"${estimate.input_cost_usd:.4f} input, at most ${estimate.max_cost_usd:.4f} with output")
     )
     return (
         f"dry run {period.label}: {len(documents)} documents, {estimate.calls} extraction calls "
@@ -206,7 +218,7 @@ def write_outputs(briefing: Briefing, formats: tuple[Format, ...], out_dir: Path
     written = []
     for fmt, text in rendered.items():
         path = out_dir / f"{BRIEFING_NAME}.{fmt}"
-        _write(path, text)
+        write_atomically(path, text)
         written.append(path)
     return written
 
@@ -225,15 +237,8 @@ def write_run_file(briefing: Briefing, out_dir: Path, started: float, corpus: Pa
         **briefing.run.model_dump(mode="json"),
     }
     path = out_dir / RUN_RECORD_NAME
-    _write(path, json.dumps(record, ensure_ascii=False, indent=2) + "\n")
+    write_atomically(path, json.dumps(record, ensure_ascii=False, indent=2) + "\n")
     return path
-
-
-def _write(path: Path, text: str) -> None:
-    # Atomic: a reader (briefs send, a mail job) never sees half a briefing.
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(text, encoding="utf-8")
-    partial.replace(path)
 
 
 def coverage_line(briefing: Briefing) -> str:
@@ -243,5 +248,3 @@ def coverage_line(briefing: Briefing) -> str:
         f"{c.in_period} in the period ({c.dates_inferred} with inferred dates), {c.duplicates_merged} duplicates merged, "
         f"{len(c.skipped)} skipped; {len(briefing.warnings)} warnings"
     )
-
-

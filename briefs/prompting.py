@@ -59,16 +59,12 @@ def read_glossary(path: Path) -> list[Term]:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"{path}: cannot read the glossary ({error})") from None
-    rows = [
-        (number, line) for number, line in enumerate(lines, 1) if line.strip() and not line.startswith("#")
-    ]
+    rows = [(number, line) for number, line in enumerate(lines, 1) if line.strip() and not line.startswith("#")]
     terms: list[Term] = []
     for number, line in rows[1:]:  # rows[0] is the header
         cells = line.split("\t")
         if len(cells) != 3 or not all(cell.strip() for cell in cells):
-            raise ConfigError(
-                f"{path}:{number}: a glossary row needs three tab-separated cells (zh, en, group)"
-            )
+            raise ConfigError(f"{path}:{number}: a glossary row needs three tab-separated cells (zh, en, group)")
         terms.append(Term(*(cell.strip() for cell in cells)))
     seen: set[str] = set()
     for term in terms:
@@ -91,9 +87,7 @@ def _walk_fields(model: type[BaseModel], prefix: str, guides: list[FieldGuide]) 
         path = f"{prefix}{name}"
         nested, many = _nested_model(info.annotation)
         kind = _kind(info.annotation)
-        guides.append(
-            FieldGuide(path=path + ("[]" if many else ""), kind=kind, description=info.description or "")
-        )
+        guides.append(FieldGuide(path=path + ("[]" if many else ""), kind=kind, description=info.description or ""))
         if nested is not None and nested.__name__ != "Bilingual":
             _walk_fields(nested, f"{path}[]." if many else f"{path}.", guides)
 
@@ -173,9 +167,7 @@ class Prompts:
         for template in (f"{name}_system.j2", f"{name}_user.j2"):
             digest.update(self._source(template).encode("utf-8"))
         digest.update((self.directory / GLOSSARY_FILE).read_bytes())
-        digest.update(
-            json.dumps(Extraction.model_json_schema(), sort_keys=True, ensure_ascii=False).encode("utf-8")
-        )
+        digest.update(json.dumps(Extraction.model_json_schema(), sort_keys=True, ensure_ascii=False).encode("utf-8"))
         return f"{name}-{digest.hexdigest()[:12]}"
 
     def system_message(self, name: str) -> str:

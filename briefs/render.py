@@ -63,14 +63,20 @@ LABELS: dict[str, tuple[str, str]] = {
     "action": ("应对", "Action"),
     "source_sentence": ("原文", "Source sentence"),
     "no_documents": ("本期没有发布的文件。", "No documents were published in this period."),
-    "none_processed": ("本期文件均未能处理，见“警示”。", "None of this period's documents could be processed; see Warnings."),
+    "none_processed": (
+        "本期文件均未能处理，见“警示”。",
+        "None of this period's documents could be processed; see Warnings.",
+    ),
     "no_synthesis": ("本期没有综述。", "No synthesis for this period."),
     "no_actions": ("没有行动事项。", "No action items."),
     "no_warnings": ("没有警示。", "No warnings."),
     "team_filter": ("团队筛选", "Team filter"),
     "none": ("无", "none"),
     "also_at": ("其他来源", "Also published at"),
-    "incomplete": ("本简报不完整：部分文件未能处理，见“警示”。", "This briefing is incomplete: some documents failed, see Warnings."),
+    "incomplete": (
+        "本简报不完整：部分文件未能处理，见“警示”。",
+        "This briefing is incomplete: some documents failed, see Warnings.",
+    ),
 }
 
 VOCABULARY: dict[str, tuple[str, str]] = {
@@ -182,8 +188,10 @@ class Languages:
         if not keys:
             return "—"
         if self.choice == "both":
-            return sep.join(VOCABULARY.get(k, (k, k))[1] for k in keys) + " / " + "、".join(
-                VOCABULARY.get(k, (k, k))[0] for k in keys
+            return (
+                sep.join(VOCABULARY.get(k, (k, k))[1] for k in keys)
+                + " / "
+                + "、".join(VOCABULARY.get(k, (k, k))[0] for k in keys)
             )
         index = 0 if self.choice == "zh" else 1
         joiner = "、" if self.choice == "zh" else sep

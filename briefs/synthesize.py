@@ -161,4 +161,3 @@ def synthesize(client: ModelClient, period: Period, digests: list[NumberedDigest
     except ModelError as error:
         return SynthesisOutcome(synthesis=None, problems=[], error=str(error))
     return SynthesisOutcome(synthesis=result.value, problems=list(result.problems))
-

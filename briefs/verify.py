@@ -143,9 +143,7 @@ _UNITS = sorted(
     key=len,
     reverse=True,
 )
-_ZH_FIGURE = re.compile(
-    rf"(?<![\d.]){_NUMBER}(?:万亿|亿|万|千)?(?:{'|'.join(re.escape(unit) for unit in _UNITS)})?"
-)
+_ZH_FIGURE = re.compile(rf"(?<![\d.]){_NUMBER}(?:万亿|亿|万|千)?(?:{'|'.join(re.escape(unit) for unit in _UNITS)})?")
 _EN_FIGURE = re.compile(
     r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?:st|nd|rd|th)?(?:\s*(%|percent|per cent))?"
     r"(?:\s*(thousand|million|billion))?(?![\w])",
@@ -240,9 +238,7 @@ _DATE_PATTERNS = [
 
 
 def _arabic_date_numerals(text: str) -> str:
-    return _DATE_CN_NUMERALS.sub(
-        lambda match: str(chinese_numeral_value(match.group(0)) or match.group(0)), text
-    )
+    return _DATE_CN_NUMERALS.sub(lambda match: str(chinese_numeral_value(match.group(0)) or match.group(0)), text)
 
 
 def stated_dates(phrase: str) -> list[StatedDate]:
@@ -294,9 +290,7 @@ class _Checker:
         self.checks: list[Check] = []
 
     def add(self, kind: str, target: str, value: str, problem: str | None) -> None:
-        self.checks.append(
-            Check(kind=kind, target=target, value=value, ok=problem is None, detail=problem or "")
-        )
+        self.checks.append(Check(kind=kind, target=target, value=value, ok=problem is None, detail=problem or ""))
 
     def verbatim(self, kind: str, target: str, value: str) -> bool:
         if occurs(value, self.folded):
@@ -326,9 +320,7 @@ class _Checker:
     ) -> None:
         if phrase is None:
             if date is not None:
-                self.add(
-                    "date", f"{where}.{date_field}", date, "a date is given without the phrase that states it"
-                )
+                self.add("date", f"{where}.{date_field}", date, "a date is given without the phrase that states it")
             return
         if not self.verbatim("date", f"{where}.{phrase_field}", phrase):
             return

@@ -35,7 +35,9 @@ def iso_week_label(day: dt.date) -> str:
 
 def week_of(day: dt.date) -> Period:
     start = day - dt.timedelta(days=day.isoweekday() - 1)
-    return Period(label=iso_week_label(day), start=start, end=start + dt.timedelta(days=6), iso_week=iso_week_label(day))
+    return Period(
+        label=iso_week_label(day), start=start, end=start + dt.timedelta(days=6), iso_week=iso_week_label(day)
+    )
 
 
 def parse_week(value: str, today: dt.date | None = None) -> Period:
@@ -69,9 +71,7 @@ def parse_range(start: str, end: str) -> Period:
     return Period(label=f"{first.isoformat()}_{last.isoformat()}", start=first, end=last, iso_week=None)
 
 
-def resolve_period(
-    week: str | None, start: str | None, end: str | None, today: dt.date | None = None
-) -> Period:
+def resolve_period(week: str | None, start: str | None, end: str | None, today: dt.date | None = None) -> Period:
     """The command line's period: exactly one of --week or the pair --from/--to."""
     if week and (start or end):
         raise ConfigError("give either --week or --from/--to, not both")

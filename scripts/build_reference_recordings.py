@@ -32,7 +32,9 @@ from briefs.weeks import weeks_of
 
 REPO = Path(__file__).resolve().parent.parent
 ANSWERS = REPO / "tests" / "fixtures" / "answers"
-PROVENANCE = "written by hand: reference answers from tests/fixtures/answers/, recorded by scripts/build_reference_recordings.py"
+PROVENANCE = (
+    "written by hand: reference answers from tests/fixtures/answers/, recorded by scripts/build_reference_recordings.py"
+)
 
 
 def labels_needed(period: Period, documents: list[Document]) -> list[str]:
@@ -70,7 +72,10 @@ def main() -> int:
         missing = [label for period, docs in plan for label in missing_answers(labels_needed(period, docs))]
         if missing:
             for label in missing:
-                print(f"error: missing answer file {ANSWERS.relative_to(REPO) / label}.json (call {label})", file=sys.stderr)
+                print(
+                    f"error: missing answer file {ANSWERS.relative_to(REPO) / label}.json (call {label})",
+                    file=sys.stderr,
+                )
             print(f"error: {len(missing)} answer file(s) missing; nothing was changed", file=sys.stderr)
             return 1
 
@@ -99,7 +104,9 @@ def main() -> int:
                 print(f"  {warning.kind}: {warning.document or ''} {warning.message}")
             failures += int(not briefing.complete)
         count = sum(1 for _ in recordings.rglob("*.json"))
-        print(f"wrote {count} recordings to {recordings.relative_to(REPO) if recordings.is_relative_to(REPO) else recordings}")
+        print(
+            f"wrote {count} recordings to {recordings.relative_to(REPO) if recordings.is_relative_to(REPO) else recordings}"
+        )
         return 1 if failures else 0
 
 

@@ -120,7 +120,9 @@ def failed_digest(name: str = "005_broken.txt", error: str = "model answer staye
     return Digest(document=document(name=name, title="坏文件"), extraction=None, status="failed", error=error)
 
 
-def synthesis(ids: tuple[str, ...] = ("D1",), headline_en: str = "NMPA launches a national drug safety campaign") -> WeekSynthesis:
+def synthesis(
+    ids: tuple[str, ...] = ("D1",), headline_en: str = "NMPA launches a national drug safety campaign"
+) -> WeekSynthesis:
     return WeekSynthesis(
         headline=Bilingual(zh="国家药监局部署全国药品安全专项整治行动", en=headline_en),
         executive_summary=Bilingual(
@@ -136,7 +138,9 @@ def synthesis(ids: tuple[str, ...] = ("D1",), headline_en: str = "NMPA launches 
         ],
         top_actions=[
             ActionItem(
-                what=Bilingual(zh="核查中药饮片供应商资质。", en="Check the qualifications of TCM decoction piece suppliers."),
+                what=Bilingual(
+                    zh="核查中药饮片供应商资质。", en="Check the qualifications of TCM decoction piece suppliers."
+                ),
                 who=["manufacturers", "distributors_pharmacies"],
                 product_scope=["tcm"],
                 deadline=None,

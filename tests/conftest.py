@@ -170,9 +170,7 @@ def smtp_server(smtp_certificate: tuple[Path, Path]):
 
     controllers = []
 
-    def start(
-        tls: str | None = None, credentials: tuple[str, str] | None = None, refuse: set[str] = frozenset()
-    ):
+    def start(tls: str | None = None, credentials: tuple[str, str] | None = None, refuse: set[str] = frozenset()):
         mailbox = SmtpMailbox(refuse, credentials)
         options: dict = {"hostname": "127.0.0.1", "port": _free_port(), "server_hostname": "localhost"}
         if tls is not None:

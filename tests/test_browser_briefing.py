@@ -10,9 +10,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import briefing_factory as factory
 import pytest
 
-import briefing_factory as factory
 from briefs import assemble
 from briefs.models import Briefing, Coverage
 from briefs.pipeline import GenerateRequest, generate
@@ -164,7 +164,9 @@ def test_the_sample_week_reads_at_600px(browser, tmp_path: Path) -> None:
 
 
 def test_an_empty_week_also_renders_cleanly_at_600px(browser, tmp_path: Path) -> None:
-    empty = Briefing(period=factory.WEEK_06, coverage=Coverage(documents_read=8, outside_period=8), run=factory.run_record())
+    empty = Briefing(
+        period=factory.WEEK_06, coverage=Coverage(documents_read=8, outside_period=8), run=factory.run_record()
+    )
     page, errors, _ = open_at_600(browser, render(empty, "html"), tmp_path / "empty.html")
     try:
         assert errors == []

@@ -13,7 +13,9 @@ from briefs.chunk import chunk_text
 HAN = "药品监督管理局国家部署专项整治行动会议要求企业应当建立质量体系"
 sentence = st.builds(
     lambda words, end: "".join(words) + end,
-    st.lists(st.sampled_from([*HAN, "，", "、", "2022年", "15.36万件", " MAH ", "“两品一械”"]), min_size=1, max_size=60),
+    st.lists(
+        st.sampled_from([*HAN, "，", "、", "2022年", "15.36万件", " MAH ", "“两品一械”"]), min_size=1, max_size=60
+    ),
     st.sampled_from(["。", "！", "？", "；", "!", "?", "。”"]),
 )
 paragraph = st.lists(sentence, min_size=1, max_size=6).map("".join)
@@ -83,7 +85,10 @@ def test_a_short_text_is_one_chunk_and_an_empty_one_none(count_o200k):
 
 
 def test_legal_text_chunks_end_before_an_article(count_o200k):
-    articles = [f"第{n}条 企业应当依法建立质量管理体系，履行产品召回等义务。\n\n（一）项目内容；\n\n" for n in "一二三四五六七八九十"]
+    articles = [
+        f"第{n}条 企业应当依法建立质量管理体系，履行产品召回等义务。\n\n（一）项目内容；\n\n"
+        for n in "一二三四五六七八九十"
+    ]
     text = "".join(articles)
     chunks = chunk_text("d", text, count_o200k, 90, 0)
     assert len(chunks) > 1

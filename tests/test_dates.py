@@ -6,14 +6,22 @@ import datetime as dt
 
 import pytest
 
-from briefs.metadata import ambiguous_dates, extract_metadata, full_dates, iso_week, normalise_for_dates, parse_timestamp
+from briefs.metadata import (
+    ambiguous_dates,
+    extract_metadata,
+    full_dates,
+    iso_week,
+    normalise_for_dates,
+    parse_timestamp,
+)
 
 BODY = "国家药监局召开会议，部署药品安全专项整治工作。会议要求各地加强监管。"
 
 
 def _meta(header=(), body=BODY, trailer=(), front_matter=None):
-    return extract_metadata("page.txt", body=body, header=list(header), trailer=list(trailer),
-                            front_matter=front_matter or {}, hints={})
+    return extract_metadata(
+        "page.txt", body=body, header=list(header), trailer=list(trailer), front_matter=front_matter or {}, hints={}
+    )
 
 
 @pytest.mark.parametrize(
@@ -26,8 +34,14 @@ def _meta(header=(), body=BODY, trailer=(), front_matter=None):
         ("2019-01-01", "2019-W01"),
         ("2024-12-31", "2025-W01"),
     ],
-    ids=["a Friday in W06", "the next Monday opens W07", "3 Jan 2021 belongs to 2020-W53",
-         "30 Dec 2024 belongs to 2025-W01", "1 Jan 2019 is in 2019-W01", "31 Dec 2024 is 2025-W01"],
+    ids=[
+        "a Friday in W06",
+        "the next Monday opens W07",
+        "3 Jan 2021 belongs to 2020-W53",
+        "30 Dec 2024 belongs to 2025-W01",
+        "1 Jan 2019 is in 2019-W01",
+        "31 Dec 2024 is 2025-W01",
+    ],
 )
 def test_iso_week(day, week):
     assert iso_week(dt.date.fromisoformat(day)) == week
@@ -41,7 +55,14 @@ def test_iso_week(day, week):
         (["标题", "发布时间：2022-07-26 08:38:44"], BODY, {}, "2022-07-26", False, "label"),
         (["标题", "发布日期：二〇二二年二月十一日"], BODY, {}, "2022-02-11", False, "label"),
         (["标题", "发布日期：２０２２年２月１１日"], BODY, {}, "2022-02-11", False, "label"),
-        (["标题", "2024-04-22 16:002500huamei辽宁省药监局"], "2024年4月17日,会议召开。", {}, "2024-04-22", False, "header"),
+        (
+            ["标题", "2024-04-22 16:002500huamei辽宁省药监局"],
+            "2024年4月17日,会议召开。",
+            {},
+            "2024-04-22",
+            False,
+            "header",
+        ),
         (["某某通知"], "2024年4月17日会议召开。自2025年3月1日起施行。", {}, "2024-04-17", True, "body"),
         (["某某通知"], "2022年工作要点。2月11日召开会议。2月14日再次召开会议。", {}, "2022-02-14", True, "body"),
         (["某某通知"], "二〇二二年工作要点。二月十一日召开会议。", {}, "2022-02-11", True, "body"),
@@ -113,8 +134,12 @@ def test_no_date_at_all_is_a_problem_line():
         ("编号12022-02-11", []),
         ("2022年2月30日", []),
     ],
-    ids=["a view count glued to the day", "no word boundary needed before the year",
-         "a longer digit run is not a year", "an impossible day is not a date"],
+    ids=[
+        "a view count glued to the day",
+        "no word boundary needed before the year",
+        "a longer digit run is not a year",
+        "an impossible day is not a date",
+    ],
 )
 def test_full_date_matching(text, found):
     assert [f.date.isoformat() for f in full_dates(normalise_for_dates(text))] == found

@@ -25,7 +25,9 @@ def _variants(original: str) -> dict[str, str]:
         "an identical copy": original,
         "a repost with other furniture": "\n".join(["分享到 微信 微博", *lines[1:], "相关文章", "别的新闻标题"]),
         "a Traditional-script repost": opencc.OpenCC("s2t").convert(original),
-        "a repost with a changed sentence": original.replace("李利强调,做好下半年各项工作,核心在加强党的领导。", "李利强调,要加强党的领导。"),
+        "a repost with a changed sentence": original.replace(
+            "李利强调,做好下半年各项工作,核心在加强党的领导。", "李利强调,要加强党的领导。"
+        ),
         "a repost with full-width punctuation": original.replace(",", "，"),
     }
 

@@ -60,9 +60,7 @@ def test_seed_000_names_the_three_enforcement_priorities() -> None:
 
 def test_seed_001_quotes_in_traditional_and_names_guangxi_priorities() -> None:
     found = seed_answer("001_856973fa258ed578")
-    guangxi = requirement_quoting(
-        found, "制售假藥劣藥", "違法生產中藥飲片", "網絡非法銷售", "非法添加", "無證生產經營"
-    )
+    guangxi = requirement_quoting(found, "制售假藥劣藥", "違法生產中藥飲片", "網絡非法銷售", "非法添加", "無證生產經營")
     assert guangxi.kind == "enforcement_priority"
     assert "unlicensed manufacturing and distribution" in guangxi.text_en
     requirement_quoting(found, "研制、生產、經營、使用全過程")
@@ -90,10 +88,7 @@ def test_seed_003_addresses_packaging_and_inserts_to_industry() -> None:
     assert "package inserts" in packaging.text_en
     focus = requirement_quoting(found, "集采中选产品", "药品上市许可持有人主体责任落实")
     assert focus.kind == "inspection_focus"
-    assert (
-        "marketing authorization holders (MAHs)" in focus.text_en
-        and "volume-based procurement" in focus.text_en
-    )
+    assert "marketing authorization holders (MAHs)" in focus.text_en and "volume-based procurement" in focus.text_en
     requirement_quoting(found, "落实违法行为处罚到人要求")
     assert {f.value for f in found.figures} == {"15.36万件", "17.65%"}
     assert found.doc_type == "enforcement_campaign"
@@ -101,9 +96,7 @@ def test_seed_003_addresses_packaging_and_inserts_to_industry() -> None:
 
 def test_seed_004_names_the_provincial_campaigns() -> None:
     found = seed_answer("004_ec791e3e55a5ef9c")
-    campaigns = requirement_quoting(
-        found, "药品安全巩固提升行动", "“昆仑2024”专项行动", "打击非法回收药品专项行动"
-    )
+    campaigns = requirement_quoting(found, "药品安全巩固提升行动", "“昆仑2024”专项行动", "打击非法回收药品专项行动")
     assert campaigns.kind == "enforcement_priority"
     assert "Kunlun 2024 campaign" in campaigns.text_en
     requirement_quoting(found, "市场主体责任、部门监管责任、属地管理责任")

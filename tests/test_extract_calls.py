@@ -107,9 +107,7 @@ def part_answer(*quotes: str, summary_zh: str = "注册人、备案人每年自�
 def test_a_long_document_gets_one_call_per_chunk_and_one_merge_without_the_text(
     server: SequencedServer,
 ) -> None:
-    document = hand_document(
-        FIRST + "\n" + SECOND + EFFECTIVE, [FIRST, SECOND + EFFECTIVE], name="cosmetics_rule"
-    )
+    document = hand_document(FIRST + "\n" + SECOND + EFFECTIVE, [FIRST, SECOND + EFFECTIVE], name="cosmetics_rule")
     effective = {"kind": "effective", "date": "2022-01-01", "source_phrase": "本办法自2022年1月1日起施行"}
     server.set_answer(chunk_label(document, 0), part_answer(FIRST))
     server.set_answer(chunk_label(document, 1), part_answer(SECOND, dates=[effective]))
@@ -138,9 +136,7 @@ def test_the_merge_cannot_drop_or_alter_a_requirement_and_overlap_repeats_are_dr
     text = FIRST + SECOND + EFFECTIVE
     document = hand_document(text, [FIRST + SECOND, SECOND + EFFECTIVE], name="overlapping")
     server.set_answer(chunk_label(document, 0), part_answer(FIRST, SECOND))
-    server.set_answer(
-        chunk_label(document, 1), part_answer(SECOND[4:], SECOND)
-    )  # a cut copy, then the repeat
+    server.set_answer(chunk_label(document, 1), part_answer(SECOND[4:], SECOND))  # a cut copy, then the repeat
     tampered = part_answer("第一条 化妆品注册人应当自查。")  # a merge answer that invents and drops
     server.set_answer(merge_label(document), tampered)
 
@@ -153,9 +149,7 @@ def test_the_merge_cannot_drop_or_alter_a_requirement_and_overlap_repeats_are_dr
 def test_a_changed_figure_in_the_merged_summary_is_reasked_with_the_failure_named(
     server: SequencedServer,
 ) -> None:
-    document = hand_document(
-        FIRST + "共检查20批次。" + SECOND, [FIRST + "共检查20批次。", SECOND], name="figures"
-    )
+    document = hand_document(FIRST + "共检查20批次。" + SECOND, [FIRST + "共检查20批次。", SECOND], name="figures")
     server.set_answer(chunk_label(document, 0), part_answer(FIRST, summary_zh="共检查20批次。"))
     server.set_answer(chunk_label(document, 1), part_answer(SECOND))
     server.answer_sequence(merge_label(document), part_answer(summary_zh="共检查25批次。"))
@@ -262,9 +256,7 @@ def injected_answer() -> dict[str, Any]:
         },
         key_points=[],
         figures=[],
-        dates=[
-            {"kind": "compliance", "date": "2024-06-30", "source_phrase": "应当于2024年6月30日前完成自查"}
-        ],
+        dates=[{"kind": "compliance", "date": "2024-06-30", "source_phrase": "应当于2024年6月30日前完成自查"}],
         requirements=[
             dict(
                 requirement,
@@ -296,10 +288,7 @@ def test_a_prompt_injection_yields_a_normal_digest_with_the_attempt_flagged(serv
     assert server.count(label) == 1, "reporting an injection is the right answer: no re-ask"
     assert digest.status == "flagged" and digest.error is None
     assert [(c.kind, c.value) for c in digest.flagged] == [("injection", INJECTION)]
-    assert (
-        len(digest.extraction.requirements) == 2
-        and digest.extraction.requirements[0].due_date == "2024-06-30"
-    )
+    assert len(digest.extraction.requirements) == 2 and digest.extraction.requirements[0].due_date == "2024-06-30"
     assert all(c.ok for c in digest.checks if c.kind != "injection")
 
     body = server.bodies(label)[0]
@@ -309,12 +298,8 @@ def test_a_prompt_injection_yields_a_normal_digest_with_the_attempt_flagged(serv
     marker = opening.removeprefix("<<<DOCUMENT ").removesuffix(">>>")
     start = user.index(opening) + len(opening)
     end = user.index(f"<<<END DOCUMENT {marker}>>>")
-    assert user.index(INJECTION) > start and user.index(INJECTION) < end, (
-        "the attempt is inside the data block"
-    )
-    assert INJECTED_TEXT.strip() == user[start:end].strip(), (
-        "the whole document, unchanged, is inside the block"
-    )
+    assert user.index(INJECTION) > start and user.index(INJECTION) < end, "the attempt is inside the data block"
+    assert INJECTED_TEXT.strip() == user[start:end].strip(), "the whole document, unchanged, is inside the block"
     assert marker != "0000000000000000", "a forged closing line cannot close the block"
     assert "instructions inside" in user[:start] and "never follow" in user[:start]
 

@@ -73,9 +73,7 @@ def test_a_missing_recording_fails_that_document_only_with_one_line(recordings: 
 
 
 def test_an_unreadable_path_is_named_and_the_rest_still_extracted(recordings: Path, tmp_path: Path) -> None:
-    code, out, err = run(
-        str(tmp_path / "nope.txt"), str(SEEDS[0]), env={"BRIEFS_RECORDINGS": str(recordings)}
-    )
+    code, out, err = run(str(tmp_path / "nope.txt"), str(SEEDS[0]), env={"BRIEFS_RECORDINGS": str(recordings)})
     assert code == 1
     assert "nope.txt" in err
     assert "002_b253cffd7abe4a40.txt: verified" in out

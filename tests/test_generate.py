@@ -273,7 +273,7 @@ def test_hostile_document_and_answers_stay_inert_end_to_end(tmp_path: Path, fake
     )
     extraction = answer(f"extract/{SEED_000}/chunk-0")
     extraction["title"] = {"zh": f"药监通知{hostile}", "en": f"Notice {hostile} [x](javascript:alert(3))"}
-    extraction["summary"]["en"] = '<img src=x onerror=alert(4)> summary'
+    extraction["summary"]["en"] = "<img src=x onerror=alert(4)> summary"
     extraction["requirements"] = []
     synthesis = answer("synthesize/2022-W06")
     synthesis["headline"]["en"] = '<iframe src="javascript:alert(5)"></iframe> headline'
@@ -348,7 +348,9 @@ def test_the_command_writes_the_sample_week_offline_and_says_so(tmp_path: Path) 
     assert done.returncode == 0, done.stderr
     lines = done.stderr.splitlines()
     assert any("replayed from the bundled sample recordings" in line for line in lines)
-    assert any(line.startswith("briefs: wrote briefings/2022-W06/ (briefing.md, briefing.json, run.json)") for line in lines)
+    assert any(
+        line.startswith("briefs: wrote briefings/2022-W06/ (briefing.md, briefing.json, run.json)") for line in lines
+    )
     assert any("read 8 documents, 1 in the period" in line for line in lines)
     assert sorted(p.name for p in (tmp_path / "briefings" / "2022-W06").iterdir()) == [
         "briefing.json",
@@ -378,7 +380,9 @@ def test_bad_command_lines_are_one_line_and_exit_2(tmp_path: Path, args: list[st
 def test_a_failed_synthesis_keeps_every_document_and_says_so(tmp_path: Path, fake_openai) -> None:
     serve_reference_answers(fake_openai, f"extract/{SEED_000}/chunk-0")
     fake_openai.script("synthesize/2022-W06", fake_server.client_error(422, text="schema not supported"))
-    result = generate(live_settings(tmp_path, fake_openai, corpus=corpus_of(tmp_path, SEED_000)), GenerateRequest(period=W06))
+    result = generate(
+        live_settings(tmp_path, fake_openai, corpus=corpus_of(tmp_path, SEED_000)), GenerateRequest(period=W06)
+    )
     assert result.exit_code == EXIT_INCOMPLETE
     assert [w.kind for w in result.briefing.warnings] == ["synthesis"]
     assert len(result.briefing.documents) == 1 and result.briefing.headline is None
@@ -388,7 +392,9 @@ def test_a_failed_synthesis_keeps_every_document_and_says_so(tmp_path: Path, fak
 def test_unused_recordings_are_listed_only_when_asked(tmp_path: Path) -> None:
     quiet = generate(replay_settings(tmp_path), GenerateRequest(period=W06, formats=("json",)))
     assert not any("unused recording" in line for line in quiet.lines)
-    asked = generate(replay_settings(tmp_path), GenerateRequest(period=W06, formats=("json",), list_unused_recordings=True))
+    asked = generate(
+        replay_settings(tmp_path), GenerateRequest(period=W06, formats=("json",), list_unused_recordings=True)
+    )
     unused = [line for line in asked.lines if "unused recording" in line]
     assert unused and any("2022-W07" in line for line in unused)
     assert not any("2022-W06" in line for line in unused), "what this week used is not listed"

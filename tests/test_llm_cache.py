@@ -167,7 +167,11 @@ def test_a_dry_run_counts_tokens_and_calls_nothing(fake_openai: FakeServer, tmp_
     with client_for(fake_openai, tmp_path, max_output_tokens=1000) as client:
         client.call(note_request("extract/a/chunk-0", text="a"))
     before = fake_openai.count()
-    requests = [note_request("extract/a/chunk-0", text="a"), note_request("extract/b/chunk-0", text="b"), note_request("synthesize/w", text="w")]
+    requests = [
+        note_request("extract/a/chunk-0", text="a"),
+        note_request("extract/b/chunk-0", text="b"),
+        note_request("synthesize/w", text="w"),
+    ]
     with client_for(fake_openai, tmp_path, count_tokens=len, max_output_tokens=1000) as client:
         estimate = client.estimate(requests)
     assert fake_openai.count() == before

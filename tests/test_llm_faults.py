@@ -14,8 +14,8 @@ from llm_support import NOTE, Note, Waits, client_for, note_request
 
 from briefs.llm import CallResult, InvalidOutputError, ModelRequestError, ModelUnavailable
 from briefs.llm.fake_server import (
-    Fault,
     FakeServer,
+    Fault,
     client_error,
     content_filtered,
     cut_off,

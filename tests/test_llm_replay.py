@@ -129,7 +129,9 @@ def _count(text: str) -> int:
     return len(text)  # stands in for tiktoken: any deterministic counter will do
 
 
-def write_answer(answers: Path, label: str, answer: object, provenance: str = "written by hand from the source text") -> Path:
+def write_answer(
+    answers: Path, label: str, answer: object, provenance: str = "written by hand from the source text"
+) -> Path:
     path = answers / f"{label}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"provenance": provenance, "answer": answer}, ensure_ascii=False), encoding="utf-8")
@@ -161,7 +163,9 @@ def test_recordings_over_an_answer_book_say_they_were_written_by_hand_and_replay
     with answer_book_client(tmp_path / "answers", tmp_path / "rec") as client:
         client.call(note_request("extract/000_b91c/chunk-0"))
         client.call(note_request("merge/000_b91c"))
-    provenances = sorted(json.loads(p.read_text(encoding="utf-8"))["provenance"] for p in (tmp_path / "rec").rglob("*.json"))
+    provenances = sorted(
+        json.loads(p.read_text(encoding="utf-8"))["provenance"] for p in (tmp_path / "rec").rglob("*.json")
+    )
     assert provenances == [
         "reference answer, by hand, 2025; token counts estimated with the local tokenizer",
         "written by hand: checked against the NMPA page; token counts estimated with the local tokenizer",

@@ -10,15 +10,27 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from llm_support import client_for
 from pydantic import BaseModel, ConfigDict, Field
 
 from briefs.llm import CallRequest
 from briefs.llm.fake_server import FakeServer
 from briefs.models import Extraction, WeekSynthesis
-from llm_support import client_for
 
-UNSUPPORTED = ("default", "minLength", "maxLength", "allOf", "not", "if", "then", "else", "dependentRequired",
-               "dependentSchemas", "patternProperties", "unevaluatedProperties")
+UNSUPPORTED = (
+    "default",
+    "minLength",
+    "maxLength",
+    "allOf",
+    "not",
+    "if",
+    "then",
+    "else",
+    "dependentRequired",
+    "dependentSchemas",
+    "patternProperties",
+    "unevaluatedProperties",
+)
 MAX_DEPTH = 10  # OpenAI's nesting limit (counted per $defs entry: a rough guard, not exact)
 
 
@@ -65,8 +77,14 @@ def strict_violations(schema: dict[str, Any]) -> list[str]:
 
 def sent_schema(server: FakeServer, schema: type[BaseModel]) -> dict[str, Any]:
     with client_for(server) as client:
-        client.call(CallRequest(label=f"schema/{schema.__name__}", messages=[{"role": "user", "content": "x"}],
-                                schema=schema, prompt_version="v1"))
+        client.call(
+            CallRequest(
+                label=f"schema/{schema.__name__}",
+                messages=[{"role": "user", "content": "x"}],
+                schema=schema,
+                prompt_version="v1",
+            )
+        )
     response_format = server.requests[-1].body["response_format"]
     assert response_format["type"] == "json_schema"
     assert response_format["json_schema"]["strict"] is True
@@ -74,7 +92,9 @@ def sent_schema(server: FakeServer, schema: type[BaseModel]) -> dict[str, Any]:
     return response_format["json_schema"]["schema"]
 
 
-@pytest.mark.parametrize("schema", [Extraction, WeekSynthesis], ids=lambda s: f"the {s.__name__} schema sent is strict-safe")
+@pytest.mark.parametrize(
+    "schema", [Extraction, WeekSynthesis], ids=lambda s: f"the {s.__name__} schema sent is strict-safe"
+)
 def test_every_schema_the_model_is_asked_for_is_strict_safe(fake_openai: FakeServer, schema: type[BaseModel]) -> None:
     assert strict_violations(sent_schema(fake_openai, schema)) == []
 
@@ -102,6 +122,8 @@ class _WithOpenDict(BaseModel):
         pytest.param(_WithOpenDict, "additionalProperties must be false", id="an open dict is caught"),
     ],
 )
-def test_the_strictness_check_catches_what_openai_rejects(fake_openai: FakeServer, schema: type[BaseModel], complaint: str) -> None:
+def test_the_strictness_check_catches_what_openai_rejects(
+    fake_openai: FakeServer, schema: type[BaseModel], complaint: str
+) -> None:
     violations = strict_violations(sent_schema(fake_openai, schema))
     assert any(complaint in v for v in violations), violations

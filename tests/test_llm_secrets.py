@@ -14,13 +14,16 @@ import pytest
 from llm_support import client_for, note_request
 
 from briefs.llm import LLMConfig, ModelError
-from briefs.llm.fake_server import Fault, FakeServer, client_error, not_json, rate_limited
+from briefs.llm.fake_server import FakeServer, Fault, client_error, not_json, rate_limited
 
 SENTINEL = "sk-SENTINEL-7f3a9c0e5b1d4c2a8e6f"
 
 
 def test_a_sentinel_key_leaves_no_trace(
-    fake_openai: FakeServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+    fake_openai: FakeServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", SENTINEL)
@@ -31,12 +34,19 @@ def test_a_sentinel_key_leaves_no_trace(
 
     for mode in ("live", "record"):
         fake_openai.script("extract/retry/chunk-0", rate_limited(retry_after="0"), leaky_500)
-        fake_openai.script("extract/leaky/chunk-0", client_error(401, text="Incorrect API key provided", echo_auth=True))
+        fake_openai.script(
+            "extract/leaky/chunk-0", client_error(401, text="Incorrect API key provided", echo_auth=True)
+        )
         fake_openai.script("extract/down/chunk-0", *[leaky_500] * 4)
         fake_openai.script("extract/bad/chunk-0", not_json(), not_json(), not_json())
         with client_for(fake_openai, tmp_path, mode=mode, api_key=key, recordings_dir=tmp_path / "rec") as client:
-            labels = ["extract/ok/chunk-0", "extract/retry/chunk-0", "extract/leaky/chunk-0",
-                      "extract/down/chunk-0", "extract/bad/chunk-0"]
+            labels = [
+                "extract/ok/chunk-0",
+                "extract/retry/chunk-0",
+                "extract/leaky/chunk-0",
+                "extract/down/chunk-0",
+                "extract/bad/chunk-0",
+            ]
             # the text differs per mode so that record mode is not answered from the cache
             for result in client.call_many([note_request(label, text=f"{mode} {label}") for label in labels]):
                 if isinstance(result, ModelError):
@@ -94,8 +104,13 @@ def test_live_smoke() -> None:
     """Opt-in only (BRIEFS_ALLOW_LIVE=1 with OPENAI_API_KEY or OPENAI_BASE_URL): one real structured call."""
     from briefs.llm import ModelClient
 
-    config = LLMConfig(model=os.environ.get("BRIEFS_MODEL", "gpt-4.1-mini"), mode="live",
-                       api_key=os.environ.get("OPENAI_API_KEY"), base_url=os.environ.get("OPENAI_BASE_URL"), timeout=60)
+    config = LLMConfig(
+        model=os.environ.get("BRIEFS_MODEL", "gpt-4.1-mini"),
+        mode="live",
+        api_key=os.environ.get("OPENAI_API_KEY"),
+        base_url=os.environ.get("OPENAI_BASE_URL"),
+        timeout=60,
+    )
     with ModelClient(config) as client:
         result = client.call(note_request("live/smoke", text="国家药监局召开会议，部署3项重点工作。"))
     assert result.value.title

@@ -6,12 +6,11 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from llm_support import client_for, note_request
 from typer.testing import CliRunner
 
 import briefs.llm
 from briefs.cli import app
-from llm_support import client_for, note_request
-
 from briefs.llm.fake_server import FakeServer
 
 LLM_DIR = Path(briefs.llm.__file__).parent
@@ -27,8 +26,18 @@ def test_the_model_layer_imports_nothing_of_briefs_but_its_errors() -> None:
     outside = []
     for path in sorted(LLM_DIR.glob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in getattr(node, "names", [])] if isinstance(node, ast.Import) else []
-            outside += [f"{path.name}: {n}" for n in names if n.startswith("briefs") and not n.startswith(("briefs.llm", "briefs.errors"))]
+            names = (
+                [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else [a.name for a in getattr(node, "names", [])]
+                if isinstance(node, ast.Import)
+                else []
+            )
+            outside += [
+                f"{path.name}: {n}"
+                for n in names
+                if n.startswith("briefs") and not n.startswith(("briefs.llm", "briefs.errors"))
+            ]
     assert outside == []
 
 

@@ -166,7 +166,11 @@ def test_real_command_in_a_subprocess_has_no_traceback(tmp_path):
     env = {**os.environ, "BRIEFS_HOME": str(tmp_path / "home")}
     run = subprocess.run(
         [sys.executable, "-m", "briefs", "inspect", str(_binary(tmp_path)), str(_good(tmp_path))],
-        capture_output=True, text=True, env=env, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
     )
     assert run.returncode == 0, run.stderr
     assert "Traceback" not in run.stderr

@@ -108,5 +108,7 @@ def test_a_wrong_declaration_falls_back_to_detection_and_says_so(tmp_path, reade
 
 
 def test_short_gbk_line_is_not_mistaken_for_korean(tmp_path, reader_settings):
-    document = _read(tmp_path, "short.txt", "国家药监局召开专项整治会议，部署下一步工作。".encode("gbk"), reader_settings)
+    document = _read(
+        tmp_path, "short.txt", "国家药监局召开专项整治会议，部署下一步工作。".encode("gbk"), reader_settings
+    )
     assert document.text == "国家药监局召开专项整治会议，部署下一步工作。"

@@ -42,8 +42,21 @@ def test_html_page_reads_to_its_article_only(tmp_path, reader_settings):
     assert document.text.endswith("<重要>事项请及时报告。")
     assert "决定于2022年3月1日至6月30日开展" in document.text  # inline tags do not split a sentence
     assert "\n\n为加强化妆品质量安全监管" in document.text  # paragraphs stay apart
-    for furniture in ("首页", "信息公开", "当前位置", "2026-03-05", "分享到", "点赞", "相关文章", "20批次",
-                      "热点推荐", "ICP备", "版权所有", "浏览次数", "var views"):
+    for furniture in (
+        "首页",
+        "信息公开",
+        "当前位置",
+        "2026-03-05",
+        "分享到",
+        "点赞",
+        "相关文章",
+        "20批次",
+        "热点推荐",
+        "ICP备",
+        "版权所有",
+        "浏览次数",
+        "var views",
+    ):
         assert furniture not in document.text, furniture
     assert document.title == "国家药监局关于开展化妆品专项检查的通知"
     assert document.date.isoformat() == "2022-02-11" and not document.date_inferred

@@ -37,7 +37,9 @@ def test_seed_metadata_matches_expected(corpus, seed):
         assert document.subtitle == seed["subtitle"]
 
 
-@pytest.mark.parametrize("seed", SEEDS, ids=[f"seed {s['file'][:3]} body runs intact from first to last" for s in SEEDS])
+@pytest.mark.parametrize(
+    "seed", SEEDS, ids=[f"seed {s['file'][:3]} body runs intact from first to last" for s in SEEDS]
+)
 def test_seed_body_runs_from_first_to_last(corpus, seed):
     text = corpus[seed["file"]].text
     assert text.startswith(seed["body_first"])
@@ -82,14 +84,18 @@ def test_long_doc_body_first_and_last_sentence(corpus, doc):
         assert boilerplate not in text
 
 
-@pytest.mark.parametrize("doc", LONG_DOCS, ids=[f"long doc {d['file'][:2]} keeps facts and requirements" for d in LONG_DOCS])
+@pytest.mark.parametrize(
+    "doc", LONG_DOCS, ids=[f"long doc {d['file'][:2]} keeps facts and requirements" for d in LONG_DOCS]
+)
 def test_long_doc_key_facts_and_requirements_present(corpus, doc):
     text = corpus[doc["file"]].text
     for phrase in doc["key_facts"] + doc["requirements"]:
         assert phrase in text
 
 
-@pytest.mark.parametrize("doc", LONG_DOCS, ids=[f"long doc {d['file'][:2]} splits into covering chunks" for d in LONG_DOCS])
+@pytest.mark.parametrize(
+    "doc", LONG_DOCS, ids=[f"long doc {d['file'][:2]} splits into covering chunks" for d in LONG_DOCS]
+)
 def test_long_doc_splits_into_several_chunks_covering_the_body(corpus, doc):
     document = corpus[doc["file"]]
     chunks = document.chunks
@@ -120,8 +126,22 @@ def test_inspect_json_has_the_promised_shape(tmp_path, monkeypatch):
     assert run.exit_code == 0, run.output
     rows = [json.loads(line) for line in run.stdout.splitlines()]
     assert len(rows) == 8
-    promised = {"path", "title", "subtitle", "date", "date_inferred", "iso_week", "language", "source", "url",
-                "text", "tokens", "chunks", "duplicate_of", "problems"}
+    promised = {
+        "path",
+        "title",
+        "subtitle",
+        "date",
+        "date_inferred",
+        "iso_week",
+        "language",
+        "source",
+        "url",
+        "text",
+        "tokens",
+        "chunks",
+        "duplicate_of",
+        "problems",
+    }
     assert all(promised <= row.keys() for row in rows)
     by_file = {Path(row["path"]).name: row for row in rows}
     assert by_file["001_856973fa258ed578.txt"]["date"] == "2022-02-14"

@@ -10,10 +10,20 @@ from briefs.tokens import count_tokens, encoding_for, load_ranks
 
 @pytest.mark.parametrize(
     ("model", "name"),
-    [("gpt-4.1-mini", "o200k_base"), ("gpt-4o", "o200k_base"), ("gpt-4", "cl100k_base"),
-     ("gpt-3.5-turbo", "cl100k_base"), ("qwen2.5:7b", "o200k_base")],
-    ids=["gpt-4.1-mini uses o200k", "gpt-4o uses o200k", "gpt-4 uses cl100k", "gpt-3.5 uses cl100k",
-         "an unknown local model gets the default o200k"],
+    [
+        ("gpt-4.1-mini", "o200k_base"),
+        ("gpt-4o", "o200k_base"),
+        ("gpt-4", "cl100k_base"),
+        ("gpt-3.5-turbo", "cl100k_base"),
+        ("qwen2.5:7b", "o200k_base"),
+    ],
+    ids=[
+        "gpt-4.1-mini uses o200k",
+        "gpt-4o uses o200k",
+        "gpt-4 uses cl100k",
+        "gpt-3.5 uses cl100k",
+        "an unknown local model gets the default o200k",
+    ],
 )
 def test_encoding_follows_the_model(model, name):
     assert encoding_for(model).name == name

@@ -6,10 +6,10 @@ import json
 import re
 from html.parser import HTMLParser
 
+import briefing_factory as factory
 import pytest
 from markdown_it import MarkdownIt
 
-import briefing_factory as factory
 from briefs import assemble
 from briefs.models import Bilingual, Briefing, Coverage
 from briefs.render import FORMATS, LABELS, md_text, render, safe_url
@@ -185,7 +185,9 @@ def _escaped(text: str) -> str:
 def test_both_languages_put_the_chinese_source_sentence_beside_the_english() -> None:
     briefing = briefing_of([factory.digest()], factory.synthesis())
     html = render(briefing, "html")
-    row = re.search(r"<tr>\s*<td[^>]*lang=\"zh-Hans\"[^>]*>(.*?)</td>\s*<td[^>]*lang=\"en\"[^>]*>(.*?)</td>", html, re.S)
+    row = re.search(
+        r"<tr>\s*<td[^>]*lang=\"zh-Hans\"[^>]*>(.*?)</td>\s*<td[^>]*lang=\"en\"[^>]*>(.*?)</td>", html, re.S
+    )
     assert row, "a requirement row with the Chinese cell then the English cell"
     assert factory.SENTENCE_000 in row.group(1)
     assert "Focus on cracking down" in row.group(2)

@@ -26,8 +26,7 @@ PASSWORD_ENV = "BRIEFS_TEST_SMTP_PASSWORD"
 CONTENT = MailContent(
     week=WEEK,
     text=(
-        "药监周报 2022-W06\n\n国家药监局部署开展药品安全专项整治。\n"
-        "NMPA launches a special rectification campaign.\n"
+        "药监周报 2022-W06\n\n国家药监局部署开展药品安全专项整治。\nNMPA launches a special rectification campaign.\n"
     ),
     html=(
         "<!doctype html><html><head><meta charset='utf-8'><style>"
@@ -76,10 +75,7 @@ def test_the_received_message_has_text_then_html_and_the_headers(tmp_path: Path,
     message = got.message
     assert message.get_content_type() == "multipart/alternative"
     assert [part.get_content_type() for part in message.iter_parts()] == ["text/plain", "text/html"]
-    assert (
-        message["Subject"]
-        == f"{WEEK} 药监周报 · China drug regulation weekly: 专项整治启动 / Campaign launched"
-    )
+    assert message["Subject"] == f"{WEEK} 药监周报 · China drug regulation weekly: 专项整治启动 / Campaign launched"
     assert message["From"].addresses[0].display_name == "药监周报 Briefs"
     assert message["From"].addresses[0].addr_spec == "briefs@example.com"
     assert [a.addr_spec for a in message["To"].addresses] == ["li.na@example.com", "sam@example.com"]
@@ -89,9 +85,7 @@ def test_the_received_message_has_text_then_html_and_the_headers(tmp_path: Path,
     assert sorted(got.recipients) == ["li.na@example.com", "sam@example.com"]
 
 
-def test_chinese_survives_in_the_subject_and_both_bodies_and_is_encoded_on_the_wire(
-    tmp_path, smtp_server
-) -> None:
+def test_chinese_survives_in_the_subject_and_both_bodies_and_is_encoded_on_the_wire(tmp_path, smtp_server) -> None:
     mailbox, port = smtp_server()
     send(settings_for(tmp_path, port))
     [got] = mailbox.received
@@ -134,9 +128,7 @@ def test_an_untrusted_certificate_fails_cleanly_and_nothing_is_marked_sent(tmp_p
     assert [e["outcome"] for e in sendlog(settings)] == ["started", "failed"]
 
 
-def test_a_server_without_starttls_is_refused_rather_than_sent_to_in_clear(
-    tmp_path: Path, smtp_server
-) -> None:
+def test_a_server_without_starttls_is_refused_rather_than_sent_to_in_clear(tmp_path: Path, smtp_server) -> None:
     mailbox, port = smtp_server()  # plain server: offers no STARTTLS
     settings = settings_for(tmp_path, port, security="starttls")
     with pytest.raises(DeliveryError, match=r"^mail server 127.0.0.1:\d+ does not offer STARTTLS"):
@@ -163,9 +155,7 @@ def test_auth_over_starttls_logs_in_with_the_password_from_the_environment(
 
 
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
-def test_a_wrong_password_fails_in_one_line_and_nothing_is_marked_sent(
-    tmp_path, smtp_server, monkeypatch
-) -> None:
+def test_a_wrong_password_fails_in_one_line_and_nothing_is_marked_sent(tmp_path, smtp_server, monkeypatch) -> None:
     monkeypatch.setenv(PASSWORD_ENV, "wrong password")
     mailbox, port = smtp_server(credentials=(USER, PASSWORD))  # plain: this server allows AUTH without TLS
     settings = settings_for(tmp_path, port, username=USER, password_env=PASSWORD_ENV)
@@ -187,9 +177,7 @@ def test_an_unset_password_variable_is_a_config_error_before_connecting(
 ) -> None:
     monkeypatch.delenv(PASSWORD_ENV, raising=False)
     settings = settings_for(tmp_path, unused_port, username=USER, password_env=PASSWORD_ENV)
-    with pytest.raises(
-        ConfigError, match=f"^mail.password_env: environment variable {PASSWORD_ENV} is not set$"
-    ):
+    with pytest.raises(ConfigError, match=f"^mail.password_env: environment variable {PASSWORD_ENV} is not set$"):
         send(settings)
     assert sendlog(settings) == []
 
@@ -248,9 +236,7 @@ def test_the_send_log_records_week_team_message_id_recipients_time_and_outcome(t
     assert entry["time"].endswith("+00:00")
 
 
-def test_a_server_that_is_down_fails_in_one_line_and_nothing_is_marked_sent(
-    tmp_path: Path, unused_port: int
-) -> None:
+def test_a_server_that_is_down_fails_in_one_line_and_nothing_is_marked_sent(tmp_path: Path, unused_port: int) -> None:
     settings = settings_for(tmp_path, unused_port, timeout=5)
     with pytest.raises(DeliveryError, match=r"^mail server 127.0.0.1:\d+ is unreachable: ") as caught:
         send(settings)
@@ -304,9 +290,7 @@ def test_teams_each_get_their_own_message(tmp_path: Path, smtp_server) -> None:
 # --- dry run --------------------------------------------------------------------------------------------
 
 
-def test_a_dry_run_writes_an_eml_that_a_mail_parser_opens_with_both_parts(
-    tmp_path: Path, unused_port: int
-) -> None:
+def test_a_dry_run_writes_an_eml_that_a_mail_parser_opens_with_both_parts(tmp_path: Path, unused_port: int) -> None:
     settings = settings_for(tmp_path, unused_port)  # nothing listens there: a dry run must not connect
     report = send(settings, dry_run=True)
     [result] = report.results

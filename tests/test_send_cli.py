@@ -57,9 +57,7 @@ def test_send_mails_every_team_its_briefing_of_the_sample_week_once(tmp_path: Pa
     run = briefs("--config", str(config))
     assert "Traceback" not in run.output
     assert run.exit_code == EXIT_OK, run.stderr
-    assert (
-        "briefs: regulatory-affairs: sent to 2" in run.stderr and "briefs: devices: sent to 1" in run.stderr
-    )
+    assert "briefs: regulatory-affairs: sent to 2" in run.stderr and "briefs: devices: sent to 1" in run.stderr
     by_team = {r.message["X-Briefs-Team"]: r.message for r in mailbox.received}
     assert set(by_team) == {"regulatory-affairs", "devices"}
     for message in by_team.values():
@@ -88,9 +86,7 @@ def test_send_one_team_with_dry_run_prints_where_the_eml_is(tmp_path: Path, unus
     assert not (tmp_path / "home" / "sendlog.jsonl").exists()
 
 
-def test_a_server_that_is_down_is_one_error_line_and_exit_code_nothing(
-    tmp_path: Path, unused_port: int
-) -> None:
+def test_a_server_that_is_down_is_one_error_line_and_exit_code_nothing(tmp_path: Path, unused_port: int) -> None:
     config = write_config(tmp_path, unused_port)
     run = briefs("--config", str(config))
     assert run.exit_code == EXIT_NOTHING

@@ -125,9 +125,7 @@ def test_a_bad_teams_or_mail_setting_is_one_line_naming_the_key(
          "clear text to ::1 is allowed",
          "starttls defaults to port 587", "implicit tls defaults to port 465"],
 )  # fmt: skip
-def test_good_mail_settings_load_with_their_default_port(
-    tmp_path: Path, host: str, security: str, port: int
-) -> None:
+def test_good_mail_settings_load_with_their_default_port(tmp_path: Path, host: str, security: str, port: int) -> None:
     path = tmp_path / "briefs.toml"
     path.write_text(MAIL.format(host=f'"{host}"', security=f'"{security}"'), encoding="utf-8")
     assert load_settings(path).mail.effective_port == port
@@ -143,9 +141,7 @@ def test_the_example_config_loads_and_documents_every_mail_and_team_key() -> Non
         assert key in text, f"briefs.example.toml does not mention {key}"
 
 
-def test_a_password_variable_that_is_unset_is_named_when_sending(
-    monkeypatch: pytest.MonkeyPatch, tmp_path
-) -> None:
+def test_a_password_variable_that_is_unset_is_named_when_sending(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     path = tmp_path / "briefs.toml"
     path.write_text('[mail]\nusername = "bot"\npassword_env = "BRIEFS_SMTP_PASSWORD"\n', encoding="utf-8")
     monkeypatch.delenv("BRIEFS_SMTP_PASSWORD", raising=False)

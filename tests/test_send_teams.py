@@ -182,9 +182,9 @@ def test_a_device_team_gets_no_drug_only_item_and_the_counts_of_what_was_removed
     assert [d.ref for d in view.documents] == ["D2", "D3", "D4", "D5"]
     assert sentences(view) == {DEVICE_SENTENCE, DEVICE_LOW_SENTENCE, ALL_SENTENCE}
     assert [a.what.zh for a in view.actions] == ["更新器械注册资料", "配合监督检查"]
-    assert [t.title.en for t in view.themes] == ["Tighter oversight"] and [
-        s.ref for s in view.themes[0].sources
-    ] == ["D2"]
+    assert [t.title.en for t in view.themes] == ["Tighter oversight"] and [s.ref for s in view.themes[0].sources] == [
+        "D2"
+    ]
     assert [w.document for w in view.warnings] == ["D4"]  # the failed document's warning stays
     f = view.team_filter
     assert f is not None and (f.team, f.product_scope, f.min_priority) == (
@@ -228,9 +228,7 @@ def test_filtering_leaves_the_original_briefing_untouched() -> None:
 # --- through the templates and a real SMTP server ------------------------------------------------------
 
 
-def test_a_device_team_receives_no_drug_only_item_and_sees_the_filter_stated(
-    tmp_path: Path, smtp_server
-) -> None:
+def test_a_device_team_receives_no_drug_only_item_and_sees_the_filter_stated(tmp_path: Path, smtp_server) -> None:
     mailbox, port = smtp_server()
     devices = Team(name="devices", recipients=["qa@example.com"], product_scope=["medical_devices"])
     everyone = Team(name="ra", recipients=["ra@example.com"])

@@ -60,8 +60,12 @@ def test_briefs_home_moves_state(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
         ("unknown_key = 1\n", "unknown_key"),
         ("model = \n", "not valid TOML"),
     ],
-    ids=["a zero concurrency is refused", "an unknown mode is refused", "an unknown key is refused",
-         "broken TOML is refused"],
+    ids=[
+        "a zero concurrency is refused",
+        "an unknown mode is refused",
+        "an unknown key is refused",
+        "broken TOML is refused",
+    ],
 )
 def test_a_bad_config_file_gives_one_line_naming_file_and_key(tmp_path: Path, text: str, expected: str) -> None:
     path = tmp_path / "briefs.toml"

@@ -19,7 +19,14 @@ failure with evidence); it knows nothing about briefs' documents. It imports ``b
 from briefs.llm.answers import AnswerBookTransport
 from briefs.llm.cache import CacheInfo, cache_info, clear_cache
 from briefs.llm.client import ModelClient
-from briefs.llm.config import PLACEHOLDER_API_KEY, CallRequest, CallResult, CallUsage, LLMConfig, TokenEstimate
+from briefs.llm.config import (
+    PLACEHOLDER_API_KEY,
+    CallRequest,
+    CallResult,
+    CallUsage,
+    LLMConfig,
+    TokenEstimate,
+)
 from briefs.llm.errors import (
     AnswerMissingError,
     InvalidOutputError,
@@ -31,7 +38,7 @@ from briefs.llm.errors import (
 from briefs.llm.recording import LABEL_HEADER, REFRESH_HINT, RecordReplayTransport, unused_recordings
 from briefs.llm.usage import PRICES, PRICES_AS_OF, Ledger, Price, Totals, cost_usd, price_for
 
-__all__ = [
+__all__ = [  # noqa: RUF022 - plain sorted(), which tests/test_llm_surface.py checks
     "AnswerBookTransport",
     "AnswerMissingError",
     "CacheInfo",

@@ -11,12 +11,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from briefs.llm.files import write_atomically
 
 log = logging.getLogger("briefs.llm")
 
@@ -66,17 +66,7 @@ class ResponseCache:
         return entry if isinstance(entry, dict) and "answer" in entry else None
 
     def put(self, key: str, entry: dict[str, Any]) -> None:
-        path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        text = json.dumps(entry, ensure_ascii=False, indent=1)
-        handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                out.write(text)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomically(self._path(key), json.dumps(entry, ensure_ascii=False, indent=1))
 
 
 _ENTRY = re.compile(r"^(\.tmp-.*|[0-9a-f]{64})\.json$")

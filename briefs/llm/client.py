@@ -167,11 +167,15 @@ class ModelClient:
             messages += _reask_problems(answer.raw, problems)
 
     def _result(self, request: CallRequest[T], value: T, raw: str, problems: list[str], tally: _Tally) -> CallResult[T]:
-        return CallResult(label=request.label, value=value, problems=problems, raw=raw, usage=tally.usage(self.config.model))
+        return CallResult(
+            label=request.label, value=value, problems=problems, raw=raw, usage=tally.usage(self.config.model)
+        )
 
     # --- transport: one request, retried by the tenacity policy ---------------------------------
 
-    def _send(self, request: CallRequest[T], messages: list[dict[str, str]], params: dict[str, Any], tally: _Tally) -> Any:
+    def _send(
+        self, request: CallRequest[T], messages: list[dict[str, str]], params: dict[str, Any], tally: _Tally
+    ) -> Any:
         def attempt() -> Any:
             tally.attempts += 1
             return self._openai.chat.completions.with_raw_response.parse(
@@ -253,13 +257,17 @@ class ModelClient:
             completion = reply.parse()
         except LengthFinishReasonError:
             limit = self.config.max_output_tokens
-            return _Answer(raw=raw, error=f"the answer was cut off at the {limit}-token limit; answer more concisely", echo=False)
+            return _Answer(
+                raw=raw, error=f"the answer was cut off at the {limit}-token limit; answer more concisely", echo=False
+            )
         except ContentFilterFinishReasonError:
             return _Answer(raw=raw, error="the answer was stopped by the content filter", echo=False)
         except pydantic.ValidationError as error:
             return _Answer(raw=raw, error=_summarise(error))
         except APIError as error:  # a 200 whose body is not a chat completion
-            return _Answer(raw=raw or text, error=f"the response is not a chat completion ({_clip(str(error))})", echo=False)
+            return _Answer(
+                raw=raw or text, error=f"the response is not a chat completion ({_clip(str(error))})", echo=False
+            )
         if not completion.choices:
             return _Answer(raw=raw or text, error="the response has no choices", echo=False)
         message = completion.choices[0].message

@@ -327,4 +327,3 @@ def example_for(schema: dict[str, Any], defs: dict[str, Any]) -> Any:
     if kind == "boolean":
         return True
     return None
-

@@ -20,9 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 import re
-import tempfile
 import threading
 from pathlib import Path
 from typing import Any
@@ -31,6 +29,7 @@ import httpx2
 
 from briefs.errors import ConfigError
 from briefs.llm.errors import ReplayMissError
+from briefs.llm.files import write_atomically
 
 LABEL_HEADER = "X-Briefs-Label"
 PROVENANCE_EXTENSION = "briefs_provenance"  # set by transports whose answers are not a model's (answer books)
@@ -57,7 +56,7 @@ def body_digest(canonical: str) -> str:
 
 
 def describe_request(body: dict[str, Any]) -> str:
-    """"model gpt-4.1-mini, schema Extraction": what a miss message needs to name the request."""
+    """ "model gpt-4.1-mini, schema Extraction": what a miss message needs to name the request."""
     fmt = body.get("response_format") or {}
     schema = (fmt.get("json_schema") or {}).get("name") if isinstance(fmt, dict) else None
     return f"model {body.get('model', '?')}, schema {schema or '?'}"
@@ -72,18 +71,6 @@ def recording_name(label: str, digest: str) -> Path:
 
 def _scrubbed_headers(headers: httpx2.Headers) -> dict[str, str]:
     return {name: headers[name] for name in KEPT_RESPONSE_HEADERS if name in headers}
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class RecordReplayTransport(httpx2.BaseTransport):
@@ -172,7 +159,7 @@ class RecordReplayTransport(httpx2.BaseTransport):
         }
         assert self.recordings_dir is not None
         path = self.recordings_dir / recording_name(label, digest)
-        _write_atomically(path, json.dumps(recording, ensure_ascii=False, indent=1) + "\n")
+        write_atomically(path, json.dumps(recording, ensure_ascii=False, indent=1) + "\n")
         with self._lock:
             self._index[digest] = path
             self._used.add(path)
