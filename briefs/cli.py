@@ -8,16 +8,11 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from briefs.errors import EXIT_INTERNAL, BriefsError, ConfigError
-
-if TYPE_CHECKING:  # annotations only: the commands import their stages lazily
-    from briefs.deliver import MailContent
-    from briefs.models import Briefing
-    from briefs.settings import Team
 
 app = typer.Typer(
     help="Weekly bilingual briefings of Chinese drug-regulator news.",
@@ -164,56 +159,24 @@ def send(
 ) -> None:
     """Email each team its briefing of the week, exactly once (the send log remembers who has it)."""
     with user_errors():
-        from briefs.deliver import NO_TEAMS, send_week
-        from briefs.pipeline import GenerateRequest
-        from briefs.pipeline import generate as run_generate
+        from briefs.pipeline import send_briefings
         from briefs.settings import load_settings
         from briefs.weeks import resolve_period
 
         settings = load_settings(config, corpus=corpus, out=out, mode=mode)
-        period = resolve_period(week, None, None)
         teams = [settings.team(team)] if team else settings.teams
-        if not teams:
-            raise ConfigError(NO_TEAMS)
-        # The whole week once (cached model answers make a rerun free); each team gets its view of it.
-        result = run_generate(settings, GenerateRequest(period=period))
-        for line in result.lines:
-            say(line)
-        if result.briefing is None:
-            raise typer.Exit(result.exit_code)
-        if not result.briefing.complete:
-            say("briefs: the briefing is incomplete (its warnings say what is missing); it is mailed as it is")
-        briefing = result.briefing
-        report = send_week(
+        outcome = send_briefings(
             settings,
-            period.label,
+            resolve_period(week, None, None),
             teams,
-            lambda one_team: team_mail_content(briefing, one_team),
             dry_run=dry_run,
             force=force,
-            progress=lambda line: say(f"briefs: {line}"),
+            progress=say,
         )
-        for sent in report.results:
+        for sent in outcome.report.results if outcome.report else []:
             if sent.eml is not None:
                 typer.echo(str(sent.eml))  # stdout: the files, for scripts
-        raise typer.Exit(max(report.exit_code, result.exit_code))
-
-
-def team_mail_content(briefing: Briefing, team: Team) -> MailContent:
-    """One team's view of the week's briefing, rendered for email by the briefing's own templates."""
-    from briefs.deliver import MailContent
-    from briefs.render import LABELS, Languages, render
-    from briefs.teams import for_team
-
-    view = for_team(briefing, team)
-    return MailContent(
-        week=view.period.label,
-        text=render(view, "txt"),
-        html=render(view, "html"),
-        headline=Languages(view.language).one(view.headline) or None,
-        title=LABELS["title"],
-        audience=team.name if view.team_filter is not None else None,
-    )
+        raise typer.Exit(outcome.exit_code)
 
 
 @app.command()
@@ -230,36 +193,22 @@ def extract(
     with user_errors():
         import json
 
-        from briefs.errors import EXIT_INCOMPLETE, EXIT_OK
-        from briefs.extract import describe_digest, extract_documents
-        from briefs.llm import ModelClient
-        from briefs.llm_setup import make_llm_config
-        from briefs.reader import read_paths
+        from briefs.extract import describe_digest
+        from briefs.pipeline import extract_paths
         from briefs.settings import load_settings
 
         settings = load_settings(
             config, model=model, mode=mode, concurrency=concurrency, use_cache=False if no_cache else None
         )
-        read = read_paths(paths, settings)
-        for problem in read.problems:
-            say(f"briefs: skipped {problem}")
-        documents = [document for document in read.documents if document.readable]
-        for document in read.documents:
-            if document.duplicate_of is not None:
-                say(f"briefs: skipped {document.path}: duplicate of {document.duplicate_of}")
-        client = ModelClient(make_llm_config(settings))
-        try:
-            digests = extract_documents(documents, client)
-        finally:
-            client.close()
-        for digest in digests:
+        outcome = extract_paths(settings, paths)
+        for line in outcome.lines:
+            say(line)
+        for digest in outcome.digests:
             if json_lines:
                 typer.echo(json.dumps(digest.model_dump(mode="json"), ensure_ascii=False))
             else:
                 typer.echo(describe_digest(digest) + "\n")
-        say(f"briefs: {client.ledger.summary()}")
-        failed = [digest for digest in digests if digest.status == "failed"]
-        raise typer.Exit(EXIT_INCOMPLETE if failed or read.problems else EXIT_OK)
+        raise typer.Exit(outcome.exit_code)
 
 
 # --- reader (issue 2) ------------------------------------------------------------------------------

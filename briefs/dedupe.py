@@ -18,6 +18,7 @@ import unicodedata
 import zlib
 from collections import defaultdict
 from functools import lru_cache
+from itertools import repeat
 
 import opencc
 
@@ -47,9 +48,14 @@ def signature(key: str) -> tuple[int, ...]:
     crc32, not hash(): the same documents give the same verdict in every run."""
     data = key.encode("utf-32-le")  # four bytes a character: a 5-gram is a 20-byte slice
     width = 4 * SHINGLE
-    values = sorted({zlib.crc32(data[i : i + width]) for i in range(0, max(len(data) - width, 0) + 4, 4)}, reverse=True)
-    minima = dict(zip([value % BINS for value in values], values, strict=True))  # smaller values overwrite
-    return tuple(minima.get(slot, _EMPTY) for slot in range(BINS))
+    starts = range(0, max(len(data) - width, 0) + 4, 4)
+    grams = map(data.__getitem__, map(slice, starts, range(width, starts.stop + width, 4)))
+    # All of it runs in C (no per-gram Python code): hash every gram, order the hashes from the largest
+    # down, and let the dict keep the last, i.e. the smallest, hash of each bin. A gram repeated in the
+    # text repeats its hash, which cannot change a minimum, so no set is needed.
+    values = sorted(map(zlib.crc32, grams), reverse=True)
+    minima = dict(zip(map(BINS.__rmod__, values), values))
+    return tuple(map(minima.get, range(BINS), repeat(_EMPTY, BINS)))
 
 
 def similarity(a: tuple[int, ...], b: tuple[int, ...]) -> float:
@@ -84,8 +90,8 @@ def _group(keys: list[str]) -> list[list[int]]:
 
     by_key: dict[str, int] = {}
     signatures: dict[int, tuple[int, ...]] = {}
-    buckets: dict[tuple, list[int]] = defaultdict(list)
     rows = BINS // BANDS
+    bands = [(band * rows, (band + 1) * rows, defaultdict(list)) for band in range(BANDS)]
     for i, key in enumerate(keys):
         if not key:
             continue
@@ -95,8 +101,8 @@ def _group(keys: list[str]) -> list[list[int]]:
         by_key[key] = i
         signatures[i] = marks = signature(key)
         candidates: set[int] = set()
-        for band in range(BANDS):
-            bucket = buckets[(band, *marks[band * rows : (band + 1) * rows])]
+        for start, end, buckets in bands:
+            bucket = buckets[marks[start:end]]
             candidates.update(bucket)
             bucket.append(i)
         for j in candidates:

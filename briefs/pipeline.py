@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +21,7 @@ import httpx2
 
 from briefs import resources
 from briefs.assemble import build_briefing, coverage_of, number_digests, relative_path
+from briefs.deliver import NO_TEAMS, MailContent, SendReport, send_week
 from briefs.errors import EXIT_INCOMPLETE, EXIT_NOTHING, EXIT_OK, ConfigError
 from briefs.extract import chunk_requests, extract_documents
 from briefs.llm import Ledger, ModelClient, TokenEstimate
@@ -28,6 +30,7 @@ from briefs.llm_setup import make_llm_config, resolve_mode
 from briefs.models import (
     Briefing,
     BriefingLanguage,
+    Digest,
     Document,
     InputFile,
     Period,
@@ -37,8 +40,8 @@ from briefs.models import (
 )
 from briefs.prompting import EXTRACT, MERGE, Prompts
 from briefs.reader import read_paths
-from briefs.render import FORMATS, Format, render
-from briefs.settings import Settings
+from briefs.render import FORMATS, LABELS, Format, Languages, render
+from briefs.settings import Settings, Team
 from briefs.synthesize import prompt_version as synthesis_prompt_version
 from briefs.synthesize import synthesize
 from briefs.teams import for_team
@@ -244,7 +247,91 @@ def write_run_file(briefing: Briefing, out_dir: Path, started: float, corpus: Pa
 def coverage_line(briefing: Briefing) -> str:
     c = briefing.coverage
     return (
-        f"{briefing.period.label} ({briefing.period.start} to {briefing.period.end}): read {c.documents_read} documents, "
-        f"{c.in_period} in the period ({c.dates_inferred} with inferred dates), {c.duplicates_merged} duplicates merged, "
-        f"{len(c.skipped)} skipped; {len(briefing.warnings)} warnings"
+        f"{briefing.period.label} ({briefing.period.start} to {briefing.period.end}): "
+        f"read {c.documents_read} documents, {c.in_period} in the period ({c.dates_inferred} with inferred dates), "
+        f"{c.duplicates_merged} duplicates merged, {len(c.skipped)} skipped; {len(briefing.warnings)} warnings"
+    )
+
+
+# --- the other two jobs: digests of any files, and mailing the week to each team ------------------
+
+
+@dataclass
+class ExtractResult:
+    exit_code: int
+    digests: list[Digest]
+    lines: list[str]  # what the command tells the user, in order
+
+
+def extract_paths(settings: Settings, paths: list[Path]) -> ExtractResult:
+    """read → extract (+ verify) for the given files, whatever their dates."""
+    read = read_paths(paths, settings)
+    lines = [f"briefs: skipped {problem}" for problem in read.problems]
+    lines += [f"briefs: skipped {d.path}: duplicate of {d.duplicate_of}" for d in read.documents if d.duplicate_of]
+    if line := mode_line(settings):
+        lines.insert(0, line)
+    with ModelClient(make_llm_config(settings)) as client:
+        digests = extract_documents([d for d in read.documents if d.readable], client)
+        lines.append(f"briefs: {client.ledger.summary()}")
+    failed = any(digest.status == "failed" for digest in digests)
+    if not digests and read.problems:
+        exit_code = EXIT_NOTHING
+    else:
+        exit_code = EXIT_INCOMPLETE if failed or read.problems else EXIT_OK
+    return ExtractResult(exit_code=exit_code, digests=digests, lines=lines)
+
+
+@dataclass
+class SendResult:
+    generated: GenerateResult
+    report: SendReport | None
+
+    @property
+    def exit_code(self) -> int:
+        return max(self.report.exit_code if self.report else EXIT_OK, self.generated.exit_code)
+
+
+def send_briefings(
+    settings: Settings,
+    period: Period,
+    teams: list[Team],
+    *,
+    dry_run: bool = False,
+    force: bool = False,
+    progress: Callable[[str], None] = lambda line: None,
+) -> SendResult:
+    """generate the whole week once (cached answers make a rerun free), then mail each team its view.
+    ``progress`` gets each line for the user as it happens."""
+    if not teams:
+        raise ConfigError(NO_TEAMS)
+    generated = generate(settings, GenerateRequest(period=period))
+    for line in generated.lines:
+        progress(line)
+    briefing = generated.briefing
+    if briefing is None:
+        return SendResult(generated, None)
+    if not briefing.complete:
+        progress("briefs: the briefing is incomplete (its warnings say what is missing); it is mailed as it is")
+    report = send_week(
+        settings,
+        period.label,
+        teams,
+        lambda team: mail_content(briefing, team),
+        dry_run=dry_run,
+        force=force,
+        progress=lambda line: progress(f"briefs: {line}"),
+    )
+    return SendResult(generated, report)
+
+
+def mail_content(briefing: Briefing, team: Team) -> MailContent:
+    """One team's view of the week's briefing, rendered for email by the briefing's own templates."""
+    view = for_team(briefing, team)
+    return MailContent(
+        week=view.period.label,
+        text=render(view, "txt"),
+        html=render(view, "html"),
+        headline=Languages(view.language).one(view.headline) or None,
+        title=LABELS["title"],
+        audience=team.name if view.team_filter is not None else None,
     )

@@ -225,8 +225,9 @@ class Languages:
             f"期外 {c.outside_period} 份，合并重复 {c.duplicates_merged} 份，跳过 {len(c.skipped)} 份。"
         )
         en = (
-            f"Read {c.documents_read} documents: {c.in_period} in this period ({c.dates_inferred} with inferred dates), "
-            f"{c.outside_period} outside it, {c.duplicates_merged} duplicates merged, {len(c.skipped)} skipped."
+            f"Read {c.documents_read} documents: {c.in_period} in this period "
+            f"({c.dates_inferred} with inferred dates), {c.outside_period} outside it, "
+            f"{c.duplicates_merged} duplicates merged, {len(c.skipped)} skipped."
         )
         return self.pick(zh, en)
 
@@ -242,7 +243,8 @@ class Languages:
         )
         en = (
             f"Filtered for team “{f.team}”: product scope {en_scope}, minimum priority {f.min_priority}; "
-            f"removed {f.documents_removed} documents, {f.requirements_removed} requirements, {f.actions_removed} action items."
+            f"removed {f.documents_removed} documents, {f.requirements_removed} requirements, "
+            f"{f.actions_removed} action items."
         )
         return self.pick(zh, en)
 
@@ -256,7 +258,8 @@ class Languages:
         )
         en = (
             f"Model {r.model} ({en_mode}); {t.calls} calls, {t.cache_hits} cache hits, {r.retries} retries; "
-            f"{t.prompt_tokens} prompt tokens ({t.cached_tokens} cached), {t.completion_tokens} completion tokens; cost {cost}."
+            f"{t.prompt_tokens} prompt tokens ({t.cached_tokens} cached), "
+            f"{t.completion_tokens} completion tokens; cost {cost}."
         )
         return self.pick(zh, en)
 

@@ -208,17 +208,17 @@ class Settings(BaseSettings):
         raise ConfigError(f"team {name!r} is not in the config file (teams: {known})")
 
 
-_file_values: ContextVar[dict[str, Any]] = ContextVar("briefs_config_file", default={})
+_file_values: ContextVar[dict[str, Any] | None] = ContextVar("briefs_config_file", default=None)
 
 
 class _FileSource(PydanticBaseSettingsSource):
     """The config file's values (and OPENAI_*), read by load_settings and handed over here."""
 
     def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
-        return _file_values.get().get(field_name), field_name, False
+        return (_file_values.get() or {}).get(field_name), field_name, False
 
     def __call__(self) -> dict[str, Any]:
-        return dict(_file_values.get())
+        return dict(_file_values.get() or {})
 
 
 def find_config_file(explicit: Path | None = None) -> Path | None:

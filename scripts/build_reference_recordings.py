@@ -104,9 +104,8 @@ def main() -> int:
                 print(f"  {warning.kind}: {warning.document or ''} {warning.message}")
             failures += int(not briefing.complete)
         count = sum(1 for _ in recordings.rglob("*.json"))
-        print(
-            f"wrote {count} recordings to {recordings.relative_to(REPO) if recordings.is_relative_to(REPO) else recordings}"
-        )
+        shown = recordings.relative_to(REPO) if recordings.is_relative_to(REPO) else recordings
+        print(f"wrote {count} recordings to {shown}")
         return 1 if failures else 0
 
 

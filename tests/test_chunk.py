@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import pytest
@@ -32,7 +33,7 @@ def _ends_cleanly(text: str, chunk_end: int, body_text: str) -> bool:
 def test_chunks_cover_every_character_within_budget_at_sentence_ends(count_o200k, text, budget, overlap):
     chunks = chunk_text("doc", text, count_o200k, budget, overlap)
     assert chunks[0].start == 0 and chunks[-1].end == len(text)
-    for before, after in zip(chunks, chunks[1:], strict=False):
+    for before, after in itertools.pairwise(chunks):
         assert before.start < after.start <= before.end  # moves on, no gap
     for chunk in chunks:
         assert chunk.text == text[chunk.start : chunk.end]
@@ -46,7 +47,7 @@ def test_chunks_cover_every_character_within_budget_at_sentence_ends(count_o200k
 @given(text=body, budget=st.integers(min_value=40, max_value=200), overlap=st.integers(min_value=0, max_value=60))
 def test_overlap_is_whole_sentences_within_the_overlap_budget(count_o200k, text, budget, overlap):
     chunks = chunk_text("doc", text, count_o200k, budget, overlap)
-    for before, after in zip(chunks, chunks[1:], strict=False):
+    for before, after in itertools.pairwise(chunks):
         shared = text[after.start : before.end]
         if shared:
             assert count_o200k(shared) <= overlap + 2  # BPE counts are not exactly additive at a cut

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -101,7 +102,7 @@ def test_long_doc_splits_into_several_chunks_covering_the_body(corpus, doc):
     chunks = document.chunks
     assert len(chunks) >= 2
     assert chunks[0].start == 0 and chunks[-1].end == len(document.text)
-    for before, after in zip(chunks, chunks[1:], strict=False):
+    for before, after in itertools.pairwise(chunks):
         assert after.start <= before.end  # no gap: every character lies in some chunk
         assert before.text.rstrip().endswith(("。", "；", "：")) or before.end == len(document.text)
     assert all(c.tokens <= 3000 and c.text == document.text[c.start : c.end] for c in chunks)

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from briefs.cli import team_mail_content
 from briefs.deliver import send_week
 from briefs.models import (
     Bilingual,
@@ -27,6 +26,7 @@ from briefs.models import (
     RunRecord,
     SourceLink,
 )
+from briefs.pipeline import mail_content
 from briefs.settings import MailSettings, Settings, Team
 from briefs.teams import for_team, priority_at_least, scope_matches
 
@@ -238,7 +238,7 @@ def test_a_device_team_receives_no_drug_only_item_and_sees_the_filter_stated(tmp
                           timeout=5),
     )  # fmt: skip
     briefing = week_briefing()
-    send_week(settings, WEEK.label, settings.teams, lambda team: team_mail_content(briefing, team))
+    send_week(settings, WEEK.label, settings.teams, lambda team: mail_content(briefing, team))
     by_recipient = {r.recipients[0]: r.message for r in mailbox.received}
     device_mail = by_recipient["qa@example.com"]
     text = device_mail.get_body(("plain",)).get_content()

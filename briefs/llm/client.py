@@ -232,7 +232,10 @@ class ModelClient:
             return "the account's quota is exhausted: check billing and the plan limits of the API key"
         status = error.status_code
         if status == 400:
-            return f"the endpoint rejected the request: check that model {model!r} supports structured outputs (json_schema)"
+            return (
+                f"the endpoint rejected the request: check that model {model!r} "
+                "supports structured outputs (json_schema)"
+            )
         if status == 401:
             return "the API key was refused: set a valid OPENAI_API_KEY (or none for a local server without auth)"
         if status == 403:
