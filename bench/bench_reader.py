@@ -1,7 +1,7 @@
 """Reader throughput: a few thousand news-sized pages through read_paths (load → clean → metadata →
 dedupe → chunk), beside tiktoken encoding the same texts alone, in one run.
 
-    .venv/bin/python bench/bench_reader.py [--docs 3000] [--seed 7]
+    .venv/bin/python bench/bench_reader.py [--docs 3000] [--seed 7] [--repeat 5]
 
 The pages are made from the bundled samples: each keeps the chrome of one seed page (breadcrumbs,
 widgets, sidebars) around paragraphs drawn at random from all eight sample bodies plus a numbered
@@ -12,6 +12,7 @@ cleaning and chunking cost no more than 3x the encode-only time.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import resource
 import sys
@@ -64,7 +65,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=3000)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--repeat", type=int, default=3, help="interleaved runs; the best of each side counts")
+    parser.add_argument("--repeat", type=int, default=5, help="interleaved runs; the best of each side counts")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as scratch:
@@ -77,6 +78,7 @@ def main() -> None:
         encoding.encode_ordinary("warm up")
 
         # Interleaved repetitions, best of each: other processes on a shared machine slow both alike.
+        load_before = os.getloadavg()
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         reader_runs, encode_runs = [], []
         for _ in range(args.repeat):
@@ -88,6 +90,7 @@ def main() -> None:
             encode_runs.append(time.perf_counter() - started)
         rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         reader_seconds, encode_seconds = min(reader_runs), min(encode_runs)
+        load_after = os.getloadavg()
 
         tracemalloc.start()
         read_paths([folder], settings)
@@ -102,6 +105,10 @@ def main() -> None:
     print(
         f"pages: {args.docs} ({megabytes:.2f} MB UTF-8, {megabytes * 1000 / args.docs:.1f} kB each), "
         f"read: {documents}, duplicates: {duplicates}, chunks: {chunks}, problems: {len(result.problems)}"
+    )
+    print(
+        f"machine: {os.cpu_count()} CPUs; load average 1/5/15 min: {' '.join(f'{x:.2f}' for x in load_before)}"
+        f" before the runs, {' '.join(f'{x:.2f}' for x in load_after)} after"
     )
     print(
         f"runs (s): reader {', '.join(f'{t:.2f}' for t in reader_runs)} | encode {', '.join(f'{t:.2f}' for t in encode_runs)}"

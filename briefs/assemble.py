@@ -133,7 +133,7 @@ def _check_warning(ref: str, check: Check) -> BriefingWarning:
     return BriefingWarning(
         kind="unverified",
         document=ref,
-        message=f"{check.target}: {check.kind} not found in the source{detail}: {value}",
+        message=f"{check.target}: {check.kind} not verified against the source{detail}: {value}",
     )
 
 

@@ -56,12 +56,25 @@ def chunk_text(
     total = count(text) if total is None else total
     if total <= budget:
         return [Chunk(id=f"{doc_id}:0", index=0, start=0, end=len(text), text=text, tokens=total)]
+    count = _remembering(count)  # packing asks again for the span it settled on: encode each span once
     units = split_units(text, count, budget)
     spans = _pack(text, units, count, budget, overlap)
     return [
         Chunk(id=f"{doc_id}:{index}", index=index, start=start, end=end, text=text[start:end], tokens=tokens)
         for index, (start, end, tokens) in enumerate(spans)
     ]
+
+
+def _remembering(count: Counter) -> Counter:
+    """``count`` with a memory of the texts it has seen (one document's sentences and spans)."""
+    seen: dict[str, int] = {}
+
+    def counted(text: str) -> int:
+        if text not in seen:
+            seen[text] = count(text)
+        return seen[text]
+
+    return counted
 
 
 def split_units(text: str, count: Counter, budget: int) -> list[Unit]:

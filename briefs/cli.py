@@ -76,7 +76,7 @@ def generate(
         Path | None, typer.Option("--out", help="output folder; files go to OUT/<week>/ (default ./briefings)")
     ] = None,
     formats: Annotated[
-        list[str] | None, typer.Option("--format", help="md, html, txt or json; repeat for several (default: all)")
+        list[str] | None, typer.Option("--format", help="md, html, txt or json; repeat or comma-separate for several (default: all)")
     ] = None,
     language: Annotated[str | None, typer.Option("--language", help="both (default), zh or en")] = None,
     team: Annotated[
@@ -103,9 +103,12 @@ def generate(
         from briefs.weeks import resolve_period
 
         period = resolve_period(week, date_from, date_to)
-        chosen = tuple(dict.fromkeys(formats or FORMATS))
+        # --format md --format html, or --format md,html: both are how people write it
+        given = [part.strip().lower() for value in formats or [] for part in value.split(",") if part.strip()]
+        chosen = tuple(dict.fromkeys(given or FORMATS))
         if bad := [f for f in chosen if f not in FORMATS]:
             raise ConfigError(f"--format {bad[0]}: choose from {', '.join(FORMATS)}")
+        language = language.strip().lower() if language is not None else None
         if language is not None and language not in ("both", "zh", "en"):
             raise ConfigError(f"--language {language}: choose both, zh or en")
         settings = load_settings(

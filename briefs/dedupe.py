@@ -13,6 +13,7 @@ path order); it lists every copy in ``copies``, the others point at it with ``du
 
 from __future__ import annotations
 
+import operator
 import re
 import unicodedata
 import zlib
@@ -54,13 +55,13 @@ def signature(key: str) -> tuple[int, ...]:
     # down, and let the dict keep the last, i.e. the smallest, hash of each bin. A gram repeated in the
     # text repeats its hash, which cannot change a minimum, so no set is needed.
     values = sorted(map(zlib.crc32, grams), reverse=True)
-    minima = dict(zip(map(BINS.__rmod__, values), values))
+    minima = dict(zip(map(BINS.__rmod__, values), values, strict=True))
     return tuple(map(minima.get, range(BINS), repeat(_EMPTY, BINS)))
 
 
 def similarity(a: tuple[int, ...], b: tuple[int, ...]) -> float:
     """Estimated Jaccard similarity: the share of bins whose minima agree."""
-    return sum(1 for x, y in zip(a, b, strict=True) if x == y) / len(a)
+    return sum(map(operator.eq, a, b)) / len(a)
 
 
 def mark_duplicates(documents: list[Document]) -> None:

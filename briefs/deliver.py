@@ -16,7 +16,7 @@
   ``DeliveryError`` line, and nothing is marked sent.
 
 This module does not know how a briefing is made: the caller hands over a function from a team to its
-``MailContent`` (``briefs.cli`` wires it to ``briefs.pipeline`` and ``briefs.render``).
+``MailContent`` (``briefs.pipeline.mail_content``, which renders it with ``briefs.render``).
 """
 
 from __future__ import annotations
@@ -320,10 +320,13 @@ class SendLog:
         return entries
 
     def append(self, **entry: object) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
-            handle.flush()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("a", encoding="utf-8") as handle:
+                handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
+                handle.flush()
+        except OSError as error:
+            raise _cannot_write(self.path, "the send log", error) from None
 
     def state(self, week: str, team: str) -> tuple[set[str], list[dict]]:
         """Recipients who already accepted this week's briefing, and sends that never finished."""
@@ -341,7 +344,10 @@ class SendLog:
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
         """One ``briefs send`` at a time per home folder: two would both see 'not sent yet'."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise _cannot_write(self.path, "the send log", error) from None
         try:
             import fcntl
         except ImportError:  # not POSIX (Windows): no lock; one scheduled send at a time is the rule there
@@ -356,6 +362,11 @@ class SendLog:
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _cannot_write(path: Path, what: str, error: OSError) -> DeliveryError:
+    # A home or output folder that cannot be written is the user's to fix, not a bug: one line naming it.
+    return DeliveryError(f"{path}: cannot write {what}: {error.strerror or error}")
 
 
 def _now_iso() -> str:
@@ -438,6 +449,9 @@ def _send_team(
 
 def write_eml(message: EmailMessage, path: Path) -> Path:
     """The message exactly as it would go on the wire (CRLF line ends), openable by any mail client."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(message.as_bytes(policy=SMTP_POLICY))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(message.as_bytes(policy=SMTP_POLICY))
+    except OSError as error:
+        raise _cannot_write(path, "the message", error) from None
     return path

@@ -106,9 +106,11 @@ def merge_records(records: list[Extraction], overview: Extraction) -> Extraction
 
 def unique_requirements(records: list[Extraction]) -> list[Requirement]:
     """The chunks' requirements in document order, without the repeats that overlapping chunks
-    produce: a requirement is dropped when another chunk has the same quote (the earlier chunk's
-    stays) or a longer quote containing it (a sentence cut at a chunk edge). Within one chunk the
-    model's requirements all stay: one sentence may carry two requirements."""
+    produce: a requirement is dropped when another chunk has one of the same kind with the same
+    quote (the earlier chunk's stays) or with a longer quote containing it (a sentence cut at a
+    chunk edge). Within one chunk the model's requirements all stay, and so does a requirement of
+    another kind from the same sentence: one sentence may carry two requirements, and a repeat
+    shown twice is a smaller harm than a requirement silently lost."""
     quoted = [
         (part, requirement, fold(requirement.source_sentence))
         for part, record in enumerate(records)
@@ -116,7 +118,11 @@ def unique_requirements(records: list[Extraction]) -> list[Requirement]:
     ]
     kept: list[Requirement] = []
     for part, requirement, key in quoted:
-        others = [(other_part, other) for other_part, _, other in quoted if other_part != part and other]
+        others = [
+            (other_part, other_key)
+            for other_part, other, other_key in quoted
+            if other_part != part and other_key and other.kind == requirement.kind
+        ]
         repeated = any(key == other and other_part < part for other_part, other in others)
         inside_longer = any(key != other and key in other for _, other in others)
         if key and (repeated or inside_longer):
@@ -194,10 +200,17 @@ def _run(client: ModelClient, jobs: list[_Job], description: str) -> None:
 
 
 def _first_failure(job: _Job) -> str | None:
-    for request, outcome in zip(job.requests, job.outcomes, strict=True):
+    """One line naming the call that failed; for a part of a long document, which part of how many
+    (the document is then left out whole: a merge of the other parts would be a partial document
+    that looks complete)."""
+    parts = len(job.requests)
+    for number, (request, outcome) in enumerate(zip(job.requests, job.outcomes, strict=True), 1):
         if isinstance(outcome, BaseException):
             message = _one_line(outcome)  # model errors usually name the call already
-            return message if message.startswith(request.label) else f"{request.label}: {message}"
+            message = message if message.startswith(request.label) else f"{request.label}: {message}"
+            if parts > 1:
+                message += f" (part {number} of {parts} failed; the document is left out whole, not merged in part)"
+            return message
     return None
 
 

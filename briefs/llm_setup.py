@@ -37,8 +37,8 @@ def make_llm_config(
     """The model layer's configuration for these settings.
 
     The response cache lives in ``settings.home / "cache"``; ``use_cache = False`` (``--no-cache``)
-    bypasses cache reads but still writes. Replay has no cache: it is already offline and
-    deterministic, and a cache in front of it would hide an edited recording.
+    bypasses cache reads but still writes; so does record mode. Replay has no cache: it is already
+    offline and deterministic, and a cache in front of it would hide an edited recording.
     """
     mode = resolve_mode(settings)
     return LLMConfig(
@@ -48,7 +48,9 @@ def make_llm_config(
         base_url=settings.base_url,
         recordings_dir=settings.recordings or resources.sample_recordings_dir(),
         cache_dir=None if mode == "replay" else settings.home / "cache",
-        read_cache=settings.use_cache,
+        # record mode asks the model even for cached calls: a recording is only written for a call
+        # that reaches the transport, and `--mode record` must leave every call of the run recorded
+        read_cache=settings.use_cache and mode != "record",
         concurrency=settings.concurrency,
         timeout=settings.timeout,
         max_attempts=settings.max_attempts,

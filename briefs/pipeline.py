@@ -22,7 +22,7 @@ import httpx2
 from briefs import resources
 from briefs.assemble import build_briefing, coverage_of, number_digests, relative_path
 from briefs.deliver import NO_TEAMS, MailContent, SendReport, send_week
-from briefs.errors import EXIT_INCOMPLETE, EXIT_NOTHING, EXIT_OK, ConfigError
+from briefs.errors import EXIT_INCOMPLETE, EXIT_NOTHING, EXIT_OK, ConfigError, RenderError
 from briefs.extract import chunk_requests, extract_documents
 from briefs.llm import Ledger, ModelClient, TokenEstimate
 from briefs.llm.files import write_atomically
@@ -88,6 +88,37 @@ def corpus_dir(settings: Settings) -> Path:
     return corpus
 
 
+def paths_base(corpus: Path) -> Path:
+    """What paths in a briefing are relative to: the corpus folder, or the folder of a one-file corpus
+    (relative to the file itself, every path would be '.')."""
+    return corpus if corpus.is_dir() else corpus.parent
+
+
+def check_recordings(settings: Settings, mode: str) -> None:
+    """Replay from a folder that is not there would fail every call one by one: say it once, up front."""
+    if mode == "replay" and settings.recordings is not None and not settings.recordings.is_dir():
+        raise ConfigError(
+            f"recordings {settings.recordings}: no such folder to replay from "
+            "(set BRIEFS_RECORDINGS or `recordings` in the config file, or --mode record to make it)"
+        )
+
+
+def shown(text: str) -> str:
+    """A message as it goes into a briefing: the bundled sample's folders by name, not by this
+    machine's absolute path (replay misses name the recordings folder)."""
+    for folder, name in (
+        (resources.sample_recordings_dir(), "the bundled sample recordings"),
+        (resources.sample_corpus_dir(), "the bundled sample corpus"),
+    ):
+        for spelling in dict.fromkeys((str(folder), str(folder.resolve()))):
+            text = text.replace(spelling, name)
+    return text
+
+
+def corpus_shown(corpus: Path) -> str:
+    return shown(str(corpus))
+
+
 def mode_line(settings: Settings) -> str | None:
     """The one line that says an automatic choice was made (nothing to say when the user chose)."""
     if settings.mode != "auto" or resolve_mode(settings) != "replay":
@@ -106,8 +137,14 @@ def select_period(documents: list[Document], period: Period) -> list[Document]:
 
 def generate(settings: Settings, request: GenerateRequest, seam: ModelSeam = ModelSeam()) -> GenerateResult:
     started = time.monotonic()
+    if request.team:
+        settings.team(request.team)  # an unknown team fails now, before anything is read or paid for
     corpus = corpus_dir(settings)
+    check_recordings(settings, resolve_mode(settings))
+    base = paths_base(corpus)
     out_dir = settings.out / request.period.label
+    if not request.dry_run:
+        make_out_dir(out_dir)  # before any call is paid for: the answers must have somewhere to go
     result = GenerateResult(exit_code=EXIT_OK, out_dir=out_dir)
     if line := mode_line(settings):
         result.lines.append(line)
@@ -130,18 +167,19 @@ def generate(settings: Settings, request: GenerateRequest, seam: ModelSeam = Mod
         numbered = number_digests(digests)
         outcome = synthesize(client, request.period, numbered)
         unused = client.unused_recordings() if request.list_unused_recordings and config.mode == "replay" else []
-        run = run_record(settings, config.mode, client.ledger, selected, corpus)
+        run = run_record(settings, config.mode, client.ledger, selected, base)
 
+    failed = [d.model_copy(update={"error": shown(d.error or "")}) for d in digests if d.extraction is None]
     briefing = build_briefing(
         period=request.period,
         numbered=numbered,
-        failed=[d for d in digests if d.extraction is None],
-        coverage=coverage_of(read.documents, read.problems, selected, corpus),
+        failed=failed,
+        coverage=coverage_of(read.documents, read.problems, selected, base),
         synthesis=outcome.synthesis,
-        synthesis_error=outcome.error,
+        synthesis_error=shown(outcome.error) if outcome.error else outcome.error,
         synthesis_problems=outcome.problems,
         run=run,
-        corpus=corpus,
+        corpus=base,
         language=settings.language,
     )
     briefing = _for_audience(briefing, settings, request)
@@ -149,8 +187,26 @@ def generate(settings: Settings, request: GenerateRequest, seam: ModelSeam = Mod
     result.written = write_outputs(briefing, request.formats, out_dir)
     result.written.append(write_run_file(briefing, out_dir, started, corpus, result.written))
     result.exit_code = EXIT_OK if briefing.complete else EXIT_INCOMPLETE
+    result.lines.extend(failure_lines(briefing))
     result.lines.extend(f"briefs: unused recording {path}" for path in unused)
     return result
+
+
+def make_out_dir(out_dir: Path) -> None:
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ConfigError(f"--out {out_dir.parent}: cannot write the briefing there ({error.strerror})") from None
+
+
+def failure_lines(briefing: Briefing) -> list[str]:
+    """What failed, on the terminal too: the one who runs the job should not have to open the
+    briefing to learn that the endpoint refused the key or a recording is missing."""
+    return [
+        f"briefs: {warning.kind}: {warning.document + ': ' if warning.document else ''}{warning.message}"
+        for warning in briefing.warnings
+        if warning.kind in ("failed", "synthesis")
+    ]
 
 
 def _for_audience(briefing: Briefing, settings: Settings, request: GenerateRequest) -> Briefing:
@@ -217,13 +273,20 @@ def _usage(totals) -> Usage:
 def write_outputs(briefing: Briefing, formats: tuple[Format, ...], out_dir: Path) -> list[Path]:
     """Render every format first, then write: a template error leaves no half-written folder."""
     rendered = {fmt: render(briefing, fmt) for fmt in formats}
-    out_dir.mkdir(parents=True, exist_ok=True)
+    make_out_dir(out_dir)
     written = []
     for fmt, text in rendered.items():
         path = out_dir / f"{BRIEFING_NAME}.{fmt}"
-        write_atomically(path, text)
+        _write(path, text)
         written.append(path)
     return written
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        write_atomically(path, text)
+    except OSError as error:  # disk full, a read-only folder: one line, not a traceback
+        raise RenderError(f"{path}: cannot write ({error.strerror or error})") from None
 
 
 def write_run_file(briefing: Briefing, out_dir: Path, started: float, corpus: Path, written: list[Path]) -> Path:
@@ -232,7 +295,7 @@ def write_run_file(briefing: Briefing, out_dir: Path, started: float, corpus: Pa
         "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "seconds": round(time.monotonic() - started, 3),
         "period": briefing.period.model_dump(mode="json"),
-        "corpus": str(corpus),
+        "corpus": corpus_shown(corpus),
         "complete": briefing.complete,
         "coverage": briefing.coverage.model_dump(mode="json"),
         "warnings": [w.model_dump(mode="json") for w in briefing.warnings],
@@ -240,7 +303,7 @@ def write_run_file(briefing: Briefing, out_dir: Path, started: float, corpus: Pa
         **briefing.run.model_dump(mode="json"),
     }
     path = out_dir / RUN_RECORD_NAME
-    write_atomically(path, json.dumps(record, ensure_ascii=False, indent=2) + "\n")
+    _write(path, json.dumps(record, ensure_ascii=False, indent=2) + "\n")
     return path
 
 
@@ -265,6 +328,7 @@ class ExtractResult:
 
 def extract_paths(settings: Settings, paths: list[Path]) -> ExtractResult:
     """read → extract (+ verify) for the given files, whatever their dates."""
+    check_recordings(settings, resolve_mode(settings))
     read = read_paths(paths, settings)
     lines = [f"briefs: skipped {problem}" for problem in read.problems]
     lines += [f"briefs: skipped {d.path}: duplicate of {d.duplicate_of}" for d in read.documents if d.duplicate_of]

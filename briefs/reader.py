@@ -10,6 +10,7 @@ One bad file never stops the others: each unreadable input becomes one line in
 from __future__ import annotations
 
 import hashlib
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,7 +61,7 @@ def expand_paths(paths: list[Path]) -> tuple[list[Path], list[str]]:
     problems: list[str] = []
     seen: set[Path] = set()
     for path in paths:
-        found: list[Path] = []
+        found: list[tuple[Path, Path]] = []  # (file, its resolved path: one file named twice is read once)
         if path.is_dir():
             found, skipped = _documents_in(path)
             if skipped:
@@ -70,26 +71,56 @@ def expand_paths(paths: list[Path]) -> tuple[list[Path], list[str]]:
             if not found:
                 problems.append(f"{path}: folder holds no .txt, .md or .html documents")
         elif path.exists():
-            found = [path]
+            found = [(path, path.resolve())]
         elif path.is_symlink():
             problems.append(f"{path}: broken link, the file it points to does not exist")
         else:
             problems.append(f"{path}: no such file or folder")
-        for file in found:
-            identity = file.resolve()
+        for file, identity in found:
             if identity not in seen:
                 seen.add(identity)
                 files.append(file)
     return files, problems
 
 
-def _documents_in(folder: Path) -> tuple[list[Path], list[Path]]:
+def _documents_in(folder: Path) -> tuple[list[tuple[Path, Path]], list[Path]]:
+    """(document, resolved path) pairs and the skipped files, in path order.
+
+    One lstat per entry instead of a stat plus a full ``resolve()``: a file that is not a link
+    resolves to its resolved folder plus its name (folders are resolved once each).
+    """
     documents, skipped = [], []
-    for path in sorted(folder.rglob("*")):
-        if any(part.startswith(".") for part in path.relative_to(folder).parts) or path.is_dir():
+    resolved_folders: dict[Path, Path] = {}
+    for path in sorted(folder.rglob("*"), key=_path_order):
+        if any(part.startswith(".") for part in path.relative_to(folder).parts):
             continue  # hidden files and folders (.git, .DS_Store) are not documents
-        (documents if load.is_document(path) else skipped).append(path)
+        kind = _entry_kind(path)
+        if kind == "folder" or (kind == "other" and path.is_dir()):
+            continue
+        if not load.is_document(path):
+            skipped.append(path)
+        elif kind == "file":
+            if path.parent not in resolved_folders:
+                resolved_folders[path.parent] = path.parent.resolve()
+            documents.append((path, resolved_folders[path.parent] / path.name))
+        else:  # a link, or lstat failed: resolve the slow, link-following way
+            documents.append((path, path.resolve()))
     return documents, skipped
+
+
+def _path_order(path: Path) -> tuple[str, ...]:
+    return path.parts  # the order of sorted(paths), without a Python-level __lt__ per comparison
+
+
+def _entry_kind(path: Path) -> str:
+    """'file' or 'folder' when ``path`` itself is one (not a link to one), else 'other'."""
+    try:
+        mode = path.lstat().st_mode
+    except OSError:
+        return "other"
+    if stat.S_ISLNK(mode):
+        return "other"
+    return "folder" if stat.S_ISDIR(mode) else "file"
 
 
 def read_document(path: Path, max_bytes: int, count) -> Document:

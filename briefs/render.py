@@ -176,26 +176,19 @@ class Languages:
         self.codes = {"both": ("zh", "en"), "zh": ("zh",), "en": ("en",)}[choice]
 
     def label(self, key: str, sep: str = " ") -> str:
-        zh, en = LABELS[key]
-        return sep.join(text for code, text in (("zh", zh), ("en", en)) if code in self.codes)
+        return sep.join(text for _, text in self.pick(*LABELS[key]))
 
     def word(self, key: str, sep: str = " ") -> str:
-        zh, en = VOCABULARY.get(key, (key, key))
-        return sep.join(text for code, text in (("zh", zh), ("en", en)) if code in self.codes)
+        return sep.join(text for _, text in self.pick(*_vocabulary(key)))
 
     def words(self, keys: Iterable[str], sep: str = ", ") -> str:
-        keys = list(keys)
-        if not keys:
+        pairs = [_vocabulary(key) for key in keys]
+        if not pairs:
             return "—"
-        if self.choice == "both":
-            return (
-                sep.join(VOCABULARY.get(k, (k, k))[1] for k in keys)
-                + " / "
-                + "、".join(VOCABULARY.get(k, (k, k))[0] for k in keys)
-            )
-        index = 0 if self.choice == "zh" else 1
-        joiner = "、" if self.choice == "zh" else sep
-        return joiner.join(VOCABULARY.get(k, (k, k))[index] for k in keys)
+        # Chinese lists take the enumeration comma 、, English ones ``sep``; "both" shows English first.
+        zh = "、".join(zh for zh, _ in pairs)
+        en = sep.join(en for _, en in pairs)
+        return {"both": f"{en} / {zh}", "zh": zh, "en": en}[self.choice]
 
     def texts(self, value: Bilingual | None) -> list[tuple[str, str]]:
         """(language code, text) pairs of a Bilingual to show, empty texts left out."""
@@ -214,6 +207,7 @@ class Languages:
         return text
 
     def pick(self, zh: str, en: str) -> list[tuple[str, str]]:
+        """(language code, text) for each language shown, Chinese first."""
         return [(code, text) for code, text in (("zh", zh), ("en", en)) if code in self.codes]
 
     # Sentences with numbers in them are built here, not in three templates.
@@ -250,7 +244,7 @@ class Languages:
 
     def run_lines(self, briefing: Briefing) -> list[tuple[str, str]]:
         r, t = briefing.run, briefing.run.total
-        zh_mode, en_mode = VOCABULARY.get(r.mode, (r.mode, r.mode))
+        zh_mode, en_mode = _vocabulary(r.mode)
         cost = _format_usd(t.cost_usd)
         zh = (
             f"模型 {r.model}（{zh_mode}）；调用 {t.calls} 次，缓存命中 {t.cache_hits} 次，重试 {r.retries} 次；"
@@ -281,6 +275,11 @@ def grouped_documents(documents: list[BriefingDocument]) -> list[tuple[str, list
         if members:
             groups.append((doc_type, members))
     return groups
+
+
+def _vocabulary(key: str) -> tuple[str, str]:
+    """(Chinese, English) for a vocabulary key; an unknown key (a value newer than the table) shows as itself."""
+    return VOCABULARY.get(key, (key, key))
 
 
 def _format_usd(value: float | None) -> str:
@@ -325,16 +324,10 @@ def render(briefing: Briefing, fmt: Format, language: BriefingLanguage | None = 
         raise RenderError(f"unknown briefing format {fmt!r}: choose from {', '.join(FORMATS)}")
     langs = Languages(language or briefing.language)
     try:
-        template = _environment().get_template(f"briefing.{fmt}.j2" if fmt != "html" else "briefing.html.j2")
+        template = _environment().get_template(f"briefing.{fmt}.j2")
         text = template.render(b=briefing, L=langs)
     except jinja2.TemplateError as error:
         raise RenderError(f"templates/briefing.{fmt}.j2: {error}") from None
     if fmt == "html":
         text = _inline_css(text)
     return text
-
-
-def render_all(
-    briefing: Briefing, formats: Iterable[Format] = FORMATS, language: BriefingLanguage | None = None
-) -> dict[Format, str]:
-    return {fmt: render(briefing, fmt, language) for fmt in formats}

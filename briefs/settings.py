@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, ValidationInfo, field_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
 from briefs.errors import ConfigError
 from briefs.models import Priority, ProductScope
@@ -139,7 +139,10 @@ class MailSettings(BaseModel):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="BRIEFS_", extra="forbid", validate_default=True)
+    # env_ignore_empty: `BRIEFS_OUT= briefs ...` means "unset", as in most tools, not the path "".
+    model_config = SettingsConfigDict(
+        env_prefix="BRIEFS_", extra="forbid", validate_default=True, env_ignore_empty=True
+    )
 
     # where things are
     home: Path = Field(default_factory=default_home)
@@ -182,6 +185,13 @@ class Settings(BaseSettings):
         if duplicates:
             raise ValueError(f"team name used twice: {', '.join(map(repr, duplicates))}")
         return teams
+
+    @field_validator("model")
+    @classmethod
+    def _model_is_a_name(cls, value: str) -> str:
+        if not value.strip() or any(ch.isspace() for ch in value.strip()):
+            raise ValueError(f"not a model name: {value!r} (e.g. gpt-4.1-mini, or the name your server serves)")
+        return value.strip()
 
     @field_validator("concurrency", "chunk_tokens", mode="before")
     @classmethod
@@ -273,7 +283,10 @@ def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
     except ValidationError as error:
         first = error.errors()[0]
         origin = _origin(str(first["loc"][0]), flags, where) if first["loc"] else where
-        raise ConfigError(f"{origin}: {config_key(first['loc'])}: {_without_prefix(first['msg'])}") from None
+        message = f"{origin}: {config_key(first['loc'])}: {_without_prefix(first['msg'])}{_got(first)}"
+        raise ConfigError(message) from None
+    except SettingsError as error:  # an environment variable for a list or table that is not JSON
+        raise ConfigError(_env_not_json(str(error))) from None
     finally:
         _file_values.reset(token)
 
@@ -284,6 +297,30 @@ def config_key(loc: tuple[Any, ...]) -> str:
     for part in loc:
         key += f"[{part}]" if isinstance(part, int) else (f".{part}" if key else str(part))
     return key or "?"
+
+
+# Errors where the bad value helps the user see the typo. Never for unknown keys or free text:
+# someone may have pasted a password there (tests/test_send_config.py checks it is not echoed).
+_ECHOED_ERRORS = frozenset({"int_parsing", "float_parsing", "bool_parsing"})
+
+
+def _got(error: Any) -> str:
+    value = error.get("input")
+    if error.get("type") not in _ECHOED_ERRORS or not isinstance(value, str) or len(value) > 40:
+        return ""
+    return f" (got {value!r})"
+
+
+def _env_not_json(message: str) -> str:
+    """pydantic-settings' "error parsing value for field "formats" from source ..." as our line."""
+    found = re.search(r'field "(\w+)"', message)
+    if found is None:
+        return f"an environment variable could not be read: {message}"
+    field = found.group(1)
+    return (
+        f"environment variable BRIEFS_{field.upper()}: not valid JSON; {field} is a list or table, which "
+        "the environment gives as JSON (e.g. BRIEFS_FORMATS='[\"md\", \"html\"]'); the config file is easier"
+    )
 
 
 def _without_prefix(message: str) -> str:

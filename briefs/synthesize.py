@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from functools import cache
 
 import jinja2
@@ -109,18 +111,61 @@ def build_messages(period: Period, digests: list[NumberedDigest]) -> list[dict[s
     return [{"role": "system", "content": instructions}, {"role": "user", "content": data}]
 
 
-def check_synthesis(digests: list[NumberedDigest]):
-    """Soft checks shown to the model on a re-ask: ids must exist, deadlines must be stated."""
-    known = {item.ref for item in digests}
-    stated_dates = {
-        date
-        for item in digests
-        if item.digest.extraction
-        for date in [
-            *(r.due_date for r in item.digest.extraction.requirements if r.due_date),
-            *(d.date for d in item.digest.extraction.dates),
-        ]
+# A number as written (digits, thousands separators, decimals); not the 1 of "D1" or "H1N1".
+_NUMBER = re.compile(r"(?<![A-Za-z0-9.])\d+(?:,\d{3})*(?:\.\d+)?")
+
+
+def numbers_in(text: str) -> set[Decimal]:
+    values = set()
+    for match in _NUMBER.finditer(text):
+        try:
+            values.add(Decimal(match.group(0).replace(",", "")))
+        except InvalidOperation:
+            continue
+    return values
+
+
+def _strings(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [text for item in value.values() for text in _strings(item)]
+    if isinstance(value, list):
+        return [text for item in value for text in _strings(item)]
+    return []
+
+
+def verified_dates(item: NumberedDigest) -> set[str]:
+    """The dates a digest states and verification upheld (a flagged date is not a stated one)."""
+    extraction = item.digest.extraction
+    if extraction is None:
+        return set()
+    flagged = {check.target.rsplit(".", 1)[0] for check in item.digest.flagged if check.kind == "date"}
+    return {
+        *(r.due_date for i, r in enumerate(extraction.requirements) if r.due_date and f"requirements[{i}]" not in flagged),
+        *(d.date for i, d in enumerate(extraction.dates) if f"dates[{i}]" not in flagged),
     }
+
+
+def _texts(answer: WeekSynthesis) -> list[tuple[str, str]]:
+    """(where, text) for every prose field of the answer: figures in them must come from the digests."""
+    pairs = [("headline", answer.headline), ("executive_summary", answer.executive_summary)]
+    pairs += [(f"themes[{i}].summary", t.summary) for i, t in enumerate(answer.themes)]
+    pairs += [(f"themes[{i}].title", t.title) for i, t in enumerate(answer.themes)]
+    pairs += [(f"top_actions[{i}].what", a.what) for i, a in enumerate(answer.top_actions)]
+    pairs += [(f"campaigns_to_watch[{i}].status", c.status) for i, c in enumerate(answer.campaigns_to_watch)]
+    pairs += [(f"campaigns_to_watch[{i}].name", c.name) for i, c in enumerate(answer.campaigns_to_watch)]
+    return [(f"{where}.{language}", getattr(pair, language)) for where, pair in pairs for language in ("zh", "en")]
+
+
+def check_synthesis(digests: list[NumberedDigest]):
+    """Soft checks shown to the model on a re-ask, and warnings when they still fail:
+    every theme, action and campaign names at least one digest, and only digests that exist; an
+    action's deadline is a verified date of one of its own digests; every number the synthesis
+    writes is a number the digests give (it restates them, it computes nothing new)."""
+    known = {item.ref for item in digests}
+    dates_of = {item.ref: verified_dates(item) for item in digests}
+    figures = set().union(*(numbers_in(text) for item in digests for text in _strings(digest_payload(item))))
 
     def check(answer: WeekSynthesis) -> list[str]:
         problems = []
@@ -130,11 +175,20 @@ def check_synthesis(digests: list[NumberedDigest]):
             *((f"campaigns_to_watch[{i}]", c.document_ids) for i, c in enumerate(answer.campaigns_to_watch)),
         ]
         for where, ids in groups:
+            if not ids:
+                problems.append(f"{where}.document_ids: names no digest; every item must come from a digest")
             for unknown in sorted(set(ids) - known):
                 problems.append(f"{where}.document_ids: {unknown} is not one of the digests' ids")
         for i, action in enumerate(answer.top_actions):
-            if action.deadline and action.deadline not in stated_dates:
-                problems.append(f"top_actions[{i}].deadline: {action.deadline} is not a date any digest states")
+            own = set().union(*(dates_of.get(ref, set()) for ref in action.document_ids))
+            if action.deadline and action.deadline not in own:
+                problems.append(
+                    f"top_actions[{i}].deadline: {action.deadline} is not a verified date of the digests "
+                    f"this action names ({', '.join(action.document_ids) or 'none'})"
+                )
+        for where, text in _texts(answer):
+            for value in sorted(numbers_in(text) - figures):
+                problems.append(f"{where}: the figure {value} is not in any digest")
         return problems
 
     return check

@@ -75,6 +75,60 @@ def occurs(needle: str, folded_haystack: str) -> bool:
     return bool(key) and key in folded_haystack
 
 
+# Where a sentence or clause of a Chinese text may start or end (compared after ``fold``, so the
+# full-width ，；：！？（） are their half-width forms here). Not 、: an item of an enumeration is
+# not a clause. Not ".": in folded text it is mostly a decimal point.
+_CLAUSE_MARKS = frozenset("。!?;,:…")
+_OPENING = frozenset("“‘「『《(【〔[")
+_CLOSING = frozenset("”’」』》)】〕]")
+
+
+@dataclass(frozen=True)
+class FoldedText:
+    """A text's comparison key with where its lines broke: a line break ends a sentence (a heading,
+    a list item), but ``fold`` removes it, so the breaks are kept beside the key."""
+
+    key: str
+    breaks: frozenset[int]  # positions in ``key`` that whitespace stood before
+
+    @classmethod
+    def of(cls, text: str) -> FoldedText:
+        chars: list[str] = []
+        breaks: set[int] = set()
+        for char in text:
+            if char.isspace():
+                breaks.add(len(chars))
+            else:
+                chars.append(_width_fold_char(char))
+        return cls("".join(chars), frozenset(breaks))
+
+    def starts_clause(self, at: int) -> bool:
+        return at == 0 or at in self.breaks or self.key[at - 1] in _CLAUSE_MARKS | _OPENING | _CLOSING
+
+    def ends_clause(self, at: int) -> bool:
+        return at == len(self.key) or at in self.breaks or self.key[at] in _CLAUSE_MARKS | _CLOSING
+
+    def whole_clauses(self, needle: str) -> bool:
+        """``needle`` occurs starting and ending where sentences or clauses do (its own first or
+        last character may be such a mark: a quote may open with “ or end with 。)."""
+        key = fold(needle)
+        if not key:
+            return False
+        opens = key[0] in _OPENING
+        closes = key[-1] in _CLAUSE_MARKS | _CLOSING
+        at = self.key.find(key)
+        while at >= 0:
+            if (opens or self.starts_clause(at)) and (closes or self.ends_clause(at + len(key))):
+                return True
+            at = self.key.find(key, at + 1)
+        return False
+
+
+def has_words(text: str) -> bool:
+    """A quote needs at least one letter or digit: punctuation alone states nothing."""
+    return any(char.isalnum() for char in text)
+
+
 def _mismatch_hint(needle: str, folded_haystack: str) -> str:
     """Where a quote stops matching: the longest prefix of it found in the document."""
     key = fold(needle)
@@ -107,7 +161,6 @@ _CN_DIGITS = {
     "九": 9,
 }
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
-_CN_NUMERAL_RUN = re.compile(r"[〇零一二两三四五六七八九十百千]+")
 
 
 def chinese_numeral_value(run: str) -> int | None:
@@ -152,6 +205,21 @@ _EN_FIGURE = re.compile(
 _EN_SCALE = {"thousand": Decimal(1000), "million": Decimal(10) ** 6, "billion": Decimal(10) ** 9}
 _SOURCE_NUMBER = re.compile(rf"(?<![\d.])({_NUMBER})(万亿|亿|万|千)?(%)?")
 
+# A run of Chinese numerals is a number only where the text uses it as one: after 第 (第三十三条,
+# 第一章), or before a multiplier or a measure word (六个, 五万元, 一百零七条, 二十大, 十九届).
+# Elsewhere the same characters are words: 统一, 进一步, 两品一械, 十分 (very), 老百姓 — reading
+# them as numbers would let an invented "2" or "100" in an English summary pass. Matched against
+# Simplified text (the measure words are listed in Simplified).
+_CN_NUMERALS = "〇零一二两三四五六七八九十百千"
+_CN_MEASURES = sorted(
+    {unit for unit in _UNITS if unit != "%"} | set("届大章节编位级季轮期部篇"), key=len, reverse=True
+)
+_CN_MEASURE = "|".join(re.escape(unit) for unit in _CN_MEASURES)
+_CN_FIGURE = re.compile(
+    rf"(?<![{_CN_NUMERALS}])(?P<ordinal>第)?(?P<run>[{_CN_NUMERALS}]+)"
+    rf"(?P<multiplier>万亿|亿|万)?(?P<measure>{_CN_MEASURE})?"
+)
+
 
 @dataclass(frozen=True)
 class SourceNumbers:
@@ -169,14 +237,16 @@ def source_numbers(text: str) -> SourceNumbers:
         number = _decimal(match.group(1))
         if number is None:
             continue
-        values.add(number)
-        if match.group(2):
-            values.add(number * _MULTIPLIERS[match.group(2)])
+        # 15.36万 states 153,600, not 15.36: an English "15.36" of it would be a misreading
+        values.add(number * _MULTIPLIERS[match.group(2)] if match.group(2) else number)
         if match.group(3):
             percents.add(number)
-    for run in _CN_NUMERAL_RUN.findall(folded):
-        if (value := chinese_numeral_value(run)) is not None:
-            values.add(Decimal(value))
+    for match in _CN_FIGURE.finditer(_t2s().convert(folded)):
+        if not _is_cn_figure(match):
+            continue
+        if (value := chinese_numeral_value(match.group("run"))) is not None:
+            multiplier = _MULTIPLIERS[match.group("multiplier")] if match.group("multiplier") else 1
+            values.add(Decimal(value) * multiplier)
     return SourceNumbers(frozenset(values), frozenset(percents))
 
 
@@ -187,14 +257,38 @@ def _decimal(text: str) -> Decimal | None:
         return None
 
 
+def _is_cn_figure(match: re.Match[str]) -> bool:
+    return bool(match.group("ordinal") or match.group("multiplier") or match.group("measure"))
+
+
 def zh_figures(text: str) -> list[str]:
-    """The figures (number + multiplier + unit, as written) in a Chinese text."""
-    return [match.group(0) for match in _ZH_FIGURE.finditer(fold(text))]
+    """The figures (number + multiplier + unit, as written) in a Chinese text: in digits
+    (15.36万件, 17.65%) and in Chinese numerals used as counts or amounts (六个, 五万元).
+    Ordinals (第三十三条) are references, not figures: see ``zh_ordinals``."""
+    folded = fold(text)
+    digits = [match.group(0) for match in _ZH_FIGURE.finditer(folded)]
+    numerals = [
+        match.group(0)
+        for match in _CN_FIGURE.finditer(folded)
+        if not match.group("ordinal") and _is_cn_figure(match)
+    ]
+    return digits + numerals
+
+
+def zh_ordinals(text: str) -> Iterator[tuple[str, Decimal]]:
+    """(as written, value) of each 第N in a Chinese text (第三十三条 → 33). An ordinal is checked by
+    value, like an English "Article 33": a summary may say 第一章 of a part whose text only has
+    第一条 (a chunk holds part of a chapter), but 第三十四条 where no 34 is stated fails."""
+    for match in _CN_FIGURE.finditer(fold(text)):
+        if match.group("ordinal") and (value := chinese_numeral_value(match.group("run"))) is not None:
+            yield match.group(0), Decimal(value)
 
 
 def en_figures(text: str) -> Iterator[tuple[str, Decimal, bool]]:
     """(as written, value, is a percentage) for each number in an English text."""
     for match in _EN_FIGURE.finditer(text):
+        if _part_of_a_name(text, match.start()):
+            continue
         whole, fraction, percent, scale = match.groups()
         value = _decimal(whole + (fraction or ""))
         if value is None:
@@ -204,10 +298,25 @@ def en_figures(text: str) -> Iterator[tuple[str, Decimal, bool]]:
         yield match.group(0).strip(), value, bool(percent)
 
 
-def zh_figure_occurs(figure: str, simplified_haystack: str) -> bool:
-    """The figure occurs as written, not as part of a longer number (15.3 is not in 15.36)."""
-    tail = r"(?!\.?\d)" if figure[-1].isdigit() else ""
-    return re.search(rf"(?<![\d.]){re.escape(figure)}{tail}", simplified_haystack) is not None
+def _part_of_a_name(text: str, start: int) -> bool:
+    """COVID-19, SARS-CoV-2: a number joined to a word by a hyphen names something; it is no figure."""
+    return start >= 2 and text[start - 1] == "-" and text[start - 2].isalpha()
+
+
+def zh_figure_occurs(figure: str, haystack: str) -> bool:
+    """The figure occurs as written, not as part of a longer number (15.3 is not in 15.36, 十 is
+    not in 二十)."""
+    figure = fold(figure)
+    if not figure:
+        return False
+    head = rf"(?<![\d.{_CN_NUMERALS}])" if figure[0] in _CN_NUMERALS else r"(?<![\d.])"
+    if figure[-1].isdigit():
+        tail = r"(?!\.?\d)"
+    elif figure[-1] in _CN_NUMERALS:
+        tail = rf"(?![{_CN_NUMERALS}])"
+    else:
+        tail = ""
+    return re.search(rf"{head}{re.escape(figure)}{tail}", haystack) is not None
 
 
 # --- dates -----------------------------------------------------------------------------------------
@@ -222,10 +331,16 @@ class StatedDate:
     day: int | None
 
     def agrees_with(self, date: dt.date) -> bool:
+        if self.month is not None and self.day is None and not _first_or_last_day(date):
+            return False  # 2022年7月 states July: its first day (自…起) or last (…底前), not the 15th
         return all(
             mine is None or mine == theirs
             for mine, theirs in ((self.year, date.year), (self.month, date.month), (self.day, date.day))
         )
+
+
+def _first_or_last_day(date: dt.date) -> bool:
+    return date.day == 1 or (date + dt.timedelta(days=1)).month != date.month
 
 
 _DATE_CN_NUMERALS = re.compile(r"[〇零一二两三四五六七八九十]+(?=[年月日号])")
@@ -279,11 +394,16 @@ def date_stated_in(date_text: str, phrase: str) -> str | None:
 # --- the verification ------------------------------------------------------------------------------
 
 QUOTE_RULE = "does not occur in the document (only whitespace and full/half-width differences are tolerated)"
+FRAGMENT_RULE = (
+    "is only part of a sentence of the document: quote a whole sentence or clause, starting and ending "
+    "where the document's sentence or clause does (at 。！？；，：, a line break or a quotation mark)"
+)
 
 
 class _Checker:
     def __init__(self, text: str, title: str | None) -> None:
-        self.folded = fold(text)
+        self.lines = FoldedText.of(text)
+        self.folded = self.lines.key
         context = f"{title}\n{text}" if title else text
         self.simplified = simplified_key(context)
         self.numbers = source_numbers(context)
@@ -300,10 +420,37 @@ class _Checker:
         self.add(kind, target, value, detail)
         return False
 
+    def figure_value(self, target: str, value: str) -> bool:
+        """``figures[].value`` as written, and a whole number of the document (not 15.3 of 15.36)."""
+        if not self.verbatim("figure", target, value):
+            return False
+        if zh_figure_occurs(value, self.folded):
+            return True
+        self.checks[-1] = Check(
+            kind="figure", target=target, value=value, ok=False, detail="occurs only as part of a longer number"
+        )
+        return False
+
+    def sentence(self, target: str, value: str) -> None:
+        """A requirement's source sentence: verbatim, with words in it, and whole sentences or
+        clauses of the document (a piece cut out of a clause can change what it says)."""
+        if not has_words(value):
+            detail = "is empty" if not fold(value) else "is only punctuation, not a sentence of the document"
+            self.add("quote", target, value, detail)
+        elif not occurs(value, self.folded):
+            self.add("quote", target, value, f"{QUOTE_RULE}; {_mismatch_hint(value, self.folded)}")
+        elif not self.lines.whole_clauses(value):
+            self.add("quote", target, value, FRAGMENT_RULE)
+        else:
+            self.add("quote", target, value, None)
+
     def zh_text(self, target: str, text: str) -> None:
         for figure in zh_figures(text):
             ok = zh_figure_occurs(figure, self.simplified)
             self.add("figure", target, figure, None if ok else "this figure does not occur in the document")
+        for written, value in zh_ordinals(text):
+            ok = value in self.numbers.values
+            self.add("figure", target, written, None if ok else "no such number occurs in the document")
 
     def en_text(self, target: str, text: str) -> None:
         for written, value, percent in en_figures(text):
@@ -334,14 +481,14 @@ def verify(extraction: Extraction, text: str, title: str | None = None) -> list[
     checker = _Checker(text, title)
     for index, requirement in enumerate(extraction.requirements):
         where = f"requirements[{index}]"
-        checker.verbatim("quote", f"{where}.source_sentence", requirement.source_sentence)
+        checker.sentence(f"{where}.source_sentence", requirement.source_sentence)
         checker.dated_phrase(where, "due_date", "due_phrase", requirement.due_date, requirement.due_phrase)
     checker.bilingual("summary", extraction.summary.zh, extraction.summary.en)
     for index, point in enumerate(extraction.key_points):
         checker.bilingual(f"key_points[{index}]", point.zh, point.en)
     for index, figure in enumerate(extraction.figures):
         where = f"figures[{index}]"
-        value_ok = checker.verbatim("figure", f"{where}.value", figure.value)
+        value_ok = checker.figure_value(f"{where}.value", figure.value)
         phrase_ok = checker.verbatim("figure", f"{where}.source_phrase", figure.source_phrase)
         if value_ok and phrase_ok and fold(figure.value) not in fold(figure.source_phrase):
             checker.add(

@@ -22,6 +22,9 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 _ISO_WEEK = re.compile(r"^(\d{4})-?[Ww](\d{1,2})$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 WEEK_FORMS = "an ISO week (2022-W06 or 2022W06), 'this', 'last', or a date inside the week (2022-02-09)"
+# Years a briefing can cover. Outside them a typo (0000-W01, 9999-W52) would overflow Python's
+# dates or produce labels that do not sort; no regulator news predates 1900.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
 
 
 def today_in_shanghai(now: dt.datetime | None = None) -> dt.date:
@@ -30,7 +33,8 @@ def today_in_shanghai(now: dt.datetime | None = None) -> dt.date:
 
 
 def iso_week_label(day: dt.date) -> str:
-    return day.strftime("%G-W%V")
+    year, week, _ = day.isocalendar()  # %G is not zero-padded below year 1000 on every platform
+    return f"{year:04d}-W{week:02d}"
 
 
 def week_of(day: dt.date) -> Period:
@@ -50,6 +54,7 @@ def parse_week(value: str, today: dt.date | None = None) -> Period:
         return week_of(today - dt.timedelta(days=7))
     if match := _ISO_WEEK.match(text):
         year, week = int(match.group(1)), int(match.group(2))
+        _check_year("--week", value, year)
         try:
             monday = dt.date.fromisocalendar(year, week, 1)
         except ValueError:
@@ -96,6 +101,14 @@ def weeks_of(documents: Iterable[Document]) -> list[Period]:
 
 def _parse_date(flag: str, text: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise ConfigError(f"{flag} {text}: not a date; write it YYYY-MM-DD") from None
+        day = dt.date.fromisoformat(text.strip())
+    except ValueError as error:
+        reason = str(error) if _DATE.match(text.strip()) else "write it YYYY-MM-DD"
+        raise ConfigError(f"{flag} {text}: not a date ({reason})") from None
+    _check_year(flag, text, day.year)
+    return day
+
+
+def _check_year(flag: str, text: str, year: int) -> None:
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise ConfigError(f"{flag} {text}: year {year} is outside {FIRST_YEAR}-{LAST_YEAR}")

@@ -110,7 +110,7 @@ def test_week_values_become_periods(value: str, start: str, end: str, label: str
         ("2022-W00", "--week 2022-W00: 2022 has ISO weeks W01 to W52, there is no week 00"),
         ("2022-W54", "--week 2022-W54: 2022 has ISO weeks W01 to W52, there is no week 54"),
         ("2021-W53", "--week 2021-W53: 2021 has ISO weeks W01 to W52, there is no week 53"),
-        ("2022-02-30", "--week 2022-02-30: not a date; write it YYYY-MM-DD"),
+        ("2022-02-30", "--week 2022-02-30: not a date (day is out of range for month)"),
         ("next", "--week next: not understood"),
     ],
     ids=["week 0 does not exist", "week 54 never exists", "week 53 only in long years", "an impossible date", "a word"],

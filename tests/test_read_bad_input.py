@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import os
+import pwd
+import shutil
 import subprocess
 import sys
+import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -68,6 +72,14 @@ def _furniture_only(folder: Path) -> Path:
     return path
 
 
+def _footer_only(folder: Path) -> Path:
+    path = folder / "footer.txt"  # the only prose-like line is the site footer, which ends the article
+    path.write_text(
+        "首页\n版权所有 国家药品监督管理局 京ICP备13027807号。地址：北京市西城区宣武门西大街。\n", encoding="utf-8"
+    )
+    return path
+
+
 BAD_INPUTS = [
     (_empty, "empty file"),
     (_whitespace, "empty file"),
@@ -76,6 +88,7 @@ BAD_INPUTS = [
     (_undecodable, "do not decode"),
     (_oversize, "over the limit of 10,000 (setting max_file_bytes)"),
     (_furniture_only, "no article text found"),
+    (_footer_only, "no article text found"),
 ]
 
 
@@ -90,6 +103,7 @@ BAD_INPUTS = [
         "bytes no encoding decodes are one line",
         "a file over the size limit is one line naming the setting",
         "a page of nothing but furniture is one line",
+        "a page whose only prose is its footer is one line",
     ],
 )
 def test_bad_file_is_one_line_and_others_still_read(tmp_path, reader_settings, make, says):
@@ -129,18 +143,43 @@ def test_folders_are_read_recursively_and_hidden_files_ignored(tmp_path, reader_
     assert result.problems == []
 
 
-def test_unreadable_file_is_one_line(tmp_path, reader_settings):
-    locked = tmp_path / "locked.txt"
-    locked.write_text(GOOD, encoding="utf-8")
-    locked.chmod(0)
+@contextmanager
+def _without_root_privileges():
+    """Root reads a chmod 000 file anyway, so as root the block runs with the *effective* user and group
+    set to nobody: the kernel's permission check is then real (no mock). The real uid stays root, which
+    is what allows taking root back afterwards. A non-root user needs nothing."""
+    if os.geteuid() != 0:
+        yield
+        return
+    nobody = pwd.getpwnam("nobody")
+    os.setegid(nobody.pw_gid)
+    os.seteuid(nobody.pw_uid)
     try:
-        if os.access(locked, os.R_OK):
-            pytest.skip("running as a user (root) who can read a chmod 000 file")
-        result = read_paths([locked, _good(tmp_path)], reader_settings)
-        assert result.problems == [f"{locked}: permission denied"]
-        assert len(result.documents) == 1
+        yield
     finally:
-        locked.chmod(0o644)
+        os.seteuid(0)
+        os.setegid(0)
+
+
+def test_unreadable_file_is_one_line(reader_settings):
+    # Not tmp_path: pytest makes its parents private to the user running it, and nobody must get in.
+    folder = Path(tempfile.mkdtemp(prefix="briefs-unreadable-"))
+    try:
+        folder.chmod(0o755)
+        good = _good(folder)
+        good.chmod(0o644)
+        locked = folder / "locked.txt"
+        locked.write_text(GOOD, encoding="utf-8")
+        locked.chmod(0)
+        read_paths([good], reader_settings)  # as the current user: imports and the encoding load here
+        with _without_root_privileges():
+            with pytest.raises(PermissionError):  # the precondition is real, or the test fails (never skips)
+                locked.open("rb").close()
+            result = read_paths([locked, good], reader_settings)
+        assert result.problems == [f"{locked}: permission denied"]
+        assert [d.path for d in result.documents] == [str(good)]
+    finally:
+        shutil.rmtree(folder)
 
 
 def test_cli_prints_one_line_per_bad_input_and_no_traceback(tmp_path):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 import threading
 import time
@@ -215,6 +216,21 @@ class ModelClient:
 
     def _failure(self, error: APIError, label: str, attempts: int, elapsed: float) -> ModelError:
         what = self._scrub(_describe(error))
+        base = re.sub(r"//[^/@]*@", "//", self.config.base_url or DEFAULT_BASE_URL)  # no user:password@
+        if isinstance(error, APITimeoutError):
+            return ModelUnavailable(
+                f"{label}: {base} did not answer within {self.config.timeout:g}s, {attempts} attempts in "
+                f"{elapsed:.1f}s; a slow local server may need a longer timeout (BRIEFS_TIMEOUT)",
+                label=label,
+                attempts=attempts,
+            )
+        if isinstance(error, APIConnectionError):
+            return ModelUnavailable(
+                f"{label}: cannot connect to the model endpoint {base} ({what}), {attempts} attempts in "
+                f"{elapsed:.1f}s; check OPENAI_BASE_URL and that the server is running",
+                label=label,
+                attempts=attempts,
+            )
         if is_transient(error) or (isinstance(error, APIStatusError) and error.status_code >= 500):
             return ModelUnavailable(
                 f"{label}: the model endpoint kept failing ({what}) after {attempts} attempts in {elapsed:.1f}s; "
