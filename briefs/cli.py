@@ -76,7 +76,8 @@ def generate(
         Path | None, typer.Option("--out", help="output folder; files go to OUT/<week>/ (default ./briefings)")
     ] = None,
     formats: Annotated[
-        list[str] | None, typer.Option("--format", help="md, html, txt or json; repeat or comma-separate for several (default: all)")
+        list[str] | None,
+        typer.Option("--format", help="md, html, txt or json; repeat or comma-separate for several (default: all)"),
     ] = None,
     language: Annotated[str | None, typer.Option("--language", help="both (default), zh or en")] = None,
     team: Annotated[

@@ -319,7 +319,7 @@ def _env_not_json(message: str) -> str:
     field = found.group(1)
     return (
         f"environment variable BRIEFS_{field.upper()}: not valid JSON; {field} is a list or table, which "
-        "the environment gives as JSON (e.g. BRIEFS_FORMATS='[\"md\", \"html\"]'); the config file is easier"
+        'the environment gives as JSON (e.g. BRIEFS_FORMATS=\'["md", "html"]\'); the config file is easier'
     )
 
 

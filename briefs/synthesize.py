@@ -3,8 +3,9 @@
 The model sees the digests (what extraction produced and verification checked), never the raw
 documents: the week costs one call whatever the documents' length, and the synthesis can only
 restate what was already traced to a source sentence. Digests are numbered D1, D2, ... by the
-pipeline; the answer refers to documents by those ids, and ``check_synthesis`` re-asks once when it
-names an id that does not exist or a deadline no digest states.
+pipeline; the answer refers to documents by those ids, and ``check_synthesis`` re-asks once when an
+item names no id or one that does not exist, an action's deadline is not a verified date of its own
+digests, or a number appears that no digest gives; what still fails becomes a warning.
 """
 
 from __future__ import annotations
@@ -141,10 +142,9 @@ def verified_dates(item: NumberedDigest) -> set[str]:
     if extraction is None:
         return set()
     flagged = {check.target.rsplit(".", 1)[0] for check in item.digest.flagged if check.kind == "date"}
-    return {
-        *(r.due_date for i, r in enumerate(extraction.requirements) if r.due_date and f"requirements[{i}]" not in flagged),
-        *(d.date for i, d in enumerate(extraction.dates) if f"dates[{i}]" not in flagged),
-    }
+    due = [r.due_date for i, r in enumerate(extraction.requirements) if f"requirements[{i}]" not in flagged]
+    stated = [d.date for i, d in enumerate(extraction.dates) if f"dates[{i}]" not in flagged]
+    return {date for date in [*due, *stated] if date}
 
 
 def _texts(answer: WeekSynthesis) -> list[tuple[str, str]]:

@@ -6,16 +6,23 @@ Rules (each verdict is a ``models.Check``; failures are flagged, never silently 
 * quote   — every ``requirements[].source_sentence`` occurs in the cleaned text, tolerating ONLY
             whitespace and full-width/half-width differences. Both sides are folded for the
             comparison only (``fold``); stored text is never changed. Traditional never matches
-            Simplified: the characters themselves must be the document's.
+            Simplified: the characters themselves must be the document's. It must be whole
+            sentences or clauses (start and end at 。！？；，：, a line break or a quotation mark):
+            a piece cut out of a clause fails, and so does a quote of punctuation only.
 * figure  — every number in the summaries and key points occurs in the source. Chinese figures are
-            matched as written, number and unit (15.36万件, 20批次, 17.65%), against the source with
-            Traditional read as Simplified (the summaries are written in Simplified; the figure
-            itself must be the document's). English figures are matched by value (153,600 ↔
-            15.36万; 20th ↔ 二十); ``figures[].value`` and ``source_phrase`` occur verbatim, and the
-            value is inside its phrase.
+            matched as written, number and unit (15.36万件, 20批次, 17.65%, 六个, 五万元), against
+            the source with Traditional read as Simplified (the summaries are written in Simplified;
+            the figure itself must be the document's); ordinals (第三十三条) by value. English
+            figures are matched by value (153,600 ↔ 15.36万; 20th ↔ 二十大), against the numbers the
+            source states: Chinese numerals count only where used as numbers (after 第, before a
+            multiplier or measure word), never inside words (统一, 两品一械, 十分, 老百姓); a
+            number joined to a word by a hyphen (COVID-19) is a name, not a figure.
+            ``figures[].value`` and ``source_phrase`` occur verbatim, the value is a whole number
+            of the document (not 15.3 of 15.36), and the value is inside its phrase.
 * date    — ``dates[].source_phrase`` and ``requirements[].due_phrase`` occur verbatim, and the date
             given is stated in the phrase (2022年1月1日, 二〇二二年一月一日, 2022-01-01, or 2月11日 for
-            month and day).
+            month and day; year and month state only the month's first or last day). A date
+            computed from a phrase (自发布之日起30日内) is not stated, and fails.
 * injection — a non-null ``injection_attempt`` is a flagged verdict: the digest is normal, the
             attempt is shown to the reader.
 
@@ -211,9 +218,7 @@ _SOURCE_NUMBER = re.compile(rf"(?<![\d.])({_NUMBER})(万亿|亿|万|千)?(%)?")
 # them as numbers would let an invented "2" or "100" in an English summary pass. Matched against
 # Simplified text (the measure words are listed in Simplified).
 _CN_NUMERALS = "〇零一二两三四五六七八九十百千"
-_CN_MEASURES = sorted(
-    {unit for unit in _UNITS if unit != "%"} | set("届大章节编位级季轮期部篇"), key=len, reverse=True
-)
+_CN_MEASURES = sorted({unit for unit in _UNITS if unit != "%"} | set("届大章节编位级季轮期部篇"), key=len, reverse=True)
 _CN_MEASURE = "|".join(re.escape(unit) for unit in _CN_MEASURES)
 _CN_FIGURE = re.compile(
     rf"(?<![{_CN_NUMERALS}])(?P<ordinal>第)?(?P<run>[{_CN_NUMERALS}]+)"
@@ -268,9 +273,7 @@ def zh_figures(text: str) -> list[str]:
     folded = fold(text)
     digits = [match.group(0) for match in _ZH_FIGURE.finditer(folded)]
     numerals = [
-        match.group(0)
-        for match in _CN_FIGURE.finditer(folded)
-        if not match.group("ordinal") and _is_cn_figure(match)
+        match.group(0) for match in _CN_FIGURE.finditer(folded) if not match.group("ordinal") and _is_cn_figure(match)
     ]
     return digits + numerals
 

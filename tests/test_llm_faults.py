@@ -184,7 +184,7 @@ def test_one_failed_call_never_takes_the_others_down_and_order_is_kept(fake_open
     labels = [f"extract/doc-{i}/chunk-0" for i in range(8)]
     fake_openai.script(labels[1], *[server_error(503)] * 4)
     fake_openai.script(labels[4], not_json(), not_json(), not_json())
-    fake_openai.script(labels[6], client_error(401))
+    fake_openai.script(labels[6], client_error(400))  # about this request only (a 401 would stop them all)
     fake_openai.script(labels[7], rate_limited(retry_after="0"), dropped())
     with client_for(fake_openai, concurrency=4) as client:
         results = client.call_many([note_request(label, text=label) for label in labels], "extracting")
@@ -232,3 +232,44 @@ def test_an_invalid_answer_to_a_check_reask_keeps_the_earlier_valid_answer(fake_
         result = client.call(note_request(LABEL, check=lambda note: ["quote not found"], check_reasks=1))
     assert result.value == Note(**NOTE) and result.problems == ["quote not found"]
     assert result.usage.attempts == 2
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]  # closed again when the block ends: nothing listens there
+
+
+def test_after_the_endpoint_is_found_unreachable_later_calls_fail_at_once() -> None:
+    from briefs.llm import LLMConfig, ModelClient
+
+    client = ModelClient(
+        LLMConfig(
+            model="gpt-4.1-mini",
+            mode="live",
+            base_url=f"http://127.0.0.1:{_closed_port()}/v1",
+            concurrency=1,
+            max_attempts=3,
+            timeout=2.0,
+        ),
+        sleep=Waits(),
+    )
+    outcomes = client.call_many([note_request(f"extract/d{i}/chunk-0") for i in range(4)], "notes")
+    assert all(isinstance(outcome, ModelUnavailable) for outcome in outcomes)
+    assert [outcome.attempts for outcome in outcomes] == [3, 0, 0, 0]  # only the first one spent retries
+    assert "not sent" in str(outcomes[1]) and "cannot connect" in str(outcomes[1])
+
+
+def test_a_refused_key_stops_the_other_calls_but_a_server_error_does_not(fake_openai: FakeServer) -> None:
+    fake_openai.script("*", client_error(401))
+    with client_for(fake_openai, concurrency=1) as client:
+        outcomes = client.call_many([note_request("extract/a/chunk-0"), note_request("extract/b/chunk-0")], "x")
+    assert all(isinstance(outcome, ModelRequestError) for outcome in outcomes)
+    assert fake_openai.count() == 1  # the second call was never sent
+
+    fake_openai.script("*", *[server_error(500)] * 4)
+    with client_for(fake_openai, concurrency=1, max_attempts=2) as client:
+        outcomes = client.call_many([note_request("extract/c/chunk-0"), note_request("extract/d/chunk-0")], "x")
+    assert [getattr(outcome, "attempts", None) for outcome in outcomes] == [2, 2]  # each call tried on its own

@@ -23,13 +23,16 @@ log = logging.getLogger("briefs.llm")
 
 def cache_key(
     *,
+    endpoint: str,
     model: str,
     prompt_version: str,
     schema: dict[str, Any],
     messages: list[dict[str, str]],
     params: dict[str, Any],
 ) -> str:
+    # The endpoint belongs to the answer: "gpt-4.1-mini" on a local server is not OpenAI's.
     identity = {
+        "endpoint": endpoint,
         "model": model,
         "prompt_version": prompt_version,
         "schema": schema,

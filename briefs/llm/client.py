@@ -80,6 +80,10 @@ class ModelClient:
         self._cache = ResponseCache(config.cache_dir) if config.cache_dir else None
         self._locks: dict[str, threading.Lock] = {}
         self._locks_lock = threading.Lock()
+        # Set by the first failure that every later call would repeat (endpoint unreachable, key
+        # refused, model not found, quota exhausted): the rest fail at once instead of each
+        # spending its own retries against a dead endpoint.
+        self._endpoint_failure: ModelError | None = None
         inner = config.inner_transport
         if inner is None and config.mode != "replay":
             inner = NetworkTransport(limits=httpx2.Limits(max_connections=max(config.concurrency, 1) * 2))
@@ -177,6 +181,13 @@ class ModelClient:
     def _send(
         self, request: CallRequest[T], messages: list[dict[str, str]], params: dict[str, Any], tally: _Tally
     ) -> Any:
+        if (down := self._endpoint_failure) is not None:
+            raise type(down)(
+                f"{request.label}: not sent, because an earlier call failed in a way every call would: {down}",
+                label=request.label,
+                attempts=0,
+            )
+
         def attempt() -> Any:
             tally.attempts += 1
             return self._openai.chat.completions.with_raw_response.parse(
@@ -197,7 +208,10 @@ class ModelClient:
         try:
             return retrying(attempt)
         except APIError as error:
-            raise self._failure(error, request.label, tally.attempts, time.monotonic() - started) from None
+            failure = self._failure(error, request.label, tally.attempts, time.monotonic() - started)
+            if _repeats_for_every_call(error):
+                self._endpoint_failure = failure
+            raise failure from None
 
     def _log_retry(self, label: str) -> Callable[[RetryCallState], None]:
         def before_sleep(state: RetryCallState) -> None:
@@ -214,9 +228,13 @@ class ModelClient:
 
         return before_sleep
 
+    def _endpoint(self) -> str:
+        """The base URL in use, without any user:password@ in it."""
+        return re.sub(r"//[^/@]*@", "//", self.config.base_url or DEFAULT_BASE_URL)
+
     def _failure(self, error: APIError, label: str, attempts: int, elapsed: float) -> ModelError:
         what = self._scrub(_describe(error))
-        base = re.sub(r"//[^/@]*@", "//", self.config.base_url or DEFAULT_BASE_URL)  # no user:password@
+        base = self._endpoint()
         if isinstance(error, APITimeoutError):
             return ModelUnavailable(
                 f"{label}: {base} did not answer within {self.config.timeout:g}s, {attempts} attempts in "
@@ -363,6 +381,7 @@ class ModelClient:
         if self._cache is None:
             return None
         return cache_key(
+            endpoint=self._endpoint(),
             model=self.config.model,
             prompt_version=request.prompt_version,
             schema=request.schema.model_json_schema(),
@@ -554,3 +573,12 @@ def _progress(description: str, total: int) -> Iterator[Callable[[], None]]:
     ) as progress:
         task = progress.add_task(description, total=total)
         yield lambda: progress.advance(task)
+
+
+def _repeats_for_every_call(error: APIError) -> bool:
+    """Failures that do not depend on the request: no point sending the next one."""
+    if isinstance(error, APIConnectionError) and not isinstance(error, APITimeoutError):
+        return True  # refused, DNS, TLS: the endpoint is not there (a timeout may be one slow answer)
+    if isinstance(error, APIStatusError):
+        return error.status_code in (401, 403, 404) or is_quota_exhausted(error)
+    return False
