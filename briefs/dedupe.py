@@ -36,10 +36,14 @@ What it misses, by design or as a known limit:
 
 Finding candidates without comparing every pair: each document is put in the buckets of its ``PROBES``
 features with the smallest crc32 (a bottom-k MinHash sketch, so two copies pick the same features
-whenever their smallest ones agree), and is compared only with documents, one per merged group, found in
-those buckets. crc32, not hash(): the same documents give the same verdict in every run. A bucket that
-holds more than ``CROWDED`` groups is a boilerplate feature (a closing formula such as 特此通知), says
-nothing about sameness, and is not compared against, so thousands of notices sharing it stay linear.
+whenever their smallest ones agree), and is compared only with the documents in those buckets, one per
+story already merged. crc32, not hash(): the same documents give the same verdict in every run. Once a
+bucket holds more than ``CROWDED`` different stories its feature is boilerplate (a closing formula such
+as 特此通知, a standard attendance sentence), says nothing about sameness, and is skipped as a probe:
+documents take their next smallest features instead, so thousands of notices sharing boilerplate cost a
+bounded number of comparisons each. The price: a document read early whose probes all turn into
+boilerplate later can be missed by its repost; the crowding is counted in stories, not copies, so a
+story reposted forty times does not crowd its own features.
 
 The copy that stays is the best-documented one (a stated date, Simplified script, a source, then path
 order); it lists every copy in ``copies``, the others point at it with ``duplicate_of``.
@@ -52,16 +56,17 @@ import unicodedata
 import zlib
 from collections import defaultdict
 from functools import lru_cache
+from itertools import chain, filterfalse, islice
 from operator import itemgetter
 
 import opencc
 
 from briefs.models import Document, SourceRef
 
-NEAR_DUPLICATE = 0.6  # Jaccard similarity of the sentence-end feature sets
+NEAR_DUPLICATE = 0.7  # Jaccard similarity of the sentence-end feature sets
 EDGE = 8  # characters kept from each end of a sentence: long enough that unrelated sentences rarely agree
-PROBES = 6  # buckets per document: its features with the smallest crc32
-CROWDED = 32  # groups in a bucket beyond which its feature is boilerplate and not compared against
+PROBES = 6  # buckets per document: its uncrowded features with the smallest crc32
+CROWDED = 8  # stories in a bucket beyond which its feature is boilerplate: no longer a probe
 
 # Sentence ends, in both widths: NFKC has not run yet when the key is cut.
 _SENTENCE_END = re.compile(r"[。｡！？；!?;\r\n\u2028\u2029]+")
@@ -105,9 +110,10 @@ def similarity(a: frozenset[str], b: frozenset[str]) -> float:
     return shared / (len(a) + len(b) - shared) if shared else 0.0
 
 
-def probes(marks: frozenset[str]) -> list[int]:
-    """The PROBES smallest crc32 of the features: the buckets a document goes into."""
-    return sorted(map(zlib.crc32, map(str.encode, marks)))[:PROBES]
+def probes(marks: frozenset[str], crowded: set[int]) -> list[int]:
+    """The PROBES smallest crc32 of the features, boilerplate skipped: the buckets a document goes into."""
+    hashes = sorted(map(zlib.crc32, map(str.encode, marks)))
+    return list(islice(filterfalse(crowded.__contains__, hashes), PROBES))
 
 
 def mark_duplicates(documents: list[Document]) -> None:
@@ -138,6 +144,7 @@ def _group(documents: list[list[str]]) -> list[list[int]]:
     by_key: dict[str, int] = {}
     marks: dict[int, frozenset[str]] = {}
     buckets: dict[int, list[int]] = defaultdict(list)
+    crowded: set[int] = set()
     for i, sentences in enumerate(documents):
         key = "".join(sentences)
         if not key:
@@ -147,15 +154,19 @@ def _group(documents: list[list[str]]) -> list[list[int]]:
             continue
         by_key[key] = i
         marks[i] = mine = features(sentences)
-        for probe in probes(mine):
+        chosen = probes(mine, crowded)
+        for j in set(
+            chain.from_iterable(map(buckets.__getitem__, chosen))
+        ):  # a document found in several buckets is compared once
+            if root(i) != root(j) and similarity(mine, marks[j]) >= NEAR_DUPLICATE:
+                parent[root(i)] = root(j)
+        story = root(i)
+        for probe in chosen:
             bucket = buckets[probe]
-            if len(bucket) > CROWDED:  # boilerplate: stays crowded, no longer compared nor grown
-                continue
-            for j in bucket:
-                if root(i) != root(j) and similarity(mine, marks[j]) >= NEAR_DUPLICATE:
-                    parent[root(i)] = root(j)
-            if all(root(j) != root(i) for j in bucket):  # one member per story: forty reposts stay one entry
+            if story not in map(root, bucket):  # one member per story: forty reposts stay one entry
                 bucket.append(i)
+                if len(bucket) > CROWDED:
+                    crowded.add(probe)
     groups: dict[int, list[int]] = defaultdict(list)
     for i in range(len(documents)):
         groups[root(i)].append(i)

@@ -24,7 +24,7 @@ from pathlib import Path
 from briefs.llm import CallRequest, CallResult, ModelClient
 from briefs.models import Digest, Document, Extraction, Requirement, Usage
 from briefs.prompting import EXTRACT, MERGE, Prompts
-from briefs.verify import fold, problems, verify
+from briefs.verify import fold, problems, soft_check, verify
 
 Outcome = CallResult | BaseException  # what call_many hands back per request
 
@@ -50,7 +50,7 @@ def chunk_requests(document: Document, prompts: Prompts) -> list[CallRequest[Ext
             messages=prompts.extract_messages(document, chunk),
             schema=Extraction,
             prompt_version=prompts.version(EXTRACT),
-            check=_checker(chunk.text, document.title),
+            check=soft_check(chunk.text, document.title),
         )
         for chunk in document.chunks
     ]
@@ -70,10 +70,6 @@ def merge_request(document: Document, records: list[Extraction], prompts: Prompt
         prompt_version=prompts.version(MERGE),
         check=check,
     )
-
-
-def _checker(text: str, title: str | None) -> Callable[[Extraction], list[str]]:
-    return lambda extraction: problems(verify(extraction, text, title))
 
 
 def _document_level(overview: Extraction) -> Extraction:

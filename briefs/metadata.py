@@ -25,6 +25,8 @@ from zoneinfo import ZoneInfo
 
 import opencc
 
+from briefs.models import iso_week_label
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
@@ -159,13 +161,6 @@ def parse_timestamp(value: str) -> dt.date | None:
     return moment.astimezone(SHANGHAI).date()
 
 
-def iso_week(day: dt.date | None) -> str | None:
-    if day is None:
-        return None
-    year, week, _ = day.isocalendar()
-    return f"{year}-W{week:02d}"
-
-
 # --- the document's metadata ----------------------------------------------------------------------
 
 
@@ -207,7 +202,7 @@ def extract_metadata(
         front_matter,
         hints,
     )
-    meta.iso_week = iso_week(meta.date)
+    meta.iso_week = iso_week_label(meta.date) if meta.date else None
     return meta
 
 

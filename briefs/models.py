@@ -63,6 +63,12 @@ Relevance = Literal["high", "medium", "low", "none"]
 DateKind = Literal["effective", "comment_deadline", "compliance", "event", "publication"]
 
 
+def iso_week_label(day: dt.date) -> str:
+    """2022-W06: the ISO year and week (%G is not zero-padded below year 1000 on every platform)."""
+    year, week, _ = day.isocalendar()
+    return f"{year:04d}-W{week:02d}"
+
+
 # --- reader output ---------------------------------------------------------------------------------
 
 

@@ -24,8 +24,8 @@ from briefs.assemble import build_briefing, coverage_of, number_digests, relativ
 from briefs.deliver import NO_TEAMS, MailContent, SendReport, send_week
 from briefs.errors import EXIT_INCOMPLETE, EXIT_NOTHING, EXIT_OK, ConfigError, RenderError
 from briefs.extract import chunk_requests, extract_documents
+from briefs.files import write_atomically
 from briefs.llm import Ledger, ModelClient, TokenEstimate
-from briefs.llm.files import write_atomically
 from briefs.llm_setup import make_llm_config, resolve_mode
 from briefs.models import (
     Briefing,

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
 from briefs.errors import ConfigError
-from briefs.models import Document, Period
+from briefs.models import Document, Period, iso_week_label
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -30,11 +30,6 @@ FIRST_YEAR, LAST_YEAR = 1900, 2999
 def today_in_shanghai(now: dt.datetime | None = None) -> dt.date:
     moment = now or dt.datetime.now(tz=SHANGHAI)
     return moment.astimezone(SHANGHAI).date()
-
-
-def iso_week_label(day: dt.date) -> str:
-    year, week, _ = day.isocalendar()  # %G is not zero-padded below year 1000 on every platform
-    return f"{year:04d}-W{week:02d}"
 
 
 def week_of(day: dt.date) -> Period:

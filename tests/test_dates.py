@@ -10,10 +10,10 @@ from briefs.metadata import (
     ambiguous_dates,
     extract_metadata,
     full_dates,
-    iso_week,
     normalise_for_dates,
     parse_timestamp,
 )
+from briefs.models import iso_week_label
 
 BODY = "国家药监局召开会议，部署药品安全专项整治工作。会议要求各地加强监管。"
 
@@ -44,7 +44,7 @@ def _meta(header=(), body=BODY, trailer=(), front_matter=None):
     ],
 )
 def test_iso_week(day, week):
-    assert iso_week(dt.date.fromisoformat(day)) == week
+    assert iso_week_label(dt.date.fromisoformat(day)) == week
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,6 @@ commands of the CLI."""
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
 from llm_support import client_for, note_request
@@ -19,26 +18,6 @@ LLM_DIR = Path(briefs.llm.__file__).parent
 def test_the_public_names_are_sorted_and_exist() -> None:
     assert briefs.llm.__all__ == sorted(briefs.llm.__all__)
     assert all(hasattr(briefs.llm, name) for name in briefs.llm.__all__)
-
-
-def test_the_model_layer_imports_nothing_of_briefs_but_its_errors() -> None:
-    """Generic: it knows nothing about briefs' documents, so it can be tested and replaced alone."""
-    outside = []
-    for path in sorted(LLM_DIR.glob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            names = (
-                [node.module or ""]
-                if isinstance(node, ast.ImportFrom)
-                else [a.name for a in getattr(node, "names", [])]
-                if isinstance(node, ast.Import)
-                else []
-            )
-            outside += [
-                f"{path.name}: {n}"
-                for n in names
-                if n.startswith("briefs") and not n.startswith(("briefs.llm", "briefs.errors"))
-            ]
-    assert outside == []
 
 
 def test_cache_info_and_clear(fake_openai: FakeServer, tmp_path: Path, monkeypatch) -> None:

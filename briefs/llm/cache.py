@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from briefs.llm.files import write_atomically
+from briefs.files import write_atomically
 
 log = logging.getLogger("briefs.llm")
 

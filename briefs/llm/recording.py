@@ -28,8 +28,8 @@ from typing import Any
 import httpx2
 
 from briefs.errors import ConfigError
+from briefs.files import write_atomically
 from briefs.llm.errors import ReplayMissError
-from briefs.llm.files import write_atomically
 
 LABEL_HEADER = "X-Briefs-Label"
 PROVENANCE_EXTENSION = "briefs_provenance"  # set by transports whose answers are not a model's (answer books)

@@ -1,4 +1,7 @@
-"""Atomic file writes: a run killed halfway leaves either the old file or the new one, never half."""
+"""Atomic file writes: a run killed halfway leaves either the old file or the new one, never half.
+
+A leaf: it imports nothing from briefs (the model layer uses it for its cache and recordings, the
+pipeline for briefings)."""
 
 from __future__ import annotations
 
