@@ -17,6 +17,7 @@ document whose call fails becomes a failed digest with one line of error; the ot
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,19 +35,31 @@ def doc_stem(document: Document) -> str:
     return Path(document.path).stem
 
 
-def chunk_label(document: Document, index: int) -> str:
-    return f"{EXTRACT}/{doc_stem(document)}/chunk-{index}"
+def call_names(documents: Sequence[Document]) -> dict[str, str]:
+    """Document id → the name its calls carry: the file stem, plus a short id where two documents
+    of one run share a stem (scraped sites are full of index.html), so that no two documents' calls
+    share a label in messages, recordings and answer books."""
+    stems = Counter(doc_stem(document) for document in documents)
+    return {
+        document.id: doc_stem(document) if stems[doc_stem(document)] == 1 else f"{doc_stem(document)}-{document.id[:8]}"
+        for document in documents
+    }
 
 
-def merge_label(document: Document) -> str:
-    return f"{MERGE}/{doc_stem(document)}"
+def chunk_label(document: Document, index: int, name: str | None = None) -> str:
+    return f"{EXTRACT}/{name or doc_stem(document)}/chunk-{index}"
 
 
-def chunk_requests(document: Document, prompts: Prompts) -> list[CallRequest[Extraction]]:
-    """One request per chunk; each answer is checked against its own chunk's text."""
+def merge_label(document: Document, name: str | None = None) -> str:
+    return f"{MERGE}/{name or doc_stem(document)}"
+
+
+def chunk_requests(document: Document, prompts: Prompts, name: str | None = None) -> list[CallRequest[Extraction]]:
+    """One request per chunk; each answer is checked against its own chunk's text. ``name`` labels
+    the calls (default: the file stem; see call_names)."""
     return [
         CallRequest(
-            label=chunk_label(document, chunk.index),
+            label=chunk_label(document, chunk.index, name),
             messages=prompts.extract_messages(document, chunk),
             schema=Extraction,
             prompt_version=prompts.version(EXTRACT),
@@ -56,7 +69,9 @@ def chunk_requests(document: Document, prompts: Prompts) -> list[CallRequest[Ext
     ]
 
 
-def merge_request(document: Document, records: list[Extraction], prompts: Prompts) -> CallRequest[Extraction]:
+def merge_request(
+    document: Document, records: list[Extraction], prompts: Prompts, name: str | None = None
+) -> CallRequest[Extraction]:
     """The call that writes a long document's document-level fields from its chunk records. Its soft
     check covers what the merge writes (figures in the summary and key points) against the whole text."""
 
@@ -64,7 +79,7 @@ def merge_request(document: Document, records: list[Extraction], prompts: Prompt
         return problems(verify(_document_level(overview), document.text, document.title))
 
     return CallRequest(
-        label=merge_label(document),
+        label=merge_label(document, name),
         messages=prompts.merge_messages(records),
         schema=Extraction,
         prompt_version=prompts.version(MERGE),
@@ -155,11 +170,12 @@ def extract_documents(
 ) -> list[Digest]:
     """A digest per document, in order. Failures are per document and never raise."""
     prompts = prompts or Prompts()
+    names = call_names(documents)
     jobs = [_Job(document) for document in documents]
     for job in jobs:
         job.error = _unextractable(job.document)
         if job.error is None:
-            job.requests = chunk_requests(job.document, prompts)
+            job.requests = chunk_requests(job.document, prompts, names[job.document.id])
 
     _run(client, [job for job in jobs if job.error is None], "extracting")
     for job in jobs:
@@ -168,7 +184,7 @@ def extract_documents(
 
     merging = [job for job in jobs if job.error is None and len(job.records) > 1]
     for job in merging:
-        job.requests = [merge_request(job.document, job.records, prompts)]
+        job.requests = [merge_request(job.document, job.records, prompts, names[job.document.id])]
     _run(client, merging, "merging")
     for job in merging:
         _take_merged(job)

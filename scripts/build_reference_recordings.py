@@ -20,7 +20,7 @@ from pathlib import Path
 
 from briefs import resources
 from briefs.errors import BriefsError
-from briefs.extract import chunk_label, merge_label
+from briefs.extract import call_names, chunk_label, merge_label
 from briefs.llm import AnswerBookTransport
 from briefs.llm_setup import token_counter
 from briefs.models import Document, Period
@@ -39,11 +39,11 @@ PROVENANCE = (
 
 def labels_needed(period: Period, documents: list[Document]) -> list[str]:
     """Every call label the pipeline will make for this period, in call order."""
-    labels = []
+    labels, names = [], call_names(documents)
     for document in documents:
-        labels.extend(chunk_label(document, chunk.index) for chunk in document.chunks)
+        labels.extend(chunk_label(document, chunk.index, names[document.id]) for chunk in document.chunks)
         if len(document.chunks) > 1:
-            labels.append(merge_label(document))
+            labels.append(merge_label(document, names[document.id]))
     if documents:
         labels.append(label_for(period))
     return labels

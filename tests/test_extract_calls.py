@@ -341,3 +341,17 @@ def test_the_prompt_version_follows_the_templates_and_the_glossary(tmp_path) -> 
     assert Prompts(copy).version("extract") != shipped.version("extract")
     assert Prompts(copy).version("merge") != shipped.version("merge")
     assert len(shipped.glossary) >= 60
+
+
+def test_two_documents_with_one_file_stem_get_calls_of_their_own(server: SequencedServer) -> None:
+    """Scraped sites are full of index.html: two of them in one run must not share call labels."""
+    stem = SEED_STEMS[0]
+    first, second = sample_document(SEED_STEMS[0]), sample_document(SEED_STEMS[1])
+    first = first.model_copy(update={"path": f"2022-02/{stem}.txt"})
+    second = second.model_copy(update={"path": f"2022-03/{stem}.txt"})
+    labels = [f"extract/{stem}-{doc.id[:8]}/chunk-0" for doc in (first, second)]
+    server.set_answer(labels[0], answer(f"extract/{SEED_STEMS[0]}/chunk-0"))
+    server.set_answer(labels[1], answer(f"extract/{SEED_STEMS[1]}/chunk-0"))
+    digests = extract_documents([first, second], client_for(server))
+    assert [server.count(label) for label in labels] == [1, 1]
+    assert [d.status for d in digests] == ["verified", "verified"]
