@@ -28,10 +28,11 @@ ModelOption = Annotated[str | None, typer.Option("--model", help="model name (de
 ModeOption = Annotated[
     str | None,
     typer.Option(
-        "--mode", help="auto (live when OPENAI_API_KEY/OPENAI_BASE_URL is set, else replay), live, replay, record"
+        "--mode",
+        help="auto (the default: live when OPENAI_API_KEY/OPENAI_BASE_URL is set, else replay), live, replay, record",
     ),
 ]
-ConcurrencyOption = Annotated[int | None, typer.Option("--concurrency", help="model requests in flight")]
+ConcurrencyOption = Annotated[int | None, typer.Option("--concurrency", help="model requests in flight (default 4)")]
 NoCacheOption = Annotated[bool, typer.Option("--no-cache", help="ignore cached answers (they are still written)")]
 JsonOption = Annotated[bool, typer.Option("--json", help="one JSON object per line")]
 
@@ -158,7 +159,10 @@ def send(
         Path | None, typer.Option("--corpus", help="documents folder (default: the bundled sample corpus)")
     ] = None,
     out: Annotated[Path | None, typer.Option("--out", help="output folder (default ./briefings)")] = None,
+    model: ModelOption = None,
+    concurrency: ConcurrencyOption = None,
     mode: ModeOption = None,
+    no_cache: NoCacheOption = False,
     config: ConfigOption = None,
 ) -> None:
     """Email each team its briefing of the week, exactly once (the send log remembers who has it)."""
@@ -167,7 +171,15 @@ def send(
         from briefs.settings import load_settings
         from briefs.weeks import resolve_period
 
-        settings = load_settings(config, corpus=corpus, out=out, mode=mode)
+        settings = load_settings(
+            config,
+            corpus=corpus,
+            out=out,
+            model=model,
+            concurrency=concurrency,
+            mode=mode,
+            use_cache=False if no_cache else None,
+        )
         teams = [settings.team(team)] if team else settings.teams
         outcome = send_briefings(
             settings,
