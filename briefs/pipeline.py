@@ -164,6 +164,8 @@ def generate(settings: Settings, request: GenerateRequest, seam: ModelSeam = Mod
             result.lines.append(dry_run_line(result.estimate, selected, request.period))
             return result
         digests = extract_documents(selected, client)
+        if digests and all(digest.extraction is None for digest in digests):
+            return _nothing_extracted(result, digests, request.period, base)
         numbered = number_digests(digests)
         outcome = synthesize(client, request.period, numbered)
         unused = client.unused_recordings() if request.list_unused_recordings and config.mode == "replay" else []
@@ -189,6 +191,21 @@ def generate(settings: Settings, request: GenerateRequest, seam: ModelSeam = Mod
     result.exit_code = EXIT_OK if briefing.complete else EXIT_INCOMPLETE
     result.lines.extend(failure_lines(briefing))
     result.lines.extend(f"briefs: unused recording {path}" for path in unused)
+    return result
+
+
+def _nothing_extracted(result: GenerateResult, digests: list[Digest], period: Period, base: Path) -> GenerateResult:
+    """Every document failed (typically: the endpoint is down or refuses the key). A briefing of
+    nothing but failures would overwrite a good earlier one of the same week, so nothing is written."""
+    result.lines.extend(
+        f"briefs: failed: {relative_path(digest.document.path, base)}: {shown(digest.error or 'no answer')}"
+        for digest in digests
+    )
+    result.lines.append(
+        f"briefs: error: no document of {period.label} could be extracted, so nothing was written "
+        "(an earlier briefing of this period is left as it was); fix the cause above and rerun"
+    )
+    result.exit_code = EXIT_NOTHING
     return result
 
 

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from briefs import resources
 from briefs.cli import app
-from briefs.errors import EXIT_INCOMPLETE, EXIT_NOTHING, EXIT_USAGE
+from briefs.errors import EXIT_INCOMPLETE, EXIT_NOTHING, EXIT_OK, EXIT_USAGE
 
 WEEK = ["generate", "--week", "2022-W06"]
 SEED_000 = "000_b91c7a1454b64df1.txt"
@@ -243,7 +243,7 @@ def test_bad_input_is_one_line_naming_what_is_wrong(
     assert not [line for line in lines if line.startswith("briefs: internal error")]
 
 
-def test_an_endpoint_that_refuses_connections_fails_the_document_with_one_line_after_bounded_retries(
+def test_an_endpoint_that_refuses_connections_fails_with_one_line_after_bounded_retries_and_writes_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     url = f"http://127.0.0.1:{_closed_port()}/v1"
@@ -251,7 +251,9 @@ def test_an_endpoint_that_refuses_connections_fails_the_document_with_one_line_a
     for name, value in {"BRIEFS_TIMEOUT": "2", "BRIEFS_MAX_ATTEMPTS": "2", "BRIEFS_MAX_RETRY_SECONDS": "3"}.items():
         monkeypatch.setenv(name, value)
     run = CliRunner().invoke(app, [*WEEK, "--concurrency", "1", "--out", str(tmp_path / "out")])
-    assert run.exit_code == EXIT_INCOMPLETE
+    assert run.exit_code == EXIT_NOTHING
+    assert not any((tmp_path / "out").rglob("briefing.*")), "a briefing of nothing but failures replaces nothing"
+    assert "nothing was written" in run.stderr
     failed = [line for line in run.stderr.splitlines() if line.startswith("briefs: failed:")]
     assert len(failed) == 1 and SEED_000 in failed[0]
     assert f"cannot connect to the model endpoint {url}" in failed[0] and "2 attempts" in failed[0]
@@ -286,16 +288,19 @@ def test_a_replay_miss_names_the_call_and_the_refresh_and_the_briefing_keeps_the
 
 def test_a_one_file_corpus_names_its_file_in_the_briefing_not_a_dot(tmp_path: Path) -> None:
     corpus = resources.sample_corpus_dir() / SEED_000
+    run = CliRunner().invoke(app, [*WEEK, "--corpus", str(corpus), "--out", str(tmp_path / "o"), "--mode", "replay"])
+    assert run.exit_code == EXIT_OK
+    record = json.loads((tmp_path / "o" / "2022-W06" / "run.json").read_text(encoding="utf-8"))
+    assert [i["path"] for i in record["inputs"]] == [SEED_000]
+
     url = f"http://127.0.0.1:{_closed_port()}/v1"
     run = CliRunner().invoke(
         app,
-        [*WEEK, "--corpus", str(corpus), "--out", str(tmp_path / "o"), "--concurrency", "1"],
+        [*WEEK, "--corpus", str(corpus), "--out", str(tmp_path / "o2"), "--concurrency", "1"],
         env={"OPENAI_BASE_URL": url, "BRIEFS_MAX_ATTEMPTS": "1"},
     )
-    assert run.exit_code == EXIT_INCOMPLETE
-    record = json.loads((tmp_path / "o" / "2022-W06" / "run.json").read_text(encoding="utf-8"))
-    assert [w["document"] for w in record["warnings"]] == [SEED_000]
-    assert [i["path"] for i in record["inputs"]] == [SEED_000]
+    assert run.exit_code == EXIT_NOTHING
+    assert f"briefs: failed: {SEED_000}: " in run.stderr
 
 
 @pytest.mark.parametrize(
