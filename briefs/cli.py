@@ -8,11 +8,14 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from briefs.errors import EXIT_INTERNAL, BriefsError, ConfigError
+
+if TYPE_CHECKING:  # the commands import their stages lazily, so that --help stays fast
+    from briefs.settings import Settings
 
 app = typer.Typer(
     help="Weekly bilingual briefings of Chinese drug-regulator news.",
@@ -40,6 +43,14 @@ JsonOption = Annotated[bool, typer.Option("--json", help="one JSON object per li
 def say(message: str) -> None:
     """A line for the user on stderr (stdout is kept for data)."""
     typer.echo(message, err=True)
+
+
+def command_settings(config: Path | None, no_cache: bool = False, **flags: object) -> Settings:
+    """The settings a model-calling command runs with: its flags over the environment over the
+    config file (unset flags are None and change nothing)."""
+    from briefs.settings import load_settings
+
+    return load_settings(config, use_cache=False if no_cache else None, **flags)
 
 
 @contextmanager
@@ -101,7 +112,6 @@ def generate(
         from briefs.pipeline import GenerateRequest, coverage_line
         from briefs.pipeline import generate as run_generate
         from briefs.render import FORMATS
-        from briefs.settings import load_settings
         from briefs.weeks import resolve_period
 
         period = resolve_period(week, date_from, date_to)
@@ -113,14 +123,8 @@ def generate(
         language = language.strip().lower() if language is not None else None
         if language is not None and language not in ("both", "zh", "en"):
             raise ConfigError(f"--language {language}: choose both, zh or en")
-        settings = load_settings(
-            config,
-            corpus=corpus,
-            out=out,
-            model=model,
-            concurrency=concurrency,
-            mode=mode,
-            use_cache=False if no_cache else None,
+        settings = command_settings(
+            config, no_cache, corpus=corpus, out=out, model=model, concurrency=concurrency, mode=mode
         )
         request = GenerateRequest(
             period=period,
@@ -168,17 +172,10 @@ def send(
     """Email each team its briefing of the week, exactly once (the send log remembers who has it)."""
     with user_errors():
         from briefs.pipeline import send_briefings
-        from briefs.settings import load_settings
         from briefs.weeks import resolve_period
 
-        settings = load_settings(
-            config,
-            corpus=corpus,
-            out=out,
-            model=model,
-            concurrency=concurrency,
-            mode=mode,
-            use_cache=False if no_cache else None,
+        settings = command_settings(
+            config, no_cache, corpus=corpus, out=out, model=model, concurrency=concurrency, mode=mode
         )
         teams = [settings.team(team)] if team else settings.teams
         outcome = send_briefings(
@@ -211,11 +208,8 @@ def extract(
 
         from briefs.extract import describe_digest
         from briefs.pipeline import extract_paths
-        from briefs.settings import load_settings
 
-        settings = load_settings(
-            config, model=model, mode=mode, concurrency=concurrency, use_cache=False if no_cache else None
-        )
+        settings = command_settings(config, no_cache, model=model, mode=mode, concurrency=concurrency)
         outcome = extract_paths(settings, paths)
         for line in outcome.lines:
             say(line)
