@@ -250,3 +250,21 @@ def test_a_week_whose_documents_all_failed_does_not_claim_nothing_was_published(
         out = render(briefing, fmt)
         assert "None of this period's documents could be processed; see Warnings." in out
         assert "No documents were published in this period." not in out
+
+
+@pytest.mark.parametrize("fmt", ["md", "html", "txt"])
+def test_every_other_copy_of_a_merged_story_is_named_with_or_without_a_link(fmt: str) -> None:
+    """A repost without a URL (a file from a scraper) is still listed: every source is kept."""
+    from briefs.models import SourceRef
+
+    kept = factory.document()
+    copies = [
+        SourceRef(path=kept.path, source=kept.source, url=kept.url),
+        SourceRef(path="corpus/repost_trad.txt", source="廣東藥監", url=None),
+        SourceRef(path="corpus/repost_web.txt", source="新华网", url="https://example.org/repost.html"),
+    ]
+    doc = kept.model_copy(update={"copies": copies})
+    text = render(briefing_of([factory.digest(doc)]), fmt)
+    assert "repost_trad.txt" in text and "廣東藥監" in text
+    assert "https://example.org/repost.html" in text
+    assert text.count("Also published at") == 2  # the kept copy is not listed as its own repost
