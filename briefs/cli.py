@@ -109,7 +109,7 @@ def generate(
 ) -> None:
     """Write the bilingual briefing of one week (or --from/--to period) to OUT/<week>/."""
     with user_errors():
-        from briefs.pipeline import GenerateRequest, coverage_line
+        from briefs.pipeline import GenerateRequest, coverage_line, incomplete_line
         from briefs.pipeline import generate as run_generate
         from briefs.render import FORMATS
         from briefs.weeks import resolve_period
@@ -141,9 +141,7 @@ def generate(
             say(f"briefs: wrote {result.out_dir}/ ({', '.join(p.name for p in result.written)})")
             say(f"briefs: {coverage_line(result.briefing)}")
             if not result.briefing.complete:
-                say(
-                    "briefs: the briefing is incomplete (see its warnings); rerun after fixing to redo only what failed"
-                )
+                say(f"briefs: {incomplete_line(result.briefing)}; rerun after fixing to redo only what is missing")
         raise typer.Exit(result.exit_code)
 
 

@@ -360,6 +360,10 @@ class BriefingCampaign(BaseModel):
     sources: list[SourceLink]
 
 
+# Warnings that mean the briefing may lack something (the others flag what it does contain).
+INCOMPLETE_KINDS = ("failed", "synthesis", "unreadable", "undated")
+
+
 class BriefingWarning(BaseModel):
     kind: Literal["unverified", "failed", "unreadable", "undated", "synthesis", "injection"]
     document: str | None = Field(default=None, description="the document's ref or path")
@@ -414,5 +418,15 @@ class Briefing(BaseModel):
 
     @property
     def complete(self) -> bool:
-        """False when something that belonged in the briefing is missing from it."""
-        return not any(w.kind in ("failed", "synthesis") for w in self.warnings)
+        """False when something that may belong in the briefing is missing from it: a document that
+        failed, the synthesis, or an input that could not be read or dated (it may be of this week)."""
+        return not self.missing
+
+    @property
+    def missing(self) -> dict[str, int]:
+        """How many warnings of each kind that leave the briefing incomplete."""
+        counts: dict[str, int] = {}
+        for warning in self.warnings:
+            if warning.kind in INCOMPLETE_KINDS:
+                counts[warning.kind] = counts.get(warning.kind, 0) + 1
+        return counts

@@ -324,6 +324,23 @@ def write_run_file(briefing: Briefing, out_dir: Path, started: float, corpus: Pa
     return path
 
 
+_MISSING_WORDS = {
+    "failed": ("document failed", "documents failed"),
+    "synthesis": ("the week synthesis failed", "the week synthesis failed"),
+    "unreadable": ("input could not be read", "inputs could not be read"),
+    "undated": ("document has no date", "documents have no date"),
+}
+
+
+def incomplete_line(briefing: Briefing) -> str:
+    """What leaves the briefing incomplete, in words: `1 document failed, 2 inputs could not be read`."""
+    parts = []
+    for kind, count in briefing.missing.items():
+        one, many = _MISSING_WORDS[kind]
+        parts.append(one if kind == "synthesis" else f"{count} {one if count == 1 else many}")
+    return f"the briefing is incomplete ({', '.join(parts)}; see its warnings)"
+
+
 def coverage_line(briefing: Briefing) -> str:
     c = briefing.coverage
     return (
@@ -392,7 +409,7 @@ def send_briefings(
     if briefing is None:
         return SendResult(generated, None)
     if not briefing.complete:
-        progress("briefs: the briefing is incomplete (its warnings say what is missing); it is mailed as it is")
+        progress(f"briefs: {incomplete_line(briefing)}; it is mailed as it is")
     report = send_week(
         settings,
         period.label,

@@ -323,3 +323,16 @@ def test_an_empty_environment_variable_means_unset(tmp_path: Path, monkeypatch: 
     run = CliRunner().invoke(app, [*WEEK, "--format", "md"])
     assert run.exit_code == 0, run.stderr
     assert (tmp_path / "briefings" / "2022-W06" / "briefing.md").is_file()
+
+
+def test_an_unreadable_input_beside_good_ones_makes_the_briefing_incomplete(tmp_path: Path) -> None:
+    """It may have been this week's: the briefing is written, lists it, and the exit code says incomplete."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / SEED_000).write_bytes((resources.sample_corpus_dir() / SEED_000).read_bytes())
+    (corpus / "scan.txt").write_bytes(b"%PDF-1.7\n\x00\x01\x02" * 50)
+    run = CliRunner().invoke(app, [*WEEK, "--mode", "replay", "--corpus", str(corpus), "--out", str(tmp_path / "o")])
+    assert run.exit_code == EXIT_INCOMPLETE
+    assert "1 input could not be read" in run.stderr
+    briefing = (tmp_path / "o" / "2022-W06" / "briefing.md").read_text(encoding="utf-8")
+    assert "scan.txt" in briefing
