@@ -61,7 +61,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "unverified": ("未在原文中找到", "not found in source"),
     "unchecked": ("未核对", "not checked"),
     "action": ("应对", "Action"),
-    "source_sentence": ("原文", "Source sentence"),
+    "source_sentence": ("原文", "Chinese source sentence"),
     "no_documents": ("本期没有发布的文件。", "No documents were published in this period."),
     "none_processed": (
         "本期文件均未能处理，见“警示”。",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import html
 import json
 import os
 import re
@@ -218,7 +219,11 @@ def test_one_language_drops_the_other_in_every_format(tmp_path: Path, language: 
         text = (result.out_dir / f"briefing.{fmt}").read_text(encoding="utf-8")
         for key in ("coverage", "summary", "actions", "documents", "warnings", "run"):
             assert LABELS[key][kept] in text and LABELS[key][dropped] not in text, (fmt, key)
-        if language == "en":
+        if language == "en":  # only the verbatim source sentences, the evidence, stay in Chinese
+            quotes = [r.requirement.source_sentence for d in result.briefing.documents for r in d.requirements]
+            assert quotes and all(quote in text or html.escape(quote) in text for quote in quotes), fmt
+            for quote in quotes:
+                text = text.replace(quote, "").replace(html.escape(quote), "")
             assert not re.search(r"[\u4e00-\u9fff]", text), f"Chinese left in the English {fmt}"
         else:
             assert "Executive summary" not in text and "NMPA launches" not in text
