@@ -135,7 +135,12 @@ class Bilingual(_Strict):
 
 
 class StatedDate(_Strict):
-    kind: DateKind
+    kind: DateKind = Field(
+        description=(
+            "effective (施行), comment_deadline (意见反馈截止), compliance (must comply by), "
+            "event (a meeting or action date), publication"
+        )
+    )
     date: str = Field(description="YYYY-MM-DD")
     source_phrase: str = Field(
         description="the phrase of the document that states this date, copied verbatim (e.g. 自2022年1月1日起施行)"
@@ -158,8 +163,13 @@ class Requirement(_Strict):
     )
     text_en: str = Field(description="faithful English rendering of the source sentence, in the glossary's terms")
     actors: list[Actor] = Field(description="who must act")
-    kind: RequirementKind
-    product_scope: list[ProductScope]
+    kind: RequirementKind = Field(
+        description=(
+            "obligation (must do), prohibition (must not), enforcement_priority, inspection_focus, "
+            "deadline, policy_direction"
+        )
+    )
+    product_scope: list[ProductScope] = Field(description="the products this requirement covers; all for 两品一械")
     priority: Priority = Field(description="how urgently a compliance team should look at this")
     due_date: str | None = Field(description="YYYY-MM-DD when the document states a date for this, else null")
     due_phrase: str | None = Field(description="the verbatim phrase stating that date (截止…, 自…起施行), else null")
@@ -170,21 +180,29 @@ class Extraction(_Strict):
     """Everything briefs needs from one document (or one chunk of it), in one answer."""
 
     title: Bilingual = Field(description="zh: the title as published; en: its English translation")
-    doc_type: DocType
+    doc_type: DocType = Field(
+        description="what kind of announcement this is; a meeting that deploys a campaign is a meeting"
+    )
     issuer: Bilingual = Field(description="the body that issued or reported the announcement")
-    issuer_level: IssuerLevel
+    issuer_level: IssuerLevel = Field(description="national (NMPA, SAMR, State Council), provincial, municipal, other")
     document_number: str | None = Field(description="the 文号 (e.g. 国药监药管〔2022〕5号) when stated, else null")
-    product_scope: list[ProductScope]
+    product_scope: list[ProductScope] = Field(description="the products the document concerns")
     summary: Bilingual = Field(description="a few sentences each; every figure in them must occur in the document")
-    key_points: list[Bilingual]
+    key_points: list[Bilingual] = Field(
+        description="the three to six facts a compliance team must remember, as zh/en pairs"
+    )
     requirements: list[Requirement] = Field(
         description=(
             "every obligation, prohibition, enforcement priority, inspection focus, deadline or policy direction "
             "the text states"
         )
     )
-    dates: list[StatedDate]
-    figures: list[Figure]
+    dates: list[StatedDate] = Field(
+        description="dates the document states (effective, deadlines, events), each with its verbatim phrase"
+    )
+    figures: list[Figure] = Field(
+        description="figures that matter to compliance (statistics, batch counts, fines, periods)"
+    )
     relevance: Relevance = Field(description="how much this matters to industry compliance teams")
     relevance_reason: Bilingual = Field(description="one line each")
     injection_attempt: str | None = Field(
