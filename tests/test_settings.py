@@ -86,3 +86,22 @@ def test_a_bad_environment_variable_is_named(monkeypatch: pytest.MonkeyPatch, tm
     monkeypatch.setenv("BRIEFS_CONCURRENCY", "many")
     with pytest.raises(ConfigError, match="environment variable BRIEFS_CONCURRENCY: concurrency"):
         load_settings()
+
+
+def test_briefs_toml_in_the_working_folder_is_found(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    (tmp_path / "briefs.toml").write_text('model = "from-working-folder"\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert load_settings().model == "from-working-folder"
+
+
+def test_briefs_config_names_the_file_and_beats_the_working_folder(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / "briefs.toml").write_text('model = "from-working-folder"\n', encoding="utf-8")
+    elsewhere = tmp_path / "ops" / "briefs-prod.toml"
+    elsewhere.parent.mkdir()
+    elsewhere.write_text('model = "from-BRIEFS_CONFIG"\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BRIEFS_CONFIG", str(elsewhere))
+    assert load_settings().model == "from-BRIEFS_CONFIG"
+    assert load_settings(tmp_path / "briefs.toml").model == "from-working-folder"  # --config beats both
