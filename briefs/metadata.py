@@ -273,7 +273,11 @@ def _infer_from_body(meta: Metadata, name: str, body: str) -> None:
 # --- title -----------------------------------------------------------------------------------------
 
 _GLUE = re.compile(r"^(?:标题|標題|题目|摘要|摘\s*要)\s*[:：]\s*|\s*(?:摘要|摘\s*要|内容摘要|正文)\s*[:：]?\s*$")
-_SITE_SUFFIX = re.compile(r"\s*(?:[-_|｜—–]+)\s*[^-_|｜—–]{2,30}(?:网|局|政府|门户|网站|官网|中心|报|频道|首页)\s*$")
+_SITE_NAME = r"[^-_|｜—–]{2,30}(?:网|局|政府|门户|网站|官网|中心|报|频道|首页|财经|新闻|资讯)"
+# In a <title> any separator run goes before the site name; in a headline line only a spaced dash,
+# "_" or a bar does, because "——" there usually starts a real part of the title (——访…局).
+_SITE_SUFFIX = re.compile(rf"\s*(?:[-_|｜—–]+)\s*{_SITE_NAME}\s*$")
+_SITE_SUFFIX_IN_LINE = re.compile(rf"(?:\s+[-—–]\s*|\s*[_|｜]\s*){_SITE_NAME}\s*$")
 _TITLE_LABEL = re.compile(r"(?:原文链接|原文標題|原文标题|标题|標題)\s*[:：]\s*(?!https?://)(\S.{3,80})$")
 _META_LINE = re.compile(r"(?:来源|來源|发布|發布|时间|時間|日期|作者|编辑|編輯|浏览|瀏覽|字体|原文链接)\s*[:：]")
 
@@ -305,7 +309,8 @@ def clean_title(title: str) -> str:
     previous = None
     while previous != title:
         previous, title = title, _GLUE.sub("", title).strip()
-    return title
+    without_site = _SITE_SUFFIX_IN_LINE.sub("", title).strip()
+    return without_site if len(_HAN.findall(without_site)) >= 4 else title
 
 
 def _is_title_like(line: str) -> bool:
