@@ -313,10 +313,15 @@ def clean_title(title: str) -> str:
     return without_site if len(_HAN.findall(without_site)) >= 4 else title
 
 
+# A wire-service dateline on a line of its own (新华社北京3月5日电, 本报讯): neither title nor kicker.
+_DATELINE = re.compile(r"^\s*(?:新华社|中新社|本报讯|本报|记者)|\d{1,2}月\d{1,2}日电\s*[)）]?\s*$")
+
+
 def _is_title_like(line: str) -> bool:
     han = len(_HAN.findall(line))
     return (
         4 <= han <= 80
+        and not _DATELINE.search(unicodedata.normalize("NFKC", line))
         and not _META_LINE.search(line)
         and not full_dates(normalise_for_dates(line))
         and not re.search(r"[。！？；]$", line)

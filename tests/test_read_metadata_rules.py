@@ -78,6 +78,12 @@ TITLE_RULES = [
                  id="a dash line below the headline is the subtitle"),
     pytest.param("page.txt", text_page(HEADLINE), HEADLINE, None,
                  id="a headline alone has no subtitle"),
+    pytest.param("page.txt", text_page("新华社北京3月5日电", HEADLINE), HEADLINE, None,
+                 id="a wire-service dateline above the headline is not its subtitle"),
+    pytest.param("page.txt", text_page("本报讯", HEADLINE), HEADLINE, None,
+                 id="a newspaper's own-report mark is not a subtitle"),
+    pytest.param("page.txt", text_page("保障医疗机构用电", HEADLINE), HEADLINE, "保障医疗机构用电",
+                 id="a kicker that merely ends in 电 is still a kicker"),
 ]  # fmt: skip
 
 
