@@ -117,18 +117,25 @@ def generate(
         period = resolve_period(week, date_from, date_to)
         # --format md --format html, or --format md,html: both are how people write it
         given = [part.strip().lower() for value in formats or [] for part in value.split(",") if part.strip()]
-        chosen = tuple(dict.fromkeys(given or FORMATS))
+        chosen = list(dict.fromkeys(given))
         if bad := [f for f in chosen if f not in FORMATS]:
             raise ConfigError(f"--format {bad[0]}: choose from {', '.join(FORMATS)}")
         language = language.strip().lower() if language is not None else None
         if language is not None and language not in ("both", "zh", "en"):
             raise ConfigError(f"--language {language}: choose both, zh or en")
         settings = command_settings(
-            config, no_cache, corpus=corpus, out=out, model=model, concurrency=concurrency, mode=mode
+            config,
+            no_cache,
+            corpus=corpus,
+            out=out,
+            model=model,
+            concurrency=concurrency,
+            mode=mode,
+            formats=chosen or None,  # unset: the config file's `formats`, else all
         )
         request = GenerateRequest(
             period=period,
-            formats=chosen,  # type: ignore[arg-type]
+            formats=tuple(settings.formats),  # type: ignore[arg-type]
             language=language,  # type: ignore[arg-type]
             team=team,
             dry_run=dry_run,

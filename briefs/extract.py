@@ -97,7 +97,9 @@ def merge_records(records: list[Extraction], overview: Extraction) -> Extraction
     only duplicates dropped. (Why here and not in the model: a law's requirements alone run to
     tens of thousands of tokens, past any output limit, and software cannot drop one by mistake.)"""
     scopes = list(dict.fromkeys([*overview.product_scope, *(s for r in records for s in r.product_scope)]))
-    injection = overview.injection_attempt or next((r.injection_attempt for r in records if r.injection_attempt), None)
+    # every part's attempt, not just the first: each is flagged to the reader
+    attempts = [a for a in (overview.injection_attempt, *(r.injection_attempt for r in records)) if a]
+    injection = " / ".join(dict.fromkeys(attempts)) or None
     return overview.model_copy(
         update={
             "product_scope": scopes,

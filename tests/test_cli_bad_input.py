@@ -336,3 +336,13 @@ def test_an_unreadable_input_beside_good_ones_makes_the_briefing_incomplete(tmp_
     assert "1 input could not be read" in run.stderr
     briefing = (tmp_path / "o" / "2022-W06" / "briefing.md").read_text(encoding="utf-8")
     assert "scan.txt" in briefing
+
+
+def test_the_formats_of_the_config_file_are_the_ones_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "briefs.toml").write_text('formats = ["md"]\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    run = CliRunner().invoke(app, [*WEEK, "--mode", "replay", "--out", str(tmp_path / "o")])
+    assert run.exit_code == EXIT_OK
+    assert sorted(p.name for p in (tmp_path / "o" / "2022-W06").iterdir()) == ["briefing.md", "run.json"]
+    run = CliRunner().invoke(app, [*WEEK, "--mode", "replay", "--out", str(tmp_path / "p"), "--format", "txt"])
+    assert sorted(p.name for p in (tmp_path / "p" / "2022-W06").iterdir()) == ["briefing.txt", "run.json"]

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from llm_support import NOTE, Note, Waits, client_for, note_request
 
-from briefs.llm import ModelRequestError, ModelUnavailable
-from briefs.llm.fake_server import FakeServer, Fault, server_error, status
+from briefs.llm import CallResult, ModelRequestError, ModelUnavailable
+from briefs.llm.fake_server import FakeServer, Fault, rate_limited, server_error, status
 
 LABEL = "extract/doc/chunk-0"
 
@@ -67,3 +67,11 @@ def test_backoff_without_a_hint_is_jittered_and_within_its_bounds(fake_openai: F
         assert all(0 <= wait <= upper_bound(attempt) for wait in chosen), (attempt, chosen)
         # six draws from a continuous range, rounded to the millisecond: all equal only if not random
         assert len(set(chosen)) > 1, f"every wait before attempt {attempt + 1} was {chosen[0]} s: no jitter"
+
+
+def test_a_malformed_retry_after_falls_back_to_backoff_instead_of_sinking_the_batch(fake_openai: FakeServer) -> None:
+    fake_openai.script(LABEL, rate_limited(retry_after="soon"))
+    fake_openai.set_answer(LABEL, NOTE)
+    with client_for(fake_openai) as client:
+        [result] = client.call_many([note_request(LABEL)], "notes")
+    assert isinstance(result, CallResult) and result.usage.attempts == 2

@@ -61,7 +61,10 @@ def retry_after_seconds(error: BaseException | None) -> float | None:
         return max(float(value), 0.0)
     except ValueError:
         pass
-    when = email.utils.parsedate_to_datetime(value) if value else None  # an HTTP date
+    try:  # an HTTP date; anything else is no hint at all, and the usual backoff applies
+        when = email.utils.parsedate_to_datetime(value) if value else None
+    except (ValueError, TypeError):
+        return None
     if when is None:
         return None
     return max(when.timestamp() - time.time(), 0.0)
