@@ -54,17 +54,16 @@ def coverage_of(
 ) -> Coverage:
     originals = [d for d in documents if d.duplicate_of is None]
     skipped = [SkippedInput(path=None, reason=line) for line in problems]
-    for doc in originals:
-        if not doc.text:
-            skipped.append(SkippedInput(path=relative_path(doc.path, corpus), reason="no text left after cleaning"))
-        elif doc.date is None:
-            skipped.append(
-                SkippedInput(
-                    path=relative_path(doc.path, corpus),
-                    reason="no publication date found or inferred, so it belongs to no week",
-                )
-            )
-    dated = [d for d in originals if d.text and d.date is not None]
+    # (a page with no text never gets here: the reader reports it among ``problems``)
+    skipped += [
+        SkippedInput(
+            path=relative_path(doc.path, corpus),
+            reason="no publication date found or inferred, so it belongs to no week",
+        )
+        for doc in originals
+        if doc.date is None
+    ]
+    dated = [d for d in originals if d.date is not None]
     return Coverage(
         documents_read=len(documents),
         in_period=len(in_period),

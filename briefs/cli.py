@@ -38,6 +38,13 @@ ModeOption = Annotated[
 ConcurrencyOption = Annotated[int | None, typer.Option("--concurrency", help="model requests in flight (default 4)")]
 NoCacheOption = Annotated[bool, typer.Option("--no-cache", help="ignore cached answers (they are still written)")]
 JsonOption = Annotated[bool, typer.Option("--json", help="one JSON object per line")]
+WEEK_HELP = "ISO week (2022-W06, 2022W06), 'this', 'last', or a date inside the week"
+CorpusOption = Annotated[
+    Path | None, typer.Option("--corpus", help="documents folder (default: the bundled sample corpus)")
+]
+OutOption = Annotated[
+    Path | None, typer.Option("--out", help="output folder; files go to OUT/<week>/ (default ./briefings)")
+]
 
 
 def say(message: str) -> None:
@@ -75,18 +82,11 @@ def user_errors() -> Iterator[None]:
 
 @app.command()
 def generate(
-    week: Annotated[
-        str | None,
-        typer.Option("--week", help="ISO week (2022-W06, 2022W06), 'this', 'last', or a date inside the week"),
-    ] = None,
+    week: Annotated[str | None, typer.Option("--week", help=WEEK_HELP)] = None,
     date_from: Annotated[str | None, typer.Option("--from", help="first day of another period (YYYY-MM-DD)")] = None,
     date_to: Annotated[str | None, typer.Option("--to", help="last day of that period (YYYY-MM-DD)")] = None,
-    corpus: Annotated[
-        Path | None, typer.Option("--corpus", help="documents folder (default: the bundled sample corpus)")
-    ] = None,
-    out: Annotated[
-        Path | None, typer.Option("--out", help="output folder; files go to OUT/<week>/ (default ./briefings)")
-    ] = None,
+    corpus: CorpusOption = None,
+    out: OutOption = None,
     formats: Annotated[
         list[str] | None,
         typer.Option("--format", help="md, html, txt or json; repeat or comma-separate for several (default: all)"),
@@ -154,9 +154,7 @@ def generate(
 
 @app.command()
 def send(
-    week: Annotated[
-        str, typer.Option("--week", help="ISO week (2022-W06, 2022W06), 'this', 'last', or a date inside the week")
-    ],
+    week: Annotated[str, typer.Option("--week", help=WEEK_HELP)],
     team: Annotated[
         str | None, typer.Option("--team", help="only this team (default: every team in the config)")
     ] = None,
@@ -164,10 +162,8 @@ def send(
         bool, typer.Option("--dry-run", help="write OUT/<week>/mail/<team>.eml instead of sending")
     ] = False,
     force: Annotated[bool, typer.Option("--force", help="send again to recipients who already have it")] = False,
-    corpus: Annotated[
-        Path | None, typer.Option("--corpus", help="documents folder (default: the bundled sample corpus)")
-    ] = None,
-    out: Annotated[Path | None, typer.Option("--out", help="output folder (default ./briefings)")] = None,
+    corpus: CorpusOption = None,
+    out: OutOption = None,
     model: ModelOption = None,
     concurrency: ConcurrencyOption = None,
     mode: ModeOption = None,

@@ -55,13 +55,11 @@ import re
 import unicodedata
 import zlib
 from collections import defaultdict
-from functools import lru_cache
 from itertools import chain, filterfalse, islice
 from operator import itemgetter
 
-import opencc
-
 from briefs.models import Document, SourceRef
+from briefs.script import to_simplified
 
 NEAR_DUPLICATE = 0.7  # Jaccard similarity of the sentence-end feature sets
 EDGE = 8  # characters kept from each end of a sentence: long enough that unrelated sentences rarely agree
@@ -82,15 +80,10 @@ _HEAD = itemgetter(slice(None, EDGE))
 _TAIL = itemgetter(slice(-EDGE, None))
 
 
-@lru_cache(maxsize=1)
-def _t2s() -> opencc.OpenCC:
-    return opencc.OpenCC("t2s")
-
-
 def sentence_keys(text: str) -> list[str]:
     """The folded key cut into sentences, empty ones dropped."""
     marked = _PUNCTUATION.sub("", _SENTENCE_END.sub("\n", text))
-    folded = _NOT_CONTENT.sub("", unicodedata.normalize("NFKC", _t2s().convert(marked))).lower()
+    folded = _NOT_CONTENT.sub("", unicodedata.normalize("NFKC", to_simplified(marked))).lower()
     return list(filter(None, folded.split("\n")))
 
 

@@ -25,7 +25,7 @@ from pathlib import Path
 from briefs.llm import CallRequest, CallResult, ModelClient
 from briefs.models import Digest, Document, Extraction, Requirement, Usage
 from briefs.prompting import EXTRACT, MERGE, Prompts
-from briefs.verify import fold, problems, soft_check, verify
+from briefs.verify import fold, soft_check, verify
 
 Outcome = CallResult | BaseException  # what call_many hands back per request
 
@@ -74,16 +74,13 @@ def merge_request(
 ) -> CallRequest[Extraction]:
     """The call that writes a long document's document-level fields from its chunk records. Its soft
     check covers what the merge writes (figures in the summary and key points) against the whole text."""
-
-    def check(overview: Extraction) -> list[str]:
-        return problems(verify(_document_level(overview), document.text, document.title))
-
+    against_text = soft_check(document.text, document.title)
     return CallRequest(
         label=merge_label(document, name),
         messages=prompts.merge_messages(records),
         schema=Extraction,
         prompt_version=prompts.version(MERGE),
-        check=check,
+        check=lambda overview: against_text(_document_level(overview)),
     )
 
 
@@ -167,6 +164,15 @@ class _Job:
     spent: list[Outcome] = field(default_factory=list)  # every outcome so far: the digest's usage
 
 
+def extraction_requests(documents: Sequence[Document], prompts: Prompts) -> list[list[CallRequest[Extraction]]]:
+    """The chunk requests of each document of a run (empty for one that cannot be extracted)."""
+    names = call_names(documents)
+    return [
+        [] if _unextractable(document) else chunk_requests(document, prompts, names[document.id])
+        for document in documents
+    ]
+
+
 def extract_documents(
     documents: Sequence[Document], client: ModelClient, prompts: Prompts | None = None
 ) -> list[Digest]:
@@ -174,10 +180,9 @@ def extract_documents(
     prompts = prompts or Prompts()
     names = call_names(documents)
     jobs = [_Job(document) for document in documents]
-    for job in jobs:
+    for job, requests in zip(jobs, extraction_requests(documents, prompts), strict=True):
         job.error = _unextractable(job.document)
-        if job.error is None:
-            job.requests = chunk_requests(job.document, prompts, names[job.document.id])
+        job.requests = requests
 
     _run(client, [job for job in jobs if job.error is None], "extracting")
     for job in jobs:

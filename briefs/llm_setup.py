@@ -14,7 +14,7 @@ import httpx2
 from briefs import resources
 from briefs.llm import LLMConfig
 from briefs.settings import Settings
-from briefs.tokens import count_tokens, encoding_for
+from briefs.tokens import counter_for
 
 
 def resolve_mode(settings: Settings) -> str:
@@ -24,8 +24,7 @@ def resolve_mode(settings: Settings) -> str:
 
 
 def token_counter(settings: Settings) -> Callable[[str], int]:
-    encoding = encoding_for(settings.model, settings.encoding)
-    return lambda text: count_tokens(text, encoding)
+    return counter_for(settings.model, settings.encoding)
 
 
 def make_llm_config(

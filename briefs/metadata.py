@@ -20,12 +20,10 @@ import operator
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import opencc
-
 from briefs.models import iso_week_label
+from briefs.script import to_simplified
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -398,11 +396,6 @@ def find_url(header: list[str], trailer: list[str], front_matter: dict[str, str]
 # --- language --------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=2)
-def _converter(config: str) -> opencc.OpenCC:
-    return opencc.OpenCC(config)
-
-
 def detect_language(text: str, sample: int = 400) -> str | None:
     """zh-Hans, zh-Hant or en. OpenCC t2s leaves Simplified text alone and rewrites a good share of
     Traditional characters; a sample of the first Han characters is enough to tell."""
@@ -413,7 +406,7 @@ def detect_language(text: str, sample: int = 400) -> str | None:
         return "en" if latin else None
     if latin > 3 * len(han_chars):
         return "en"
-    simplified = _converter("t2s").convert(han_chars)
+    simplified = to_simplified(han_chars)
     if simplified == han_chars:  # already Simplified, the usual case
         return "zh-Hans"
     changed = sum(map(operator.ne, han_chars, simplified))  # characters t2s rewrote

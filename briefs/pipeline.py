@@ -23,7 +23,7 @@ from briefs import resources
 from briefs.assemble import build_briefing, coverage_of, number_digests, relative_path
 from briefs.deliver import NO_TEAMS, MailContent, SendReport, send_week
 from briefs.errors import EXIT_INCOMPLETE, EXIT_NOTHING, EXIT_OK, ConfigError, RenderError
-from briefs.extract import chunk_requests, extract_documents
+from briefs.extract import extract_documents, extraction_requests
 from briefs.files import write_atomically
 from briefs.llm import Ledger, ModelClient, TokenEstimate
 from briefs.llm_setup import make_llm_config, resolve_mode
@@ -115,10 +115,6 @@ def shown(text: str) -> str:
     return text
 
 
-def corpus_shown(corpus: Path) -> str:
-    return shown(str(corpus))
-
-
 def mode_line(settings: Settings) -> str | None:
     """The one line that says an automatic choice was made (nothing to say when the user chose)."""
     if settings.mode != "auto" or resolve_mode(settings) != "replay":
@@ -150,7 +146,7 @@ def generate(settings: Settings, request: GenerateRequest, seam: ModelSeam = Mod
         result.lines.append(line)
 
     read = read_paths([corpus], settings)
-    if not any(doc.readable for doc in read.documents) and read.problems:
+    if not read.readable and read.problems:
         result.lines.extend(f"briefs: {problem}" for problem in read.problems)
         result.lines.append(f"briefs: error: no document in {corpus} could be read")
         result.exit_code = EXIT_NOTHING
@@ -158,18 +154,20 @@ def generate(settings: Settings, request: GenerateRequest, seam: ModelSeam = Mod
     selected = select_period(read.documents, request.period)
 
     config = make_llm_config(settings, provenance=seam.provenance, inner_transport=seam.inner_transport)
+    prompts = Prompts()  # one per run: templates, glossary and versions are read once
     with ModelClient(config) as client:
         if request.dry_run:
-            result.estimate = client.estimate(_extraction_requests(selected))
+            requests = [r for per_document in extraction_requests(selected, prompts) for r in per_document]
+            result.estimate = client.estimate(requests)
             result.lines.append(dry_run_line(result.estimate, selected, request.period))
             return result
-        digests = extract_documents(selected, client)
+        digests = extract_documents(selected, client, prompts)
         if digests and all(digest.extraction is None for digest in digests):
             return _nothing_extracted(result, digests, request.period, base)
         numbered = number_digests(digests)
         outcome = synthesize(client, request.period, numbered)
         unused = client.unused_recordings() if request.list_unused_recordings and config.mode == "replay" else []
-        run = run_record(settings, config.mode, client.ledger, selected, base)
+        run = run_record(settings, config.mode, client.ledger, selected, base, prompts)
 
     failed = [d.model_copy(update={"error": shown(d.error or "")}) for d in digests if d.extraction is None]
     briefing = build_briefing(
@@ -236,11 +234,6 @@ def _for_audience(briefing: Briefing, settings: Settings, request: GenerateReque
     return briefing
 
 
-def _extraction_requests(documents: list[Document]):
-    prompts = Prompts()
-    return [req for doc in documents if doc.chunks for req in chunk_requests(doc, prompts)]
-
-
 def dry_run_line(estimate: TokenEstimate, documents: list[Document], period: Period) -> str:
     long_docs = sum(1 for doc in documents if len(doc.chunks) > 1)
     cost = (
@@ -255,11 +248,12 @@ def dry_run_line(estimate: TokenEstimate, documents: list[Document], period: Per
     )
 
 
-def run_record(settings: Settings, mode: str, ledger: Ledger, selected: list[Document], corpus: Path) -> RunRecord:
+def run_record(
+    settings: Settings, mode: str, ledger: Ledger, selected: list[Document], corpus: Path, prompts: Prompts
+) -> RunRecord:
     stages = [StageUsage(stage=name, usage=_usage(totals)) for name, totals in sorted(ledger.stages.items())]
     total = _usage(ledger.run)
     sent = total.calls - total.cache_hits
-    prompts = Prompts()
     return RunRecord(
         model=settings.model,
         mode=mode,  # type: ignore[arg-type]
@@ -312,7 +306,7 @@ def write_run_file(briefing: Briefing, out_dir: Path, started: float, corpus: Pa
         "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "seconds": round(time.monotonic() - started, 3),
         "period": briefing.period.model_dump(mode="json"),
-        "corpus": corpus_shown(corpus),
+        "corpus": shown(str(corpus)),
         "complete": briefing.complete,
         "coverage": briefing.coverage.model_dump(mode="json"),
         "warnings": [w.model_dump(mode="json") for w in briefing.warnings],
@@ -369,7 +363,7 @@ def extract_paths(settings: Settings, paths: list[Path]) -> ExtractResult:
     if line := mode_line(settings):
         lines.insert(0, line)
     with ModelClient(make_llm_config(settings)) as client:
-        digests = extract_documents([d for d in read.documents if d.readable], client)
+        digests = extract_documents(read.readable, client)
         lines.append(f"briefs: {client.ledger.summary()}")
     failed = any(digest.status == "failed" for digest in digests)
     if not digests and read.problems:

@@ -30,7 +30,7 @@ from pydantic import BaseModel
 
 from briefs import resources
 from briefs.errors import ConfigError
-from briefs.models import Chunk, Document, Extraction
+from briefs.models import Bilingual, Chunk, Document, Extraction
 
 GLOSSARY_FILE = "glossary.tsv"
 EXTRACT = "extract"
@@ -88,7 +88,7 @@ def _walk_fields(model: type[BaseModel], prefix: str, guides: list[FieldGuide]) 
         nested, many = _nested_model(info.annotation)
         kind = _kind(info.annotation)
         guides.append(FieldGuide(path=path + ("[]" if many else ""), kind=kind, description=info.description or ""))
-        if nested is not None and nested.__name__ != "Bilingual":
+        if nested is not None and nested is not Bilingual:
             _walk_fields(nested, f"{path}[]." if many else f"{path}.", guides)
 
 
@@ -107,7 +107,7 @@ def _kind(annotation: Any) -> str:
     origin = getattr(annotation, "__origin__", None)
     args = getattr(annotation, "__args__", ())
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return "zh/en pair" if annotation.__name__ == "Bilingual" else "object"
+        return "zh/en pair" if annotation is Bilingual else "object"
     if origin is list:
         return f"list of {_kind(args[0])}"
     if str(origin) == "typing.Literal":
@@ -144,6 +144,7 @@ class Prompts:
 
     def __init__(self, directory: Path | None = None) -> None:
         self.directory = directory or resources.prompts_dir()
+        self._versions: dict[str, str] = {}
         self._env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(self.directory),
             undefined=jinja2.StrictUndefined,
@@ -162,7 +163,13 @@ class Prompts:
         return field_guide(Extraction)
 
     def version(self, name: str) -> str:
-        """``<name>-<12 hex>``: hash of the prompt's templates, the glossary and the schema."""
+        """``<name>-<12 hex>``: hash of the prompt's templates, the glossary and the schema (read
+        once per instance: every chunk's request asks for it)."""
+        if name not in self._versions:
+            self._versions[name] = self._version(name)
+        return self._versions[name]
+
+    def _version(self, name: str) -> str:
         digest = hashlib.sha256()
         for template in (f"{name}_system.j2", f"{name}_user.j2"):
             digest.update(self._source(template).encode("utf-8"))

@@ -34,11 +34,7 @@ class ReadResult:
 
 
 def read_paths(paths: list[Path], settings: Settings) -> ReadResult:
-    encoding = tokens.encoding_for(settings.model, settings.encoding)
-
-    def count(text: str) -> int:
-        return tokens.count_tokens(text, encoding)
-
+    count = tokens.counter_for(settings.model, settings.encoding)
     files, problems = expand_paths(paths)
     result = ReadResult(problems=problems)
     for path in files:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import tiktoken
@@ -59,6 +60,13 @@ def encoding_for(model: str, name: str | None = None) -> tiktoken.Encoding:
 def count_tokens(text: str, encoding: tiktoken.Encoding) -> int:
     """Tokens of ``text``; special-token strings inside documents are counted as plain text."""
     return len(encoding.encode_ordinary(text))
+
+
+def counter_for(model: str, name: str | None = None) -> Callable[[str], int]:
+    """A ``text -> tokens`` function for ``model``: what the reader chunks with and the model layer
+    estimates with."""
+    encoding = encoding_for(model, name)
+    return lambda text: count_tokens(text, encoding)
 
 
 def load_ranks(path: Path, expected_sha256: str) -> dict[bytes, int]:

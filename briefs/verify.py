@@ -38,11 +38,9 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
-
-import opencc
 
 from briefs.models import Check, Extraction
+from briefs.script import to_simplified
 
 # --- folding (comparison keys only) ---------------------------------------------------------------
 
@@ -67,14 +65,9 @@ def width_fold(text: str) -> str:
     return " ".join("".join(_width_fold_char(char) for char in text).split())
 
 
-@lru_cache(maxsize=1)
-def _t2s() -> opencc.OpenCC:
-    return opencc.OpenCC("t2s")
-
-
 def simplified_key(text: str) -> str:
     """``fold`` of the text read as Simplified: only for figures in summaries written in Simplified."""
-    return fold(_t2s().convert(text))
+    return fold(to_simplified(text))
 
 
 def occurs(needle: str, folded_haystack: str) -> bool:
@@ -246,7 +239,7 @@ def source_numbers(text: str) -> SourceNumbers:
         values.add(number * _MULTIPLIERS[match.group(2)] if match.group(2) else number)
         if match.group(3):
             percents.add(number)
-    for match in _CN_FIGURE.finditer(_t2s().convert(folded)):
+    for match in _CN_FIGURE.finditer(to_simplified(folded)):
         if not _is_cn_figure(match):
             continue
         if (value := chinese_numeral_value(match.group("run"))) is not None:

@@ -66,7 +66,7 @@ def main() -> int:
         read = read_paths([resources.sample_corpus_dir()], settings)
         for problem in read.problems:
             print(f"warning: {problem}", file=sys.stderr)
-        periods = weeks_of(doc for doc in read.documents if doc.readable)
+        periods = weeks_of(read.readable)
         plan = [(period, select_period(read.documents, period)) for period in periods]
 
         missing = [label for period, docs in plan for label in missing_answers(labels_needed(period, docs))]

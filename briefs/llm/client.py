@@ -17,6 +17,7 @@ trusted. The API key is scrubbed from every message this module raises or logs.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -356,7 +357,7 @@ class ModelClient:
             if key is not None and self._cache is not None and self.config.read_cache and self._cache.get(key):
                 estimate.cache_hits += 1
                 continue
-            schema = json.dumps(request.schema.model_json_schema(), ensure_ascii=False)
+            schema = json.dumps(_schema_of(request.schema), ensure_ascii=False)
             tokens = sum(count(m.get("content", "")) + 4 for m in request.messages) + count(schema) + 3
             estimate.prompt_tokens += tokens
             estimate.max_completion_tokens += self.config.max_output_tokens
@@ -384,7 +385,7 @@ class ModelClient:
             endpoint=self._endpoint(),
             model=self.config.model,
             prompt_version=request.prompt_version,
-            schema=request.schema.model_json_schema(),
+            schema=_schema_of(request.schema),
             messages=request.messages,
             params=params,
         )
@@ -582,3 +583,9 @@ def _repeats_for_every_call(error: APIError) -> bool:
     if isinstance(error, APIStatusError):
         return error.status_code in (401, 403, 404) or is_quota_exhausted(error)
     return False
+
+
+@functools.cache
+def _schema_of(schema: type[pydantic.BaseModel]) -> dict[str, Any]:
+    """A schema's JSON schema, built once per process (pydantic builds it anew on every call)."""
+    return schema.model_json_schema()

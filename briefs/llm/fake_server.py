@@ -26,8 +26,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from briefs.llm.answers import completion_wire
-
-LABEL_HEADER = "X-Briefs-Label"
+from briefs.llm.recording import LABEL_HEADER
 
 
 @dataclass(frozen=True)
