@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from briefs.llm import CallRequest, CallResult, ModelClient
+from briefs.llm import CallRequest, CallResult, ModelClient, cost_usd
 from briefs.models import Digest, Document, Extraction, Requirement, Usage
 from briefs.prompting import EXTRACT, MERGE, Prompts
 from briefs.verify import fold, soft_check, verify
@@ -196,7 +196,7 @@ def extract_documents(
     for job in merging:
         _take_merged(job)
 
-    return [_digest(job) for job in jobs]
+    return [_digest(job, client.config.model) for job in jobs]
 
 
 def _unextractable(document: Document) -> str | None:
@@ -247,8 +247,8 @@ def _take_merged(job: _Job) -> None:
         job.extraction = merge_records(job.records, job.outcomes[0].value)  # type: ignore[union-attr]
 
 
-def _digest(job: _Job) -> Digest:
-    usage = usage_of(job.spent)
+def _digest(job: _Job, model: str) -> Digest:
+    usage = usage_of(job.spent, model)
     if job.error is not None or job.extraction is None:
         return Digest(document=job.document, status="failed", error=job.error or "no extraction", usage=usage)
     checks = verify(job.extraction, job.document.text, job.document.title)
@@ -256,20 +256,32 @@ def _digest(job: _Job) -> Digest:
     return Digest(document=job.document, extraction=job.extraction, checks=checks, status=status, usage=usage)
 
 
-def usage_of(outcomes: Sequence[Outcome]) -> Usage:
-    """The usage of a document's calls (failed calls count as calls, their tokens are unknown)."""
-    results = [outcome for outcome in outcomes if isinstance(outcome, CallResult)]
-    costs = [result.usage.cost_usd for result in results]
+def usage_of(outcomes: Sequence[Outcome], model: str) -> Usage:
+    """The usage of a document's calls, failed ones included: a call that stayed invalid still
+    spent its tokens (the error carries them), as the run's ledger counts them."""
+    spent = [_spent(outcome, model) for outcome in outcomes]
+    costs = [cost for *_, cost in spent]
     return Usage(
         calls=len(outcomes),
-        attempts=sum(result.usage.attempts for result in results)
-        + sum(getattr(outcome, "attempts", 0) for outcome in outcomes if isinstance(outcome, BaseException)),
-        prompt_tokens=sum(result.usage.prompt_tokens for result in results),
-        cached_tokens=sum(result.usage.cached_tokens for result in results),
-        completion_tokens=sum(result.usage.completion_tokens for result in results),
+        attempts=sum(attempts for attempts, *_ in spent),
+        prompt_tokens=sum(prompt for _, prompt, *_ in spent),
+        cached_tokens=sum(cached for _, _, cached, *_ in spent),
+        completion_tokens=sum(completion for *_, completion, _ in spent),
         cost_usd=None if not costs or any(cost is None for cost in costs) else round(sum(costs), 6),  # type: ignore[arg-type]
-        cache_hits=sum(1 for result in results if result.usage.from_cache),
+        cache_hits=sum(1 for o in outcomes if isinstance(o, CallResult) and o.usage.from_cache),
     )
+
+
+def _spent(outcome: Outcome, model: str) -> tuple[int, int, int, int, float | None]:
+    """(attempts, prompt, cached, completion tokens, cost) of one call, answered or failed."""
+    if isinstance(outcome, CallResult):
+        u = outcome.usage
+        return u.attempts, u.prompt_tokens, u.cached_tokens, u.completion_tokens, u.cost_usd
+    prompt, cached, completion = (getattr(outcome, name, 0) for name in TOKEN_FIELDS)
+    return getattr(outcome, "attempts", 0), prompt, cached, completion, cost_usd(model, prompt, cached, completion)
+
+
+TOKEN_FIELDS = ("prompt_tokens", "cached_tokens", "completion_tokens")
 
 
 def _one_line(error: BaseException) -> str:

@@ -355,3 +355,17 @@ def test_two_documents_with_one_file_stem_get_calls_of_their_own(server: Sequenc
     digests = extract_documents([first, second], client_for(server))
     assert [server.count(label) for label in labels] == [1, 1]
     assert [d.status for d in digests] == ["verified", "verified"]
+
+
+def test_a_document_whose_answer_stays_invalid_still_shows_the_tokens_it_spent(server: SequencedServer) -> None:
+    """Per-document usage and the run's ledger agree: a failed call's tokens were paid for."""
+    from briefs.llm.fake_server import not_json
+
+    stem = SEED_STEMS[0]
+    server.script(f"extract/{stem}/chunk-0", not_json(), not_json(), not_json())
+    client = client_for(server, reasks=2)
+    [digest] = extract_documents([sample_document(stem)], client)
+    assert digest.status == "failed" and digest.usage.attempts == 3
+    assert digest.usage.prompt_tokens == client.ledger.run.prompt_tokens > 0
+    assert digest.usage.completion_tokens == client.ledger.run.completion_tokens
+    assert digest.usage.cost_usd is not None and digest.usage.cost_usd > 0
