@@ -59,7 +59,7 @@ from itertools import chain, filterfalse, islice
 from operator import itemgetter
 
 from briefs.models import Document, SourceRef
-from briefs.script import to_simplified
+from briefs.zhtext import to_simplified
 
 NEAR_DUPLICATE = 0.7  # Jaccard similarity of the sentence-end feature sets
 EDGE = 8  # characters kept from each end of a sentence: long enough that unrelated sentences rarely agree

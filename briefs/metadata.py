@@ -23,20 +23,23 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from briefs.models import iso_week_label
-from briefs.script import to_simplified
+from briefs.zhtext import (
+    CJK_FULL_DATE,
+    HAN,
+    HAN_RUN,
+    ISO_LIKE,
+    MONTH_DAY,
+    YEAR,
+    YEAR_LAST,
+    normalise_for_dates,
+    to_simplified,
+)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_HAN_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _LATIN_RUN = re.compile(r"[A-Za-z]+")
 
 # --- dates -------------------------------------------------------------------------------------
 
-_ISO_LIKE = re.compile(r"(?<!\d)(\d{4})([-/.])(\d{1,2})\2(\d{1,2})")
-_CJK_FULL = re.compile(r"(?<!\d)(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]")
-_DAY_FIRST_OR_MONTH_FIRST = re.compile(r"(?<![\d/.-])(\d{1,2})([/.-])(\d{1,2})\2(\d{4})(?!\d)")
-_MONTH_DAY = re.compile(r"(?<![\d年])(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]")
-_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年")
 # Used with .match(text, pos): anchored at pos (a "^" would only match at the very start of text).
 _EFFECTIVE_AFTER = re.compile(r"\s*(?:起?施行|起?实施|起生效|生效|前|之前|截止|到期|止)")
 _EFFECTIVE_LINE = re.compile(r"施行|实施|生效")
@@ -44,14 +47,6 @@ _DATE_LABEL = re.compile(
     r"(?:发布时间|发布日期|发文日期|成文日期|印发日期|公布日期|发表时间|发稿时间|更新时间|时间|日期|"
     r"Published|Date)\s*[:：]\s*",
     re.IGNORECASE,
-)
-_CN_DIGIT = dict(zip("〇零○一二三四五六七八九", "00012345678" + "9", strict=True))
-_CN_YEAR_DATE = re.compile(
-    r"([〇零○一二三四五六七八九]{4})\s*年\s*([一二三四五六七八九十]{1,3})\s*月\s*([一二三四五六七八九十]{1,3})\s*([日号])"
-)
-_CN_YEAR = re.compile(r"([〇零○一二三四五六七八九]{4})\s*年")
-_CN_MONTH_DAY = re.compile(
-    r"(?<![〇零○一二三四五六七八九十])([一二三四五六七八九十]{1,3})\s*月\s*([一二三四五六七八九十]{1,3})\s*([日号])"
 )
 _TIMESTAMP = re.compile(
     r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?\s*(Z|[+-]\d{2}:?\d{2})?)?"
@@ -65,27 +60,6 @@ class FoundDate:
     end: int
 
 
-def normalise_for_dates(text: str) -> str:
-    """A comparison copy: NFKC (full-width digits) and Chinese numerals as digits."""
-    text = unicodedata.normalize("NFKC", text)
-    if "年" in text:  # the patterns need 年 or 月: most lines have neither, and a scan is cheaper than a sub
-        text = _CN_YEAR_DATE.sub(
-            lambda m: f"{''.join(_CN_DIGIT[c] for c in m[1])}年{_cn_number(m[2])}月{_cn_number(m[3])}{m[4]}", text
-        )
-        text = _CN_YEAR.sub(lambda m: f"{''.join(_CN_DIGIT[c] for c in m[1])}年", text)
-    if "月" in text:
-        text = _CN_MONTH_DAY.sub(lambda m: f"{_cn_number(m[1])}月{_cn_number(m[2])}{m[3]}", text)
-    return text
-
-
-def _cn_number(numeral: str) -> int:
-    """一 … 三十一 (months and days only)."""
-    if "十" not in numeral:
-        return int(_CN_DIGIT[numeral[-1]])
-    tens, _, units = numeral.partition("十")
-    return (int(_CN_DIGIT[tens]) if tens else 1) * 10 + (int(_CN_DIGIT[units]) if units else 0)
-
-
 def _valid(year: str | int, month: str | int, day: str | int) -> dt.date | None:
     try:
         return dt.date(int(year), int(month), int(day))
@@ -96,10 +70,10 @@ def _valid(year: str | int, month: str | int, day: str | int) -> dt.date | None:
 def full_dates(text: str) -> list[FoundDate]:
     """Every year-month-day date in ``text`` (already normalised), in order of appearance."""
     found: list[FoundDate] = []
-    for match in _CJK_FULL.finditer(text):
+    for match in CJK_FULL_DATE.finditer(text):
         if day := _valid(match[1], match[2], match[3]):
             found.append(FoundDate(day, match.start(), match.end()))
-    for match in _ISO_LIKE.finditer(text):
+    for match in ISO_LIKE.finditer(text):
         day_digits = match[4]
         # "2026-03-0558": a two-digit day may have a view count glued on; a one-digit day may not.
         if len(day_digits) == 1 and match.end() < len(text) and text[match.end()].isdigit():
@@ -112,7 +86,7 @@ def full_dates(text: str) -> list[FoundDate]:
 def ambiguous_dates(text: str) -> list[str]:
     """Numeric dates with the year last whose day and month could be swapped (04/12/2025)."""
     found = []
-    for match in _DAY_FIRST_OR_MONTH_FIRST.finditer(text):
+    for match in YEAR_LAST.finditer(text):
         first, second = int(match[1]), int(match[3])
         if first <= 12 and second <= 12 and first != second:
             found.append(match[0])
@@ -122,7 +96,7 @@ def ambiguous_dates(text: str) -> list[str]:
 def unambiguous_year_last(text: str) -> list[FoundDate]:
     """Year-last numeric dates whose order is certain because one part exceeds 12 (25/04/2025)."""
     found = []
-    for match in _DAY_FIRST_OR_MONTH_FIRST.finditer(text):
+    for match in YEAR_LAST.finditer(text):
         first, second, year = int(match[1]), int(match[3]), int(match[4])
         day = None
         if first > 12 >= second:
@@ -135,7 +109,7 @@ def unambiguous_year_last(text: str) -> list[FoundDate]:
 
 
 def month_days(text: str) -> list[tuple[int, int]]:
-    return [(int(m[1]), int(m[2])) for m in _MONTH_DAY.finditer(text) if _valid(2000, m[1], m[2])]
+    return [(int(m[1]), int(m[2])) for m in MONTH_DAY.finditer(text) if _valid(2000, m[1], m[2])]
 
 
 def parse_timestamp(value: str) -> dt.date | None:
@@ -254,7 +228,7 @@ def _infer_from_body(meta: Metadata, name: str, body: str) -> None:
     if stated:
         meta.date, meta.date_inferred, meta.date_source = max(stated), True, "body"
         return
-    years = [int(y) for y in _YEAR.findall(text)]
+    years = [int(y) for y in YEAR.findall(text)]
     pairs = month_days(text)
     if years and pairs:
         year = max(years)
@@ -308,7 +282,7 @@ def clean_title(title: str) -> str:
     while previous != title:
         previous, title = title, _GLUE.sub("", title).strip()
     without_site = _SITE_SUFFIX_IN_LINE.sub("", title).strip()
-    return without_site if len(_HAN.findall(without_site)) >= 4 else title
+    return without_site if len(HAN.findall(without_site)) >= 4 else title
 
 
 # A wire-service dateline on a line of its own (新华社北京3月5日电, 本报讯): neither title nor kicker.
@@ -316,7 +290,7 @@ _DATELINE = re.compile(r"^\s*(?:新华社|中新社|本报讯|本报|记者)|\d{
 
 
 def _is_title_like(line: str) -> bool:
-    han = len(_HAN.findall(line))
+    han = len(HAN.findall(line))
     return (
         4 <= han <= 80
         and not _DATELINE.search(unicodedata.normalize("NFKC", line))
@@ -371,7 +345,7 @@ def find_source(
         return value
     for key in ("categories", "category"):
         value = front_matter.get(key, "")
-        if _HAN.search(value):  # a pinyin slug is not a name a reader can use
+        if HAN.search(value):  # a pinyin slug is not a name a reader can use
             return value
     if hints.get("source"):
         return hints["source"]
@@ -400,7 +374,7 @@ def detect_language(text: str, sample: int = 400) -> str | None:
     """zh-Hans, zh-Hant or en. OpenCC t2s leaves Simplified text alone and rewrites a good share of
     Traditional characters; a sample of the first Han characters is enough to tell."""
     # runs, not single characters: the same string and count, far fewer objects
-    han_chars = "".join(_HAN_RUN.findall(text, 0, sample * 4))[:sample]
+    han_chars = "".join(HAN_RUN.findall(text, 0, sample * 4))[:sample]
     latin = sum(map(len, _LATIN_RUN.findall(text, 0, sample * 4)))
     if not han_chars:
         return "en" if latin else None

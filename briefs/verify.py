@@ -27,47 +27,31 @@ Rules (each verdict is a ``models.Check``; failures are flagged, never silently 
             attempt is shown to the reader.
 
 ``problems`` turns failed verdicts into the one-line messages a re-ask shows the model.
-This module imports only ``briefs.models``.
+This module imports only ``briefs.models`` and the leaf ``briefs.zhtext`` (numerals, dates, folding).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from briefs.models import Check, Extraction
-from briefs.script import to_simplified
+from briefs.zhtext import (
+    CN_NUMERAL_CHARS,
+    STATED_DATE_PATTERNS,
+    chinese_numeral_value,
+    date_numerals_to_digits,
+    fold,
+    simplified_key,
+    to_simplified,
+    width_fold,
+    width_fold_char,
+)
 
 # --- folding (comparison keys only) ---------------------------------------------------------------
-
-
-def _width_fold_char(char: str) -> str:
-    # Only characters whose Unicode decomposition is a <wide> or <narrow> variant are folded
-    # (，→, １→1 ％→% ｡→。); full NFKC would also rewrite ①, ㈠ and compatibility ideographs,
-    # which are real differences in a quote.
-    decomposition = unicodedata.decomposition(char)
-    if decomposition.startswith(("<wide>", "<narrow>")):
-        return unicodedata.normalize("NFKC", char)
-    return char
-
-
-def fold(text: str) -> str:
-    """The comparison key of a text: full/half width folded, all whitespace removed."""
-    return "".join(_width_fold_char(char) for char in text if not char.isspace())
-
-
-def width_fold(text: str) -> str:
-    """Full/half width folded, whitespace runs kept as one space (dates need 2022-07-26 08:38 apart)."""
-    return " ".join("".join(_width_fold_char(char) for char in text).split())
-
-
-def simplified_key(text: str) -> str:
-    """``fold`` of the text read as Simplified: only for figures in summaries written in Simplified."""
-    return fold(to_simplified(text))
 
 
 def occurs(needle: str, folded_haystack: str) -> bool:
@@ -99,7 +83,7 @@ class FoldedText:
             if char.isspace():
                 breaks.add(len(chars))
             else:
-                chars.append(_width_fold_char(char))
+                chars.append(width_fold_char(char))
         return cls("".join(chars), frozenset(breaks))
 
     def starts_clause(self, at: int) -> bool:
@@ -146,41 +130,6 @@ def _mismatch_hint(needle: str, folded_haystack: str) -> str:
 
 # --- numbers ---------------------------------------------------------------------------------------
 
-_CN_DIGITS = {
-    "〇": 0,
-    "零": 0,
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-}
-_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
-
-
-def chinese_numeral_value(run: str) -> int | None:
-    """二〇二二 → 2022 (digit by digit), 二十二 → 22, 十二 → 12, 一百零五 → 105."""
-    if not any(char in _CN_UNITS for char in run):
-        if not all(char in _CN_DIGITS for char in run):
-            return None
-        return int("".join(str(_CN_DIGITS[char]) for char in run))
-    total, current = 0, 0
-    for char in run:
-        if char in _CN_DIGITS:
-            current = _CN_DIGITS[char]
-        elif char in _CN_UNITS:
-            total += (current or 1) * _CN_UNITS[char]
-            current = 0
-        else:
-            return None
-    return total + current
-
-
 _NUMBER = r"\d+(?:,\d{3})*(?:\.\d+)?"
 _MULTIPLIERS = {
     "万亿": Decimal(10) ** 12,
@@ -210,7 +159,7 @@ _SOURCE_NUMBER = re.compile(rf"(?<![\d.])({_NUMBER})(万亿|亿|万|千)?(%)?")
 # Elsewhere the same characters are words: 统一, 进一步, 两品一械, 十分 (very), 老百姓 — reading
 # them as numbers would let an invented "2" or "100" in an English summary pass. Matched against
 # Simplified text (the measure words are listed in Simplified).
-_CN_NUMERALS = "〇零一二两三四五六七八九十百千"
+_CN_NUMERALS = CN_NUMERAL_CHARS
 _CN_MEASURES = sorted({unit for unit in _UNITS if unit != "%"} | set("届大章节编位级季轮期部篇"), key=len, reverse=True)
 _CN_MEASURE = "|".join(re.escape(unit) for unit in _CN_MEASURES)
 _CN_FIGURE = re.compile(
@@ -339,25 +288,12 @@ def _first_or_last_day(date: dt.date) -> bool:
     return date.day == 1 or (date + dt.timedelta(days=1)).month != date.month
 
 
-_DATE_CN_NUMERALS = re.compile(r"[〇零一二两三四五六七八九十]+(?=[年月日号])")
-_DATE_PATTERNS = [
-    re.compile(r"(?<!\d)(?P<y>\d{4}) ?年 ?(?P<m>\d{1,2}) ?月 ?(?P<d>\d{1,2}) ?[日号]"),
-    re.compile(r"(?<!\d)(?P<y>\d{4})[-./](?P<m>\d{1,2})[-./](?P<d>\d{1,2})(?!\d)"),
-    re.compile(r"(?<!\d)(?P<y>\d{4}) ?年 ?(?P<m>\d{1,2}) ?月(?! ?\d)"),
-    re.compile(r"(?<![\d年])(?P<m>\d{1,2}) ?月 ?(?P<d>\d{1,2}) ?[日号]"),
-]
-
-
-def _arabic_date_numerals(text: str) -> str:
-    return _DATE_CN_NUMERALS.sub(lambda match: str(chinese_numeral_value(match.group(0)) or match.group(0)), text)
-
-
 def stated_dates(phrase: str) -> list[StatedDate]:
     """The dates a Chinese phrase states to at least month and day, or year and month."""
-    text = _arabic_date_numerals(width_fold(phrase))
+    text = date_numerals_to_digits(width_fold(phrase))
     found: list[StatedDate] = []
     taken: list[tuple[int, int]] = []
-    for pattern in _DATE_PATTERNS:  # most specific first; a span already read is not read again
+    for pattern in STATED_DATE_PATTERNS:  # most specific first; a span already read is not read again
         for match in pattern.finditer(text):
             if any(start < match.end() and match.start() < end for start, end in taken):
                 continue

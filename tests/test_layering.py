@@ -82,7 +82,7 @@ IMPORTS = {
 MODEL_LAYER = frozenset(name for name in SOURCES if name == "briefs.llm" or name.startswith("briefs.llm."))
 
 LAYERS: dict[str, frozenset[str]] = {
-    "leaves": frozenset({"briefs.errors", "briefs.files", "briefs.models", "briefs.resources", "briefs.script"}),
+    "leaves": frozenset({"briefs.errors", "briefs.files", "briefs.models", "briefs.resources", "briefs.zhtext"}),
     "settings": frozenset({"briefs.settings"}),
     "the model layer": MODEL_LAYER,
     "the reading steps": frozenset(

@@ -1,0 +1,187 @@
+"""Chinese text as the reader and verification compare it: Han characters, Chinese numerals, date
+patterns, width folding and Traditional → Simplified folding. A leaf: it imports nothing from briefs.
+
+Everything here builds comparison keys; stored text is never changed (a quote is verified against
+the document's own characters, so script and width are folded only on copies).
+
+The API, for modules that extend it (more date forms belong here, beside the ones below):
+
+* ``HAN_CLASS`` — the Han ranges as a character-class body (``rf"[{HAN_CLASS}]"``); ``HAN``,
+  ``HAN_RUN`` compiled from it.
+* ``CN_DIGITS`` / ``CN_UNITS`` / ``CN_MULTIPLIERS`` — numeral characters and their values;
+  ``CN_NUMERAL_CHARS`` / ``CN_DIGIT_CHARS`` — character-class bodies for regexes;
+  ``chinese_numeral_value("二〇二二")`` → 2022, ``("三十一")`` → 31, ``("一万二千")`` → 12000.
+* ``width_fold_char`` / ``fold`` / ``width_fold`` — full/half-width folding (``fold`` also drops
+  whitespace); ``to_simplified`` / ``simplified_key`` — script folding (OpenCC t2s).
+* Dates: ``normalise_for_dates`` (the reader's comparison copy: NFKC and Chinese-numeral dates as
+  digits) and the patterns it is read with (``ISO_LIKE``, ``CJK_FULL_DATE``, ``MONTH_DAY``,
+  ``YEAR``, ``YEAR_LAST``); ``date_numerals_to_digits`` and ``STATED_DATE_PATTERNS`` (a phrase's
+  dates as verification reads them: year-month-day, ISO, year-month, month-day).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import opencc
+
+# --- Han characters ------------------------------------------------------------------------------
+
+# CJK Extension A, the Unified Ideographs and the Compatibility Ideographs.
+HAN_CLASS = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+HAN = re.compile(rf"[{HAN_CLASS}]")
+HAN_RUN = re.compile(rf"[{HAN_CLASS}]+")
+
+# --- script folding ------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """Traditional read as Simplified (one converter per process), for comparison keys only."""
+    return _t2s().convert(text)
+
+
+# --- width folding -------------------------------------------------------------------------------
+
+
+def width_fold_char(char: str) -> str:
+    # Only characters whose Unicode decomposition is a <wide> or <narrow> variant are folded
+    # (，→, １→1 ％→% ｡→。); full NFKC would also rewrite ①, ㈠ and compatibility ideographs,
+    # which are real differences in a quote.
+    decomposition = unicodedata.decomposition(char)
+    if decomposition.startswith(("<wide>", "<narrow>")):
+        return unicodedata.normalize("NFKC", char)
+    return char
+
+
+def fold(text: str) -> str:
+    """The comparison key of a text: full/half width folded, all whitespace removed."""
+    return "".join(width_fold_char(char) for char in text if not char.isspace())
+
+
+def width_fold(text: str) -> str:
+    """Full/half width folded, whitespace runs kept as one space (dates need 2022-07-26 08:38 apart)."""
+    return " ".join("".join(width_fold_char(char) for char in text).split())
+
+
+def simplified_key(text: str) -> str:
+    """``fold`` of the text read as Simplified: for comparing a Simplified summary with a Traditional page."""
+    return fold(to_simplified(text))
+
+
+# --- Chinese numerals ----------------------------------------------------------------------------
+
+# 〇 (U+3007) is the numeral zero; ○ (U+25CB, a white circle) stands in for it in many pages
+# (二○二二年), so it is read as zero too.
+CN_DIGITS = {
+    "〇": 0,
+    "○": 0,
+    "零": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "兩": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+CN_MULTIPLIERS = {"万": 10**4, "萬": 10**4, "亿": 10**8, "億": 10**8}
+CN_DIGIT_CHARS = "".join(CN_DIGITS)
+CN_NUMERAL_CHARS = CN_DIGIT_CHARS + "".join(CN_UNITS)
+
+
+def _below_ten_thousand(run: str) -> int | None:
+    if not run:
+        return 0
+    if not any(char in CN_UNITS for char in run):
+        if not all(char in CN_DIGITS for char in run):
+            return None
+        return int("".join(str(CN_DIGITS[char]) for char in run))  # 二〇二二: digit by digit
+    total, current = 0, 0
+    for char in run:
+        if char in CN_DIGITS:
+            current = CN_DIGITS[char]
+        elif char in CN_UNITS:
+            total += (current or 1) * CN_UNITS[char]
+            current = 0
+        else:
+            return None
+    return total + current
+
+
+def chinese_numeral_value(run: str) -> int | None:
+    """二〇二二 → 2022 (digit by digit), 二十二 → 22, 十二 → 12, 一百零五 → 105, 一万二千 → 12000,
+    三亿 → 300000000; None when ``run`` is not a numeral."""
+    if not run:
+        return None
+    total, rest = 0, run
+    for markers in (("亿", "億"), ("万", "萬")):
+        marker = next((each for each in markers if each in rest), None)
+        if marker is None:
+            continue
+        head, _, rest = rest.partition(marker)
+        value = _below_ten_thousand(head)
+        if not head or value is None:
+            return None  # 万 alone is a word, not a number
+        total += value * CN_MULTIPLIERS[marker]
+    value = _below_ten_thousand(rest)
+    return None if value is None else total + value
+
+
+# --- dates ---------------------------------------------------------------------------------------
+
+# The reader's patterns, matched on ``normalise_for_dates`` output.
+ISO_LIKE = re.compile(r"(?<!\d)(\d{4})([-/.])(\d{1,2})\2(\d{1,2})")
+CJK_FULL_DATE = re.compile(r"(?<!\d)(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]")
+YEAR_LAST = re.compile(r"(?<![\d/.-])(\d{1,2})([/.-])(\d{1,2})\2(\d{4})(?!\d)")  # 04/12/2025
+MONTH_DAY = re.compile(r"(?<![\d年])(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]")
+YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年")
+
+_DATE_DIGIT = f"[{CN_DIGIT_CHARS}]"
+_DAY_NUMERAL = "[一二三四五六七八九十]{1,3}"
+_CN_YEAR_DATE = re.compile(rf"({_DATE_DIGIT}{{4}})\s*年\s*({_DAY_NUMERAL})\s*月\s*({_DAY_NUMERAL})\s*([日号])")
+_CN_YEAR = re.compile(rf"({_DATE_DIGIT}{{4}})\s*年")
+_CN_MONTH_DAY = re.compile(rf"(?<![{CN_NUMERAL_CHARS}])({_DAY_NUMERAL})\s*月\s*({_DAY_NUMERAL})\s*([日号])")
+
+
+def _digits(numeral: str) -> str:
+    return str(chinese_numeral_value(numeral))
+
+
+def normalise_for_dates(text: str) -> str:
+    """A comparison copy: NFKC (full-width digits) and Chinese-numeral dates as digits
+    (二〇二二年二月十一日 → 2022年2月11日)."""
+    text = unicodedata.normalize("NFKC", text)
+    if "年" in text:  # the patterns need 年 or 月: most lines have neither, and a scan is cheaper than a sub
+        text = _CN_YEAR_DATE.sub(lambda m: f"{_digits(m[1])}年{_digits(m[2])}月{_digits(m[3])}{m[4]}", text)
+        text = _CN_YEAR.sub(lambda m: f"{_digits(m[1])}年", text)
+    if "月" in text:
+        text = _CN_MONTH_DAY.sub(lambda m: f"{_digits(m[1])}月{_digits(m[2])}{m[3]}", text)
+    return text
+
+
+# Verification's reading of a phrase (after ``width_fold`` and ``date_numerals_to_digits``), most
+# specific first: year-month-day, ISO-like, year-month, month-day.
+STATED_DATE_PATTERNS = [
+    re.compile(r"(?<!\d)(?P<y>\d{4}) ?年 ?(?P<m>\d{1,2}) ?月 ?(?P<d>\d{1,2}) ?[日号]"),
+    re.compile(r"(?<!\d)(?P<y>\d{4})[-./](?P<m>\d{1,2})[-./](?P<d>\d{1,2})(?!\d)"),
+    re.compile(r"(?<!\d)(?P<y>\d{4}) ?年 ?(?P<m>\d{1,2}) ?月(?! ?\d)"),
+    re.compile(r"(?<![\d年])(?P<m>\d{1,2}) ?月 ?(?P<d>\d{1,2}) ?[日号]"),
+]
+_DATE_NUMERAL_RUN = re.compile(rf"[{CN_DIGIT_CHARS}十]+(?=[年月日号])")
+
+
+def date_numerals_to_digits(text: str) -> str:
+    """Every run of Chinese numerals before 年/月/日/号 as digits (二○二二年一月一日 → 2022年1月1日)."""
+    return _DATE_NUMERAL_RUN.sub(lambda match: str(chinese_numeral_value(match.group(0)) or match.group(0)), text)
