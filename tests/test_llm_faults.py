@@ -273,3 +273,21 @@ def test_a_refused_key_stops_the_other_calls_but_a_server_error_does_not(fake_op
     with client_for(fake_openai, concurrency=1, max_attempts=2) as client:
         outcomes = client.call_many([note_request("extract/c/chunk-0"), note_request("extract/d/chunk-0")], "x")
     assert [getattr(outcome, "attempts", None) for outcome in outcomes] == [2, 2]  # each call tried on its own
+
+
+def test_a_transient_error_on_a_check_reask_keeps_the_earlier_valid_answer(fake_openai: FakeServer) -> None:
+    fake_openai.set_answer(LABEL, NOTE)
+    fake_openai.script(LABEL, Fault("ok"), *[server_error(503)] * 3)
+    with client_for(fake_openai, max_attempts=3) as client:
+        result = client.call(note_request(LABEL, check=lambda note: ["quote not found"], check_reasks=1))
+    assert result.value == Note(**NOTE) and result.problems == ["quote not found"]
+    assert result.usage.attempts == 4 and fake_openai.count(LABEL) == 4
+
+
+def test_a_dropped_connection_does_not_stop_the_other_calls(fake_openai: FakeServer) -> None:
+    # A server that drops a connection is running: only a refused connection means "endpoint down".
+    fake_openai.script("*", *[dropped()] * 2)
+    with client_for(fake_openai, concurrency=1, max_attempts=2) as client:
+        outcomes = client.call_many([note_request("extract/a/chunk-0"), note_request("extract/b/chunk-0")], "x")
+    assert isinstance(outcomes[0], ModelUnavailable) and isinstance(outcomes[1], CallResult)
+    assert "check OPENAI_BASE_URL" not in str(outcomes[0]) and "dropped" in str(outcomes[0])

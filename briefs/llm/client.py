@@ -141,7 +141,15 @@ class ModelClient:
         reasks_left, check_reasks_left = self.config.reasks, request.check_reasks
         best: tuple[T, str, list[str]] | None = None  # the last valid answer, with its problems
         while True:
-            reply = self._send(request, messages, params, tally)
+            try:
+                reply = self._send(request, messages, params, tally)
+            except ModelError:
+                if best is None:
+                    raise
+                # a re-ask that cannot be sent (503s, a dropped line) takes nothing away from the
+                # valid answer already in hand: it stands, with its problems flagged
+                log.warning("%s: the re-ask failed; keeping the earlier valid answer", request.label)
+                return self._result(request, *best, tally)
             answer = self._read(reply, request.schema, tally)
             if answer.error is not None:
                 if reasks_left == 0:
@@ -240,6 +248,13 @@ class ModelClient:
             return ModelUnavailable(
                 f"{label}: {base} did not answer within {self.config.timeout:g}s, {attempts} attempts in "
                 f"{elapsed:.1f}s; a slow local server may need a longer timeout (BRIEFS_TIMEOUT)",
+                label=label,
+                attempts=attempts,
+            )
+        if isinstance(error, APIConnectionError) and not _never_connected(error):
+            return ModelUnavailable(
+                f"{label}: the connection to {base} was dropped before an answer ({what}), {attempts} attempts "
+                f"in {elapsed:.1f}s; the server was reached, so try again later",
                 label=label,
                 attempts=attempts,
             )
@@ -578,11 +593,20 @@ def _progress(description: str, total: int) -> Iterator[Callable[[], None]]:
 
 def _repeats_for_every_call(error: APIError) -> bool:
     """Failures that do not depend on the request: no point sending the next one."""
-    if isinstance(error, APIConnectionError) and not isinstance(error, APITimeoutError):
-        return True  # refused, DNS, TLS: the endpoint is not there (a timeout may be one slow answer)
+    if isinstance(error, APIConnectionError):
+        # refused, DNS: the endpoint is not there. A timeout may be one slow answer, and a connection
+        # dropped mid-answer came from a server that is running: those stay with their own call.
+        return _never_connected(error)
     if isinstance(error, APIStatusError):
         return error.status_code in (401, 403, 404) or is_quota_exhausted(error)
     return False
+
+
+def _never_connected(error: APIConnectionError) -> bool:
+    """True when no connection was made at all (refused, no such host), not when one was lost."""
+    if isinstance(error, APITimeoutError):
+        return False
+    return isinstance(error.__cause__, httpx2.ConnectError) or error.__cause__ is None
 
 
 @functools.cache
