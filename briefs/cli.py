@@ -161,7 +161,16 @@ def send(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="write OUT/<week>/mail/<team>.eml instead of sending")
     ] = False,
-    force: Annotated[bool, typer.Option("--force", help="send again to recipients who already have it")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="send to every recipient without a confirmed copy, unconfirmed ones too")
+    ] = False,
+    resend_unknown: Annotated[
+        bool,
+        typer.Option("--resend-unknown", help="send again where an earlier send was never confirmed (may arrive twice)"),
+    ] = False,
+    resend_all: Annotated[
+        bool, typer.Option("--all", help="with --force: send again to everyone, even who already has it")
+    ] = False,
     corpus: CorpusOption = None,
     out: OutOption = None,
     model: ModelOption = None,
@@ -185,6 +194,8 @@ def send(
             teams,
             dry_run=dry_run,
             force=force,
+            resend_unknown=resend_unknown,
+            resend_all=resend_all,
             progress=say,
         )
         for sent in outcome.report.results if outcome.report else []:

@@ -7,10 +7,15 @@
   alternative they can display. Chinese in the subject and display name is RFC 2047-encoded by the
   default policy.
 * Exactly once, per recipient: the send log (JSON lines, ``settings.home / "sendlog.jsonl"``) records
-  every attempt — week, team, Message-ID, recipients accepted and refused, time, outcome. A rerun sends
-  only to recipients who have not accepted this week's briefing yet (so a clean rerun sends nothing);
-  ``force`` sends to everyone again. A "started" line is written before talking to the server: if the
-  process dies mid-send, the next run refuses to guess and asks for ``--force``.
+  every attempt — week, team, Message-ID, recipients, time, outcome — and from it each recipient's
+  state: ``accepted`` (the server said 250), ``refused`` (the server said no), ``unknown`` (the message
+  was handed over but no answer came back — a timeout after DATA, a kill mid-send: the server may have
+  it) or ``not sent`` (the attempt failed before the message was handed over). A "started" line is
+  written before talking to the server, so a process killed mid-send leaves its recipients ``unknown``.
+  A rerun sends to ``not sent`` and ``refused`` recipients only: ``unknown`` ones are resent only when
+  asked (``resend_unknown``), ``force`` resends everything unfinished (unknown included), and only
+  ``force`` with ``resend_all`` sends again to who already accepted. The Message-ID is the same for
+  every send of one week to one team, so a mail system that already has the message can drop the copy.
 * A recipient the server refuses is reported and the others still receive the message
   (``EXIT_INCOMPLETE``). A server that is down, refuses the login or cannot be trusted is one
   ``DeliveryError`` line, and nothing is marked sent.
@@ -24,9 +29,9 @@ from __future__ import annotations
 import base64
 import contextlib
 import datetime as dt
+import hashlib
 import json
 import re
-import secrets
 import smtplib
 import ssl
 from collections.abc import Callable, Iterator
@@ -48,9 +53,8 @@ SENDLOG_NAME = "sendlog.jsonl"
 SUBJECT_HEADLINE_CHARS = 100  # mail clients show about this much; the body has the whole headline
 NO_TEAMS = "teams: none configured; add [[teams]] to the config file (see briefs.example.toml)"
 
-Outcome = Literal["started", "sent", "partial", "refused", "failed"]
-# Outcomes after which the listed "accepted" recipients have the message.
-_DELIVERED: tuple[Outcome, ...] = ("sent", "partial")
+Outcome = Literal["started", "sent", "partial", "refused", "failed", "unknown"]
+RecipientState = Literal["accepted", "refused", "unknown", "not sent"]
 
 
 @dataclass(frozen=True)
@@ -68,10 +72,12 @@ class MailContent:
 @dataclass
 class TeamResult:
     team: str
-    outcome: Literal["sent", "partial", "refused", "skipped", "dry-run"]
+    outcome: Literal["sent", "partial", "refused", "unknown", "skipped", "dry-run"]
     message_id: str | None = None
     accepted: list[str] = field(default_factory=list)
     refused: dict[str, str] = field(default_factory=dict)
+    unknown: list[str] = field(default_factory=list)  # the server may have it: not confirmed either way
+    held: list[str] = field(default_factory=list)  # unknown from an earlier send, so not resent now
     eml: Path | None = None
     note: str = ""
 
@@ -79,10 +85,23 @@ class TeamResult:
         if self.outcome == "dry-run":
             return f"{self.team}: wrote {self.eml} (dry run, nothing sent){self.note}"
         if self.outcome == "skipped":
-            return f"{self.team}: skipped, {self.note}"
-        parts = [f"{self.team}: sent to {len(self.accepted)}"]
+            parts = [f"{self.team}: skipped, {self.note}"]
+        elif self.outcome == "unknown":
+            parts = [f"{self.team}: handed to the server, no answer"]
+        else:
+            parts = [f"{self.team}: sent to {len(self.accepted)}"]
         if self.refused:
             parts.append("refused by the server: " + "; ".join(f"{a} ({why})" for a, why in self.refused.items()))
+        if self.unknown:
+            parts.append(
+                f"not confirmed for {', '.join(self.unknown)} ({self.note}): the server may have it, so a rerun "
+                "does not send it again unless told --resend-unknown"
+            )
+        if self.held:
+            parts.append(
+                f"not resent to {', '.join(self.held)}: an earlier send was never confirmed and may have "
+                "arrived (--resend-unknown sends it again, with the same Message-ID)"
+            )
         return ", ".join(parts)
 
 
@@ -93,7 +112,8 @@ class SendReport:
 
     @property
     def exit_code(self) -> int:
-        return EXIT_INCOMPLETE if any(r.refused for r in self.results) else EXIT_OK
+        unfinished = any(r.refused or r.unknown or r.held for r in self.results)
+        return EXIT_INCOMPLETE if unfinished else EXIT_OK
 
 
 # --- the message --------------------------------------------------------------------------------------
@@ -143,9 +163,11 @@ def build_message(
 
 def message_id(week: str, team: str, sender: str) -> str:
     # Short enough to stay on one header line (a folded Message-ID comes back with a leading space
-    # from some parsers); random part so a forced resend is a new message.
+    # from some parsers). The same for every send of this week to this team: a resend after an
+    # unconfirmed send is the same message, so mail systems that keep Message-IDs drop the copy.
     domain = sender.rpartition("@")[2] or "localhost"
-    return f"<{week}.{_ascii_slug(team)[:24]}.{secrets.token_hex(8)}@{domain}>"
+    digest = hashlib.sha256("\0".join((week, team, sender)).encode("utf-8")).hexdigest()[:16]
+    return f"<{week}.{_ascii_slug(team)[:24]}.{digest}@{domain}>"
 
 
 def _slug(name: str) -> str:
@@ -165,6 +187,8 @@ def _ascii_slug(name: str) -> str:
 class Transmission:
     accepted: list[str]
     refused: dict[str, str]
+    unknown: list[str] = field(default_factory=list)  # handed over, but the answer never came
+    error: str = ""  # why the answer never came
 
 
 def tls_context(mail: MailSettings) -> ssl.SSLContext:
@@ -189,9 +213,16 @@ def smtp_send(message: EmailMessage, recipients: list[str], mail: MailSettings) 
     try:
         server = _connect(mail)
         try:
-            return _transaction(server, message, recipients, mail, password, where)
-        finally:
-            _hang_up(server)
+            sent = _transaction(server, message, recipients, mail, password, where)
+        except OSError as error:  # smtplib's errors are OSErrors too
+            if not server.handed_over or isinstance(error, smtplib.SMTPResponseException):
+                raise
+            # The message went out and the answer never came (a timeout, a dropped line): the server
+            # may have stored it. Neither "sent" nor "failed" is true.
+            server.close()
+            return Transmission(accepted=[], refused={}, unknown=list(recipients), error=_lost_answer(error, mail))
+        _hang_up(server)
+        return sent
     except DeliveryError:
         raise
     except smtplib.SMTPAuthenticationError as error:
@@ -282,10 +313,35 @@ def _b64(text: str) -> str:
     return base64.b64encode(text.encode("utf-8")).decode("ascii")
 
 
-def _connect(mail: MailSettings) -> smtplib.SMTP:
+class _Handover:
+    """Knows whether the message itself was handed to the server: from DATA on, a lost answer means
+    the server may have the message, so it cannot be called unsent."""
+
+    handed_over = False
+
+    def data(self, msg):  # type: ignore[no-untyped-def]
+        self.handed_over = True
+        return super().data(msg)  # type: ignore[misc]
+
+
+class _SMTP(_Handover, smtplib.SMTP):
+    pass
+
+
+class _SMTPOverTLS(_Handover, smtplib.SMTP_SSL):
+    pass
+
+
+def _connect(mail: MailSettings) -> _SMTP | _SMTPOverTLS:
     if mail.security == "tls":
-        return smtplib.SMTP_SSL(mail.host, mail.effective_port, timeout=mail.timeout, context=tls_context(mail))
-    return smtplib.SMTP(mail.host, mail.effective_port, timeout=mail.timeout)
+        return _SMTPOverTLS(mail.host, mail.effective_port, timeout=mail.timeout, context=tls_context(mail))
+    return _SMTP(mail.host, mail.effective_port, timeout=mail.timeout)
+
+
+def _lost_answer(error: OSError, mail: MailSettings) -> str:
+    if isinstance(error, TimeoutError):
+        return f"no answer within {mail.timeout:g} s after the message was handed over"
+    return f"the connection was lost after the message was handed over ({type(error).__name__})"
 
 
 def _reply(code: int, text: bytes | str) -> str:
@@ -328,18 +384,17 @@ class SendLog:
         except OSError as error:
             raise _cannot_write(self.path, "the send log", error) from None
 
-    def state(self, week: str, team: str) -> tuple[set[str], list[dict]]:
-        """Recipients who already accepted this week's briefing, and sends that never finished."""
-        accepted: set[str] = set()
-        last_by_message: dict[str, dict] = {}
+    def states(self, week: str, team: str) -> dict[str, RecipientState]:
+        """Each recipient's state for this week and team, from every attempt in order. Once accepted,
+        a recipient has the message whatever a later attempt did."""
+        states: dict[str, RecipientState] = {}
         for entry in self.entries():
-            if entry.get("week") == week and entry.get("team") == team:
-                last_by_message[entry.get("message_id", "")] = entry
-        for entry in last_by_message.values():
-            if entry.get("outcome") in _DELIVERED:
-                accepted.update(entry.get("accepted", []))
-        unfinished = [e for e in last_by_message.values() if e.get("outcome") == "started"]
-        return accepted, unfinished
+            if entry.get("week") != week or entry.get("team") != team:
+                continue
+            for recipient in entry.get("recipients", []):
+                if states.get(recipient) != "accepted":
+                    states[recipient] = _state_after(entry, recipient)
+        return states
 
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
@@ -364,6 +419,19 @@ class SendLog:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def _state_after(entry: dict, recipient: str) -> RecipientState:
+    outcome = entry.get("outcome")
+    if outcome == "started":  # no result line followed: the process died while sending
+        return "unknown"
+    if recipient in entry.get("accepted", []):
+        return "accepted"
+    if recipient in entry.get("refused", {}):
+        return "refused"
+    if outcome == "unknown" or recipient in entry.get("unknown", []):
+        return "unknown"
+    return "not sent"
+
+
 def _cannot_write(path: Path, what: str, error: OSError) -> DeliveryError:
     # A home or output folder that cannot be written is the user's to fix, not a bug: one line naming it.
     return DeliveryError(f"{path}: cannot write {what}: {error.strerror or error}")
@@ -384,21 +452,41 @@ def send_week(
     *,
     dry_run: bool = False,
     force: bool = False,
+    resend_unknown: bool = False,
+    resend_all: bool = False,
     progress: Callable[[str], None] = lambda line: None,
 ) -> SendReport:
     """Send each team its briefing of ``week``; see the module docstring for the guarantees."""
     if not teams:
         raise ConfigError(NO_TEAMS)
+    if resend_all and not force:
+        raise ConfigError("--all: only with --force (it sends again to recipients who already have the message)")
+    rule = ResendRule(unknown=resend_unknown or force, accepted=force and resend_all)
     if not dry_run:
         settings.mail.password()  # a missing password variable is a ConfigError before any work
     log = SendLog(settings.home / SENDLOG_NAME)
     results: list[TeamResult] = []
     with contextlib.nullcontext() if dry_run else log.locked():
         for team in teams:
-            result = _send_team(settings, log, week, team, content_for, dry_run=dry_run, force=force)
+            result = _send_team(settings, log, week, team, content_for, dry_run=dry_run, rule=rule)
             progress(result.line())
             results.append(result)
     return SendReport(week=week, results=results)
+
+
+@dataclass(frozen=True)
+class ResendRule:
+    """Who gets the message again. Recipients never sent to, or refused, always get it."""
+
+    unknown: bool = False  # those an earlier send may have reached (never confirmed)
+    accepted: bool = False  # those who already have it
+
+    def wants(self, state: RecipientState | None) -> bool:
+        if state == "accepted":
+            return self.accepted
+        if state == "unknown":
+            return self.unknown
+        return True
 
 
 def _send_team(
@@ -409,29 +497,24 @@ def _send_team(
     content_for: Callable[[Team], MailContent],
     *,
     dry_run: bool,
-    force: bool,
+    rule: ResendRule,
 ) -> TeamResult:
-    already, unfinished = log.state(week, team.name)
-    pending = team.recipients if force else [r for r in team.recipients if r not in already]
-    if unfinished and not force and not dry_run:
-        started = unfinished[-1]
-        raise DeliveryError(
-            f"an earlier send of {week} to team {team.name!r} "
-            f"({started.get('message_id')}, {started.get('time')}) "
-            "never finished and may have been delivered; check with the recipients, then rerun with --force"
-        )
+    states = log.states(week, team.name)
+    pending = [r for r in team.recipients if rule.wants(states.get(r))]
+    held = [r for r in team.recipients if r not in pending and states.get(r) == "unknown"]
+    already = [r for r in team.recipients if states.get(r) == "accepted"]
     if not pending and not dry_run:
-        return TeamResult(
-            team.name,
-            "skipped",
-            note=f"{week} already sent to all {len(already)} recipients (--force sends again)",
-        )
+        note = f"{week} already sent to {len(already)} of {len(team.recipients)} recipients"
+        if not held:
+            note = f"{week} already sent to all {len(already)} recipients (--force --all sends again)"
+        return TeamResult(team.name, "skipped", held=held, note=note)
 
     message = build_message(content_for(team), team, settings.mail)
     message_id = str(message["Message-ID"])
     if dry_run:
         path = write_eml(message, settings.out / week / "mail" / f"{_slug(team.name)}.eml")
-        note = f"; a real send would skip {len(already)} who already have it" if already and not force else ""
+        skipped = len(team.recipients) - len(pending)
+        note = f"; a real send would skip {skipped} who have it or may have it" if skipped else ""
         return TeamResult(team.name, "dry-run", message_id=message_id, eml=path, note=note)
 
     record = {"week": week, "team": team.name, "message_id": message_id, "recipients": pending}
@@ -439,12 +522,20 @@ def _send_team(
     try:
         sent = smtp_send(message, pending, settings.mail)
     except Exception as error:
-        # Nothing reached anyone: close the attempt as failed so the next run sends again.
+        # The message was never handed over: close the attempt as failed so the next run sends again.
         log.append(**record, accepted=[], refused={}, time=_now_iso(), outcome="failed", error=str(error))
         raise
+    if sent.unknown:
+        log.append(**record, accepted=[], refused={}, unknown=sent.unknown, time=_now_iso(), outcome="unknown",
+                   error=sent.error)  # fmt: skip
+        return TeamResult(
+            team.name, "unknown", message_id=message_id, unknown=sent.unknown, held=held, note=sent.error
+        )
     outcome: Outcome = "sent" if not sent.refused else ("partial" if sent.accepted else "refused")
     log.append(**record, accepted=sent.accepted, refused=sent.refused, time=_now_iso(), outcome=outcome)
-    return TeamResult(team.name, outcome, message_id=message_id, accepted=sent.accepted, refused=sent.refused)
+    return TeamResult(
+        team.name, outcome, message_id=message_id, accepted=sent.accepted, refused=sent.refused, held=held
+    )
 
 
 def write_eml(message: EmailMessage, path: Path) -> Path:

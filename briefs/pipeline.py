@@ -390,6 +390,8 @@ def send_briefings(
     *,
     dry_run: bool = False,
     force: bool = False,
+    resend_unknown: bool = False,
+    resend_all: bool = False,
     progress: Callable[[str], None] = lambda line: None,
 ) -> SendResult:
     """generate the whole week once (cached answers make a rerun free), then mail each team its view.
@@ -411,6 +413,8 @@ def send_briefings(
         lambda team: mail_content(briefing, team),
         dry_run=dry_run,
         force=force,
+        resend_unknown=resend_unknown,
+        resend_all=resend_all,
         progress=lambda line: progress(f"briefs: {line}"),
     )
     return SendResult(generated, report)

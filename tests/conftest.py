@@ -104,6 +104,7 @@ class SmtpMailbox:
         self.credentials = credentials
         self.received: list[SmtpReceived] = []
         self.logins: list[str] = []
+        self.answer_delay = 0.0  # seconds between storing a message and answering 250 (a slow server)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:
@@ -114,6 +115,10 @@ class SmtpMailbox:
     async def handle_DATA(self, server, session, envelope):
         got = SmtpReceived(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content)
         self.received.append(got)
+        if self.answer_delay:
+            import asyncio
+
+            await asyncio.sleep(self.answer_delay)
         return "250 Message accepted for delivery"
 
     def authenticate(self, server, session, envelope, mechanism, auth_data):
