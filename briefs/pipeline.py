@@ -165,7 +165,7 @@ def generate(settings: Settings, request: GenerateRequest, seam: ModelSeam = Mod
         if digests and all(digest.extraction is None for digest in digests):
             return _nothing_extracted(result, digests, request.period, base)
         numbered = number_digests(digests)
-        outcome = synthesize(client, request.period, numbered)
+        outcome = synthesize(client, request.period, numbered, settings.synthesis_tokens)
         unused = client.unused_recordings() if request.list_unused_recordings and config.mode == "replay" else []
         run = run_record(settings, config.mode, client.ledger, selected, base, prompts)
 

@@ -165,6 +165,9 @@ class Settings(BaseSettings):
     max_retry_seconds: float = Field(default=300.0, gt=0)
     reasks: int = Field(default=2, ge=0, description="re-asks after invalid output")
     max_output_tokens: int = Field(default=16384, gt=0, description="dense legal chunks need ~11k")
+    synthesis_tokens: int = Field(
+        default=60_000, ge=4000, description="most tokens one synthesis request may hold; larger weeks are reduced"
+    )
     use_cache: bool = True
     api_key: SecretStr | None = Field(default=None, description="from OPENAI_API_KEY")
     base_url: str | None = Field(default=None, description="from OPENAI_BASE_URL")

@@ -145,7 +145,9 @@ class FakeServer:
             self._scripts.setdefault(label, deque()).extend(faults)
 
     def set_answer(self, label: str, answer: Any) -> None:
-        """Answer requests labelled ``label`` with this object instead of one built from the schema."""
+        """Answer requests labelled ``label`` with this object instead of one built from the schema
+        (a callable is called with the request body, for answers that depend on the request;
+        ``"*"``: any label without an answer of its own)."""
         with self._lock:
             self._answers[label] = answer
 
@@ -201,8 +203,9 @@ class FakeServer:
 
     def answer_for(self, label: str, body: dict[str, Any]) -> Any:
         with self._lock:
-            if label in self._answers:
-                return self._answers[label]
+            answer = self._answers.get(label, self._answers.get("*"))
+        if answer is not None:
+            return answer(body) if callable(answer) else answer
         fmt = body.get("response_format") or {}
         schema = ((fmt.get("json_schema") or {}).get("schema")) or {"type": "object", "properties": {}}
         return example_for(schema, schema.get("$defs", {}))
