@@ -129,6 +129,12 @@ def _check_warning(ref: str, check: Check) -> BriefingWarning:
             document=ref,
             message=f"the document contains text addressed to the model; it was not followed: {value}",
         )
+    if check.kind == "completeness":
+        return BriefingWarning(
+            kind="unverified",
+            document=ref,
+            message=f"possibly incomplete: no requirement was extracted, but the document says: {value}",
+        )
     return BriefingWarning(
         kind="unverified",
         document=ref,

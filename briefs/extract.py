@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from briefs.llm import CallRequest, CallResult, ModelClient, cost_usd
+from briefs.llm import CallRequest, CallResult, InvalidOutputError, ModelClient, cost_usd
 from briefs.models import Digest, Document, Extraction, Requirement, Usage
 from briefs.prompting import EXTRACT, MERGE, Prompts
 from briefs.verify import fold, soft_check, verify
@@ -63,7 +63,7 @@ def chunk_requests(document: Document, prompts: Prompts, name: str | None = None
             messages=prompts.extract_messages(document, chunk),
             schema=Extraction,
             prompt_version=prompts.version(EXTRACT),
-            check=soft_check(chunk.text, document.title),
+            check=soft_check(chunk.text, document.title, document.date),
         )
         for chunk in document.chunks
     ]
@@ -74,7 +74,7 @@ def merge_request(
 ) -> CallRequest[Extraction]:
     """The call that writes a long document's document-level fields from its chunk records. Its soft
     check covers what the merge writes (figures in the summary and key points) against the whole text."""
-    against_text = soft_check(document.text, document.title)
+    against_text = soft_check(document.text, document.title, document.date)
     return CallRequest(
         label=merge_label(document, name),
         messages=prompts.merge_messages(records),
@@ -161,6 +161,7 @@ class _Job:
     records: list[Extraction] = field(default_factory=list)
     extraction: Extraction | None = None
     error: str | None = None
+    failure: str = "call"
     spent: list[Outcome] = field(default_factory=list)  # every outcome so far: the digest's usage
 
 
@@ -225,6 +226,7 @@ def _first_failure(job: _Job) -> str | None:
     parts = len(job.requests)
     for number, (request, outcome) in enumerate(zip(job.requests, job.outcomes, strict=True), 1):
         if isinstance(outcome, BaseException):
+            job.failure = "answer" if isinstance(outcome, InvalidOutputError) else "call"
             message = _one_line(outcome)  # model errors usually name the call already
             message = message if message.startswith(request.label) else f"{request.label}: {message}"
             if parts > 1:
@@ -249,11 +251,26 @@ def _take_merged(job: _Job) -> None:
 
 def _digest(job: _Job, model: str) -> Digest:
     usage = usage_of(job.spent, model)
+    if job.error is None and job.extraction is not None and not _usable(job.extraction):
+        job.error, job.failure = f"{job.document.path}: the answer has neither a title nor a summary", "answer"
     if job.error is not None or job.extraction is None:
-        return Digest(document=job.document, status="failed", error=job.error or "no extraction", usage=usage)
-    checks = verify(job.extraction, job.document.text, job.document.title)
+        return Digest(
+            document=job.document,
+            status="failed",
+            error=job.error or "no extraction",
+            failure=job.failure,  # type: ignore[arg-type]
+            usage=usage,
+        )
+    checks = verify(job.extraction, job.document.text, job.document.title, job.document.date)
     status = "verified" if all(check.ok for check in checks) else "flagged"
     return Digest(document=job.document, extraction=job.extraction, checks=checks, status=status, usage=usage)
+
+
+def _usable(extraction: Extraction) -> bool:
+    """An answer with neither a title nor a summary says nothing about its document: a failure, not a
+    clean digest (schema-valid answers of a broken model look like this)."""
+    texts = (extraction.title.zh, extraction.title.en, extraction.summary.zh, extraction.summary.en)
+    return any(text.strip() for text in texts)
 
 
 def usage_of(outcomes: Sequence[Outcome], model: str) -> Usage:

@@ -17,9 +17,9 @@ This module imports nothing from briefs.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 # --- vocabularies shared by the extraction schema, the briefing and team filters -----------------
 
@@ -129,9 +129,25 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def _not_blank(value: str) -> str:
+    # A schema-valid answer can still say nothing (a broken or random-weight model answers "" for
+    # every string): required text that is empty is invalid, so the answer is re-asked like any
+    # schema error. Validators leave the JSON schema (and so the prompt) unchanged.
+    if not value.strip():
+        raise ValueError("is empty: write the text this field asks for")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_not_blank)]  # required text: empty or whitespace-only is invalid
+
+
+def _blank_is_null(value: str | None) -> str | None:
+    return None if value is None or not value.strip() else value
+
+
 class Bilingual(_Strict):
-    zh: str = Field(description="Simplified Chinese")
-    en: str = Field(description="English, using the glossary's locked terms")
+    zh: Text = Field(description="Simplified Chinese")
+    en: Text = Field(description="English, using the glossary's locked terms")
 
 
 class StatedDate(_Strict):
@@ -141,27 +157,27 @@ class StatedDate(_Strict):
             "event (a meeting or action date), publication"
         )
     )
-    date: str = Field(description="YYYY-MM-DD")
-    source_phrase: str = Field(
+    date: Text = Field(description="YYYY-MM-DD")
+    source_phrase: Text = Field(
         description="the phrase of the document that states this date, copied verbatim (e.g. 自2022年1月1日起施行)"
     )
 
 
 class Figure(_Strict):
-    value: str = Field(description="the figure exactly as written in the document, e.g. 15.36万件, 17.65%, 20批次")
+    value: Text = Field(description="the figure exactly as written in the document, e.g. 15.36万件, 17.65%, 20批次")
     meaning: Bilingual = Field(description="what the figure counts or measures")
-    source_phrase: str = Field(description="the phrase of the document containing the figure, copied verbatim")
+    source_phrase: Text = Field(description="the phrase of the document containing the figure, copied verbatim")
 
 
 class Requirement(_Strict):
-    source_sentence: str = Field(
+    source_sentence: Text = Field(
         description=(
             "the sentence of the document this requirement comes from, copied verbatim in the document's own "
             "characters and punctuation (Traditional stays Traditional); never paraphrased; a very long sentence "
             "may be quoted as the complete clause that states the requirement, still copied exactly"
         )
     )
-    text_en: str = Field(description="faithful English rendering of the source sentence, in the glossary's terms")
+    text_en: Text = Field(description="faithful English rendering of the source sentence, in the glossary's terms")
     actors: list[Actor] = Field(description="who must act")
     kind: RequirementKind = Field(
         description=(
@@ -174,6 +190,8 @@ class Requirement(_Strict):
     due_date: str | None = Field(description="YYYY-MM-DD when the document states a date for this, else null")
     due_phrase: str | None = Field(description="the verbatim phrase stating that date (截止…, 自…起施行), else null")
     action: Bilingual = Field(description="one line: what a compliance team should do about it")
+
+    _blank_due_is_null = field_validator("due_date", "due_phrase")(_blank_is_null)
 
 
 class Extraction(_Strict):
@@ -212,6 +230,9 @@ class Extraction(_Strict):
         )
     )
 
+    # an empty report is no report; an empty 文号 is none
+    _blank_is_null = field_validator("injection_attempt", "document_number")(_blank_is_null)
+
 
 # --- verification and digests ----------------------------------------------------------------------
 
@@ -219,7 +240,7 @@ class Extraction(_Strict):
 class Check(BaseModel):
     """One verification verdict: a quote, figure or date checked against the source text."""
 
-    kind: Literal["quote", "figure", "date", "injection"]
+    kind: Literal["quote", "figure", "date", "injection", "document_number", "completeness"]
     target: str = Field(description="where in the extraction, e.g. 'requirements[2].source_sentence'")
     value: str = Field(description="what was checked")
     ok: bool
@@ -244,6 +265,9 @@ class Digest(BaseModel):
     checks: list[Check] = []
     status: Literal["verified", "flagged", "failed"] = "failed"
     error: str | None = None
+    # why a failed digest failed: "answer" when the model answered but no answer was usable (empty,
+    # invalid after the re-asks), "call" when no answer came (unreachable, refused, ...)
+    failure: Literal["call", "answer"] | None = None
     usage: Usage = Usage()
 
     @property

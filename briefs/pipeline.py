@@ -199,6 +199,15 @@ def _nothing_extracted(result: GenerateResult, digests: list[Digest], period: Pe
         f"briefs: failed: {relative_path(digest.document.path, base)}: {shown(digest.error or 'no answer')}"
         for digest in digests
     )
+    if any(digest.failure == "answer" for digest in digests):
+        # the model answered, but nothing usable: the week is incomplete, not unreachable
+        result.lines.append(
+            f"briefs: the briefing of {period.label} is incomplete: no document yielded usable content "
+            "(the model's answers were empty or invalid), so nothing was written (an earlier briefing of "
+            "this period is left as it was)"
+        )
+        result.exit_code = EXIT_INCOMPLETE
+        return result
     result.lines.append(
         f"briefs: error: no document of {period.label} could be extracted, so nothing was written "
         "(an earlier briefing of this period is left as it was); fix the cause above and rerun"

@@ -333,10 +333,13 @@ FRAGMENT_RULE = (
 
 
 class _Checker:
-    def __init__(self, text: str, title: str | None) -> None:
+    def __init__(self, text: str, title: str | None, published: dt.date | None = None) -> None:
         self.lines = FoldedText.of(text)
         self.folded = self.lines.key
+        self.published = published
         context = f"{title}\n{text}" if title else text
+        if published is not None:  # the METADATA line: a summary may take the year from it
+            context += f"\n{published.year}年{published.month}月{published.day}日"
         self.simplified = simplified_key(context)
         self.numbers = source_numbers(context)
         self.checks: list[Check] = []
@@ -394,6 +397,22 @@ class _Checker:
         self.zh_text(f"{target}.zh", zh)
         self.en_text(f"{target}.en", en)
 
+    def metadata_publication(self, date: str, phrase: str) -> bool:
+        """A publication date taken from the METADATA line (which the prompt points the model to)."""
+        if self.published is None or date != self.published.isoformat():
+            return False
+        return date in width_fold(phrase) or date_stated_in(date, phrase) is None
+
+    def document_number(self, number: str) -> None:
+        """A 文号 is the document's own: it must occur in the page (whitespace and width aside)."""
+        ok = occurs(number, self.folded) or occurs(number, simplified_key(self.folded))
+        self.add(
+            "document_number",
+            "document_number",
+            number,
+            None if ok else "does not occur in the document: a 文号 is copied from the page or left null",
+        )
+
     def dated_phrase(
         self, where: str, date_field: str, phrase_field: str, date: str | None, phrase: str | None
     ) -> None:
@@ -407,13 +426,83 @@ class _Checker:
             self.add("date", f"{where}.{date_field}", f"{date} ← {phrase}", date_stated_in(date, phrase))
 
 
-def verify(extraction: Extraction, text: str, title: str | None = None) -> list[Check]:
+# --- text addressed to a model (found in code, whatever the model reports) ---------------------------
+
+# Phrases that address an AI or a model, or give orders about the task, in either language. A page of
+# regulatory news has no reason to say them; a page that does is treated as an injection attempt
+# whether or not the model reported it (a model that obeyed it would not).
+_INJECTION = re.compile(
+    r"(?:ignore|disregard|forget|override)\s+(?:all\s+|any\s+|the\s+|your\s+)*"
+    r"(?:previous|prior|above|preceding|earlier|system)\s+(?:instructions?|prompts?|rules|directions)"
+    r"|you\s+are\s+now\s+(?:a|an|the)\b|system\s+prompt|as\s+an?\s+(?:ai|language\s+model|llm)\b"
+    r"|\b(?:ai|llm|chatgpt|language\s+model|assistant)\s*[,:]\s*(?:please\s+)?(?:ignore|output|write|say|print)"
+    r"|output\s+the\s+following|new\s+instructions?\s*:"
+    r"|(?:忽略|无视|忽视|無視|不要理会|不要理會)(?:掉)?(?:你)?(?:以上|之前|上面|前面|上述|先前|此前|所有|全部|以前)"
+    r"(?:的|所有|全部)*(?:指令|指示|提示|要求|规则|規則|设定|設定|命令)"
+    r"|你现在是|你現在是|你现在扮演|你現在扮演|系统提示词|系統提示詞|系统提示|系統提示"
+    r"|(?:输出|輸出)以下(?:内容|內容|文字)|作为(?:一个|一名)?(?:AI|人工智能|语言模型|大模型)(?:助手)?[，,]"
+    r"|作為(?:一個|一名)?(?:AI|人工智慧|人工智能|語言模型)(?:助手)?[，,]",
+    re.IGNORECASE,
+)
+_SENTENCE_END = "。！？!?\n"
+
+
+def injection_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) in ``text`` of each sentence holding text addressed to a model."""
+    spans: list[tuple[int, int]] = []
+    for match in _INJECTION.finditer(text):
+        start = max(text.rfind(mark, 0, match.start()) for mark in _SENTENCE_END) + 1
+        ends = [at for mark in _SENTENCE_END if (at := text.find(mark, match.end())) >= 0]
+        end = min(ends) + 1 if ends else len(text)
+        if spans and start < spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(end, spans[-1][1]))
+        else:
+            spans.append((start, end))
+    return spans
+
+
+# --- completeness ----------------------------------------------------------------------------------
+
+# Words that make a sentence an obligation or a prohibition. A document holding such a sentence but
+# no extracted requirement may have lost them: flagged, never silently clean.
+_OBLIGATION = re.compile(
+    r"应当|應當|不得|必须|必須|须|須|要求|责令|責令|严禁|嚴禁|禁止|\bmust\b|\bshall\b|\bare required to\b",
+    re.IGNORECASE,
+)
+
+
+def obligation_sentence(text: str) -> str | None:
+    """The first sentence of ``text`` that carries an obligation word, or None."""
+    match = _OBLIGATION.search(text)
+    if match is None:
+        return None
+    start = max(text.rfind(mark, 0, match.start()) for mark in _SENTENCE_END) + 1
+    ends = [at for mark in _SENTENCE_END if (at := text.find(mark, match.end())) >= 0]
+    return text[start : (min(ends) + 1 if ends else len(text))].strip()
+
+
+def verify(
+    extraction: Extraction,
+    text: str,
+    title: str | None = None,
+    published: dt.date | None = None,
+) -> list[Check]:
     """Every verdict on ``extraction`` against the document's cleaned ``text`` (``title``, when given,
-    may also be the source of a figure in a summary)."""
-    checker = _Checker(text, title)
+    may also be the source of a figure in a summary; ``published``, the publication date the request's
+    METADATA gave, may be the source of a publication date and of the year a summary names)."""
+    checker = _Checker(text, title, published)
+    flagged_spans = [fold(text[start:end]) for start, end in injection_spans(text)]
     for index, requirement in enumerate(extraction.requirements):
         where = f"requirements[{index}]"
         checker.sentence(f"{where}.source_sentence", requirement.source_sentence)
+        quote = fold(requirement.source_sentence)
+        if quote and any(quote in span or span in quote for span in flagged_spans):
+            checker.add(
+                "quote",
+                f"{where}.source_sentence",
+                requirement.source_sentence,
+                "lies in text addressed to an AI model (a possible injection): not a requirement of the document",
+            )
         checker.dated_phrase(where, "due_date", "due_phrase", requirement.due_date, requirement.due_phrase)
     checker.bilingual("summary", extraction.summary.zh, extraction.summary.en)
     for index, point in enumerate(extraction.key_points):
@@ -430,7 +519,26 @@ def verify(extraction: Extraction, text: str, title: str | None = None) -> list[
                 "the phrase does not contain the figure",
             )
     for index, stated in enumerate(extraction.dates):
+        if stated.kind == "publication" and checker.metadata_publication(stated.date, stated.source_phrase):
+            checker.add("date", f"dates[{index}].date", f"{stated.date} ← {stated.source_phrase}", None)
+            continue
         checker.dated_phrase(f"dates[{index}]", "date", "source_phrase", stated.date, stated.source_phrase)
+    if extraction.document_number is not None:
+        checker.document_number(extraction.document_number)
+    if not extraction.requirements and (sentence := obligation_sentence(text)):
+        checker.add(
+            "completeness",
+            "requirements",
+            sentence if len(sentence) <= 120 else sentence[:119] + "…",
+            "possibly incomplete: the document states an obligation or prohibition, but no requirement was extracted",
+        )
+    for start, end in injection_spans(text):
+        checker.add(
+            "injection",
+            "document",
+            text[start:end].strip(),
+            "the document contains text addressed to an AI model (found by briefs' own scan); it was not followed",
+        )
     if extraction.injection_attempt is not None:
         checker.add(
             "injection",
@@ -443,18 +551,21 @@ def verify(extraction: Extraction, text: str, title: str | None = None) -> list[
 
 def problems(checks: list[Check]) -> list[str]:
     """One line per failed verdict, for a re-ask. An injection attempt is not a problem with the
-    answer (reporting it is the right answer), so it is not re-asked."""
+    answer (reporting it is the right answer), so it is not re-asked; nor is a possibly incomplete
+    answer (asking for the whole object again would double the output for a hint)."""
     return [
         f"{check.target}: {check.value!r} {check.detail}"
         for check in checks
-        if not check.ok and check.kind != "injection"
+        if not check.ok and check.kind not in ("injection", "completeness")
     ]
 
 
-def soft_check(text: str, title: str | None = None) -> Callable[[Extraction], list[str]]:
+def soft_check(
+    text: str, title: str | None = None, published: dt.date | None = None
+) -> Callable[[Extraction], list[str]]:
     """The ``check`` hook of a model call: the problems of an answer against ``text``."""
 
     def check(extraction: Extraction) -> list[str]:
-        return problems(verify(extraction, text, title))
+        return problems(verify(extraction, text, title, published))
 
     return check

@@ -287,7 +287,10 @@ def test_a_prompt_injection_yields_a_normal_digest_with_the_attempt_flagged(serv
 
     assert server.count(label) == 1, "reporting an injection is the right answer: no re-ask"
     assert digest.status == "flagged" and digest.error is None
-    assert [(c.kind, c.value) for c in digest.flagged] == [("injection", INJECTION)]
+    # two signals: briefs' own scan of the page, and the model's report
+    assert {c.kind for c in digest.flagged} == {"injection"}
+    assert ("injection_attempt", INJECTION) in [(c.target, c.value) for c in digest.flagged]
+    assert any(c.target == "document" and c.value in INJECTION for c in digest.flagged)
     assert len(digest.extraction.requirements) == 2 and digest.extraction.requirements[0].due_date == "2024-06-30"
     assert all(c.ok for c in digest.checks if c.kind != "injection")
 

@@ -244,7 +244,7 @@ def test_every_format_renders_without_a_synthesis() -> None:
 
 def test_titles_fall_back_cleanly_when_english_is_empty() -> None:
     ext = factory.extraction()
-    ext.title = Bilingual(zh="只有中文标题", en="")
+    ext.title = Bilingual.model_construct(zh="只有中文标题", en="")  # an answer cannot be empty; old data can
     out = render(briefing_of([factory.digest(ext=ext)]), "md")
     assert "只有中文标题" in out and "只有中文标题 /" not in out
 
