@@ -35,7 +35,10 @@ ModeOption = Annotated[
         help="auto (the default: live when OPENAI_API_KEY/OPENAI_BASE_URL is set, else replay), live, replay, record",
     ),
 ]
-ConcurrencyOption = Annotated[int | None, typer.Option("--concurrency", help="model requests in flight (default 4)")]
+ConcurrencyOption = Annotated[
+    int | None,
+    typer.Option("--concurrency", help="most model requests in flight (default 64; fewer while the endpoint pushes back)"),
+]
 NoCacheOption = Annotated[bool, typer.Option("--no-cache", help="ignore cached answers (they are still written)")]
 JsonOption = Annotated[bool, typer.Option("--json", help="one JSON object per line")]
 WEEK_HELP = "ISO week (2022-W06, 2022W06), 'this', 'last', or a date inside the week"

@@ -11,7 +11,8 @@ Per document:
 
 Every call carries a soft check (briefs.verify): a quote, figure or date that does not verify is
 named back to the model once; what still fails is kept and flagged in the digest. All chunk calls of
-all documents go to the model together (``call_many``: bounded concurrency), then all merges. A
+all documents go to the model together (``call_many``: adaptive concurrency), and a long document's
+merge goes as soon as its own chunks are answered, not after the whole week's extraction. A
 document whose call fails becomes a failed digest with one line of error; the others go on.
 """
 
@@ -185,18 +186,7 @@ def extract_documents(
         job.error = _unextractable(job.document)
         job.requests = requests
 
-    _run(client, [job for job in jobs if job.error is None], "extracting")
-    for job in jobs:
-        if job.error is None:
-            _take_chunk_records(job)
-
-    merging = [job for job in jobs if job.error is None and len(job.records) > 1]
-    for job in merging:
-        job.requests = [merge_request(job.document, job.records, prompts, names[job.document.id])]
-    _run(client, merging, "merging")
-    for job in merging:
-        _take_merged(job)
-
+    _extract_and_merge(client, [job for job in jobs if job.error is None], prompts, names)
     return [_digest(job, client.config.model) for job in jobs]
 
 
@@ -208,15 +198,36 @@ def _unextractable(document: Document) -> str | None:
     return None
 
 
-def _run(client: ModelClient, jobs: list[_Job], description: str) -> None:
-    """Send the current requests of all ``jobs`` in one batch and hand each job its outcomes."""
-    requests = [request for job in jobs for request in job.requests]
-    if not requests:
-        return
-    outcomes = list(client.call_many(requests, description))
+def _extract_and_merge(client: ModelClient, jobs: list[_Job], prompts: Prompts, names: dict[str, str]) -> None:
+    """Every chunk call of every job in one batch; a long document's merge call is sent as soon as
+    its own chunks are answered, while the rest of the week is still being extracted."""
+    owners = [(job, part) for job in jobs for part in range(len(job.requests))]
+    waiting = {id(job): len(job.requests) for job in jobs}
     for job in jobs:
-        job.outcomes, outcomes = outcomes[: len(job.requests)], outcomes[len(job.requests) :]
+        job.outcomes = [None] * len(job.requests)  # type: ignore[list-item]
+    merges: list[tuple[_Job, CallRequest[Extraction]]] = []
+
+    def then(index: int, outcome: Outcome) -> list[CallRequest[Extraction]]:
+        if index >= len(owners):
+            return []  # a merge's own result: nothing follows it
+        job, part = owners[index]
+        job.outcomes[part] = outcome
+        waiting[id(job)] -= 1
+        if waiting[id(job)]:
+            return []
         job.spent.extend(job.outcomes)
+        _take_chunk_records(job)
+        if job.error is not None or len(job.records) < 2:
+            return []
+        merges.append((job, merge_request(job.document, job.records, prompts, names[job.document.id])))
+        return [merges[-1][1]]
+
+    requests = [request for job in jobs for request in job.requests]
+    outcomes = client.call_many(requests, "extracting", then=then) if requests else []
+    for (job, merge), outcome in zip(merges, outcomes[len(requests) :], strict=True):
+        job.requests, job.outcomes = [merge], [outcome]
+        job.spent.append(outcome)
+        _take_merged(job)
 
 
 def _first_failure(job: _Job) -> str | None:

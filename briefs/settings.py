@@ -159,7 +159,9 @@ class Settings(BaseSettings):
     encoding: str | None = Field(default=None, description="tiktoken encoding; None: follows the model")
     mode: ModelMode = "auto"
     recordings: Path | None = Field(default=None, description="None: the bundled sample recordings")
-    concurrency: int = Field(default=4, ge=1, le=64)
+    concurrency: int = Field(
+        default=64, ge=1, le=256, description="the most model requests in flight; fewer while the endpoint pushes back"
+    )
     timeout: float = Field(default=120.0, gt=0)
     max_attempts: int = Field(default=4, ge=1, description="transport attempts per call")
     max_retry_seconds: float = Field(default=300.0, gt=0)

@@ -7,6 +7,7 @@ failure with evidence); it knows nothing about briefs' documents. It imports ``b
     config.py      LLMConfig, CallRequest, CallResult, CallUsage, TokenEstimate
     client.py      ModelClient: call, call_many, estimate (the one call path)
     retry.py       the transport retry policy (tenacity)
+    throttle.py    AdaptiveLimit: requests in flight, adapted to what the endpoint keeps up with
     cache.py       the on-disk response cache
     usage.py       price table, cost, Ledger
     recording.py   record/replay transport, unused recordings

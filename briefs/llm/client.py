@@ -25,7 +25,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Generic
@@ -41,6 +41,7 @@ from openai import (
     DefaultHttpx2Client,
     LengthFinishReasonError,
     OpenAI,
+    RateLimitError,
 )
 from tenacity import RetryCallState
 
@@ -61,6 +62,7 @@ from briefs.llm.errors import InvalidOutputError, ModelError, ModelRequestError,
 from briefs.llm.network import NetworkTransport
 from briefs.llm.recording import LABEL_HEADER, RecordReplayTransport
 from briefs.llm.retry import is_quota_exhausted, is_transient, transport_retrying
+from briefs.llm.throttle import AdaptiveLimit
 from briefs.llm.usage import Ledger, cost_usd
 
 log = logging.getLogger("briefs.llm")
@@ -79,6 +81,8 @@ class ModelClient:
         self._sleep = sleep
         self._secrets = [s for s in (config.api_key,) if s]
         self._cache = ResponseCache(config.cache_dir) if config.cache_dir else None
+        # requests in flight: adapts between 1 and config.concurrency to what the endpoint keeps up with
+        self.limit = AdaptiveLimit(config.concurrency, start=min(config.concurrency, config.start_concurrency))
         self._locks: dict[str, threading.Lock] = {}
         self._locks_lock = threading.Lock()
         # Set by the first failure that every later call would repeat (endpoint unreachable, key
@@ -199,13 +203,20 @@ class ModelClient:
 
         def attempt() -> Any:
             tally.attempts += 1
-            return self._openai.chat.completions.with_raw_response.parse(
-                model=self.config.model,
-                messages=messages,  # type: ignore[arg-type]
-                response_format=request.schema,
-                extra_headers={LABEL_HEADER: request.label},
-                **params,
-            )
+            with self.limit.slot():  # held for the HTTP exchange only, never across a retry's wait
+                try:
+                    reply = self._openai.chat.completions.with_raw_response.parse(
+                        model=self.config.model,
+                        messages=messages,  # type: ignore[arg-type]
+                        response_format=request.schema,
+                        extra_headers={LABEL_HEADER: request.label},
+                        **params,
+                    )
+                except RateLimitError:
+                    self.limit.rate_limited()
+                    raise
+            self.limit.answered(reply.http_response.headers)
+            return reply
 
         retrying = transport_retrying(
             max_attempts=self.config.max_attempts,
@@ -333,30 +344,43 @@ class ModelClient:
     # --- many calls -------------------------------------------------------------------------------
 
     def call_many(
-        self, requests: Iterable[CallRequest[Any]], description: str = "model calls"
+        self,
+        requests: Iterable[CallRequest[Any]],
+        description: str = "model calls",
+        then: Callable[[int, CallResult[Any] | ModelError], Sequence[CallRequest[Any]]] | None = None,
     ) -> list[CallResult[Any] | ModelError]:
         """Every request's result (or its ModelError) in the order given; at most
-        ``config.concurrency`` in flight; one failure never stops the others."""
+        ``config.concurrency`` in flight (fewer while the endpoint pushes back); one failure never
+        stops the others. ``then(index, outcome)``, called as each result arrives, may return
+        follow-up requests (a merge once its parts are answered): they are sent at once, numbered
+        after those before them, and their results follow in the list."""
         todo = list(requests)
-        results: list[CallResult[Any] | ModelError | None] = [None] * len(todo)
         if not todo:
             return []
-        pool = ThreadPoolExecutor(max_workers=max(1, min(self.config.concurrency, len(todo))))
+        results: dict[int, CallResult[Any] | ModelError] = {}
+        pool = ThreadPoolExecutor(max_workers=max(1, self.config.concurrency))
         try:
-            with _progress(description, len(todo)) as advance:
+            with _progress(description, len(todo)) as progress:
                 futures = {pool.submit(self.call, request): i for i, request in enumerate(todo)}
-                for future in as_completed(futures):
-                    try:
-                        results[futures[future]] = future.result()
-                    except ModelError as error:
-                        results[futures[future]] = error
-                    advance()
+                while futures:
+                    done, _ = wait(futures, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        index = futures.pop(future)
+                        try:
+                            results[index] = future.result()
+                        except ModelError as error:
+                            results[index] = error
+                        progress.advance()
+                        for follow_up in then(index, results[index]) if then else ():
+                            todo.append(follow_up)
+                            progress.add(1)
+                            futures[pool.submit(self.call, follow_up)] = len(todo) - 1
         except BaseException:
             # interrupted or a bug: drop what has not started; finished answers are already cached
             pool.shutdown(wait=True, cancel_futures=True)
             raise
         pool.shutdown(wait=True)
-        return [r for r in results if r is not None]
+        return [results[i] for i in range(len(todo))]
 
     # --- dry run ----------------------------------------------------------------------------------
 
@@ -570,11 +594,27 @@ def _cache_entry(request: CallRequest[Any], result: CallResult[Any], model: str)
     }
 
 
+class _Counter:
+    """Progress of a batch of calls whose total may grow (follow-up calls)."""
+
+    def __init__(self, bar: Any = None, task: Any = None) -> None:
+        self._bar, self._task = bar, task
+
+    def advance(self) -> None:
+        if self._bar is not None:
+            self._bar.advance(self._task)
+
+    def add(self, more: int) -> None:
+        if self._bar is not None:
+            total = self._bar.tasks[self._task].total or 0
+            self._bar.update(self._task, total=total + more)
+
+
 @contextmanager
-def _progress(description: str, total: int) -> Iterator[Callable[[], None]]:
+def _progress(description: str, total: int) -> Iterator[_Counter]:
     """A rich progress bar on a terminal; silence when stderr is a pipe or a file."""
     if not sys.stderr.isatty():
-        yield lambda: None
+        yield _Counter()
         return
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -588,7 +628,7 @@ def _progress(description: str, total: int) -> Iterator[Callable[[], None]]:
         transient=False,
     ) as progress:
         task = progress.add_task(description, total=total)
-        yield lambda: progress.advance(task)
+        yield _Counter(progress, task)
 
 
 def _repeats_for_every_call(error: APIError) -> bool:

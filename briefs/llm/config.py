@@ -31,7 +31,8 @@ class LLMConfig:
     recordings_dir: Path | None = None  # replay reads here, record writes here
     cache_dir: Path | None = None  # None: no cache
     read_cache: bool = True  # False: bypass reads (answers are still written)
-    concurrency: int = 4
+    concurrency: int = 4  # the most requests in flight; the client adapts below it (briefs.llm.throttle)
+    start_concurrency: int = 8  # where the adaptive limit starts
     timeout: float = 120.0
     max_attempts: int = 4  # transport attempts per request (tenacity); the SDK's max_retries is 0
     max_retry_seconds: float = 300.0

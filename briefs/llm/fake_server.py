@@ -125,6 +125,10 @@ class FakeServer:
     random_fault: Fault = field(default_factory=lambda: rate_limited(retry_after="1"))
     seed: int = 0
     cached_tokens: int = 0  # reported in every usage block
+    # The endpoint's own limit: a request beyond this many in flight gets a 429 (retry-after-ms 200),
+    # as a rate-limited provider or a server with fixed slots answers. None: no limit.
+    capacity: int | None = None
+    per_output_token: float = 0.0  # seconds added per output token (a model's decode time)
 
     def __post_init__(self) -> None:
         self.requests: list[Seen] = []
@@ -136,6 +140,7 @@ class FakeServer:
         self._thread: threading.Thread | None = None
         self.in_flight = 0
         self.max_in_flight = 0  # the most requests it was answering at once
+        self.rejected = 0  # requests turned away with a 429 because it was at capacity
 
     # --- scripting -----------------------------------------------------------------------------
 
@@ -239,10 +244,20 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(404, {"error": {"message": f"no route {self.path}", "type": "invalid_request_error"}})
             return
         with self.fake._lock:
-            self.fake.in_flight += 1
-            self.fake.max_in_flight = max(self.fake.max_in_flight, self.fake.in_flight)
+            full = self.fake.capacity is not None and self.fake.in_flight >= self.fake.capacity
+            if full:
+                self.fake.rejected += 1
+            else:
+                self.fake.in_flight += 1
+                self.fake.max_in_flight = max(self.fake.max_in_flight, self.fake.in_flight)
+        if full:
+            error = {"message": "Rate limit reached", "type": "requests", "param": None, "code": "rate_limit_exceeded"}
+            self._send_json(429, {"error": error}, {"retry-after-ms": "200"})
+            return
         try:
-            time.sleep(self.fake.latency + fault.delay)
+            content = self.fake.answer_for(label, body) if self.fake.per_output_token else None
+            decode = self.fake.per_output_token * len(json.dumps(content, ensure_ascii=False)) / 4 if content else 0.0
+            time.sleep(self.fake.latency + decode + fault.delay)
             self._respond(fault, label, body, len(raw))
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (a timeout test): nothing to answer

@@ -1,0 +1,93 @@
+"""Concurrency that adapts: it rises while the endpoint keeps up, halves on a 429 and when the
+x-ratelimit-remaining-* headers say the budget is nearly spent, and never passes its ceiling; and
+follow-up calls (a long document's merge) start as soon as what they need is answered."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from briefs.llm import fake_server
+from briefs.llm.fake_server import FakeServer
+from briefs.llm.throttle import AdaptiveLimit
+from tests.llm_support import client_for, note_request
+
+
+def limit_after(events: list[str], start: int = 4, ceiling: int = 64) -> int:
+    limit = AdaptiveLimit(ceiling, start=start)
+    for event in events:
+        if event == "ok":
+            limit.answered({})
+        elif event == "429":
+            limit.rate_limited()
+        elif event == "low":
+            limit.answered({"x-ratelimit-remaining-requests": "20", "x-ratelimit-limit-requests": "100"})
+        elif event == "spent":
+            limit.answered({"x-ratelimit-remaining-tokens": "5000", "x-ratelimit-limit-tokens": "200000"})
+    return limit.current
+
+
+RULES = [
+    ([], 4),
+    (["ok"] * 4, 8),
+    (["ok"] * 100, 64),
+    (["ok"] * 4 + ["429"], 4),
+    (["429"] * 10, 1),
+    (["ok"] * 4 + ["429"] + ["ok"] * 4, 4),
+    (["ok"] * 4 + ["low"] * 10, 8),
+    (["ok"] * 4 + ["spent"], 4),
+]
+NAMES = [
+    "it starts where it is told",
+    "each answer adds a slot while it starts (doubling every round trip)",
+    "it never passes the ceiling",
+    "a 429 halves it",
+    "it never falls below one",
+    "after a 429 it grows by one slot per full window, not per answer",
+    "a rate-limit budget getting low stops the growth",
+    "a nearly spent token budget backs off as a 429 does",
+]
+
+
+@pytest.mark.parametrize(("events", "expected"), RULES, ids=NAMES)
+def test_the_limit_follows_the_endpoint(events: list[str], expected: int) -> None:
+    assert limit_after(events) == expected
+
+
+def test_a_client_finds_the_endpoint_limit_without_being_told() -> None:
+    """An endpoint that takes 6 at once and turns the rest away with 429: every call succeeds, the
+    client's limit settles near 6 instead of hammering at its ceiling of 64."""
+    with FakeServer(latency=0.05, capacity=6) as server:
+        with client_for(server, concurrency=64) as client:
+            results = client.call_many([note_request(f"extract/d{i}/chunk-0") for i in range(120)])
+            limit = client.limit
+    assert all(not isinstance(result, Exception) for result in results)
+    assert server.max_in_flight <= 6 and server.rejected > 0
+    assert limit.backoffs > 0 and limit.current <= 12
+    assert server.count() - server.rejected == 120
+
+
+def test_concurrency_rises_while_the_endpoint_keeps_up() -> None:
+    with FakeServer(latency=0.1) as server:
+        with client_for(server, concurrency=32) as client:
+            client.call_many([note_request(f"extract/d{i}/chunk-0") for i in range(200)])
+    assert server.max_in_flight > 16  # it started at 8
+
+
+def test_a_follow_up_starts_as_soon_as_its_inputs_are_answered() -> None:
+    """The follow-up of the quick request goes out while a slow one is still running."""
+    with FakeServer() as server:
+        server.script("extract/slow/chunk-0", fake_server.slow(1.0))
+        with client_for(server, concurrency=4) as client:
+            sent_at: dict[str, float] = {}
+
+            def then(index: int, outcome):
+                sent_at[outcome.label] = time.monotonic()
+                return [note_request("merge/quick")] if outcome.label == "extract/quick/chunk-0" else []
+
+            results = client.call_many(
+                [note_request("extract/slow/chunk-0"), note_request("extract/quick/chunk-0")], then=then
+            )
+    assert [result.label for result in results] == ["extract/slow/chunk-0", "extract/quick/chunk-0", "merge/quick"]
+    assert sent_at["merge/quick"] < sent_at["extract/slow/chunk-0"]
