@@ -141,6 +141,7 @@ class FakeServer:
         self.in_flight = 0
         self.max_in_flight = 0  # the most requests it was answering at once
         self.rejected = 0  # requests turned away with a 429 because it was at capacity
+        self.busy_seconds = 0.0  # answering time summed over requests (what its capacity divides)
 
     # --- scripting -----------------------------------------------------------------------------
 
@@ -258,6 +259,8 @@ class _Handler(BaseHTTPRequestHandler):
             content = self.fake.answer_for(label, body) if self.fake.per_output_token else None
             decode = self.fake.per_output_token * len(json.dumps(content, ensure_ascii=False)) / 4 if content else 0.0
             time.sleep(self.fake.latency + decode + fault.delay)
+            with self.fake._lock:
+                self.fake.busy_seconds += self.fake.latency + decode + fault.delay
             self._respond(fault, label, body, len(raw))
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (a timeout test): nothing to answer

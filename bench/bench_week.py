@@ -1,0 +1,246 @@
+"""A large week end to end: wall time against the endpoint's own limit, and cost per week.
+
+A synthetic week is built from the bundled sample corpus: each news document is 12 sentences drawn
+from the sample's news pages, every 15th document a long regulation of 200 sentences drawn from the
+sample's regulations (so no two documents are near-duplicates), all dated inside 2022-W06. The real
+pipeline (`briefs.pipeline.generate`, default settings: adaptive concurrency up to 64) runs against
+the fake OpenAI-compatible server on 127.0.0.1 with a hosted mini model's latency (0.8 s + 8 ms per
+output token, scaled by --scale; the default 0.1 keeps a run to minutes: the ratio is what counts)
+and a capacity of 64 requests in flight (more get a 429, as a rate-limited provider answers).
+
+Answers: the hand-written reference answer of a sample news page (or of a long regulation's part)
+with its quotes replaced by sentences of the request's own text and its figures and dates removed,
+so verification holds and answer sizes are those of real answers.
+
+Printed, side by side:
+* wall time / ideal, where ideal = the server's busy time / its capacity (what the endpoint itself
+  allows), and whether the week got its synthesis;
+* cost per week on gpt-4.1-mini at list, cached-prefix and Batch prices, from tiktoken counts of the
+  requests the server really received and of the answers it gave.
+
+    python bench/bench_week.py [--documents 500] [--scale 0.1] [--capacity 64]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import re
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from briefs import resources  # noqa: E402
+from briefs.llm.fake_server import FakeServer  # noqa: E402
+from briefs.llm.usage import price_for  # noqa: E402
+from briefs.models import Period  # noqa: E402
+from briefs.pipeline import GenerateRequest, generate  # noqa: E402
+from briefs.settings import load_settings  # noqa: E402
+from briefs.tokens import counter_for  # noqa: E402
+
+ANSWERS = REPO / "tests" / "fixtures" / "answers"
+WEEK = Period(label="2022-W06", start=dt.date(2022, 2, 7), end=dt.date(2022, 2, 13), iso_week="2022-W06")
+MODEL = "gpt-4.1-mini"
+COUNT = counter_for(MODEL, None)
+SENTENCE = re.compile(r"[^。！？\n]{12,}?[。！？]")
+
+
+def sentences(names: list[str]) -> list[str]:
+    found: list[str] = []
+    for path in sorted(resources.sample_corpus_dir().glob("*.txt")):
+        if any(name in path.name for name in names):
+            text = re.sub(r"<[^>]+>", "\n", path.read_text(encoding="utf-8"))
+            found.extend(s.strip() for s in SENTENCE.findall(text) if "http" not in s)
+    return list(dict.fromkeys(found))
+
+
+def build_corpus(folder: Path, documents: int, seed: int = 13) -> int:
+    rng = random.Random(seed)
+    news = sentences(["000_", "001_", "002_", "003_", "004_"])
+    laws = sentences(["_long"])
+    long_docs = 0
+    for i in range(documents):
+        day = WEEK.start + dt.timedelta(days=i % 7)
+        is_long = i % 15 == 0
+        long_docs += is_long
+        body = (
+            "\n".join(laws[j] for j in sorted(rng.sample(range(len(laws)), min(200, len(laws)))))
+            if is_long
+            else "".join(rng.sample(news, 12))
+        )
+        title = f"关于第{i + 1}号{'规定' if is_long else '通知'}的公告（{rng.randrange(10**6)}）"
+        (folder / f"doc{i:05d}.txt").write_text(
+            f'---\ntitle: "{title}"\ndate: {day.isoformat()} 10:00:00 +0800\n---\n{body}\n', encoding="utf-8"
+        )
+    return long_docs
+
+
+def reference(label: str) -> dict[str, Any]:
+    return json.loads((ANSWERS / f"{label}.json").read_text(encoding="utf-8"))["answer"]
+
+
+def grounded(template: dict[str, Any], text: str, title: str) -> dict[str, Any]:
+    """A reference answer made true of this text: its quotes are this text's sentences; it states no
+    figure or date (digits are removed from prose: they would have to be in the text)."""
+    answer = json.loads(json.dumps(template, ensure_ascii=False))
+    quotes = SENTENCE.findall(text) or [text.strip()[:60]]
+    answer["title"]["zh"] = title or answer["title"]["zh"]
+    for i, requirement in enumerate(answer["requirements"]):
+        requirement.update(source_sentence=quotes[i % len(quotes)].strip(), due_date=None, due_phrase=None)
+    answer["dates"], answer["figures"], answer["injection_attempt"] = [], [], None
+
+    def no_digits(value: Any) -> Any:
+        if isinstance(value, str):
+            return re.sub(r"[0-9０-９一二三四五六七八九十百千万亿]+", "", value)
+        if isinstance(value, dict):
+            return {k: no_digits(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [no_digits(v) for v in value]
+        return value
+
+    for key in ("summary", "key_points", "relevance_reason"):
+        answer[key] = no_digits(answer[key])
+    for requirement in answer["requirements"]:
+        requirement["text_en"] = no_digits(requirement["text_en"])
+        requirement["action"] = no_digits(requirement["action"])
+    return answer
+
+
+def answerer() -> Any:
+    news = reference("extract/000_b91c7a1454b64df1/chunk-0")
+    part = reference("extract/19_lawrefbook_medical_device_regulation_long/chunk-0")
+    merged = reference("merge/19_lawrefbook_medical_device_regulation_long")
+    week = reference("synthesize/2022-W06")
+
+    def answer(body: dict[str, Any]) -> dict[str, Any]:
+        user = body["messages"][1]["content"]
+        if "<<<DOCUMENT" in user:
+            text = user.split(">>>", 2)[-1].rsplit("<<<END DOCUMENT", 1)[0]
+            title = re.search(r"title: (.*)", user)
+            template = part if "（part 1 of 1)" not in user and "(part 1 of 1)" not in user else news
+            return grounded(template, text, title.group(1).strip() if title else "")
+        if "<digests>" in user or "<parts>" in user:
+            ids = sorted(set(re.findall(r'"(D\d+)"', user)), key=lambda ref: int(ref[1:]))
+            found = json.loads(json.dumps(week, ensure_ascii=False))
+            for group in ("themes", "top_actions", "campaigns_to_watch"):
+                for item in found[group]:
+                    item["document_ids"] = ids[:40]
+                    if "deadline" in item:
+                        item["deadline"] = None
+            for key in ("headline", "executive_summary"):
+                found[key] = {k: re.sub(r"[0-9０-９一二三四五六七八九十百千万亿]+", "", v) for k, v in found[key].items()}
+            for group in ("themes", "top_actions", "campaigns_to_watch"):
+                found[group] = [
+                    {
+                        k: {kk: re.sub(r"[0-9一二三四五六七八九十百千万亿]+", "", vv) for kk, vv in v.items()}
+                        if isinstance(v, dict)
+                        else v
+                        for k, v in item.items()
+                    }
+                    for item in found[group]
+                ]
+            return found
+        return grounded(merged, "", "")  # a merge: document-level fields only
+
+    return answer
+
+
+def request_tokens(body: dict[str, Any]) -> tuple[int, int]:
+    """(prompt tokens, tokens of the static prefix: system message and schema) of one request."""
+    system = COUNT(body["messages"][0]["content"]) + COUNT(json.dumps(body.get("response_format"), ensure_ascii=False))
+    rest = sum(COUNT(m["content"]) for m in body["messages"][1:]) + 4 * len(body["messages"]) + 3
+    return system + rest, system
+
+
+def run_week(documents: int, scale: float, capacity: int) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        (root / "corpus").mkdir()
+        long_docs = build_corpus(root / "corpus", documents)
+        answer = answerer()
+        with FakeServer(latency=0.8 * scale, per_output_token=0.008 * scale, capacity=capacity) as server:
+            server.set_answer("*", answer)
+            os.environ.pop("OPENAI_API_KEY", None)
+            settings = load_settings(
+                None,
+                corpus=root / "corpus",
+                out=root / "out",
+                home=root / "home",
+                mode="live",
+                base_url=server.base_url,
+                model=MODEL,
+            )
+            started = time.perf_counter()
+            result = generate(settings, GenerateRequest(period=WEEK))
+            wall = time.perf_counter() - started
+            seen = [s for s in server.requests if s.fault == "ok"]
+            busy = server.busy_seconds
+            rejected = server.rejected
+        briefing = result.briefing
+        prompt = cached = completion = 0
+        for s in seen:
+            tokens, prefix = request_tokens(s.body)
+            prompt += tokens
+            cached += (prefix // 128) * 128 if prefix >= 1024 else 0
+            completion += COUNT(json.dumps(answer(s.body), ensure_ascii=False))
+        price = price_for(MODEL)
+        assert price is not None
+        per_m = 1_000_000
+        list_cost = (prompt * price.input + completion * price.output) / per_m
+        cached_cost = ((prompt - cached) * price.input + cached * price.cached_input + completion * price.output) / per_m
+        return {
+            "documents": documents,
+            "long": long_docs,
+            "calls": len(seen),
+            "rejected": rejected,
+            "wall": wall,
+            "ideal": busy / capacity,
+            "synthesis": bool(briefing and briefing.headline is not None),
+            "warnings": Counter(w.kind for w in briefing.warnings) if briefing else {},
+            "exit": result.exit_code,
+            "prompt": prompt,
+            "cached": cached,
+            "completion": completion,
+            "list": list_cost,
+            "cached_cost": cached_cost,
+            "batch": list_cost / 2,
+            "stages": {s.stage: s.usage.calls for s in briefing.run.stages} if briefing else {},
+        }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--documents", type=int, nargs="+", default=[500])
+    parser.add_argument("--scale", type=float, default=0.1, help="latency scale (1.0: 0.8 s + 8 ms per token)")
+    parser.add_argument("--capacity", type=int, default=64)
+    args = parser.parse_args()
+    print(f"latency {0.8 * args.scale:.3f} s + {8 * args.scale:.2f} ms per output token; capacity {args.capacity}")
+    for documents in args.documents:
+        r = run_week(documents, args.scale, args.capacity)
+        print(
+            f"{r['documents']} documents ({r['long']} long): {r['calls']} calls {r['stages']}, {r['rejected']} 429s; "
+            f"wall {r['wall']:.1f} s vs ideal {r['ideal']:.1f} s = {r['wall'] / r['ideal']:.2f}x "
+            f"(at scale 1.0 about {r['wall'] / args.scale / 60:.1f} min); synthesis: {'yes' if r['synthesis'] else 'NO'}; "
+            f"exit {r['exit']} {dict(r['warnings'])}"
+        )
+        print(
+            f"  tokens: {r['prompt']:,} prompt ({r['cached']:,} of them a cacheable static prefix), "
+            f"{r['completion']:,} completion; {r['prompt'] / max(r['calls'], 1):,.0f} prompt tokens per call"
+        )
+        print(
+            f"  cost per week on {MODEL}: list ${r['list']:.2f}, with the prefix cached ${r['cached_cost']:.2f}, "
+            f"Batch ${r['batch']:.2f}"
+        )
+
+
+if __name__ == "__main__":
+    main()
