@@ -196,7 +196,8 @@ def run_week(documents: int, scale: float, capacity: int) -> dict[str, Any]:
         assert price is not None
         per_m = 1_000_000
         list_cost = (prompt * price.input + completion * price.output) / per_m
-        cached_cost = ((prompt - cached) * price.input + cached * price.cached_input + completion * price.output) / per_m
+        uncached = prompt - cached
+        cached_cost = (uncached * price.input + cached * price.cached_input + completion * price.output) / per_m
         return {
             "documents": documents,
             "long": long_docs,
@@ -229,7 +230,8 @@ def main() -> None:
         print(
             f"{r['documents']} documents ({r['long']} long): {r['calls']} calls {r['stages']}, {r['rejected']} 429s; "
             f"wall {r['wall']:.1f} s vs ideal {r['ideal']:.1f} s = {r['wall'] / r['ideal']:.2f}x "
-            f"(at scale 1.0 about {r['wall'] / args.scale / 60:.1f} min); synthesis: {'yes' if r['synthesis'] else 'NO'}; "
+            f"(at scale 1.0 about {r['wall'] / args.scale / 60:.1f} min); "
+            f"synthesis: {'yes' if r['synthesis'] else 'NO'}; "
             f"exit {r['exit']} {dict(r['warnings'])}"
         )
         print(
