@@ -24,20 +24,36 @@ from dataclasses import dataclass, field
 
 from selectolax.lexbor import LexborHTMLParser
 
-HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+from briefs.zhtext import HAN, HAN_CLASS
+
 # Eight Han characters anywhere in a line: one search, no list of every character (much faster than findall).
-_EIGHT_HAN = re.compile(
-    r"(?:[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff][^\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]*){7}"
-    r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
-)
+_EIGHT_HAN = re.compile(rf"(?:[{HAN_CLASS}][^{HAN_CLASS}]*){{7}}[{HAN_CLASS}]")
 _TERMINATOR = re.compile(r"[。！？；!?]|[.](?:\s|$)")
 _WORD = re.compile(r"[A-Za-z]{2,}")
 
 # Lines that end the article once its body has started.
 _STOP = re.compile(
-    r"^[【\[]?\s*(?:相关(?:文章|阅读|新闻|链接|推荐|报道|稿件)|更多相关|推荐阅读|延伸阅读|热点推荐|猜你喜欢|"
-    r"上一篇|下一篇|上一条|下一条|分享文章到|分享到|点赞|网友评论|发表评论|暂时没有评论|责任编辑|"
-    r"返回顶部|打印本页|关闭本页|关闭窗口|扫一扫|主办单位)"
+    r"^[【\[]?\s*(?:相[关關](?:文章|阅读|閱讀|新闻|新聞|链接|鏈接|連結|推荐|推薦|报道|報道|稿件|信息|资讯|資訊|附件)|"
+    r"更多(?:相关|新闻|新聞|资讯|資訊|文章|阅读|閱讀)|推荐阅读|推薦閱讀|延伸阅读|延伸閱讀|热点推荐|熱點推薦|猜你喜欢|"
+    r"热门(?:推荐|文章|新闻)|最新(?:文章|新闻|新聞|资讯)|往期(?:推荐|回顾)|"
+    r"上一篇|下一篇|上一[条則则]|下一[条則则]|上\s*/\s*下一篇|分享文章到|分享到|点赞|點贊|點讚|网友评论|網友評論|发表评论|"
+    r"發表評論|暂时没有评论|责任编辑|責任編輯|返回顶部|返回頂部|打印本页|关闭本页|关闭窗口|扫一扫|主办单位|其他報道|"
+    r"(?:Latest|Related|More|Recent|Top|Trending)\s+(?:news|articles|stories|posts|reads)\b|You (?:may|might) also like|"
+    r"Read (?:more|next)\b|Recommended\b|Most (?:popular|read)\b|Comments?\s*\(?\d*\)?$|Leave a (?:comment|reply))",
+    re.IGNORECASE,
+)
+# The article's end marker (完, -End-): what follows is the signature date at most, then the site.
+_END_MARK = re.compile(r"^[（(\-—－\s]*(?:完|END|End|全文完)[）)\-—－\s]*$")
+# Reaction and counter widgets (反对 0, 收藏 0, 评论 3): below an article they end it.
+_REACTIONS = re.compile(
+    r"^(?:\d*(?:点赞|點贊|點讚|赞|讚|反对|反對|举报|舉報|收藏|打赏|打賞|评论|評論|转发|轉發|在看|喜欢|喜歡|留言)\s*[(（]?\d*[)）]?\s*){1,4}$"
+)
+# Disclaimers and copyright notices are prose, but never the article: they end it wherever they are.
+_DISCLAIMER = re.compile(
+    r"^[【\[(（]?\s*(?:版权声明|版權聲明|免责声明|免責聲明|凡(?:本[网網站]|注明)|本[网網站](?:声明|聲明)|"
+    r"转载请注明|轉載請註明|本文(?:仅代表|僅代表|系转载|來源於))|未经.{0,12}(?:授权|许可).{0,12}不得(?:转载|复制|使用)|"
+    r"未經.{0,12}(?:授權|許可).{0,12}不得(?:轉載|複製|使用)",
+    re.IGNORECASE,
 )
 # Site footers: they end the article even when they look like prose (a mangled © reads as "?").
 # Split into an anchored and a floating part: one search over a mixed alternation tries every branch at
@@ -50,10 +66,38 @@ _FURNITURE_START = re.compile(
     r"\S+\.(?:jpe?g|png|gif|bmp|webp|svg)$|(?:当前位置|您的位置|您现在的位置|所在位置)[:：]|首页\s*[>＞›»]|"
     r"(?:打印|关闭|收藏|分享|举报|打赏)$|(?:点赞|收藏|评论|分享|举报|打赏)\s*\d*$|附件[:：]?$|技术支持|联系我们"
 )
-_FURNITURE_ANYWHERE = re.compile(r"浏览次数|阅读次数|点击数|阅读量|【字体|字号[:：]|【大\s*中\s*小】|返回首页|分享好友")
+_FURNITURE_ANYWHERE = re.compile(
+    r"浏览次数|瀏覽次數|阅读次数|閱讀次數|点击数|點擊數|阅读量|閱讀量|【字体|字号[:：]|【大\s*中\s*小】|返回首页|分享好友|"
+    r"返回手机版|返回手機版|请输入关键字|請輸入關鍵字|寄给朋友|寄給朋友|:::$|"
+    r"^(?:Skip to (?:main )?content|跳[到至]主要?[內内]容|按\s*Enter\s*到主[內内]容[區区])",
+    re.IGNORECASE,
+)
+# Editor, reviewer and reporter credits: a short line that names who edited, checked or reported it.
+_CREDITS = re.compile(
+    r"^[【\[(（]?\s*(?:责任编辑|責任編輯|编辑|編輯|责编|責編|审核|審核|审校|審校|终审|終審|初审|初審|二审|三审|校对|校對|"
+    r"美编|美編|排版|监制|監製|供稿|策划|策劃|文字|图片|圖片|摄影|攝影|视频|視頻)\s*[:：|]|"
+    r"^[(（][^()（）]{0,24}(?:记者|記者|通讯员|通訊員|编辑|編輯)[^()（）]{0,24}[)）]\s*(?:[【\[][^】\]]{0,30}[】\]])?$"
+)
+# Photo captions: short lines that end by naming a picture (…圖片, …截圖, 新华社记者 张三 摄, Photo: …).
+_CAPTION = re.compile(
+    r"(?:图片|圖片|截图|截圖|资料图|資料圖|供图|供圖|照片|摄|攝|（图）|\(图\)|（圖）|\(圖\))\s*$|^(?:Photo|Image|Picture)s?\b\s*(?:[:：/]|by\b)",
+    re.IGNORECASE,
+)
+# English page widgets on a line of their own.
+_EN_WIDGETS = re.compile(
+    r"^(?:Share(?:\s*[-–|:].{0,20})?|Print|Email|E-mail|Tweet|Like|Follow us.*|Subscribe.*|Sign in.*|Log in.*|Login|Register|"
+    r"Advertisement|Chat with us|Back to top|Home|Menu|Search)$",
+    re.IGNORECASE,
+)
+# Inline widget labels glued to the end of a paragraph, and feed markup left in the text.
+_INLINE_WIDGET = re.compile(r"\s*[\[【]\s*(?:Read More|阅读全文|閱讀全文|查看全文|展开全文|展開全文)\s*[\]】]\s*$|\]\]>|<!\[CDATA\[", re.IGNORECASE)
 _SYMBOLS_ONLY = re.compile(r"^[\W_]*$")
 # Label lines that belong to metadata even when they sit between paragraphs.
-_META_LABEL = re.compile(r"^[（(]?\s*(?:文章)?(?:来源|來源|作者|编辑|记者|发布时间|发布日期|原文链接|信息来源)\s*[:：]")
+_META_LABEL = re.compile(
+    r"^[（(]?\s*(?:文章)?(?:来源|來源|作者|编辑|編輯|记者|記者|发布时间|发布日期|原文链接|原文鏈接|原文地址|信息来源|资料来源|資料來源|"
+    r"Source|Link|URL|Original)\s*[:：]",
+    re.IGNORECASE,
+)
 # A header line carrying a date or a label is metadata even when widgets are glued to it.
 _CARRIES_META = re.compile(r"(?:发布|發布|来源|來源|时间|時間|日期)\s*[:：]|\d{4}\s*[-/.年]\s*\d{1,2}")
 
@@ -187,49 +231,172 @@ def _prepare_lines(text: str, hints: dict[str, str], markdown: bool) -> list[str
                     hints.setdefault("h1", line)
             if "](" in line:  # both Markdown patterns need it; most lines have none
                 line = _MD_LINK.sub(r"\1", _MD_IMAGE.sub("", line)).strip(_STRIP)
+        if "]]>" in line or "[" in line or "【" in line or "CDATA" in line:
+            line = _INLINE_WIDGET.sub("", line).strip(_STRIP)
         if line:
             lines.append(line)
     return lines
 
 
+_CLOSING = re.compile(r"^特此(?:通知|通告|公告|函告|函复|批复|報告|报告|公示|告知)[。.！!]?$")
+_EN_SENTENCE_END = re.compile(r"[.!?;:\"”’)]$")
+
+
 def is_paragraph(line: str) -> bool:
-    """Article prose: enough Han characters (or English words) and sentence punctuation."""
+    """Article prose: enough Han characters (or English words) and sentence punctuation. An English
+    line must end a sentence: a byline or a teaser list ("…, David G.…") holds a full stop but no end."""
+    if line.endswith(("...", "…")):
+        line = line.rstrip(".…")  # an ellipsis ends a truncated teaser, not a sentence
     if not _TERMINATOR.search(line):
-        return False
-    return _EIGHT_HAN.search(line) is not None or len(_WORD.findall(line)) >= 8
+        return bool(_CLOSING.match(line))
+    if _EIGHT_HAN.search(line) is not None:
+        return True
+    if _CLOSING.match(line):
+        return True
+    words = len(_WORD.findall(line))
+    # a long line cut off mid-sentence by the scraper is still prose
+    return (words >= 8 and bool(_EN_SENTENCE_END.search(line))) or words >= 25
 
 
 def _is_salutation(line: str) -> bool:
-    if re.search(r"(?:摘\s*要|导读|導讀|提要|内容简介)\s*[:：]$", line):  # glue after a headline, not addressees
+    if re.search(r"(?:摘\s*要|导读|導讀|提要|内容简介)\s*[:：]$|:::$", line):  # glue after a headline, not addressees
         return False
     return line.endswith(("：", ":")) and len(HAN.findall(line)) >= 6 and not _CARRIES_META.search(line)
 
 
 def is_furniture(line: str) -> bool:
-    return bool(_SYMBOLS_ONLY.match(line) or _FURNITURE_START.match(line) or _FURNITURE_ANYWHERE.search(line))
+    return bool(
+        _SYMBOLS_ONLY.match(line)
+        or _FURNITURE_START.match(line)
+        or _FURNITURE_ANYWHERE.search(line)
+        or (len(line) <= 60 and _CREDITS.search(line))
+        or (len(line) <= 40 and not _TERMINATOR.search(line) and _CAPTION.search(line))
+        or _EN_WIDGETS.match(line)
+    )
 
 
 def is_stop(line: str) -> bool:
-    if _FOOTER_START.match(line) or _FOOTER_ANYWHERE.search(line):
+    if _FOOTER_START.match(line) or _FOOTER_ANYWHERE.search(line) or _DISCLAIMER.search(line):
+        return True
+    if _REACTIONS.match(line):
         return True
     return bool(_STOP.match(line)) and not is_paragraph(line)
 
 
-def _split(lines: list[str], hints: dict[str, str]) -> Cleaned:
+def _is_teaser(line: str) -> bool:
+    """A truncated teaser of another article: it ends in an ellipsis mid-sentence."""
+    return line.endswith(("...", "…", "..")) and not line.endswith(("。...", "。…"))
+
+
+# A line that is only a date (a signature, a feed item's date): 2016年10月14日, 2023年10月4日 (星期三),
+# Wed, 27 May 2020 00:00:00 GMT. Kept simple here; metadata reads the date itself.
+_LONE_DATE = re.compile(
+    r"^[•·\s]*(?:(?:\d{4}|[〇零○一二三四五六七八九]{4})\s*年\s*[\d一二三四五六七八九十]{1,3}\s*月\s*[\d一二三四五六七八九十]{1,3}\s*日"
+    r"(?:\s*[(（]?(?:星期|週|周).[)）]?)?|(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*,\s+\d{1,2}\s+[A-Za-z]{3,9}\s+\d{4}"
+    r"(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?(?:\s+(?:GMT|UTC|[+-]\d{4}))?)\s*$"
+)
+# A signature's issuer line: a short name of an office, just above the date line.
+_ISSUER = re.compile(r"(?:局|厅|廳|委|委员会|委員會|署|部|政府|中心|院|办公室|辦公室|办公厅|辦公廳|司|所|站|会|會|处|處|科)$")
+# A label glued to the first paragraph by spaces ("来源:国家药监局   一、所有…"): two lines.
+_GLUED_LABEL = re.compile(r"^((?:文章)?(?:来源|來源|信息来源|作者|编辑|編輯)\s*[:：]\s*\S{1,30})[ \t\u3000\u00a0]{2,}(\S.*)$")
+# Lines that leave a sentence open: it goes on in the next line (WeChat-style text breaks lines
+# inside sentences; an English lead-in line ends "refer to").
+_OPEN_END = re.compile(r"(?:[，,、；;（(《“\"]|[起的在和与與及对對于於将將从從自为為把被向即]|\b(?:to|of|the|a|an|and|or|in|on|for|by|with|that|as))$")
+_LIST_ITEM = re.compile(r"^(?:[•·●▪◦*\-–]|\(?\d{1,2}[.)、])\s*\S")
+
+
+def _separate_glued_labels(lines: list[str]) -> list[str]:
+    out: list[str] = []
+    for line in lines:
+        if glued := _GLUED_LABEL.match(line):
+            out += [glued[1], glued[2]]
+        else:
+            out.append(line)
+    return out
+
+
+def _body_start(lines: list[str]) -> int | None:
     start = next((i for i, line in enumerate(lines) if is_paragraph(line)), None)
-    if start and _is_salutation(lines[start - 1]):
-        start -= 1  # a notice opens with its addressees: "各省、自治区、直辖市药品监督管理局："
+    if not start:
+        return start
+    if _is_salutation(lines[start - 1]):
+        return start - 1  # a notice opens with its addressees: "各省、自治区、直辖市药品监督管理局："
+    # a sentence that began on earlier lines, or a list led in by an open line, starts the body
+    absorbed = 0
+    while start > 0 and (
+        _continues_into_body(lines[start - 1], lines[start]) or (absorbed >= 2 and _wrapped_piece(lines[start - 1]))
+    ):
+        start -= 1
+        absorbed += 1
+    return start
+
+
+def _wrapped_piece(line: str) -> bool:
+    """In text wrapped inside sentences (WeChat style), a short line with no sentence end is a piece of one."""
+    return (
+        len(line) <= 30
+        and HAN.search(line) is not None
+        and not _TERMINATOR.search(line)
+        and not re.search(r"\d{4}\s*[-/.年]\s*\d", line)
+        and not _meta_or_furniture(line)
+    )
+
+
+def _meta_or_furniture(line: str) -> bool:
+    return bool(
+        is_furniture(line) or _META_LABEL.match(line) or re.search(r"(?:发布|發布|来源|來源|时间|時間|日期)\s*[:：]", line)
+    )
+
+
+def _ends_sentence(line: str) -> bool:
+    """Prose, or a short line that ends a sentence (认准“小金盾”!) and is not a label or a widget."""
+    if is_paragraph(line):
+        return True
+    return bool(re.search(r"[。！？!?]$", line)) and len(HAN.findall(line)) >= 4 and not _meta_or_furniture(line)
+
+
+def _continues_into_body(line: str, next_line: str) -> bool:
+    if _meta_or_furniture(line):
+        return False
+    if _LIST_ITEM.match(line) and (_LIST_ITEM.match(next_line) or is_paragraph(next_line)):
+        return len(line) > 12
+    return bool(_OPEN_END.search(line)) and not _is_salutation(line)
+
+
+def _article_region(lines: list[str]) -> tuple[list[str], list[str]]:
+    """The lines from the body's start to where the article ends, and lines carried past the end
+    for metadata (a signature date under 完, a feed item's date)."""
+    region: list[str] = []
+    teasers = 0
+    for index, line in enumerate(lines):
+        if is_stop(line):
+            return region, []
+        if index == 0:
+            region.append(line)  # the body's first line (it may open a wrapped sentence)
+            continue
+        if _END_MARK.match(line):
+            return region, [n for n in lines[index + 1 : index + 2] if _LONE_DATE.match(n)]
+        if _LONE_DATE.match(line) and region and (_ISSUER.search(region[-1]) or line.lstrip("•· ")[:3].isalpha()):
+            return region, [line]  # the signature date ends a notice; a feed's next item date ends an item
+        teasers = teasers + 1 if _is_teaser(line) else 0
+        if teasers == 2:
+            return region[:-1], []  # a list of truncated teasers of other articles
+        region.append(line)
+    return region, []
+
+
+def _split(lines: list[str], hints: dict[str, str]) -> Cleaned:
+    lines = _separate_glued_labels(lines)
+    start = _body_start(lines)
     if start is None:  # no prose at all (a short notice): keep every non-furniture line but the first
         kept = [line for line in lines if not is_furniture(line) and not is_stop(line)]
         return Cleaned(body="\n\n".join(kept[1:] or kept), header=kept[:1], trailer=[], hints=hints)
     header = [line for line in lines[:start] if _CARRIES_META.search(line) or not is_furniture(line)]
-    region: list[str] = []
-    for line in lines[start:]:
-        if is_stop(line):
-            break
-        region.append(line)
+    region, carried = _article_region(lines[start:])
     # the last paragraph-like line, scanning back; none when the only prose was a footer ("版权所有 … 。")
-    last = next((i for i in range(len(region) - 1, -1, -1) if is_paragraph(region[i])), None)
+    last = next((i for i in range(len(region) - 1, -1, -1) if _ends_sentence(region[i])), None)
+    if last is not None and not any(is_paragraph(line) for line in region[: last + 1]):
+        last = None
     if last is None:
         return Cleaned(body="", header=header, trailer=[], hints=hints)  # the reader reports "no article text"
     body: list[str] = []
@@ -246,4 +413,5 @@ def _split(lines: list[str], hints: dict[str, str]) -> Cleaned:
         seen.add(line)
         body.append(line)
     trailer.extend(line for line in region[last + 1 :] if not is_furniture(line))
+    trailer.extend(carried)
     return Cleaned(body="\n\n".join(body), header=header, trailer=trailer, hints=hints)

@@ -31,6 +31,8 @@ from briefs.zhtext import (
     MONTH_DAY,
     YEAR,
     YEAR_LAST,
+    english_dates,
+    english_month_days,
     normalise_for_dates,
     to_simplified,
 )
@@ -41,11 +43,12 @@ _LATIN_RUN = re.compile(r"[A-Za-z]+")
 # --- dates -------------------------------------------------------------------------------------
 
 # Used with .match(text, pos): anchored at pos (a "^" would only match at the very start of text).
-_EFFECTIVE_AFTER = re.compile(r"\s*(?:起?施行|起?实施|起生效|生效|前|之前|截止|到期|止)")
-_EFFECTIVE_LINE = re.compile(r"施行|实施|生效")
+_EFFECTIVE_AFTER = re.compile(r"\s*(?:起?施行|起?实施|起?實施|起?生效|起|前|之前|截止|到期|止)")
+_EFFECTIVE_LINE = re.compile(r"施行|实施|實施|生效|go(?:es)? into effect|come(?:s)? into force|effective (?:from|on|as)", re.IGNORECASE)
 _DATE_LABEL = re.compile(
-    r"(?:发布时间|发布日期|发文日期|成文日期|印发日期|公布日期|发表时间|发稿时间|更新时间|时间|日期|"
-    r"Published|Date)\s*[:：]\s*",
+    r"(?:(?:发布|發布|發佈|发表|發表|发稿|發稿|发文|發文|成文|印发|印發|公布|公佈|更新|刊登|上架)(?:时间|時間|日期)|"
+    r"(?<![效行施止至始束议議动動名])(?:时间|時間|日期)|Published|Posted|Updated|Last updated|Date|Release date|Publication date)\s*[:：]\s*|"
+    r"\b(?:Published|Posted)(?:\s+by\s+[^\n:]{1,60}?)?\s+on\s+",
     re.IGNORECASE,
 )
 _TIMESTAMP = re.compile(
@@ -80,6 +83,7 @@ def full_dates(text: str) -> list[FoundDate]:
             continue
         if day := _valid(match[1], match[3], day_digits):
             found.append(FoundDate(day, match.start(), match.end()))
+    found += [FoundDate(day, start, end) for ymd, start, end in english_dates(text) if (day := _valid(*ymd))]
     return sorted(found, key=lambda f: f.start)
 
 
@@ -109,7 +113,9 @@ def unambiguous_year_last(text: str) -> list[FoundDate]:
 
 
 def month_days(text: str) -> list[tuple[int, int]]:
-    return [(int(m[1]), int(m[2])) for m in MONTH_DAY.finditer(text) if _valid(2000, m[1], m[2])]
+    """Month and day without a year: 2月11日, "April 21st", "September 5"."""
+    pairs = [(int(m[1]), int(m[2])) for m in MONTH_DAY.finditer(text) if _valid(2000, m[1], m[2])]
+    return pairs + [(month, day) for month, day in english_month_days(text) if _valid(2000, month, day)]
 
 
 def parse_timestamp(value: str) -> dt.date | None:
@@ -173,6 +179,8 @@ def extract_metadata(
         header + trailer,
         front_matter,
         hints,
+        above_title=header[:title_index] if title_index is not None else [],
+        trailer=trailer,
     )
     meta.iso_week = iso_week_label(meta.date) if meta.date else None
     return meta
@@ -186,10 +194,14 @@ def _date(
     labelled: list[str],
     front_matter: dict[str, str],
     hints: dict[str, str],
+    above_title: list[str] = (),
+    trailer: list[str] = (),
 ) -> None:
-    for key in ("date", "published", "pubdate", "publishdate", "publish_date"):
+    """Stated dates first (front matter or manifest, meta tags, labels, the header zone, a signature
+    line); inferred ones (the body, the address, the fetch time) only when the page states none."""
+    for key in ("date", "published", "pubdate", "publishdate", "publish_date", "date_published", "published_at"):
         if front_matter.get(key) and (day := parse_timestamp(front_matter[key])):
-            meta.date, meta.date_source = day, "front-matter"
+            meta.date, meta.date_source = day, front_matter.get("_date_source", "front-matter")  # type: ignore[assignment]
             return
     if hints.get("published") and (day := parse_timestamp(hints["published"])):
         meta.date, meta.date_source = day, "meta"
@@ -205,41 +217,102 @@ def _date(
                 return
             ambiguous += [d for d in ambiguous_dates(rest) if rest.startswith(d)]
     zone_dates: list[dt.date] = []
-    for line in zone:
+    for line in [*(line for line in above_title if lone_date(line)), *zone]:
         text = normalise_for_dates(line)
-        if _EFFECTIVE_LINE.search(text) and not re.search(r"公布|发布|通过|修订|印发", text):
+        if _EFFECTIVE_LINE.search(text) and not _PUBLISHED_WORDS.search(text):
             continue  # "2022年1月1日 施行" says when it applies, not when it was published
-        zone_dates += [f.date for f in full_dates(text) + unambiguous_year_last(text)]
+        zone_dates += [f.date for f in full_dates(text) + unambiguous_year_last(text) if not _is_deadline(text, f)]
         ambiguous += ambiguous_dates(text)
     if zone_dates:
         meta.date, meta.date_source = max(zone_dates), "header"
+        return
+    if signed := next((day for line in trailer if (day := lone_date(line))), None):
+        meta.date, meta.date_source = signed, "signature"
         return
     if ambiguous:
         meta.problems.append(
             f"{name}: ambiguous date {ambiguous[0]!r} (day/month order unknown); not used, no publication date"
         )
         return
-    _infer_from_body(meta, name, body)
+    _infer(meta, name, body, front_matter)
 
 
-def _infer_from_body(meta: Metadata, name: str, body: str) -> None:
+_PUBLISHED_WORDS = re.compile(r"公布|发布|發布|公佈|通过|通過|修订|修訂|印发|印發|issued|promulgated|published", re.IGNORECASE)
+# Words before a date that make it a deadline, a start or the end of a range, not a publication date.
+_DEADLINE_BEFORE = re.compile(
+    r"(?:\b(?:by|before|until|till|through|from|as of|effective|to|than|deadline)\s+(?:on\s+)?|截至|截止|至|到)\s*$",
+    re.IGNORECASE,
+)
+_LONE_DATE_REST = re.compile(
+    r"^(?:[\s•·*\-–—|,，、()（）\[\]【】:：/]|\d{1,2}:\d{2}(?::\d{2})?|星期.|週.|周[一二三四五六日天]|"
+    r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?|gmt|utc|cst|[+-]\d{4}|am|pm)*$",
+    re.IGNORECASE,
+)
+
+
+def _is_deadline(text: str, found: FoundDate) -> bool:
+    return bool(_EFFECTIVE_AFTER.match(text, found.end) or _DEADLINE_BEFORE.search(text, max(0, found.start - 24), found.start))
+
+
+def lone_date(line: str) -> dt.date | None:
+    """The date of a line that holds nothing but a date (and a time or weekday): a signature, a feed
+    item's date, a date line under a headline."""
+    text = normalise_for_dates(line)
+    found = full_dates(text)
+    if len(found) != 1:
+        return None
+    rest = text[: found[0].start] + " " + text[found[0].end :]
+    return found[0].date if _LONE_DATE_REST.match(rest) else None
+
+
+def _infer(meta: Metadata, name: str, body: str, front_matter: dict[str, str]) -> None:
+    """No stated date: the body, then the page's own address, then the time it was fetched; each
+    marked inferred, and each says where it came from."""
+    if _infer_from_body(meta, name, body):
+        return
+    if day := date_in_address(front_matter.get("_page_url", "")):
+        meta.date, meta.date_inferred, meta.date_source = day, True, "address"
+        return
+    if front_matter.get("_fetched") and (day := parse_timestamp(front_matter["_fetched"])):
+        meta.date, meta.date_inferred, meta.date_source = day, True, "fetched"
+        meta.problems.append(f"{name}: no publication date stated; inferred from the time the page was fetched")
+        return
+    meta.problems.append(f"{name}: no publication date found; it cannot be placed in a week")
+
+
+# /2022/02/11/, /20220211/, t20220211_123.html, 2022-02-11-slug: a full date as one path part.
+_ADDRESS_DATE = re.compile(
+    r"(?<![\d])((?:19|20)\d{2})([-/_]?)(0[1-9]|1[0-2])\2(0[1-9]|[12]\d|3[01])(?!\d)"
+)
+
+
+def date_in_address(url: str) -> dt.date | None:
+    path = re.sub(r"^[a-z]+://[^/]*", "", url, flags=re.IGNORECASE).split("?")[0]
+    days = {day for m in _ADDRESS_DATE.finditer(path) if (day := _valid(m[1], m[3], m[4]))}
+    return days.pop() if len(days) == 1 else None
+
+
+def _infer_from_body(meta: Metadata, name: str, body: str) -> bool:
     text = normalise_for_dates(body)
-    stated = [f.date for f in full_dates(text) if not _EFFECTIVE_AFTER.match(text, f.end)]
+    stated = [f.date for f in full_dates(text) if not _is_deadline(text, f)]
     if stated:
         meta.date, meta.date_inferred, meta.date_source = max(stated), True, "body"
-        return
-    years = [int(y) for y in YEAR.findall(text)]
+        return True
+    years = [int(y) for y in YEAR.findall(text)] + [int(y) for y in _EN_YEAR.findall(text)]
     pairs = month_days(text)
     if years and pairs:
         year = max(years)
         candidates = [d for month, day in pairs if (d := _valid(year, month, day))]
         if candidates:
             meta.date, meta.date_inferred, meta.date_source = max(candidates), True, "body"
-            return
+            return True
     ambiguous = ambiguous_dates(text)
     if ambiguous:
         meta.problems.append(f"{name}: ambiguous date {ambiguous[0]!r} (day/month order unknown); not used")
-    meta.problems.append(f"{name}: no publication date found; it cannot be placed in a week")
+    return False
+
+
+_EN_YEAR = re.compile(r"\b(?:in|of|year)\s+((?:19|20)\d{2})\b", re.IGNORECASE)
 
 
 # --- title -----------------------------------------------------------------------------------------
@@ -251,7 +324,21 @@ _SITE_NAME = r"[^-_|｜—–]{2,30}(?:网|局|政府|门户|网站|官网|中�
 _SITE_SUFFIX = re.compile(rf"\s*(?:[-_|｜—–]+)\s*{_SITE_NAME}\s*$")
 _SITE_SUFFIX_IN_LINE = re.compile(rf"(?:\s+[-—–]\s*|\s*[_|｜]\s*){_SITE_NAME}\s*$")
 _TITLE_LABEL = re.compile(r"(?:原文链接|原文標題|原文标题|标题|標題)\s*[:：]\s*(?!https?://)(\S.{3,80})$")
-_META_LINE = re.compile(r"(?:来源|來源|发布|發布|时间|時間|日期|作者|编辑|編輯|浏览|瀏覽|字体|原文链接)\s*[:：]")
+_META_LINE = re.compile(
+    r"(?:来源|來源|发布|發布|时间|時間|日期|作者|编辑|編輯|浏览|瀏覽|字体|原文链接)\s*[:：]|"
+    # a metadata table's label and value (法律類型 行政法規, 發行單位 中國國務院)
+    r"^(?:法律[类類]型|[发發]行[单單]位|[发發]布机关|[发發]布機關|[发發]文机关|[发發]文機關|[发發]文字[号號]|文[号號]|效力[级級]别|"
+    r"效力級別|时效性|時效性|有效期|适用范围|適用範圍|索引[号號]|主[题題]分[类類]|公[布佈]日期|生效日期|施行日期|[颁頒]布日期)\s|"
+    r"^(?:By|Updated|Published|Posted|Source|Written by)\b|^by\s+[A-Z]"
+)
+_TABLE_DEBRIS = re.compile(r"[|｜].*[|｜]|^【[^】]{1,10}】\s*[|｜]")
+_BREADCRUMB = re.compile(r"[>＞›»]|\s/\s|^(?:Home|Homepage)\b", re.IGNORECASE)
+_EN_TITLE_WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*|\d[\d.,%]*")
+_EN_NOT_TITLE = re.compile(
+    r"^(?:by|published|posted|updated|share|print|email|home|menu|search|subscribe|sign in|log in|skip to|chat with|"
+    r"latest|related|read more|advertisement|copyright)\b",
+    re.IGNORECASE,
+)
 
 
 def find_title(
@@ -277,7 +364,7 @@ def find_title(
 
 
 def clean_title(title: str) -> str:
-    title = title.strip().strip("\"'“”")
+    title = title.strip().strip("\"'“”").rstrip("|｜ ").strip()
     previous = None
     while previous != title:
         previous, title = title, _GLUE.sub("", title).strip()
@@ -289,8 +376,26 @@ def clean_title(title: str) -> str:
 _DATELINE = re.compile(r"^\s*(?:新华社|中新社|本报讯|本报|记者)|\d{1,2}月\d{1,2}日电\s*[)）]?\s*$")
 
 
+def _is_english_title_like(line: str) -> bool:
+    """An English headline: 3–25 words, no sentence end, not a byline, breadcrumb or widget."""
+    words = _EN_TITLE_WORD.findall(line)
+    return (
+        3 <= len(words) <= 25
+        and not HAN.search(line)
+        and not re.search(r"[.;,:]$", line)
+        and not _EN_NOT_TITLE.match(line)
+        and not _BREADCRUMB.search(line)
+        and not full_dates(line)
+        and (words[0][0].isupper() or words[0][0].isdigit())
+    )
+
+
 def _is_title_like(line: str) -> bool:
+    if _TABLE_DEBRIS.search(line):
+        return False
     han = len(HAN.findall(line))
+    if han < 4 and _is_english_title_like(line):
+        return True
     return (
         4 <= han <= 80
         and not _DATELINE.search(unicodedata.normalize("NFKC", line))
@@ -314,6 +419,12 @@ def _title_lines(header: list[str]) -> list[int]:
         if not _is_title_like(header[i]):
             break
         run.insert(0, i)
+    if not run:  # a date line above the headline (a feed item): the first title-like run below it
+        for i in range(meta_index + 1, len(header)):
+            if _is_title_like(header[i]):
+                run.append(i)
+            elif run or _META_LINE.search(header[i]):
+                break
     return run
 
 
@@ -324,7 +435,12 @@ def _headline_and_kicker(header: list[str], candidates: list[int]) -> tuple[str,
         title_index = candidates[-2]
         return clean_title(header[title_index]), header[last].lstrip("—- "), title_index
     kicker = clean_title(header[candidates[-2]]) if len(candidates) >= 2 else None
-    return clean_title(header[last]), kicker, last
+    headline = clean_title(header[last])
+    if kicker and (kicker.startswith(headline) or headline.startswith(kicker)):
+        # the same headline twice, once with its edition or year: (2021) belongs to the title
+        longer = max((candidates[-2], kicker), (last, headline), key=lambda pair: len(pair[1]))
+        return longer[1], None, longer[0]
+    return headline, kicker, last
 
 
 # --- source and URL --------------------------------------------------------------------------------

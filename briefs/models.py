@@ -24,7 +24,11 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 # --- vocabularies shared by the extraction schema, the briefing and team filters -----------------
 
 Language = Literal["zh-Hans", "zh-Hant", "en"]
-DateSource = Literal["front-matter", "meta", "label", "header", "body", "none"]  # meta: an HTML <meta>/<time> tag
+# meta: an HTML <meta>/<time> tag; manifest: a scraper's manifest or sidecar; signature: the date line under
+# the issuer's name; address: the page's URL (inferred); fetched: when the scraper fetched it (inferred)
+DateSource = Literal[
+    "front-matter", "manifest", "meta", "label", "header", "signature", "body", "address", "fetched", "none"
+]
 
 DocType = Literal[
     "meeting",

@@ -13,8 +13,9 @@ The API, for modules that extend it (more date forms belong here, beside the one
   ``chinese_numeral_value("二〇二二")`` → 2022, ``("三十一")`` → 31, ``("一万二千")`` → 12000.
 * ``width_fold_char`` / ``fold`` / ``width_fold`` — full/half-width folding (``fold`` also drops
   whitespace); ``to_simplified`` / ``simplified_key`` — script folding (OpenCC t2s).
-* Dates: ``normalise_for_dates`` (the reader's comparison copy: NFKC and Chinese-numeral dates as
-  digits) and the patterns it is read with (``ISO_LIKE``, ``CJK_FULL_DATE``, ``MONTH_DAY``,
+* Dates: ``normalise_for_dates`` (the reader's comparison copy: NFKC, Chinese-numeral dates as
+  digits, ROC years as Western ones: ``roc_years_to_western``); ``english_dates`` /
+  ``english_month_days`` ("Feb. 11, 2022", "30 June 2023", RFC 822's "Wed, 27 May 2020", "April 21st") and the patterns it is read with (``ISO_LIKE``, ``CJK_FULL_DATE``, ``MONTH_DAY``,
   ``YEAR``, ``YEAR_LAST``); ``date_numerals_to_digits`` and ``STATED_DATE_PATTERNS`` (a phrase's
   dates as verification reads them: year-month-day, ISO, year-month, month-day).
 """
@@ -159,11 +160,27 @@ def _digits(numeral: str) -> str:
     return str(chinese_numeral_value(numeral))
 
 
+# Minguo (ROC) years, as Taiwan writes them: 民國110年, or a bare three-digit year before a month and
+# day (113年1月18日). Two digits need the era name: "15年3月" is too often a duration or a short year.
+ROC_OFFSET = 1911
+_ROC_ERA = re.compile(r"(?:中華民國|中华民国|民國|民国)\s*(\d{2,3})\s*年")
+_ROC_BARE = re.compile(r"(?<![\d.])(1\d{2})\s*年(?=\s*\d{1,2}\s*月\s*\d{1,2}\s*[日号])")
+
+
+def roc_years_to_western(text: str) -> str:
+    """民國110年 → 2021年, 113年1月18日 → 2024年1月18日 (on digits: run after NFKC / numeral folding)."""
+    if "年" not in text:
+        return text
+    text = _ROC_ERA.sub(lambda m: f"{int(m[1]) + ROC_OFFSET}年", text)
+    return _ROC_BARE.sub(lambda m: f"{int(m[1]) + ROC_OFFSET}年", text)
+
+
 def normalise_for_dates(text: str) -> str:
-    """A comparison copy: NFKC (full-width digits) and Chinese-numeral dates as digits
-    (二〇二二年二月十一日 → 2022年2月11日)."""
+    """A comparison copy: NFKC (full-width digits), Chinese-numeral dates as digits
+    (二〇二二年二月十一日 → 2022年2月11日) and ROC years as Western ones (民國110年 → 2021年)."""
     text = unicodedata.normalize("NFKC", text)
     if "年" in text:  # the patterns need 年 or 月: most lines have neither, and a scan is cheaper than a sub
+        text = roc_years_to_western(text)
         text = _CN_YEAR_DATE.sub(lambda m: f"{_digits(m[1])}年{_digits(m[2])}月{_digits(m[3])}{m[4]}", text)
         text = _CN_YEAR.sub(lambda m: f"{_digits(m[1])}年", text)
     if "月" in text:
@@ -185,3 +202,62 @@ _DATE_NUMERAL_RUN = re.compile(rf"[{CN_DIGIT_CHARS}十]+(?=[年月日号])")
 def date_numerals_to_digits(text: str) -> str:
     """Every run of Chinese numerals before 年/月/日/号 as digits (二○二二年一月一日 → 2022年1月1日)."""
     return _DATE_NUMERAL_RUN.sub(lambda match: str(chinese_numeral_value(match.group(0)) or match.group(0)), text)
+
+
+# --- English dates -------------------------------------------------------------------------------
+
+MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sept", "sep"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ),
+        start=1,
+    )
+    for name in names
+}
+_MONTH_NAME = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
+_ORDINAL = r"(?:st|nd|rd|th)?"
+_LATIN = re.compile(r"[A-Za-z]{3}")
+# "Feb. 11, 2022", "March 08, 2021", "Sep 08, 2025"; "30 June 2023", "25 November, 2024", RFC 822's
+# "Wed, 27 May 2020". The year must follow at once: "August 17 to 19 2020" is a range, not a date.
+EN_MONTH_FIRST = re.compile(
+    rf"(?<![A-Za-z]){_MONTH_NAME}\s+(?P<day>\d{{1,2}}){_ORDINAL},?\s+(?P<year>(?:19|20)\d{{2}})(?!\d)", re.IGNORECASE
+)
+EN_DAY_FIRST = re.compile(
+    rf"(?<![\d.])(?P<day>\d{{1,2}}){_ORDINAL}\s+{_MONTH_NAME},?\s+(?P<year>(?:19|20)\d{{2}})(?!\d)", re.IGNORECASE
+)
+# "April 21st", "On September 5": a month and day with no year after them.
+EN_MONTH_DAY = re.compile(
+    rf"(?<![A-Za-z]){_MONTH_NAME}\s+(?P<day>\d{{1,2}}){_ORDINAL}(?!\d)(?![\d,]*\s*(?:19|20)\d{{2}})", re.IGNORECASE
+)
+
+
+def english_dates(text: str) -> list[tuple[tuple[int, int, int], int, int]]:
+    """((year, month, day), start, end) of every English full date in ``text``; the caller checks
+    the day exists."""
+    if not _LATIN.search(text):
+        return []
+    return [
+        ((int(m["year"]), MONTHS[m["month"].lower()], int(m["day"])), m.start(), m.end())
+        for pattern in (EN_MONTH_FIRST, EN_DAY_FIRST)
+        for m in pattern.finditer(text)
+    ]
+
+
+def english_month_days(text: str) -> list[tuple[int, int]]:
+    """(month, day) of each English month-and-day with no year ("April 21st")."""
+    if not _LATIN.search(text):
+        return []
+    return [(MONTHS[m["month"].lower()], int(m["day"])) for m in EN_MONTH_DAY.finditer(text)]
