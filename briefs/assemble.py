@@ -55,14 +55,7 @@ def coverage_of(
     originals = [d for d in documents if d.duplicate_of is None]
     skipped = [SkippedInput(path=None, reason=line) for line in problems]
     # (a page with no text never gets here: the reader reports it among ``problems``)
-    skipped += [
-        SkippedInput(
-            path=relative_path(doc.path, corpus),
-            reason="no publication date found or inferred, so it belongs to no week",
-        )
-        for doc in originals
-        if doc.date is None
-    ]
+    undated = [relative_path(doc.path, corpus) for doc in originals if doc.date is None]
     dated = [d for d in originals if d.date is not None]
     return Coverage(
         documents_read=len(documents),
@@ -71,6 +64,7 @@ def coverage_of(
         outside_period=len(dated) - len(in_period),
         dates_inferred=sum(1 for d in in_period if d.date_inferred),
         skipped=skipped,
+        undated=undated,
     )
 
 
@@ -110,6 +104,7 @@ def briefing_document(item: NumberedDigest, corpus: Path | None) -> BriefingDocu
         url=document.url,
         date=document.date,
         date_inferred=document.date_inferred,
+        date_from_fetch_time=document.date_source == "fetched",
         summary=extraction.summary,
         key_points=extraction.key_points,
         requirements=requirement_verdicts(digest),
@@ -169,7 +164,7 @@ def warnings_of(
         )
     warnings.extend(BriefingWarning(kind="unverified", message=f"synthesis: {p}") for p in synthesis_problems)
     warnings.extend(
-        BriefingWarning(kind="unreadable" if s.path is None else "undated", document=s.path, message=s.reason)
+        BriefingWarning(kind="unreadable", document=s.path, message=s.reason)
         for s in coverage.skipped
     )
     return warnings

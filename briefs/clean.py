@@ -19,6 +19,7 @@ stop marker (sidebars, related lists) goes nowhere, so it can never date or titl
 from __future__ import annotations
 
 import html
+import json
 import re
 from dataclasses import dataclass, field
 
@@ -198,10 +199,33 @@ def _collect_html_hints(tree: LexborHTMLParser, hints: dict[str, str]) -> None:
     canonical = tree.css_first('link[rel="canonical"]')
     if canonical is not None and canonical.attributes.get("href"):
         found["url"] = canonical.attributes["href"]
+    if not found["published"]:
+        found["published"] = _json_ld(tree, "datePublished")
     time_node = tree.css_first("time[datetime]")
     if time_node is not None and not found["published"]:
         found["published"] = time_node.attributes.get("datetime")
+    if not found["og_title"]:
+        found["og_title"] = _json_ld(tree, "headline")
     hints.update({key: value for key, value in found.items() if value})
+
+
+def _json_ld(tree: LexborHTMLParser, key: str) -> str | None:
+    """A field of the page's schema.org JSON-LD (an Article's datePublished or headline)."""
+    for node in tree.css('script[type="application/ld+json"]'):
+        try:
+            data = json.loads(node.text(strip=True) or "null")
+        except ValueError:
+            continue  # a broken block is the site's problem, not the reader's
+        pending = [data]
+        while pending:
+            item = pending.pop(0)
+            if isinstance(item, list):
+                pending.extend(item)
+            elif isinstance(item, dict):
+                if isinstance(item.get(key), str) and item[key].strip():
+                    return item[key].strip()
+                pending.extend(value for value in item.values() if isinstance(value, (list, dict)))
+    return None
 
 
 _EVERY_TAG = re.compile(r"<!--.*?-->|<[^>]*>", re.DOTALL)

@@ -263,7 +263,26 @@ def inspect(
             _print_inspect_table(rows)
         for problem in result.problems:
             say(f"briefs: {problem}")
+        for line in not_placed_lines(result, paths):
+            say(f"briefs: {line}")
         raise typer.Exit(EXIT_OK if result.documents else EXIT_NOTHING)
+
+
+def not_placed_lines(result, paths: list[Path]) -> list[str]:
+    """Undated pages (placed in no week) and files that are not documents, by path relative to the
+    folder they were found in."""
+    from briefs.reader import relative_to_inputs
+
+    undated = [relative_to_inputs(d.path, paths) for d in result.documents if d.date is None and d.duplicate_of is None]
+    lines = []
+    if undated:
+        lines.append(f"{len(undated)} undated {'page' if len(undated) == 1 else 'pages'} not placed: {', '.join(undated)}")
+    if result.ignored:
+        names = ", ".join(relative_to_inputs(str(p), paths) for p in result.ignored)
+        one = len(result.ignored) == 1
+        what = "file that is not a document" if one else "files that are not documents"
+        lines.append(f"{len(result.ignored)} {what}, not read: {names}")
+    return lines
 
 
 def _print_inspect_table(rows: list[dict]) -> None:

@@ -16,6 +16,7 @@ of the date in Asia/Shanghai time.
 from __future__ import annotations
 
 import datetime as dt
+import email.utils
 import operator
 import re
 import unicodedata
@@ -120,6 +121,12 @@ def month_days(text: str) -> list[tuple[int, int]]:
 
 def parse_timestamp(value: str) -> dt.date | None:
     """``2022-02-11 18:10:58 +0800`` → its date in Shanghai; a naive time is taken as Shanghai time."""
+    value = value.strip()
+    if value.isdigit() and len(value) in (10, 13):  # seconds or milliseconds since 1970 (scrapers' fetch times)
+        seconds = int(value) / (1000 if len(value) == 13 else 1)
+        return dt.datetime.fromtimestamp(seconds, dt.UTC).astimezone(SHANGHAI).date()
+    if (rfc := _rfc822(value)) is not None:
+        return rfc
     match = _TIMESTAMP.match(unicodedata.normalize("NFKC", value))
     if not match:
         found = full_dates(normalise_for_dates(value))
@@ -139,7 +146,22 @@ def parse_timestamp(value: str) -> dt.date | None:
     return moment.astimezone(SHANGHAI).date()
 
 
+def _rfc822(value: str) -> dt.date | None:
+    """'Wed, 27 May 2020 00:00:00 GMT' (feeds, HTTP headers) → its date in Shanghai."""
+    if not re.match(r"^(?:[A-Za-z]{3},\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{4}\s+\d", value):
+        return None
+    try:
+        moment = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)).astimezone(SHANGHAI).date()
+
+
 # --- the document's metadata ----------------------------------------------------------------------
+
+
+_FRONT_MATTER_DATE_KEYS = ("date", "published", "pubdate", "publishdate", "publish_date", "date_published", "published_at")
+_FETCHED_KEYS = ("fetched", "fetched_at", "crawled_at", "crawl_time", "scraped_at", "retrieved_at")
 
 
 @dataclass
@@ -164,12 +186,23 @@ def extract_metadata(
     trailer: list[str],
     front_matter: dict[str, str],
     hints: dict[str, str],
+    scraped: dict[str, str] | None = None,
 ) -> Metadata:
-    """``name`` (the file) starts every problem line."""
+    """``name`` (the file) starts every problem line. ``scraped``: what a scraper's manifest or
+    sidecar states (title, url, date, fetched); the page's own front matter wins where both speak."""
     meta = Metadata()
+    scraped = scraped or {}
+    front_matter = {**{k: v for k, v in scraped.items() if k in ("title", "url")}, **front_matter}
     meta.title, meta.subtitle, title_index = find_title(header, front_matter, hints)
     meta.source = find_source(header, trailer, front_matter, hints)
     meta.url = find_url(header, trailer, front_matter, hints)
+    stated_date = scraped.get("date")
+    if stated_date and not any(front_matter.get(key) for key in _FRONT_MATTER_DATE_KEYS):
+        front_matter = {**front_matter, "date": stated_date, "_date_source": "manifest"}
+    front_matter["_page_url"] = find_url([], [], front_matter, hints) or ""
+    fetched = scraped.get("fetched") or next((front_matter[k] for k in _FETCHED_KEYS if front_matter.get(k)), None)
+    if fetched:
+        front_matter["_fetched"] = fetched
     meta.language = detect_language(body or " ".join(header))
     _date(
         meta,
@@ -199,7 +232,7 @@ def _date(
 ) -> None:
     """Stated dates first (front matter or manifest, meta tags, labels, the header zone, a signature
     line); inferred ones (the body, the address, the fetch time) only when the page states none."""
-    for key in ("date", "published", "pubdate", "publishdate", "publish_date", "date_published", "published_at"):
+    for key in _FRONT_MATTER_DATE_KEYS:
         if front_matter.get(key) and (day := parse_timestamp(front_matter[key])):
             meta.date, meta.date_source = day, front_matter.get("_date_source", "front-matter")  # type: ignore[assignment]
             return

@@ -346,6 +346,10 @@ class Coverage(BaseModel):
     outside_period: int = 0
     dates_inferred: int = 0
     skipped: list[SkippedInput] = Field(default=[], description="inputs not in the briefing, each with why")
+    undated: list[str] = Field(
+        default=[],
+        description="pages that state no date and none could be inferred: placed in no week (paths relative to the corpus)",
+    )
 
 
 class SourceLink(BaseModel):
@@ -376,6 +380,7 @@ class BriefingDocument(BaseModel):
     url: str | None = None
     date: dt.date | None = None
     date_inferred: bool = False
+    date_from_fetch_time: bool = Field(default=False, description="the date is when the page was fetched")
     summary: Bilingual | None = None
     key_points: list[Bilingual] = []
     requirements: list[BriefingRequirement] = []
@@ -406,8 +411,10 @@ class BriefingCampaign(BaseModel):
     sources: list[SourceLink]
 
 
-# Warnings that mean the briefing may lack something (the others flag what it does contain).
-INCOMPLETE_KINDS = ("failed", "synthesis", "unreadable", "undated")
+# Warnings that mean the briefing may lack something of its period (the others flag what it does
+# contain). An undated page is no such warning: it belongs to no period, so it would make every
+# period incomplete for ever; the coverage line lists it instead.
+INCOMPLETE_KINDS = ("failed", "synthesis", "unreadable")
 
 
 class BriefingWarning(BaseModel):

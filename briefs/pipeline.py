@@ -331,7 +331,6 @@ _MISSING_WORDS = {
     "failed": ("document failed", "documents failed"),
     "synthesis": ("the week synthesis failed", "the week synthesis failed"),
     "unreadable": ("input could not be read", "inputs could not be read"),
-    "undated": ("document has no date", "documents have no date"),
 }
 
 
@@ -350,6 +349,7 @@ def coverage_line(briefing: Briefing) -> str:
         f"{briefing.period.label} ({briefing.period.start} to {briefing.period.end}): "
         f"read {c.documents_read} documents, {c.in_period} in the period ({c.dates_inferred} with inferred dates), "
         f"{c.duplicates_merged} duplicates merged, {len(c.skipped)} skipped; {len(briefing.warnings)} warnings"
+        + (f"; {len(c.undated)} undated not placed: {', '.join(c.undated)}" if c.undated else "")
     )
 
 

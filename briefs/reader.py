@@ -14,7 +14,7 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from briefs import chunk, clean, dedupe, load, metadata, tokens
+from briefs import chunk, clean, dedupe, load, manifest, metadata, tokens
 from briefs.errors import InputError
 from briefs.models import Document
 from briefs.settings import Settings
@@ -26,6 +26,7 @@ ID_LENGTH = 12
 class ReadResult:
     documents: list[Document] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    ignored: list[Path] = field(default_factory=list)  # plainly not documents (manifests, images, lock files)
 
     @property
     def readable(self) -> list[Document]:
@@ -35,11 +36,12 @@ class ReadResult:
 
 def read_paths(paths: list[Path], settings: Settings) -> ReadResult:
     count = tokens.counter_for(settings.model, settings.encoding)
-    files, problems = expand_paths(paths)
-    result = ReadResult(problems=problems)
+    files, problems, ignored = expand_paths(paths)
+    stated = manifest.read_manifests(ignored + _sidecars_of_named_files(paths), files)
+    result = ReadResult(problems=problems + stated.problems, ignored=ignored)
     for path in files:
         try:
-            result.documents.append(read_document(path, settings.max_file_bytes, count))
+            result.documents.append(read_document(path, settings.max_file_bytes, count, stated.facts_for(path)))
         except InputError as error:
             result.problems.append(str(error))
     _assign_ids(result.documents)
@@ -51,21 +53,38 @@ def read_paths(paths: list[Path], settings: Settings) -> ReadResult:
     return result
 
 
-def expand_paths(paths: list[Path]) -> tuple[list[Path], list[str]]:
-    """Files to read, in a stable order, and one problem line per path that yields nothing."""
+def _sidecars_of_named_files(paths: list[Path]) -> list[Path]:
+    """A file named on the command line may have a sidecar beside it (page.html.json or page.json)."""
+    found = []
+    for path in paths:
+        if path.is_file():
+            for sidecar in (path.with_name(path.name + ".json"), path.with_suffix(".json")):
+                if sidecar.is_file() and sidecar != path:
+                    found.append(sidecar)
+    return found
+
+
+def expand_paths(paths: list[Path]) -> tuple[list[Path], list[str], list[Path]]:
+    """Files to read, in a stable order; one problem line per path that yields nothing or holds files
+    that may be documents but cannot be read as such; and the files that are plainly not documents."""
     files: list[Path] = []
     problems: list[str] = []
+    ignored: list[Path] = []
     seen: set[Path] = set()
     for path in paths:
         found: list[tuple[Path, Path]] = []  # (file, its resolved path: one file named twice is read once)
         if path.is_dir():
             found, skipped = _documents_in(path)
+            not_documents = [file for file in skipped if manifest.is_plainly_not_a_document(file)]
+            ignored += not_documents
+            skipped = [file for file in skipped if not manifest.is_plainly_not_a_document(file)]
             if skipped:
                 problems.append(
                     f"{path}: skipped {len(skipped)} file(s) that are not .txt/.md/.html (e.g. {skipped[0].name})"
                 )
             if not found:
-                problems.append(f"{path}: folder holds no .txt, .md or .html documents")
+                also = f" (only files that are not documents, e.g. {not_documents[0].name})" if not_documents else ""
+                problems.append(f"{path}: folder holds no .txt, .md or .html documents{also}")
         elif path.exists():
             found = [(path, path.resolve())]
         elif path.is_symlink():
@@ -76,7 +95,7 @@ def expand_paths(paths: list[Path]) -> tuple[list[Path], list[str]]:
             if identity not in seen:
                 seen.add(identity)
                 files.append(file)
-    return files, problems
+    return files, problems, ignored
 
 
 def _documents_in(folder: Path) -> tuple[list[tuple[Path, Path]], list[Path]]:
@@ -119,8 +138,10 @@ def _entry_kind(path: Path) -> str:
     return "folder" if stat.S_ISDIR(mode) else "file"
 
 
-def read_document(path: Path, max_bytes: int, count) -> Document:
-    """One file to a Document without id, duplicates or chunks. Raises ``InputError``."""
+def read_document(path: Path, max_bytes: int, count, scraped: manifest.Scraped | None = None) -> Document:
+    """One file to a Document without id, duplicates or chunks. Raises ``InputError``.
+
+    ``scraped``: what a manifest or sidecar states about the page (it wins over inference)."""
     loaded = load.load_file(path, max_bytes)
     cleaned = clean.clean(loaded.text, loaded.format)
     if not cleaned.body.strip():
@@ -132,6 +153,7 @@ def read_document(path: Path, max_bytes: int, count) -> Document:
         trailer=cleaned.trailer,
         front_matter=loaded.front_matter,
         hints=cleaned.hints,
+        scraped=scraped.as_dict() if scraped else None,
     )
     return Document(
         path=str(path),
@@ -162,6 +184,17 @@ def _assign_ids(documents: list[Document]) -> None:
             digest = hashlib.sha256(f"{document.text}\0{document.path}".encode()).hexdigest()[:ID_LENGTH]
         taken.add(digest)
         document.id = digest
+
+
+def relative_to_inputs(path: str, inputs: list[Path]) -> str:
+    """``path`` relative to the folder given on the command line that holds it (else as it is)."""
+    for folder in inputs:
+        if folder.is_dir():
+            try:
+                return Path(path).resolve().relative_to(folder.resolve()).as_posix()
+            except ValueError:
+                continue
+    return path
 
 
 def inspect_row(document: Document) -> dict:

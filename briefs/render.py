@@ -55,6 +55,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "issuer": ("发布机构", "Issuer"),
     "date": ("日期", "Date"),
     "inferred": ("推定", "inferred"),
+    "inferred_fetched": ("按抓取时间推定", "inferred from fetch time"),
     "link": ("原文链接", "source link"),
     "no_link": ("无原文链接", "no source link"),
     "verified": ("已核对原文", "verified in source"),
@@ -138,6 +139,8 @@ FONT_STACK = (
 )
 
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+# The undated pages named in the coverage line (all are in the JSON and in `briefs inspect`).
+_UNDATED_SHOWN = 10
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#!~{}])")
 
 
@@ -223,6 +226,10 @@ class Languages:
             f"({c.dates_inferred} with inferred dates), {c.outside_period} outside it, "
             f"{c.duplicates_merged} duplicates merged, {len(c.skipped)} skipped."
         )
+        if c.undated:
+            names = ", ".join(c.undated[:_UNDATED_SHOWN]) + (", …" if len(c.undated) > _UNDATED_SHOWN else "")
+            zh += f"{len(c.undated)} 份页面无日期，未归入任何一周：{names}。"
+            en += f" {len(c.undated)} undated {'page' if len(c.undated) == 1 else 'pages'} not placed: {names}."
         return self.pick(zh, en)
 
     def filter_lines(self, briefing: Briefing) -> list[tuple[str, str]]:
@@ -265,6 +272,8 @@ class Languages:
     def date(self, doc: BriefingDocument) -> str:
         if doc.date is None:
             return self.label("none")
+        if doc.date_from_fetch_time:
+            return f"{doc.date.isoformat()} ({self.label('inferred_fetched')})"
         return f"{doc.date.isoformat()} ({self.label('inferred')})" if doc.date_inferred else doc.date.isoformat()
 
 

@@ -243,6 +243,21 @@ def test_a_second_run_makes_no_model_call(tmp_path: Path, fake_openai) -> None:
     assert second.briefing.documents == first.briefing.documents
 
 
+def test_an_undated_page_and_a_stray_index_json_leave_every_week_complete(tmp_path: Path, fake_openai) -> None:
+    corpus = corpus_of(tmp_path, SEED_000)
+    (corpus / "sub").mkdir()
+    (corpus / "sub" / "undated.txt").write_text("国家药监局发布通告，要求各地加强药品网络销售监督检查。\n", encoding="utf-8")
+    (corpus / "index.json").write_text('{"pages": 2}', encoding="utf-8")
+    serve_reference_answers(fake_openai, f"extract/{SEED_000}/chunk-0", "synthesize/2022-W06")
+    result = generate(live_settings(tmp_path, fake_openai, corpus=corpus), GenerateRequest(period=W06))
+    assert result.exit_code == EXIT_OK and result.briefing.complete
+    assert result.briefing.coverage.undated == ["sub/undated.txt"]
+    assert result.briefing.coverage.skipped == []
+    for fmt in ("md", "html", "txt"):
+        text = (result.out_dir / f"briefing.{fmt}").read_text(encoding="utf-8")
+        assert "1 undated page not placed: sub/undated.txt" in text, fmt
+
+
 def test_a_failed_document_is_listed_and_the_rerun_redoes_only_it(tmp_path: Path, fake_openai) -> None:
     corpus = corpus_of(tmp_path, SEED_000, SEED_001)
     period = parse_range("2022-02-07", "2022-02-20")
