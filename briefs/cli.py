@@ -263,7 +263,7 @@ def inspect(
             _print_inspect_table(rows)
         for problem in result.problems:
             say(f"briefs: {problem}")
-        for line in not_placed_lines(result, paths):
+        for line in [*result.notes, *not_placed_lines(result, paths)]:
             say(f"briefs: {line}")
         raise typer.Exit(EXIT_OK if result.documents else EXIT_NOTHING)
 

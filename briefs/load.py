@@ -99,7 +99,11 @@ def is_document(path: Path) -> bool:
 
 def load_file(path: Path, max_bytes: int) -> Loaded:
     """Read, size-check, decode and split one file. Raises ``InputError`` naming the file."""
-    data = _read_bytes(path, max_bytes)
+    return load_bytes(path, read_bytes(path, max_bytes))
+
+
+def load_bytes(path: Path, data: bytes) -> Loaded:
+    """Decode and split the bytes of ``path`` (already read and size-checked)."""
     if not data.strip():
         raise InputError(f"{path}: empty file")
     _reject_binary(path, data)
@@ -123,7 +127,7 @@ def load_file(path: Path, max_bytes: int) -> Loaded:
     )
 
 
-def _read_bytes(path: Path, max_bytes: int) -> bytes:
+def read_bytes(path: Path, max_bytes: int) -> bytes:
     try:
         size = path.stat().st_size
         if size > max_bytes:

@@ -146,6 +146,7 @@ def generate(settings: Settings, request: GenerateRequest, seam: ModelSeam = Mod
         result.lines.append(line)
 
     read = read_paths([corpus], settings)
+    result.lines.extend(f"briefs: warning: {note}" for note in read.notes)
     if not read.readable and read.problems:
         result.lines.extend(f"briefs: {problem}" for problem in read.problems)
         result.lines.append(f"briefs: error: no document in {corpus} could be read")

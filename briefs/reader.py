@@ -14,9 +14,9 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from briefs import chunk, clean, dedupe, load, manifest, metadata, tokens
+from briefs import chunk, clean, dedupe, load, manifest, metadata, readcache, tokens
 from briefs.errors import InputError
-from briefs.models import Document
+from briefs.models import Chunk, Document
 from briefs.settings import Settings
 
 ID_LENGTH = 12
@@ -27,6 +27,8 @@ class ReadResult:
     documents: list[Document] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     ignored: list[Path] = field(default_factory=list)  # plainly not documents (manifests, images, lock files)
+    notes: list[str] = field(default_factory=list)  # worth telling, nothing lost (e.g. the cache is off)
+    from_cache: int = 0  # files whose reading came from the reading cache
 
     @property
     def readable(self) -> list[Document]:
@@ -35,22 +37,62 @@ class ReadResult:
 
 
 def read_paths(paths: list[Path], settings: Settings) -> ReadResult:
-    count = tokens.counter_for(settings.model, settings.encoding)
+    count = _LazyCounter(settings)  # a run served from the reading cache never loads the encoding
+    cache = readcache.open_cache(
+        settings.home,
+        f"{settings.model}|{settings.encoding}|{settings.chunk_tokens}|{settings.chunk_overlap}",
+        enabled=settings.use_cache,
+    )
     files, problems, ignored = expand_paths(paths)
     stated = manifest.read_manifests(ignored + _sidecars_of_named_files(paths), files)
     result = ReadResult(problems=problems + stated.problems, ignored=ignored)
     for path in files:
         try:
-            result.documents.append(read_document(path, settings.max_file_bytes, count, stated.facts_for(path)))
+            result.documents.append(_read_cached(path, settings, count, stated.facts_for(path), cache))
         except InputError as error:
             result.problems.append(str(error))
+    if cache is not None:
+        result.notes += cache.warnings
+        result.from_cache = cache.hits
     _assign_ids(result.documents)
     dedupe.mark_duplicates(result.documents)
     for document in result.documents:
-        document.chunks = chunk.chunk_text(
-            document.id, document.text, count, settings.chunk_tokens, settings.chunk_overlap, document.tokens
-        )
+        document.chunks = [
+            Chunk(id=f"{document.id}:{c.index}", index=c.index, start=c.start, end=c.end, text=c.text, tokens=c.tokens)
+            for c in document.chunks
+        ]
     return result
+
+
+class _LazyCounter:
+    """The token counter, built on first use (loading an encoding costs about half a second)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._count = None
+
+    def __call__(self, text: str) -> int:
+        if self._count is None:
+            self._count = tokens.counter_for(self._settings.model, self._settings.encoding)
+        return self._count(text)
+
+
+def _read_cached(
+    path: Path, settings: Settings, count, scraped: manifest.Scraped | None, cache: readcache.ReadCache | None
+) -> Document:
+    """One file's reading, from the cache when its bytes, path and reader are unchanged. Its chunks
+    carry a placeholder document id until ids are assigned over the whole folder."""
+    data = load.read_bytes(path, settings.max_file_bytes)
+    key = cache.key(path, data, scraped.as_dict() if scraped else None) if cache is not None else ""
+    if cache is not None and (document := cache.get(key)) is not None:
+        return document
+    document = read_document(path, data, count, scraped)
+    document.chunks = chunk.chunk_text(
+        "", document.text, count, settings.chunk_tokens, settings.chunk_overlap, document.tokens
+    )
+    if cache is not None:
+        cache.put(key, document)
+    return document
 
 
 def _sidecars_of_named_files(paths: list[Path]) -> list[Path]:
@@ -138,11 +180,11 @@ def _entry_kind(path: Path) -> str:
     return "folder" if stat.S_ISDIR(mode) else "file"
 
 
-def read_document(path: Path, max_bytes: int, count, scraped: manifest.Scraped | None = None) -> Document:
-    """One file to a Document without id, duplicates or chunks. Raises ``InputError``.
+def read_document(path: Path, data: bytes, count, scraped: manifest.Scraped | None = None) -> Document:
+    """One file's bytes to a Document without id, duplicates or chunks. Raises ``InputError``.
 
     ``scraped``: what a manifest or sidecar states about the page (it wins over inference)."""
-    loaded = load.load_file(path, max_bytes)
+    loaded = load.load_bytes(path, data)
     cleaned = clean.clean(loaded.text, loaded.format)
     if not cleaned.body.strip():
         raise InputError(f"{path}: no article text found (only page furniture or markup)")

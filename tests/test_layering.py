@@ -86,7 +86,16 @@ LAYERS: dict[str, frozenset[str]] = {
     "settings": frozenset({"briefs.settings"}),
     "the model layer": MODEL_LAYER,
     "the reading steps": frozenset(
-        {"briefs.load", "briefs.clean", "briefs.metadata", "briefs.dedupe", "briefs.chunk", "briefs.tokens"}
+        {
+            "briefs.load",
+            "briefs.clean",
+            "briefs.metadata",
+            "briefs.manifest",
+            "briefs.dedupe",
+            "briefs.chunk",
+            "briefs.tokens",
+            "briefs.readcache",
+        }
     ),
     "the reader": frozenset({"briefs.reader"}),
     "extraction": frozenset({"briefs.prompting", "briefs.extract", "briefs.verify"}),
