@@ -72,7 +72,7 @@ def main() -> None:
         folder = Path(scratch) / "pages"
         folder.mkdir()
         size = make_pages(folder, args.docs, args.seed)
-        settings = Settings(home=Path(scratch) / "home")
+        settings = Settings(home=Path(scratch) / "home", use_cache=False)  # reading itself, not the reading cache
         encoding = encoding_for(settings.model, settings.encoding)
         texts = [path.read_text(encoding="utf-8") for path in sorted(folder.glob("*.txt"))]
         encoding.encode_ordinary("warm up")
