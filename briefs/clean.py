@@ -40,11 +40,13 @@ _STOP = re.compile(
     r"上一篇|下一篇|上一[条則则]|下一[条則则]|上\s*/\s*下一篇|分享文章到|分享到|点赞|點贊|點讚|网友评论|網友評論|发表评论|"
     r"發表評論|暂时没有评论|责任编辑|責任編輯|返回顶部|返回頂部|打印本页|关闭本页|关闭窗口|扫一扫|主办单位|其他報道|"
     r"(?:Latest|Related|More|Recent|Top|Trending)\s+(?:news|articles|stories|posts|reads)\b|You (?:may|might) also like|"
-    r"Read (?:more|next)\b|Recommended\b|Most (?:popular|read)\b|Comments?\s*\(?\d*\)?$|Leave a (?:comment|reply))",
+    r"Read (?:more|next)\b|Recommended\b|Most (?:popular|read)\b|Comments?\s*\(?\d*\)?$|Leave a (?:comment|reply)|"
+    r"Chat with us|Live chat)",
     re.IGNORECASE,
 )
 # The article's end marker (完, -End-): what follows is the signature date at most, then the site.
 _END_MARK = re.compile(r"^[（(\-—－\s]*(?:完|END|End|全文完)[）)\-—－\s]*$")
+_ENDS_DATED = re.compile(r"^Ends\s*/\s*\S", re.IGNORECASE)
 # Reaction and counter widgets (反对 0, 收藏 0, 评论 3): below an article they end it.
 _REACTIONS = re.compile(
     r"^(?:\d*(?:点赞|點贊|點讚|赞|讚|反对|反對|举报|舉報|收藏|打赏|打賞|评论|評論|转发|轉發|在看|喜欢|喜歡|留言)\s*[(（]?\d*[)）]?\s*){1,4}$"
@@ -69,14 +71,15 @@ _FURNITURE_START = re.compile(
 )
 _FURNITURE_ANYWHERE = re.compile(
     r"浏览次数|瀏覽次數|阅读次数|閱讀次數|点击数|點擊數|阅读量|閱讀量|【字体|字号[:：]|【大\s*中\s*小】|返回首页|分享好友|"
-    r"返回手机版|返回手機版|请输入关键字|請輸入關鍵字|寄给朋友|寄給朋友|:::$|"
+    r"返回手机版|返回手機版|请输入关键字|請輸入關鍵字|寄给朋友|寄給朋友|【纠错】|【糾錯】|:::$|"
     r"^(?:Skip to (?:main )?content|跳[到至]主要?[內内]容|按\s*Enter\s*到主[內内]容[區区])",
     re.IGNORECASE,
 )
 # Editor, reviewer and reporter credits: a short line that names who edited, checked or reported it.
 _CREDITS = re.compile(
     r"^[【\[(（]?\s*(?:责任编辑|責任編輯|编辑|編輯|责编|責編|审核|審核|审校|審校|终审|終審|初审|初審|二审|三审|校对|校對|"
-    r"美编|美編|排版|监制|監製|供稿|策划|策劃|文字|图片|圖片|摄影|攝影|视频|視頻)\s*[:：|]|"
+    r"美编|美編|排版|监制|監製|供稿|策划|策劃|文字|图片|圖片|摄影|攝影|视频|視頻|"
+    r"关键词|關鍵詞|關鍵字|标签|標籤|Tags?|Keywords?|Editor|Edited by|Reporter|Writer|Translator)\s*[:：|]|"
     r"^[(（][^()（）]{0,24}(?:记者|記者|通讯员|通訊員|编辑|編輯)[^()（）]{0,24}[)）]\s*(?:[【\[][^】\]]{0,30}[】\]])?$"
 )
 # Photo captions: short lines that end by naming a picture (…圖片, …截圖, 新华社记者 张三 摄, Photo: …).
@@ -376,7 +379,11 @@ def _ends_sentence(line: str) -> bool:
     """Prose, or a short line that ends a sentence (认准“小金盾”!) and is not a label or a widget."""
     if is_paragraph(line):
         return True
-    return bool(re.search(r"[。！？!?]$", line)) and len(HAN.findall(line)) >= 4 and not _meta_or_furniture(line)
+    if _meta_or_furniture(line):
+        return False
+    if re.search(r"[。！？!?]$", line) and len(HAN.findall(line)) >= 4:
+        return True
+    return bool(re.search(r"[a-z][.!?][\"”’]?$", line)) and len(_WORD.findall(line)) >= 4
 
 
 def _continues_into_body(line: str, next_line: str) -> bool:
@@ -400,6 +407,8 @@ def _article_region(lines: list[str]) -> tuple[list[str], list[str]]:
             continue
         if _END_MARK.match(line):
             return region, [n for n in lines[index + 1 : index + 2] if _LONE_DATE.match(n)]
+        if _ENDS_DATED.match(line):
+            return region, [line]  # Hong Kong's "Ends/Saturday, June 3, 2023": the end and the date
         if _LONE_DATE.match(line) and region and (_ISSUER.search(region[-1]) or line.lstrip("•· ")[:3].isalpha()):
             return region, [line]  # the signature date ends a notice; a feed's next item date ends an item
         teasers = teasers + 1 if _is_teaser(line) else 0

@@ -293,7 +293,7 @@ def _print_inspect_table(rows: list[dict]) -> None:
     for name in ("file", "title", "date", "week", "lang", "source", "url", "chars", "tokens", "chunks", "problems"):
         table.add_column(name, overflow="fold", justify="right" if name in ("chars", "tokens", "chunks") else "left")
     for row in rows:
-        date = (row["date"] or "-") + ("*" if row["date_inferred"] else "")
+        date = (row["date"] or "-") + (f"* ({_INFERRED_FROM.get(row['date_source'], 'inferred')})" if row["date_inferred"] else "")
         notes = list(row["problems"])
         if row["duplicate_of"]:
             notes.insert(0, f"duplicate of {row['duplicate_of']}")
@@ -312,7 +312,10 @@ def _print_inspect_table(rows: list[dict]) -> None:
         )
     Console().print(table)
     if any(row["date_inferred"] for row in rows):
-        Console().print("* date inferred from the body: the page states no publication date")
+        Console().print("* date inferred: the page states no publication date")
+
+
+_INFERRED_FROM = {"body": "body", "address": "address", "fetched": "fetch time"}
 
 
 # --- model layer (issue 3): the response cache ------------------------------------------------------

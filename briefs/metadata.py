@@ -35,6 +35,7 @@ from briefs.zhtext import (
     english_dates,
     english_month_days,
     normalise_for_dates,
+    roc_numeric_to_western,
     to_simplified,
 )
 
@@ -243,7 +244,7 @@ def _date(
     for line in labelled:
         text = normalise_for_dates(line)
         for label in _DATE_LABEL.finditer(text):
-            rest = text[label.end() :]
+            rest = roc_numeric_to_western(text[label.end() :])
             found = full_dates(rest) or unambiguous_year_last(rest)
             if found and found[0].start == 0:
                 meta.date, meta.date_source = found[0].date, "label"
@@ -278,7 +279,7 @@ _DEADLINE_BEFORE = re.compile(
 )
 _LONE_DATE_REST = re.compile(
     r"^(?:[\s•·*\-–—|,，、()（）\[\]【】:：/]|\d{1,2}:\d{2}(?::\d{2})?|星期.|週.|周[一二三四五六日天]|"
-    r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?|gmt|utc|cst|[+-]\d{4}|am|pm)*$",
+    r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?|gmt|utc|cst|[+-]\d{4}|am|pm|ends)*$",
     re.IGNORECASE,
 )
 
@@ -364,6 +365,8 @@ _META_LINE = re.compile(
     r"效力級別|时效性|時效性|有效期|适用范围|適用範圍|索引[号號]|主[题題]分[类類]|公[布佈]日期|生效日期|施行日期|[颁頒]布日期)\s|"
     r"^(?:By|Updated|Published|Posted|Source|Written by)\b|^by\s+[A-Z]"
 )
+# A document number on a line of its own (国药监药管〔2021〕31号): metadata, not the headline.
+_DOCUMENT_NUMBER = re.compile(r"^\S{0,16}[〔\[［(（]\s*\d{4}\s*[〕\]］)）]\s*(?:第\s*)?\d+\s*[号號]\s*$")
 _TABLE_DEBRIS = re.compile(r"[|｜].*[|｜]|^【[^】]{1,10}】\s*[|｜]")
 _BREADCRUMB = re.compile(r"[>＞›»]|\s/\s|^(?:Home|Homepage)\b", re.IGNORECASE)
 _EN_TITLE_WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*|\d[\d.,%]*")
@@ -424,7 +427,7 @@ def _is_english_title_like(line: str) -> bool:
 
 
 def _is_title_like(line: str) -> bool:
-    if _TABLE_DEBRIS.search(line):
+    if _TABLE_DEBRIS.search(line) or _DOCUMENT_NUMBER.search(line):
         return False
     han = len(HAN.findall(line))
     if han < 4 and _is_english_title_like(line):
@@ -442,7 +445,11 @@ def _is_title_like(line: str) -> bool:
 def _title_lines(header: list[str]) -> list[int]:
     """Indexes of title-like lines; when a metadata/date line exists, only the run just above it."""
     meta_index = next(
-        (i for i, line in enumerate(header) if _META_LINE.search(line) or full_dates(normalise_for_dates(line))),
+        (
+            i
+            for i, line in enumerate(header)
+            if _META_LINE.search(line) or _DOCUMENT_NUMBER.search(line) or full_dates(normalise_for_dates(line))
+        ),
         None,
     )
     if meta_index is None:

@@ -164,15 +164,26 @@ def _digits(numeral: str) -> str:
 # day (113年1月18日). Two digits need the era name: "15年3月" is too often a duration or a short year.
 ROC_OFFSET = 1911
 _ROC_ERA = re.compile(r"(?:中華民國|中华民国|民國|民国)\s*(\d{2,3})\s*年")
+_ROC_ERA_NUMERALS = re.compile(r"(?:中華民國|中华民国|民國|民国)\s*([〇○零一二三四五六七八九十百]{2,5})\s*年")
 _ROC_BARE = re.compile(r"(?<![\d.])(1\d{2})\s*年(?=\s*\d{1,2}\s*月\s*\d{1,2}\s*[日号])")
+# Taiwan's numeric form, 112-05-03 or 112/5/3 (years 100–139 are 2011–2050).
+ROC_NUMERIC_DATE = re.compile(r"(?<![\d/.-])(1[0-3]\d)([-/.])(\d{1,2})\2(\d{1,2})(?![\d/.-])")
 
 
 def roc_years_to_western(text: str) -> str:
-    """民國110年 → 2021年, 113年1月18日 → 2024年1月18日 (on digits: run after NFKC / numeral folding)."""
+    """民國110年 → 2021年, 中華民國一一二年 → 2023年, 113年1月18日 → 2024年1月18日 (on digits: run after
+    NFKC)."""
     if "年" not in text:
         return text
+    text = _ROC_ERA_NUMERALS.sub(lambda m: f"{(chinese_numeral_value(m[1]) or 0) + ROC_OFFSET}年", text)
     text = _ROC_ERA.sub(lambda m: f"{int(m[1]) + ROC_OFFSET}年", text)
     return _ROC_BARE.sub(lambda m: f"{int(m[1]) + ROC_OFFSET}年", text)
+
+
+def roc_numeric_to_western(text: str) -> str:
+    """112-05-03 → 2023-05-03. Only where a date is expected (after a date label): elsewhere three
+    digits and two pairs may be anything."""
+    return ROC_NUMERIC_DATE.sub(lambda m: f"{int(m[1]) + ROC_OFFSET}{m[2]}{m[3]}{m[2]}{m[4]}", text)
 
 
 def normalise_for_dates(text: str) -> str:

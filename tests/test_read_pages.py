@@ -201,3 +201,44 @@ def test_a_broken_manifest_is_one_line_and_the_pages_are_still_read(tmp_path, re
     result = read_paths([folder], reader_settings)
     assert len(result.documents) == 1
     assert len(result.problems) == 1 and "manifest.jsonl: not a readable manifest" in result.problems[0]
+
+
+MORE_DATE_RULES = [
+    pytest.param(f"食藥署公告\n\n發布日期：112-05-03\n\n{ZH_BODY}\n", "2023-05-03", id="an ROC numeric date after a label"),
+    pytest.param(f"衛生局公告\n\n中華民國一一二年五月三日\n\n{ZH_BODY}\n", "2023-05-03", id="an ROC year in Chinese numerals"),
+    pytest.param(f"药品通知\n\n{ZH_BODY}编号110-12-25的批次已召回。\n", None, id="an ROC-like number in the body is not a date"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("content", "date"), MORE_DATE_RULES)
+def test_more_date_rules(tmp_path, reader_settings, content, date):
+    document = _read(tmp_path, "page.txt", content, reader_settings)
+    assert (document.date.isoformat() if document.date else None) == date
+
+
+@pytest.mark.parametrize(
+    "line", ["关键词：药品 监管", "Tags: NMPA, recall", "Editor: Li Hua", "【纠错】"], ids=lambda line: line
+)
+def test_tag_and_credit_lines_are_furniture(tmp_path, reader_settings, line):
+    document = _read(tmp_path, "page.txt", f"标题在这里\n\n{ZH_BODY}\n\n{line}\n\n{ZH_BODY}再说一遍。\n", reader_settings)
+    assert line not in document.text and ZH_BODY in document.text
+
+
+def test_a_hong_kong_english_press_release_ends_with_its_date(tmp_path, reader_settings):
+    page = (
+        "Press Releases\n\nRecall of a batch of pharmaceutical product\n\n"
+        "The Department of Health (DH) today (June 3) endorsed a licensed drug wholesaler to recall one batch of "
+        "tablets from the market as a precautionary measure.\n\nThe DH will closely monitor the recall.\n\n"
+        "Ends/Saturday, June 3, 2023\nIssued at HKT 18:30\n\nNNNN\n"
+    )
+    document = _read(tmp_path, "page.txt", page, reader_settings)
+    assert (document.title, str(document.date), document.date_inferred) == (
+        "Recall of a batch of pharmaceutical product", "2023-06-03", False,
+    )  # fmt: skip
+    assert document.text.endswith("The DH will closely monitor the recall.")
+
+
+def test_a_document_number_line_is_not_the_headline(tmp_path, reader_settings):
+    page = f"药监局关于印发药品检查管理办法的通知\n国药监药管〔2021〕31号\n各省、自治区、直辖市药品监督管理局：\n{ZH_BODY}\n国家药监局\n2021年5月24日\n"
+    document = _read(tmp_path, "page.txt", page, reader_settings)
+    assert (document.title, str(document.date)) == ("药监局关于印发药品检查管理办法的通知", "2021-05-24")
