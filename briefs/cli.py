@@ -3,6 +3,7 @@ turns every ``BriefsError`` into one line on stderr and an exit code (briefs.err
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from collections.abc import Iterator
@@ -50,9 +51,53 @@ OutOption = Annotated[
 ]
 
 
+_quiet = False  # -q: only errors reach the terminal
+
+
 def say(message: str) -> None:
-    """A line for the user on stderr (stdout is kept for data)."""
+    """A line for the user on stderr (stdout is kept for data); -q silences it."""
+    if not _quiet:
+        typer.echo(message, err=True)
+
+
+def shout(message: str) -> None:
+    """An error line: shown even with -q."""
     typer.echo(message, err=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from briefs import __version__
+
+        typer.echo(f"briefs {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def main_options(
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="print errors only")] = False,
+    verbose: Annotated[
+        bool, typer.Option("-v", "--verbose", help="also print the model layer's log (retries, re-asks)")
+    ] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="print the version and exit")
+    ] = False,
+) -> None:
+    """Weekly bilingual briefings of Chinese drug-regulator news."""
+    global _quiet
+    _quiet = quiet and not verbose
+    configure_logging(logging.DEBUG if verbose else logging.ERROR if quiet else logging.WARNING)
+
+
+def configure_logging(level: int) -> None:
+    """briefs' own log on stderr at ``level``; one handler, however often the app runs in a process."""
+    logger = logging.getLogger("briefs")
+    logger.setLevel(level)
+    if not any(getattr(handler, "_briefs", False) for handler in logger.handlers):
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("briefs: %(message)s"))
+        handler._briefs = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
 
 
 def command_settings(config: Path | None, no_cache: bool = False, **flags: object) -> Settings:
@@ -69,17 +114,17 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except BriefsError as error:
-        say(f"briefs: error: {error}")
+        shout(f"briefs: error: {error}")
         raise typer.Exit(error.exit_code) from None
     except KeyboardInterrupt:
-        say("briefs: interrupted; finished calls are cached, rerun to continue")
+        shout("briefs: interrupted; finished calls are cached, rerun to continue")
         raise typer.Exit(130) from None
     except typer.Exit:
         raise
     except Exception as error:  # a bug: still one line, with the way to see more
         if os.environ.get("BRIEFS_DEBUG"):
             raise
-        say(f"briefs: internal error: {type(error).__name__}: {error} (rerun with BRIEFS_DEBUG=1 for details)")
+        shout(f"briefs: internal error: {type(error).__name__}: {error} (rerun with BRIEFS_DEBUG=1 for details)")
         raise typer.Exit(EXIT_INTERNAL) from None
 
 

@@ -57,6 +57,7 @@ def make_llm_config(
         reasks=settings.reasks,
         max_output_tokens=settings.max_output_tokens,
         provenance=provenance,
+        ca_bundle=settings.ca_bundle,
         inner_transport=inner_transport,
         count_tokens=token_counter(settings),
     )

@@ -173,6 +173,9 @@ class Settings(BaseSettings):
     use_cache: bool = True
     api_key: SecretStr | None = Field(default=None, description="from OPENAI_API_KEY")
     base_url: str | None = Field(default=None, description="from OPENAI_BASE_URL")
+    ca_bundle: Path | None = Field(
+        default=None, description="extra CA certificates (PEM) to trust, e.g. a TLS-inspecting proxy's"
+    )
 
     # the briefing
     language: LanguageChoice = "both"
@@ -190,6 +193,13 @@ class Settings(BaseSettings):
         if duplicates:
             raise ValueError(f"team name used twice: {', '.join(map(repr, duplicates))}")
         return teams
+
+    @field_validator("ca_bundle")
+    @classmethod
+    def _ca_bundle_exists(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"file not found: {str(value)!r}")
+        return value
 
     @field_validator("model")
     @classmethod
@@ -267,6 +277,21 @@ def _openai_env() -> dict[str, Any]:
     return found
 
 
+# Keys that would hold a secret. A config file gets copied, committed and shared; secrets come only
+# from the environment (OPENAI_API_KEY, and the variable mail.password_env names).
+_SECRET_KEYS = {"api_key": "OPENAI_API_KEY"}
+
+
+def refuse_secrets_in_file(values: dict[str, Any], where: str) -> None:
+    """A secret in the config file stops the run with one line that never echoes the value."""
+    for key, variable in _SECRET_KEYS.items():
+        if key in values:
+            raise ConfigError(
+                f"{where}: {key}: secrets are not read from the config file; remove it (and rotate the key if "
+                f"the file was shared) and set the environment variable {variable} instead"
+            )
+
+
 def _origin(field: str, flags: dict[str, Any], config_file: str) -> str:
     """Name where a bad value came from: a flag, an environment variable or the config file."""
     if field in flags:
@@ -280,6 +305,7 @@ def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
     path = find_config_file(config)
     file_values: dict[str, Any] = read_config_file(path) if path else {}
     where = str(path) if path else "settings"
+    refuse_secrets_in_file(file_values, where)
     file_values.update(_openai_env())
     flags = {key: value for key, value in overrides.items() if value is not None}
     token = _file_values.set(file_values)

@@ -15,6 +15,11 @@ import pytest
 # really wants a live model marks itself ``@pytest.mark.live`` and runs only with BRIEFS_ALLOW_LIVE=1.
 
 _LIVE_VARIABLES = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_ORG_ID", "OPENAI_PROJECT_ID", "BRIEFS_CONFIG")
+# The model layer honours the proxy variables: a machine's own proxy must not carry the tests'
+# loopback requests (tests/test_llm_proxy.py sets them itself).
+_PROXY_VARIABLES = tuple(
+    name for base in ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY") for name in (base, base.lower())
+)
 
 
 @pytest.fixture(autouse=True)
@@ -23,7 +28,7 @@ def _no_live_model(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPat
         if os.environ.get("BRIEFS_ALLOW_LIVE") != "1":
             pytest.skip("calls a live model: set BRIEFS_ALLOW_LIVE=1 to run it")
         return
-    for name in _LIVE_VARIABLES:
+    for name in _LIVE_VARIABLES + _PROXY_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("BRIEFS_HOME", str(tmp_path / "briefs-home"))
     # and even an explicit remote base URL or key cannot reach past 127.0.0.1

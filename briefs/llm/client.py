@@ -59,7 +59,7 @@ from briefs.llm.config import (
     stage_of,
 )
 from briefs.llm.errors import InvalidOutputError, ModelError, ModelRequestError, ModelUnavailable
-from briefs.llm.network import NetworkTransport
+from briefs.llm.network import NetworkTransport, shown_proxy
 from briefs.llm.recording import LABEL_HEADER, RecordReplayTransport
 from briefs.llm.retry import is_quota_exhausted, is_transient, transport_retrying
 from briefs.llm.throttle import AdaptiveLimit
@@ -91,7 +91,10 @@ class ModelClient:
         self._endpoint_failure: ModelError | None = None
         inner = config.inner_transport
         if inner is None and config.mode != "replay":
-            inner = NetworkTransport(limits=httpx2.Limits(max_connections=max(config.concurrency, 1) * 2))
+            inner = NetworkTransport(
+                limits=httpx2.Limits(max_connections=max(config.concurrency, 1) * 2), ca_bundle=config.ca_bundle
+            )
+        self._network = inner if isinstance(inner, NetworkTransport) else None
         self.transport = RecordReplayTransport(config.mode, config.recordings_dir, inner, config.provenance)
         self._openai = OpenAI(
             api_key=self._api_key(),
@@ -271,8 +274,8 @@ class ModelClient:
             )
         if isinstance(error, APIConnectionError):
             return ModelUnavailable(
-                f"{label}: cannot connect to the model endpoint {base} ({what}), {attempts} attempts in "
-                f"{elapsed:.1f}s; check OPENAI_BASE_URL and that the server is running",
+                f"{label}: cannot connect to the model endpoint {base}{self._route()} ({what}), {attempts} attempts "
+                f"in {elapsed:.1f}s; {_connection_advice(error, self._proxy() is not None)}",
                 label=label,
                 attempts=attempts,
             )
@@ -286,6 +289,16 @@ class ModelClient:
         if not isinstance(error, APIStatusError):  # an unexpected response shape, say
             return ModelUnavailable(f"{label}: {what}", label=label, attempts=attempts)
         return ModelRequestError(f"{label}: {self._advice(error)} ({what})", label=label, attempts=attempts)
+
+    def _proxy(self) -> httpx2.URL | None:
+        if self._network is None:
+            return None
+        return self._network.proxy_for(httpx2.URL(self.config.base_url or DEFAULT_BASE_URL))
+
+    def _route(self) -> str:
+        """Words to add to a connection error when the endpoint is reached through a proxy."""
+        proxy = self._proxy()
+        return "" if proxy is None else f" through the proxy {shown_proxy(proxy)}"
 
     def _advice(self, error: APIStatusError) -> str:
         model, base = self.config.model, self.config.base_url or DEFAULT_BASE_URL
@@ -629,6 +642,27 @@ def _progress(description: str, total: int) -> Iterator[_Counter]:
     ) as progress:
         task = progress.add_task(description, total=total)
         yield _Counter(progress, task)
+
+
+def _connection_advice(error: APIConnectionError, proxied: bool) -> str:
+    """What to check, from what failed: a certificate, the proxy, or the endpoint itself."""
+    chain = []
+    cause: BaseException | None = error
+    while cause is not None and len(chain) < 8:
+        chain.append(cause)
+        cause = cause.__cause__ or cause.__context__
+    text = " ".join(f"{type(c).__name__} {c}" for c in chain)
+    if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text:
+        return (
+            "the server's TLS certificate is not trusted; behind a TLS-inspecting proxy, set BRIEFS_CA_BUNDLE "
+            "(or ca_bundle in the config file) to its CA certificate file"
+        )
+    if proxied:
+        return (
+            "check the proxy settings (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY; NO_PROXY for hosts to reach "
+            "directly) and that the proxy lets this host through"
+        )
+    return "check OPENAI_BASE_URL and that the server is running"
 
 
 def _repeats_for_every_call(error: APIError) -> bool:

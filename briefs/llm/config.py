@@ -39,6 +39,7 @@ class LLMConfig:
     reasks: int = 2  # re-asks after invalid output
     max_output_tokens: int = 16384
     provenance: str | None = None  # written into recordings made in record mode
+    ca_bundle: Path | None = None  # extra CA certificates to trust (a TLS-inspecting proxy's), PEM
     inner_transport: httpx2.BaseTransport | None = None  # live/record: what actually sends (default: network)
     count_tokens: Callable[[str], int] | None = None  # dry-run estimates and answer books
 

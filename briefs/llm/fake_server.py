@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import random
 import socket
+import ssl
 import threading
 import time
 from collections import deque
@@ -129,6 +130,7 @@ class FakeServer:
     # as a rate-limited provider or a server with fixed slots answers. None: no limit.
     capacity: int | None = None
     per_output_token: float = 0.0  # seconds added per output token (a model's decode time)
+    tls: ssl.SSLContext | None = None  # serve HTTPS with this server context (proxy and CA tests)
 
     def __post_init__(self) -> None:
         self.requests: list[Seen] = []
@@ -181,11 +183,19 @@ class FakeServer:
     @property
     def base_url(self) -> str:
         assert self._httpd is not None, "start the server first"
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}/v1"
+        scheme = "https" if self.tls is not None else "http"
+        return f"{scheme}://127.0.0.1:{self._httpd.server_address[1]}/v1"
+
+    @property
+    def address(self) -> tuple[str, int]:
+        assert self._httpd is not None, "start the server first"
+        return ("127.0.0.1", self._httpd.server_address[1])
 
     def start(self) -> FakeServer:
         handler = type("Handler", (_Handler,), {"fake": self})
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        if self.tls is not None:
+            self._httpd.socket = self.tls.wrap_socket(self._httpd.socket, server_side=True)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-openai", daemon=True
