@@ -89,14 +89,23 @@ def main_options(
     configure_logging(logging.DEBUG if verbose else logging.ERROR if quiet else logging.WARNING)
 
 
+class _StderrHandler(logging.Handler):
+    """Writes to whatever stderr is now (a test runner swaps it), as every other line of the CLI."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            typer.echo(self.format(record), err=True)
+        except Exception:  # a log line must never sink the run
+            self.handleError(record)
+
+
 def configure_logging(level: int) -> None:
     """briefs' own log on stderr at ``level``; one handler, however often the app runs in a process."""
     logger = logging.getLogger("briefs")
     logger.setLevel(level)
-    if not any(getattr(handler, "_briefs", False) for handler in logger.handlers):
-        handler = logging.StreamHandler()
+    if not any(isinstance(handler, _StderrHandler) for handler in logger.handlers):
+        handler = _StderrHandler()
         handler.setFormatter(logging.Formatter("briefs: %(message)s"))
-        handler._briefs = True  # type: ignore[attr-defined]
         logger.addHandler(handler)
 
 
@@ -157,7 +166,7 @@ def generate(
 ) -> None:
     """Write the bilingual briefing of one week (or --from/--to period) to OUT/<week>/."""
     with user_errors():
-        from briefs.pipeline import GenerateRequest, coverage_line, incomplete_line
+        from briefs.pipeline import GenerateRequest, coverage_line, incomplete_line, run_line
         from briefs.pipeline import generate as run_generate
         from briefs.render import FORMATS
         from briefs.weeks import resolve_period
@@ -197,6 +206,7 @@ def generate(
             say(f"briefs: {coverage_line(result.briefing)}")
             if not result.briefing.complete:
                 say(f"briefs: {incomplete_line(result.briefing)}; rerun after fixing to redo only what is missing")
+            say(f"briefs: {run_line(result.briefing, result.seconds)}")
         raise typer.Exit(result.exit_code)
 
 

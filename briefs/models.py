@@ -453,6 +453,10 @@ class RunRecord(BaseModel):
     stages: list[StageUsage] = []
     total: Usage = Usage()
     retries: int = 0
+    endpoint: str | None = Field(default=None, description="host the model requests went to; None in replay")
+    priced: bool = Field(default=False, description="cost comes from the price table of a known hosted endpoint")
+    prices_as_of: str | None = None
+    recordings: list[str] = Field(default=[], description="provenance of the replayed recordings")
 
 
 class Briefing(BaseModel):

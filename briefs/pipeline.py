@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from briefs.deliver import NO_TEAMS, MailContent, SendReport, send_week
 from briefs.errors import EXIT_INCOMPLETE, EXIT_NOTHING, EXIT_OK, ConfigError, RenderError
 from briefs.extract import extract_documents, extraction_requests
 from briefs.files import write_atomically
-from briefs.llm import Ledger, ModelClient, TokenEstimate
+from briefs.llm import PRICES_AS_OF, ModelClient, TokenEstimate
 from briefs.llm_setup import make_llm_config, resolve_mode
 from briefs.models import (
     Briefing,
@@ -40,12 +41,14 @@ from briefs.models import (
 )
 from briefs.prompting import EXTRACT, MERGE, Prompts
 from briefs.reader import read_paths
-from briefs.render import FORMATS, LABELS, Format, Languages, render
+from briefs.render import FORMATS, LABELS, Format, Languages, cost_words, render
 from briefs.settings import Settings, Team
 from briefs.synthesize import prompt_version as synthesis_prompt_version
 from briefs.synthesize import synthesize
 from briefs.teams import for_team
 from briefs.weeks import in_period
+
+log = logging.getLogger("briefs")
 
 BRIEFING_NAME = "briefing"
 RUN_RECORD_NAME = "run.json"
@@ -71,6 +74,7 @@ class GenerateResult:
     written: list[Path] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)  # what the command tells the user, in order
     estimate: TokenEstimate | None = None
+    seconds: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -162,13 +166,17 @@ def generate(settings: Settings, request: GenerateRequest, seam: ModelSeam = Mod
             result.estimate = client.estimate(requests)
             result.lines.append(dry_run_line(result.estimate, selected, request.period))
             return result
+        if warning := client.context_warning(
+            [r for per_document in extraction_requests(selected, prompts) for r in per_document]
+        ):
+            log.warning("warning: %s", warning)  # now, before the first call, not after the run
         digests = extract_documents(selected, client, prompts)
         if digests and all(digest.extraction is None for digest in digests):
             return _nothing_extracted(result, digests, request.period, base)
         numbered = number_digests(digests)
         outcome = synthesize(client, request.period, numbered, settings.synthesis_tokens)
         unused = client.unused_recordings() if request.list_unused_recordings and config.mode == "replay" else []
-        run = run_record(settings, config.mode, client.ledger, selected, base, prompts)
+        run = run_record(settings, config.mode, client, selected, base, prompts)
 
     failed = [d.model_copy(update={"error": shown(d.error or "")}) for d in digests if d.extraction is None]
     briefing = build_briefing(
@@ -187,6 +195,7 @@ def generate(settings: Settings, request: GenerateRequest, seam: ModelSeam = Mod
     result.briefing = briefing
     result.written = write_outputs(briefing, request.formats, out_dir)
     result.written.append(write_run_file(briefing, out_dir, started, corpus, result.written))
+    result.seconds = time.monotonic() - started
     result.exit_code = EXIT_OK if briefing.complete else EXIT_INCOMPLETE
     result.lines.extend(failure_lines(briefing))
     result.lines.extend(f"briefs: unused recording {path}" for path in unused)
@@ -244,10 +253,19 @@ def _for_audience(briefing: Briefing, settings: Settings, request: GenerateReque
     return briefing
 
 
+def run_line(briefing: Briefing, seconds: float) -> str:
+    """generate's last line: calls, tokens, cost and time."""
+    t = briefing.run.total
+    return (
+        f"{t.calls} model calls ({t.cache_hits} cached), {t.prompt_tokens:,} tokens in, "
+        f"{t.completion_tokens:,} out; {cost_words(briefing.run)}; {seconds:.1f} s"
+    )
+
+
 def dry_run_line(estimate: TokenEstimate, documents: list[Document], period: Period) -> str:
     long_docs = sum(1 for doc in documents if len(doc.chunks) > 1)
     cost = (
-        "unknown (model not in the price table)"
+        "unknown (no price: the endpoint is not a priced hosted API, or the model is not in the price table)"
         if estimate.input_cost_usd is None
         else (f"${estimate.input_cost_usd:.4f} input, at most ${estimate.max_cost_usd:.4f} with output")
     )
@@ -259,8 +277,9 @@ def dry_run_line(estimate: TokenEstimate, documents: list[Document], period: Per
 
 
 def run_record(
-    settings: Settings, mode: str, ledger: Ledger, selected: list[Document], corpus: Path, prompts: Prompts
+    settings: Settings, mode: str, client: ModelClient, selected: list[Document], corpus: Path, prompts: Prompts
 ) -> RunRecord:
+    ledger = client.ledger
     stages = [StageUsage(stage=name, usage=_usage(totals)) for name, totals in sorted(ledger.stages.items())]
     total = _usage(ledger.run)
     sent = total.calls - total.cache_hits
@@ -276,6 +295,10 @@ def run_record(
         stages=stages,
         total=total,
         retries=max(0, total.attempts - sent),
+        endpoint=client.endpoint_host(),
+        priced=client.priced,
+        prices_as_of=PRICES_AS_OF if client.priced else None,
+        recordings=client.replayed_provenance(),
     )
 
 

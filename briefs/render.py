@@ -27,7 +27,7 @@ import markupsafe
 
 from briefs import resources
 from briefs.errors import RenderError
-from briefs.models import Bilingual, Briefing, BriefingDocument, BriefingLanguage, DocType
+from briefs.models import Bilingual, Briefing, BriefingDocument, BriefingLanguage, DocType, RunRecord
 
 Format = Literal["md", "html", "txt", "json"]
 FORMATS: tuple[Format, ...] = ("md", "html", "txt", "json")
@@ -252,15 +252,17 @@ class Languages:
     def run_lines(self, briefing: Briefing) -> list[tuple[str, str]]:
         r, t = briefing.run, briefing.run.total
         zh_mode, en_mode = _vocabulary(r.mode)
-        cost = _format_usd(t.cost_usd)
+        zh_at = f"，端点 {r.endpoint}" if r.endpoint else ""
+        en_at = f" at {r.endpoint}" if r.endpoint else ""
         zh = (
-            f"模型 {r.model}（{zh_mode}）；调用 {t.calls} 次，缓存命中 {t.cache_hits} 次，重试 {r.retries} 次；"
-            f"输入 {t.prompt_tokens} tokens（缓存 {t.cached_tokens}），输出 {t.completion_tokens} tokens；费用 {cost}。"
+            f"模型 {r.model}（{zh_mode}{zh_at}）；调用 {t.calls} 次，缓存命中 {t.cache_hits} 次，重试 {r.retries} 次；"
+            f"输入 {t.prompt_tokens} tokens（缓存 {t.cached_tokens}），输出 {t.completion_tokens} tokens；"
+            f"{cost_words(r, 'zh')}。"
         )
         en = (
-            f"Model {r.model} ({en_mode}); {t.calls} calls, {t.cache_hits} cache hits, {r.retries} retries; "
+            f"Model {r.model} ({en_mode}{en_at}); {t.calls} calls, {t.cache_hits} cache hits, {r.retries} retries; "
             f"{t.prompt_tokens} prompt tokens ({t.cached_tokens} cached), "
-            f"{t.completion_tokens} completion tokens; cost {cost}."
+            f"{t.completion_tokens} completion tokens; {cost_words(r)}."
         )
         return self.pick(zh, en)
 
@@ -275,6 +277,37 @@ class Languages:
         if doc.date_from_fetch_time:
             return f"{doc.date.isoformat()} ({self.label('inferred_fetched')})"
         return f"{doc.date.isoformat()} ({self.label('inferred')})" if doc.date_inferred else doc.date.isoformat()
+
+
+def cost_words(run: RunRecord, language: str = "en") -> str:
+    """What the run cost, honestly: a price only for a known hosted endpoint that was called;
+    a local or unknown endpoint has tokens and "no price"; a replay costs nothing and says whose
+    answers it replayed."""
+    zh = language == "zh"
+    if run.mode == "replay":
+        source = recording_source(run.recordings)
+        if zh:
+            return "不计费（回放录制的回答" + (f"：{source}）" if source else "）")
+        return "no cost (replayed recordings" + (f": {source})" if source else ")")
+    if not run.priced:
+        endpoint = run.endpoint or "unknown"
+        return f"无价格（端点 {endpoint} 不是有价目表的托管 API）" if zh else f"no price (endpoint {endpoint} is not a priced hosted API)"
+    if run.total.cost_usd is None:
+        return f"无价格（模型 {run.model} 不在价目表中）" if zh else f"no price (model {run.model} is not in the price table)"
+    if zh:
+        return f"费用约 ${run.total.cost_usd:.4f}（按 {run.prices_as_of} 的价目估算）"
+    return f"cost ${run.total.cost_usd:.4f} (estimated from prices as of {run.prices_as_of})"
+
+
+def recording_source(provenance: list[str]) -> str:
+    """Provenance lines, shortened to who made them ("Written by hand by ..., not produced by a live model")."""
+    short = []
+    for line in provenance:
+        head = re.split(r" as the |;", line, maxsplit=1)[0].strip()
+        if "not produced by a live model" in line:
+            head += ", not produced by a live model"
+        short.append(head)
+    return "; ".join(dict.fromkeys(short))
 
 
 def grouped_documents(documents: list[BriefingDocument]) -> list[tuple[str, list[BriefingDocument]]]:

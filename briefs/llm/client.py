@@ -60,10 +60,11 @@ from briefs.llm.config import (
 )
 from briefs.llm.errors import InvalidOutputError, ModelError, ModelRequestError, ModelUnavailable
 from briefs.llm.network import NetworkTransport, shown_proxy
+from briefs.llm.probe import ServerContext, probe_context
 from briefs.llm.recording import LABEL_HEADER, RecordReplayTransport
 from briefs.llm.retry import is_quota_exhausted, is_transient, transport_retrying
 from briefs.llm.throttle import AdaptiveLimit
-from briefs.llm.usage import Ledger, cost_usd
+from briefs.llm.usage import Ledger, cost_usd, priced_endpoint
 
 log = logging.getLogger("briefs.llm")
 
@@ -95,6 +96,11 @@ class ModelClient:
                 limits=httpx2.Limits(max_connections=max(config.concurrency, 1) * 2), ca_bundle=config.ca_bundle
             )
         self._network = inner if isinstance(inner, NetworkTransport) else None
+        # A price is only honest for a known hosted endpoint actually called: a local server with
+        # the same model name costs nothing we know of, and a replay costs nothing at all.
+        self.priced = config.mode != "replay" and priced_endpoint(config.base_url or DEFAULT_BASE_URL)
+        self._server_context: ServerContext | None = None
+        self._probed = False
         self.transport = RecordReplayTransport(config.mode, config.recordings_dir, inner, config.provenance)
         self._openai = OpenAI(
             api_key=self._api_key(),
@@ -136,7 +142,7 @@ class ModelClient:
         try:
             result = self._ask(request, params, tally)
         except ModelError:
-            self.ledger.add(request.label, tally.usage(self.config.model), failed=True)
+            self.ledger.add(request.label, tally.usage(self.config.model, priced=self.priced), failed=True)
             raise
         self.ledger.add(request.label, result.usage)
         if key is not None and self._cache is not None:
@@ -189,7 +195,11 @@ class ModelClient:
 
     def _result(self, request: CallRequest[T], value: T, raw: str, problems: list[str], tally: _Tally) -> CallResult[T]:
         return CallResult(
-            label=request.label, value=value, problems=problems, raw=raw, usage=tally.usage(self.config.model)
+            label=request.label,
+            value=value,
+            problems=problems,
+            raw=raw,
+            usage=tally.usage(self.config.model, priced=self.priced),
         )
 
     # --- transport: one request, retried by the tenacity policy ---------------------------------
@@ -300,11 +310,22 @@ class ModelClient:
         proxy = self._proxy()
         return "" if proxy is None else f" through the proxy {shown_proxy(proxy)}"
 
+    def _overflow_advice(self, request_tokens: int | None, context_tokens: int | None) -> str:
+        size = f"the request ({request_tokens:,} tokens)" if request_tokens else "the request"
+        limit = f"the server's context ({context_tokens:,} tokens)" if context_tokens else "the server's context"
+        return (
+            f"{size} exceeds {limit} of model {self.config.model!r} at {self._endpoint()}: raise the context "
+            "(llama-server -c 32768; Ollama num_ctx / OLLAMA_CONTEXT_LENGTH; vLLM --max-model-len) "
+            "or lower the chunk budget (BRIEFS_CHUNK_TOKENS or chunk_tokens in the config file)"
+        )
+
     def _advice(self, error: APIStatusError) -> str:
         model, base = self.config.model, self.config.base_url or DEFAULT_BASE_URL
         if is_quota_exhausted(error):
             return "the account's quota is exhausted: check billing and the plan limits of the API key"
         status = error.status_code
+        if status == 400 and (overflow := context_overflow(error)) is not None:
+            return self._overflow_advice(*overflow)
         if status == 400:
             return (
                 f"the endpoint rejected the request: check that model {model!r} "
@@ -409,14 +430,59 @@ class ModelClient:
             if key is not None and self._cache is not None and self.config.read_cache and self._cache.get(key):
                 estimate.cache_hits += 1
                 continue
-            schema = json.dumps(_schema_of(request.schema), ensure_ascii=False)
-            tokens = sum(count(m.get("content", "")) + 4 for m in request.messages) + count(schema) + 3
+            tokens = self.prompt_tokens(request)
             estimate.prompt_tokens += tokens
             estimate.max_completion_tokens += self.config.max_output_tokens
             estimate.per_stage[request.stage] = estimate.per_stage.get(request.stage, 0) + tokens
-        estimate.input_cost_usd = cost_usd(self.config.model, estimate.prompt_tokens, 0, 0)
-        estimate.max_cost_usd = cost_usd(self.config.model, estimate.prompt_tokens, 0, estimate.max_completion_tokens)
+        if self.priced:
+            estimate.input_cost_usd = cost_usd(self.config.model, estimate.prompt_tokens, 0, 0)
+            estimate.max_cost_usd = cost_usd(
+                self.config.model, estimate.prompt_tokens, 0, estimate.max_completion_tokens
+            )
         return estimate
+
+    def prompt_tokens(self, request: CallRequest[Any]) -> int:
+        """What one request sends, counted locally: messages, schema and per-message framing."""
+        count = self.config.count_tokens
+        if count is None:
+            raise ConfigError("counting tokens needs a token counter (LLMConfig.count_tokens is not set)")
+        schema = json.dumps(_schema_of(request.schema), ensure_ascii=False)
+        return sum(count(m.get("content", "")) + 4 for m in request.messages) + count(schema) + 3
+
+    # --- a local server's context window ----------------------------------------------------------
+
+    def server_context(self) -> ServerContext | None:
+        """What a local server reports of its context window (llama-server, Ollama); None for a
+        hosted API, a replay, or a server that does not say. Asked once per client."""
+        if not self._probed:
+            self._probed = True
+            if self._network is not None and self.config.mode != "replay" and not self.priced:
+                base = self.config.base_url or DEFAULT_BASE_URL
+                self._server_context = probe_context(base, self.config.model, self._network)
+        return self._server_context
+
+    def context_warning(self, requests: Sequence[CallRequest[Any]]) -> str | None:
+        """A warning, before the first call, when the local server's context cannot hold the largest
+        of ``requests`` with room for its answer; None when it can or nobody can tell."""
+        context = self.server_context()
+        if context is None or not requests or self.config.count_tokens is None:
+            return None
+        largest = max(self.prompt_tokens(request) for request in requests)
+        needed = largest + self.config.max_output_tokens
+        where = f"{context.server} at {self._endpoint()}"
+        if context.tokens is None:
+            return (
+                f"{where} does not report its context window and uses its default unless num_ctx is set; the "
+                f"largest request is about {largest:,} tokens plus up to {self.config.max_output_tokens:,} for the "
+                f"answer: {context.how_to_raise}"
+            )
+        if context.tokens >= needed:
+            return None
+        return (
+            f"{where} has a context of {context.tokens:,} tokens, but the largest request is about {largest:,} "
+            f"tokens plus up to {self.config.max_output_tokens:,} for the answer ({needed:,} in all): "
+            f"{context.how_to_raise}, or lower the chunk budget (BRIEFS_CHUNK_TOKENS) or max_output_tokens"
+        )
 
     # --- cache ------------------------------------------------------------------------------------
 
@@ -453,10 +519,20 @@ class ModelClient:
             return None  # cannot happen for the same schema; asking again is the safe answer
         # checks run again: they may have improved since the answer was cached
         problems = list(request.check(value)) if request.check else []
-        usage = CallUsage(from_cache=True, cost_usd=0.0)
+        usage = CallUsage(from_cache=True, cost_usd=0.0 if self.priced else None)
         return CallResult(label=request.label, value=value, problems=problems, raw=entry.get("raw", ""), usage=usage)
 
     # --- housekeeping -----------------------------------------------------------------------------
+
+    def endpoint_host(self) -> str | None:
+        """The host model requests go to (None in replay: nothing is sent anywhere)."""
+        if self.config.mode == "replay":
+            return None
+        return httpx2.URL(self.config.base_url or DEFAULT_BASE_URL).host or None
+
+    def replayed_provenance(self) -> list[str]:
+        """Where the replayed answers came from (each recording's provenance), for the run record."""
+        return self.transport.used_provenance() if self.config.mode == "replay" else []
 
     def unused_recordings(self) -> list[Any]:
         """Recordings in the recordings folder that no request of this client matched."""
@@ -513,13 +589,14 @@ class _Tally:
         self.cached_tokens += int(details.get("cached_tokens") or 0) if isinstance(details, dict) else 0
         self.completion_tokens += int(usage.get("completion_tokens") or 0)
 
-    def usage(self, model: str) -> CallUsage:
+    def usage(self, model: str, *, priced: bool) -> CallUsage:
+        cost = cost_usd(model, self.prompt_tokens, self.cached_tokens, self.completion_tokens) if priced else None
         return CallUsage(
             attempts=self.attempts,
             prompt_tokens=self.prompt_tokens,
             cached_tokens=self.cached_tokens,
             completion_tokens=self.completion_tokens,
-            cost_usd=cost_usd(model, self.prompt_tokens, self.cached_tokens, self.completion_tokens),
+            cost_usd=cost,
         )
 
 
@@ -642,6 +719,30 @@ def _progress(description: str, total: int) -> Iterator[_Counter]:
     ) as progress:
         task = progress.add_task(description, total=total)
         yield _Counter(progress, task)
+
+
+_CONTEXT_WORDS = re.compile(r"context (length|size|window)|maximum context|too many tokens|exceeds? .*context", re.I)
+
+
+def context_overflow(error: APIStatusError) -> tuple[int | None, int | None] | None:
+    """(request tokens, context tokens) when a 400 says the request is larger than the model's
+    context (llama-server's exceed_context_size_error, OpenAI's and vLLM's context_length_exceeded),
+    each None when the server does not say; None when the error is something else."""
+    body = error.body if isinstance(error.body, dict) else {}
+    detail = body.get("error") if isinstance(body.get("error"), dict) else body
+    message = str(detail.get("message") or error.message or "")
+    kind = f"{detail.get('type') or ''} {detail.get('code') or ''}"
+    if "exceed_context_size" not in kind and "context_length_exceeded" not in kind and not _CONTEXT_WORDS.search(message):
+        return None
+    request_tokens = detail.get("n_prompt_tokens")
+    context_tokens = detail.get("n_ctx")
+    if not isinstance(request_tokens, int):
+        found = re.search(r"request \((\d+) tokens\)|resulted in (\d+) tokens|requested (\d+) tokens", message)
+        request_tokens = int(next(g for g in found.groups() if g)) if found else None
+    if not isinstance(context_tokens, int):
+        found = re.search(r"context (?:size|length) (?:is )?\(?(\d+)|maximum context length is (\d+)", message)
+        context_tokens = int(next(g for g in found.groups() if g)) if found else None
+    return request_tokens, context_tokens
 
 
 def _connection_advice(error: APIConnectionError, proxied: bool) -> str:

@@ -131,6 +131,11 @@ class FakeServer:
     capacity: int | None = None
     per_output_token: float = 0.0  # seconds added per output token (a model's decode time)
     tls: ssl.SSLContext | None = None  # serve HTTPS with this server context (proxy and CA tests)
+    # Act as a local server with a small context: "llama-server" answers GET /props and refuses an
+    # oversize request as llama.cpp does; "ollama" answers POST /api/show; "openai" refuses an
+    # oversize request as OpenAI and vLLM do. Request size is estimated as bytes / 4.
+    context_tokens: int | None = None
+    kind: str = "openai"
 
     def __post_init__(self) -> None:
         self.requests: list[Seen] = []
@@ -239,6 +244,13 @@ class _Handler(BaseHTTPRequestHandler):
         # Without this, Nagle's algorithm and delayed ACKs add ~40 ms to every response.
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
+    def do_GET(self) -> None:
+        fake = self.fake
+        if self.path.rstrip("/") == "/props" and fake.kind == "llama-server":
+            self._send_json(200, {"default_generation_settings": {"n_ctx": fake.context_tokens}, "total_slots": 1})
+            return
+        self._send_json(404, {"error": {"message": f"no route {self.path}", "type": "invalid_request_error"}})
+
     def do_POST(self) -> None:
         length = int(self.headers.get("content-length") or 0)
         raw = self.rfile.read(length)
@@ -246,6 +258,15 @@ class _Handler(BaseHTTPRequestHandler):
             body = json.loads(raw)
         except ValueError:
             body = {}
+        if self.path.rstrip("/") == "/api/show":  # a context probe, not a model request: not counted
+            if self.fake.kind == "ollama":
+                self._send_json(200, _ollama_show(body, self.fake.context_tokens))
+            else:
+                self._send_json(404, {"error": "404 page not found"})
+            return
+        if (overflow := _overflow(self.fake, len(raw))) is not None:
+            self._send_json(400, overflow)
+            return
         label = self.headers.get(LABEL_HEADER, "")
         fault = self.fake._next_fault(label)
         with self.fake._lock:
@@ -328,6 +349,39 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("content-length", str(len(data)))
         self._headers_buffer.append(b"\r\n" + data)  # headers and body in one write
         self.flush_headers()
+
+
+def _ollama_show(body: dict[str, Any], num_ctx: int | None) -> dict[str, Any]:
+    """What Ollama's /api/show says of a model: its trained context, and num_ctx when set."""
+    parameters = f"num_ctx                        {num_ctx}\nstop                           \"<|im_end|>\"" if num_ctx else ""
+    return {
+        "modelfile": f"FROM {body.get('model', 'model')}",
+        "parameters": parameters,
+        "model_info": {"general.architecture": "qwen2", "qwen2.context_length": 32768},
+    }
+
+
+def _overflow(fake: FakeServer, request_bytes: int) -> dict[str, Any] | None:
+    """The error body a server sends for a request larger than its context, or None if it fits."""
+    tokens = max(request_bytes // 4, 1)
+    if fake.context_tokens is None or tokens <= fake.context_tokens or fake.kind == "ollama":
+        return None
+    if fake.kind == "llama-server":
+        message = f"request ({tokens} tokens) exceeds the available context size ({fake.context_tokens} tokens), try increasing it"
+        return {
+            "error": {
+                "code": 400,
+                "message": message,
+                "type": "exceed_context_size_error",
+                "n_prompt_tokens": tokens,
+                "n_ctx": fake.context_tokens,
+            }
+        }
+    message = (
+        f"This model's maximum context length is {fake.context_tokens} tokens. However, your messages resulted in "
+        f"{tokens} tokens. Please reduce the length of the messages."
+    )
+    return {"error": {"message": message, "type": "invalid_request_error", "param": "messages", "code": "context_length_exceeded"}}
 
 
 def example_for(schema: dict[str, Any], defs: dict[str, Any]) -> Any:

@@ -181,6 +181,16 @@ class RecordReplayTransport(httpx2.BaseTransport):
         with self._lock:
             return set(self._used)
 
+    def used_provenance(self) -> list[str]:
+        """The distinct provenance lines of the recordings this run replayed, in a stable order."""
+        found: dict[str, None] = {}
+        for path in sorted(self.used()):
+            try:
+                found[str(json.loads(path.read_text(encoding="utf-8")).get("provenance") or "unknown")] = None
+            except (OSError, ValueError, AttributeError):
+                found["unknown"] = None
+        return list(found)
+
     def unused_recordings(self) -> list[Path]:
         """Recordings in the folder that no request of this run matched (candidates for pruning)."""
         if self.recordings_dir is None or self.mode == "live":

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import threading
+from urllib.parse import urlsplit
 from dataclasses import dataclass, field
 
 from briefs.llm.config import CallUsage, stage_of
@@ -31,6 +32,15 @@ PRICES: dict[str, Price] = {
     "gpt-4o-mini": Price(input=0.15, cached_input=0.075, output=0.60),
     "gpt-5-mini": Price(input=0.25, cached_input=0.025, output=2.00),
 }
+
+# Endpoints whose bill the price table describes. Any other host (a local server, a company gateway,
+# another provider serving a model of the same name) gets tokens and "no price", never a guess.
+PRICED_HOSTS = frozenset({"api.openai.com"})
+
+
+def priced_endpoint(base_url: str) -> bool:
+    return (urlsplit(base_url).hostname or "").lower() in PRICED_HOSTS
+
 
 _DATED_SNAPSHOT = re.compile(r"-\d{4}-\d{2}-\d{2}$")
 
