@@ -145,7 +145,8 @@ def warnings_of(
     synthesis_problems: list[str],
     corpus: Path | None,
 ) -> list[BriefingWarning]:
-    warnings = [
+    warnings = [BriefingWarning(kind="quiet", message=coverage.alert)] if coverage.alert else []
+    warnings += [
         BriefingWarning(
             kind="failed",
             document=relative_path(d.document.path, corpus),

@@ -339,6 +339,24 @@ class SkippedInput(BaseModel):
     reason: str
 
 
+class SourceCount(BaseModel):
+    """One source's documents in the period beside its weekly counts just before it."""
+
+    source: str = Field(description="the publication's name, else its URL's host")
+    host: str | None = Field(default=None, description="its URL's host, when a page of it names one")
+    in_period: int = 0
+    recent_weeks: list[int] = Field(default=[], description="documents in each week before the period, oldest first")
+
+    @property
+    def recent_total(self) -> int:
+        return sum(self.recent_weeks)
+
+    @property
+    def usual(self) -> float:
+        """Documents per week over the recent weeks."""
+        return self.recent_total / len(self.recent_weeks) if self.recent_weeks else 0.0
+
+
 class Coverage(BaseModel):
     documents_read: int = 0
     in_period: int = 0
@@ -350,6 +368,8 @@ class Coverage(BaseModel):
         default=[],
         description="pages that state no date and none could be inferred: placed in no week (paths relative to the corpus)",
     )
+    sources: list[SourceCount] = Field(default=[], description="per source: this period beside the recent weeks")
+    alert: str | None = Field(default=None, description="set when an empty period follows weeks with documents")
 
 
 class SourceLink(BaseModel):
@@ -413,12 +433,13 @@ class BriefingCampaign(BaseModel):
 
 # Warnings that mean the briefing may lack something of its period (the others flag what it does
 # contain). An undated page is no such warning: it belongs to no period, so it would make every
-# period incomplete for ever; the coverage line lists it instead.
-INCOMPLETE_KINDS = ("failed", "synthesis", "unreadable")
+# period incomplete for ever; the coverage line lists it instead. A quiet alert is one: an empty
+# period after weeks with documents may be a broken scraper.
+INCOMPLETE_KINDS = ("failed", "synthesis", "unreadable", "quiet")
 
 
 class BriefingWarning(BaseModel):
-    kind: Literal["unverified", "failed", "unreadable", "undated", "synthesis", "injection"]
+    kind: Literal["unverified", "failed", "unreadable", "undated", "synthesis", "injection", "quiet"]
     document: str | None = Field(default=None, description="the document's ref or path")
     message: str
 

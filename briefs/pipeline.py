@@ -21,6 +21,7 @@ from pathlib import Path
 import httpx2
 
 from briefs import resources
+from briefs.baseline import quiet_alert, source_counts
 from briefs.assemble import build_briefing, coverage_of, number_digests, relative_path
 from briefs.deliver import NO_TEAMS, MailContent, SendReport, send_week
 from briefs.errors import EXIT_INCOMPLETE, EXIT_NOTHING, EXIT_OK, ConfigError, RenderError
@@ -31,6 +32,7 @@ from briefs.llm_setup import make_llm_config, resolve_mode
 from briefs.models import (
     Briefing,
     BriefingLanguage,
+    Coverage,
     Digest,
     Document,
     InputFile,
@@ -183,7 +185,7 @@ def generate(settings: Settings, request: GenerateRequest, seam: ModelSeam = Mod
         period=request.period,
         numbered=numbered,
         failed=failed,
-        coverage=coverage_of(read.documents, read.problems, selected, base),
+        coverage=with_sources(coverage_of(read.documents, read.problems, selected, base), read.documents, request.period),
         synthesis=outcome.synthesis,
         synthesis_error=shown(outcome.error) if outcome.error else outcome.error,
         synthesis_problems=outcome.problems,
@@ -200,6 +202,12 @@ def generate(settings: Settings, request: GenerateRequest, seam: ModelSeam = Mod
     result.lines.extend(failure_lines(briefing))
     result.lines.extend(f"briefs: unused recording {path}" for path in unused)
     return result
+
+
+def with_sources(coverage: Coverage, documents: list[Document], period: Period) -> Coverage:
+    """The coverage with its per-source counts beside the recent weeks, and the empty-week alert."""
+    counts = source_counts(documents, period)
+    return coverage.model_copy(update={"sources": counts, "alert": quiet_alert(counts, coverage.in_period)})
 
 
 def _nothing_extracted(result: GenerateResult, digests: list[Digest], period: Period, base: Path) -> GenerateResult:
@@ -239,7 +247,7 @@ def failure_lines(briefing: Briefing) -> list[str]:
     return [
         f"briefs: {warning.kind}: {warning.document + ': ' if warning.document else ''}{warning.message}"
         for warning in briefing.warnings
-        if warning.kind in ("failed", "synthesis")
+        if warning.kind in ("failed", "synthesis", "quiet")
     ]
 
 
@@ -355,6 +363,7 @@ _MISSING_WORDS = {
     "failed": ("document failed", "documents failed"),
     "synthesis": ("the week synthesis failed", "the week synthesis failed"),
     "unreadable": ("input could not be read", "inputs could not be read"),
+    "quiet": ("no document found though earlier weeks had some", "no document found though earlier weeks had some"),
 }
 
 
@@ -363,7 +372,7 @@ def incomplete_line(briefing: Briefing) -> str:
     parts = []
     for kind, count in briefing.missing.items():
         one, many = _MISSING_WORDS[kind]
-        parts.append(one if kind == "synthesis" else f"{count} {one if count == 1 else many}")
+        parts.append(one if kind in ("synthesis", "quiet") else f"{count} {one if count == 1 else many}")
     return f"the briefing is incomplete ({', '.join(parts)}; see its warnings)"
 
 

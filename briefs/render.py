@@ -63,7 +63,12 @@ LABELS: dict[str, tuple[str, str]] = {
     "unchecked": ("未核对", "not checked"),
     "action": ("应对", "Action"),
     "source_sentence": ("原文", "Chinese source sentence"),
-    "no_documents": ("本期没有发布的文件。", "No documents were published in this period."),
+    # Never "nothing was published": briefs only knows what is in the folder.
+    "no_documents": ("文件夹中没有本期的文件。", "No document of this period was found in the corpus folder."),
+    "sources": ("各来源文件数", "Documents by source"),
+    "this_period": ("本期", "this period"),
+    "recent_weeks": ("前 {n} 周", "previous {n} weeks"),
+    "quiet_alert": ("请检查抓取程序", "check the scraper"),
     "none_processed": (
         "本期文件均未能处理，见“警示”。",
         "None of this period's documents could be processed; see Warnings.",
@@ -75,8 +80,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "none": ("无", "none"),
     "also_at": ("其他来源", "Also published at"),
     "incomplete": (
-        "本简报不完整：部分文件未能处理，见“警示”。",
-        "This briefing is incomplete: some documents failed, see Warnings.",
+        "本简报不完整：有内容缺失，见“警示”。",
+        "This briefing is incomplete: something is missing, see Warnings.",
     ),
 }
 
@@ -230,6 +235,28 @@ class Languages:
             names = ", ".join(c.undated[:_UNDATED_SHOWN]) + (", …" if len(c.undated) > _UNDATED_SHOWN else "")
             zh += f"{len(c.undated)} 份页面无日期，未归入任何一周：{names}。"
             en += f" {len(c.undated)} undated {'page' if len(c.undated) == 1 else 'pages'} not placed: {names}."
+        return self.pick(zh, en)
+
+    def source_rows(self, briefing: Briefing) -> list[tuple[str, int, str]]:
+        """(source, documents this period, the recent weeks in words) per source."""
+        rows = []
+        for row in briefing.coverage.sources:
+            weeks = len(row.recent_weeks)
+            zh = f"前 {weeks} 周共 {row.recent_total} 份（每周约 {row.usual:.1f}）"
+            en = f"{row.recent_total} in the previous {weeks} weeks (about {row.usual:.1f} a week)"
+            # English only: a name in Chinese gives way to its site's host (it is data, not a translation)
+            name = self.native(row.source) or row.host or "(source named in Chinese)"
+            rows.append((name, row.in_period, " / ".join(t for _, t in self.pick(zh, en))))
+        return rows
+
+    def alert_lines(self, briefing: Briefing) -> list[tuple[str, str]]:
+        alert = briefing.coverage.alert
+        if not alert:
+            return []
+        earlier = sum(row.recent_total for row in briefing.coverage.sources)
+        weeks = max((len(row.recent_weeks) for row in briefing.coverage.sources), default=0)
+        zh = f"本期在文件夹中没有找到任何文件，而此前 {weeks} 周共有 {earlier} 份：请先检查抓取程序和文件夹，不要当作平静的一周。"
+        en = f"No document of this period was found, though the {weeks} weeks before it had {earlier}: check the scraper and the corpus folder before reading this as a quiet week."
         return self.pick(zh, en)
 
     def filter_lines(self, briefing: Briefing) -> list[tuple[str, str]]:

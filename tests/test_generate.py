@@ -201,12 +201,13 @@ def test_an_inferred_date_counts_and_is_marked(tmp_path: Path) -> None:
     assert "2022-02-14 (推定 inferred)" in (result.out_dir / "briefing.md").read_text(encoding="utf-8")
 
 
-def test_a_week_without_documents_makes_no_call_and_says_so(tmp_path: Path) -> None:
+def test_a_week_without_documents_makes_no_call_and_alerts_when_earlier_weeks_had_some(tmp_path: Path) -> None:
+    # 2022-W06 and W07 had documents: an empty W10 looks like a broken scraper, not a quiet week
     result = generate(replay_settings(tmp_path), GenerateRequest(period=parse_week("2022-W10")))
-    assert result.exit_code == EXIT_OK
+    assert result.exit_code == EXIT_INCOMPLETE
     assert result.briefing.run.total.calls == 0
     markdown = (result.out_dir / "briefing.md").read_text(encoding="utf-8")
-    assert "No documents were published in this period." in markdown
+    assert "No documents were published" not in markdown and "check the scraper" in markdown
     assert "Read 8 documents: 0 in this period" in markdown
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from briefs.llm import ModelRequestError
 from briefs.llm.fake_server import FakeServer
-from tests.llm_support import client_for, note_request
+from llm_support import client_for, note_request
 
 
 def _count(text: str) -> int:

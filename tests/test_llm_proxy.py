@@ -17,8 +17,8 @@ from briefs.llm import ModelUnavailable
 from briefs.llm.fake_server import FakeServer
 from briefs.llm_setup import make_llm_config
 from briefs.settings import load_settings
-from tests.llm_support import NOTE, client_for, note_request
-from tests.proxy_support import LoopbackProxy
+from llm_support import NOTE, client_for, note_request
+from proxy_support import LoopbackProxy
 
 PROXY_VARIABLES = ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY", "https_proxy", "http_proxy", "all_proxy", "no_proxy")
 REMOTE = "llm.invalid"  # a reserved name (RFC 2606): it can never resolve, so nothing leaves without the proxy

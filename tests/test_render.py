@@ -204,8 +204,9 @@ def test_an_empty_week_says_so_with_its_coverage(fmt: str) -> None:
         period=factory.WEEK_06, coverage=Coverage(documents_read=8, outside_period=8), run=factory.run_record()
     )
     out = render(empty, fmt)
-    assert "No documents were published in this period." in out
-    assert "本期没有发布的文件。" in out
+    # briefs knows only what is in the folder: it never claims nothing was published
+    assert "No document of this period was found in the corpus folder." in out
+    assert "文件夹中没有本期的文件。" in out and "were published" not in out
     assert "Read 8 documents: 0 in this period" in out
     assert "2022-02-07" in out and "2022-02-13" in out
 

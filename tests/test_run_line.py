@@ -17,7 +17,7 @@ from briefs.models import RunRecord, Usage
 from briefs.pipeline import GenerateRequest, generate
 from briefs.render import cost_words
 from briefs.weeks import parse_week
-from tests.test_generate import SEED_000, corpus_of, live_settings, serve_reference_answers
+from test_generate import SEED_000, corpus_of, live_settings, serve_reference_answers
 
 W06 = parse_week("2022-W06")
 RUN_LINE = re.compile(r"^briefs: \d+ model calls \(\d+ cached\), [\d,]+ tokens in, [\d,]+ out; .+; \d+\.\d s$")

@@ -781,7 +781,8 @@ def _never_connected(error: APIConnectionError) -> bool:
     """True when no connection was made at all (refused, no such host), not when one was lost."""
     if isinstance(error, APITimeoutError):
         return False
-    return isinstance(error.__cause__, httpx2.ConnectError) or error.__cause__ is None
+    # a proxy that refuses the tunnel never connected us to the endpoint either
+    return isinstance(error.__cause__, (httpx2.ConnectError, httpx2.ProxyError)) or error.__cause__ is None
 
 
 @functools.cache
