@@ -170,7 +170,7 @@ def test_an_empty_week_also_renders_cleanly_at_600px(browser, tmp_path: Path) ->
     page, errors, _ = open_at_600(browser, render(empty, "html"), tmp_path / "empty.html")
     try:
         assert errors == []
-        assert "No documents were published in this period." in page.inner_text("body")
+        assert "No document of this period was found in the corpus folder." in page.inner_text("body")
         assert page.evaluate("() => document.documentElement.scrollWidth <= document.documentElement.clientWidth")
     finally:
         page.close()

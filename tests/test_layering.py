@@ -99,7 +99,7 @@ LAYERS: dict[str, frozenset[str]] = {
     ),
     "the reader": frozenset({"briefs.reader"}),
     "extraction": frozenset({"briefs.prompting", "briefs.extract", "briefs.verify"}),
-    "week selection": frozenset({"briefs.weeks"}),
+    "week selection": frozenset({"briefs.weeks", "briefs.baseline"}),
     "synthesis": frozenset({"briefs.synthesize"}),
     "assembly": frozenset({"briefs.assemble"}),
     "rendering": frozenset({"briefs.render"}),
