@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import hashlib
 import datetime as dt
 import json
 import re
@@ -45,6 +46,8 @@ from briefs.reader import read_paths  # noqa: E402
 from briefs.settings import Settings  # noqa: E402
 
 ANSWERS = Path(__file__).resolve().parent / "independent" / "answers"
+# sha256 of the cleaned text each answer was written for (the reader of the commit PROVENANCE.md names)
+WRITTEN_FOR = Path(__file__).resolve().parent / "independent" / "written_for.json"
 
 Answer = dict
 
@@ -54,6 +57,13 @@ class Case:
     name: str
     document: Document
     answer: Answer
+
+    @property
+    def text_changed(self) -> bool:
+        """The reader now gives a different text from the one the answer was written for: a quote of
+        text the reader now drops fails, which says nothing about verification."""
+        written_for = json.loads(WRITTEN_FOR.read_text(encoding="utf-8")).get(self.name)
+        return written_for is not None and written_for != hashlib.sha256(self.document.text.encode()).hexdigest()
 
 
 # --- loading ---------------------------------------------------------------------------------------
@@ -162,6 +172,18 @@ def faithful(bench: Bench, cases: list[Case], verbose: bool) -> dict[str, Digest
         f"({flagged_docs * 15 / max(len(cases), 1):.1f} in 15; goal ≤ 1 in 15)"
     )
     print(f"requests per document: {requests / max(len(cases), 1):.2f} ({requests} for {len(cases)})")
+    changed = [case for case in cases if case.text_changed]
+    if changed:
+        same = [baseline[case.name] for case in cases if not case.text_changed]
+        same_checks = sum(len(digest.checks) for digest in same)
+        same_alarms = sum(not check.ok for digest in same for check in digest.checks)
+        same_flagged = sum(digest.status != "verified" for digest in same)
+        print(
+            f"the reader's text has changed since {len(changed)} answers were written "
+            f"({', '.join(case.name for case in changed)}); over the {len(same)} others: "
+            f"false alarms {same_alarms} of {same_checks} ({same_alarms / max(same_checks, 1):.1%}), "
+            f"documents falsely flagged {same_flagged} of {len(same)}"
+        )
     return baseline
 
 
@@ -193,8 +215,18 @@ def _absent_number(start: int, text: str) -> str:
     return str(candidate)
 
 
+def _known_text(case: Case) -> str:
+    """What the checks hold a figure to: the page's text, its title and the publication date the
+    request's METADATA line gives (a number changed to one of these stays a number of the document)."""
+    document = case.document
+    published = document.date.isoformat() if document.date else ""
+    return f"{document.title or ''}\n{document.text}\n{published}"
+
+
 def _change_number(text: str, document_text: str) -> str | None:
-    for match in re.finditer(r"(?<![\d.,])\d+(?![\d.,]?\d)", text):
+    """The first number of ``text`` that is a figure (not part of a name such as COVID-19) changed
+    to one the document does not state."""
+    for match in re.finditer(r"(?<![\d.,])(?<![A-Za-z]-)\d+(?![\d.,]?\d)", text):
         if 1 < len(match.group(0)) or int(match.group(0)) > 1:
             new = _absent_number(int(match.group(0)), document_text)
             return text[: match.start()] + new + text[match.end() :]
@@ -261,12 +293,12 @@ def _plant_in_summary(language: str, change: bool) -> Callable[[Case], tuple[Ans
         answer = copy.deepcopy(case.answer)
         summary = answer["summary"][language]
         if change:
-            changed = _change_number(summary, case.document.text)
+            changed = _change_number(summary, _known_text(case))
             if changed is None:
                 return None
             answer["summary"][language] = changed
         else:
-            number = _absent_number(436, case.document.text)
+            number = _absent_number(436, _known_text(case))
             added = f"共抽检{number}批次。" if language == "zh" else f" A total of {number} batches were sampled."
             answer["summary"][language] = summary + added
         return answer, case.document
@@ -277,7 +309,7 @@ def _plant_in_summary(language: str, change: bool) -> Callable[[Case], tuple[Ans
 def plant_figure_value(case: Case) -> tuple[Answer, Document] | None:
     answer = copy.deepcopy(case.answer)
     for figure in answer["figures"]:
-        changed = _change_number(figure["value"], case.document.text)
+        changed = _change_number(figure["value"], _known_text(case))
         if changed is not None:
             figure["value"] = changed
             return answer, case.document

@@ -9,19 +9,29 @@ Rules (each verdict is a ``models.Check``; failures are flagged, never silently 
             Simplified: the characters themselves must be the document's. It must be whole
             sentences or clauses (start and end at 。！？；，：, a line break or a quotation mark):
             a piece cut out of a clause fails, and so does a quote of punctuation only.
-* figure  — every number in the summaries and key points occurs in the source. Chinese figures are
-            matched as written, number and unit (15.36万件, 20批次, 17.65%, 六个, 五万元), against
-            the source with Traditional read as Simplified (the summaries are written in Simplified;
-            the figure itself must be the document's); ordinals (第三十三条) by value. English
-            figures are matched by value (153,600 ↔ 15.36万; 20th ↔ 二十大), against the numbers the
-            source states: Chinese numerals count only where used as numbers (after 第, before a
-            multiplier or measure word), never inside words (统一, 两品一械, 十分, 老百姓); a
-            number joined to a word by a hyphen (COVID-19) is a name, not a figure.
+* figure  — every number in the summaries and key points occurs in the source. Dates first: a
+            year-month-day, range, year-month, month-day, year or month a summary writes (2022年2月11日,
+            8月17日至19日, 2022年, 9月, "Feb. 11, 2022") must be one the source states, in any of its
+            forms (二○二二年, 民國/bare ROC years such as 113年1月18日, "17 December 2020",
+            "August 17 to 19 2020", "in 2022", "September"), or the publication date. Then Chinese
+            figures are matched as written, number and unit (15.36万件, 20批次, 17.65%, 六个,
+            五万元), against the source with Traditional read as Simplified (the summaries are
+            written in Simplified; the figure itself must be the document's); on an English page
+            the measure word is a translation, so there they are matched by value and magnitude
+            (153,600 cases ↔ 153,600件 or 15.36万件, 17.65 percent ↔ 17.65%, 50 million ↔ 5000万,
+            four ↔ 四项, Level III ↔ 三级). 一 before a measure word (一批, 一起, 一家) counts as "a"
+            and is no figure. Ordinals (第三十三条) by value. English figures are matched by value
+            (153,600 ↔ 15.36万; 20th ↔ 二十大), against the numbers the source states, read with its
+            spaces kept ("2907 7300" is two numbers): Chinese numerals count only where used as
+            numbers (after 第 or in a list after it, before a multiplier or measure word), never
+            inside words (统一, 两品一械, 十分, 老百姓); a number joined to a word by a hyphen
+            (COVID-19) is a name, not a figure.
             ``figures[].value`` and ``source_phrase`` occur verbatim, the value is a whole number
             of the document (not 15.3 of 15.36), and the value is inside its phrase.
 * date    — ``dates[].source_phrase`` and ``requirements[].due_phrase`` occur verbatim, and the date
-            given is stated in the phrase (2022年1月1日, 二〇二二年一月一日, 2022-01-01, or 2月11日 for
-            month and day; year and month state only the month's first or last day). A date
+            given is stated in the phrase (2022年1月1日, 二〇二二年一月一日, 2022-01-01, 113年1月18日,
+            "Feb. 11, 2022", or 2月11日 / "May 1" for month and day; year and month state only the
+            month's first or last day; a range states both ends). A date
             computed from a phrase (自发布之日起30日内) is not stated, and fails.
 * injection — a non-null ``injection_attempt`` is a flagged verdict: the digest is normal, the
             attempt is shown to the reader.
@@ -41,10 +51,18 @@ from decimal import Decimal, InvalidOperation
 from briefs.models import Check, Extraction
 from briefs.zhtext import (
     CN_NUMERAL_CHARS,
+    HAN,
     STATED_DATE_PATTERNS,
     chinese_numeral_value,
     date_numerals_to_digits,
+    english_date_ranges,
+    english_dates,
+    english_month_day_spans,
+    english_month_years,
+    english_months,
+    english_number_words,
     fold,
+    roc_years_to_western,
     simplified_key,
     to_simplified,
     width_fold,
@@ -65,6 +83,7 @@ def occurs(needle: str, folded_haystack: str) -> bool:
 _CLAUSE_MARKS = frozenset("。!?;,:…")
 _OPENING = frozenset("“‘「『《(【〔[")
 _CLOSING = frozenset("”’」』》)】〕]")
+_LIST_MARKER = re.compile(rf"(?:[{CN_NUMERAL_CHARS}]{{1,3}}|\d{{1,2}})、")
 
 
 @dataclass(frozen=True)
@@ -87,7 +106,11 @@ class FoldedText:
         return cls("".join(chars), frozenset(breaks))
 
     def starts_clause(self, at: int) -> bool:
-        return at == 0 or at in self.breaks or self.key[at - 1] in _CLAUSE_MARKS | _OPENING | _CLOSING
+        if at == 0 or at in self.breaks or self.key[at - 1] in _CLAUSE_MARKS | _OPENING | _CLOSING:
+            return True
+        # after an item's number at the start of a clause (一、 12、): the item's text is a sentence
+        marker = _LIST_MARKER.search(self.key, max(0, at - 4), at)
+        return marker is not None and marker.end() == at and self.starts_clause(marker.start())
 
     def ends_clause(self, at: int) -> bool:
         return at == len(self.key) or at in self.breaks or self.key[at] in _CLAUSE_MARKS | _CLOSING
@@ -147,12 +170,19 @@ _UNITS = sorted(
 )
 _ZH_FIGURE = re.compile(rf"(?<![\d.]){_NUMBER}(?:万亿|亿|万|千)?(?:{'|'.join(re.escape(unit) for unit in _UNITS)})?")
 _EN_FIGURE = re.compile(
-    r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?:st|nd|rd|th)?(?:\s*(%|percent|per cent))?"
-    r"(?:\s*(thousand|million|billion))?(?![\w])",
+    r"(?<![A-Za-z0-9_.])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?:st|nd|rd|th)?(?:\s*(%|percent|per cent))?"
+    r"(?:\s*(thousand|million|billion))?(?![A-Za-z0-9_])",
     re.IGNORECASE,
 )
 _EN_SCALE = {"thousand": Decimal(1000), "million": Decimal(10) ** 6, "billion": Decimal(10) ** 9}
-_SOURCE_NUMBER = re.compile(rf"(?<![\d.])({_NUMBER})(万亿|亿|万|千)?(%)?")
+# Numbers of a source, read with its whitespace kept: folded away, "2907 7300" would be one number
+# and "No. 47" a decimal. A thousands separator needs exactly three digits after it ("28,2022" is
+# two numbers, as in "September 28,2022"); 万/亿, %, percent and English scale words apply.
+_SOURCE_NUMBER = re.compile(
+    r"(?<!\d)(?<!\d\.)(\d{1,3}(?:,\d{3})+(?!\d)|\d+)(\.\d+)?"
+    r"(?: ?(万亿|亿|万|千))?(?: ?(%|percent\b|per cent\b))?(?: ?(thousand|million|billion)\b)?",
+    re.IGNORECASE,
+)
 
 # A run of Chinese numerals is a number only where the text uses it as one: after 第 (第三十三条,
 # 第一章), or before a multiplier or a measure word (六个, 五万元, 一百零七条, 二十大, 十九届).
@@ -167,6 +197,8 @@ _CN_FIGURE = re.compile(
     rf"(?P<multiplier>万亿|亿|万)?(?P<measure>{_CN_MEASURE})?"
 )
 
+_CN_ORDINAL_LIST = re.compile(rf"第([{_CN_NUMERALS}]+(?:[、,和及至到][{_CN_NUMERALS}]+)+)")
+
 
 @dataclass(frozen=True)
 class SourceNumbers:
@@ -177,24 +209,60 @@ class SourceNumbers:
 
 
 def source_numbers(text: str) -> SourceNumbers:
-    folded = fold(text)
+    """Every value a source states: in digits, in Chinese numerals used as numbers, and in English
+    words or Roman numerals (four guidelines, Class II)."""
     values: set[Decimal] = set()
     percents: set[Decimal] = set()
-    for match in _SOURCE_NUMBER.finditer(folded):
-        number = _decimal(match.group(1))
+    for match in _SOURCE_NUMBER.finditer(width_fold(text)):
+        whole, fraction, multiplier, percent, scale = match.groups()
+        number = _decimal(whole + (fraction or ""))
         if number is None:
             continue
         # 15.36万 states 153,600, not 15.36: an English "15.36" of it would be a misreading
-        values.add(number * _MULTIPLIERS[match.group(2)] if match.group(2) else number)
-        if match.group(3):
+        if multiplier:
+            number *= _MULTIPLIERS[multiplier]
+        if scale:
+            number *= _EN_SCALE[scale.lower()]
+        values.add(number)
+        if percent:
             percents.add(number)
+    folded = fold(text)
     for match in _CN_FIGURE.finditer(to_simplified(folded)):
         if not _is_cn_figure(match):
             continue
         if (value := chinese_numeral_value(match.group("run"))) is not None:
             multiplier = _MULTIPLIERS[match.group("multiplier")] if match.group("multiplier") else 1
             values.add(Decimal(value) * multiplier)
+    for match in _CN_ORDINAL_LIST.finditer(folded):  # 第七十三、七十四、七十五条: each is an ordinal
+        for run in re.split("[、,和及至到]", match.group(1)):
+            if (value := chinese_numeral_value(run)) is not None:
+                values.add(Decimal(value))
+    values.update(Decimal(value) for value in english_number_words(text))
     return SourceNumbers(frozenset(values), frozenset(percents))
+
+
+def zh_figure_value(figure: str) -> tuple[Decimal, bool] | None:
+    """(value, is a percentage) of a Chinese figure as ``zh_figures`` finds it: 5000万人 → 5e7,
+    17.65% → 17.65 percent, 六个 → 6."""
+    folded = to_simplified(fold(figure))
+    if match := re.match(rf"({_NUMBER})(万亿|亿|万|千)?", folded):
+        value = _decimal(match.group(1))
+        if value is None:
+            return None
+        if match.group(2):
+            value *= _MULTIPLIERS[match.group(2)]
+        return value, folded.endswith("%")
+    if (match := _CN_FIGURE.match(folded)) and (number := chinese_numeral_value(match.group("run"))) is not None:
+        multiplier = _MULTIPLIERS[match.group("multiplier")] if match.group("multiplier") else 1
+        return Decimal(number) * multiplier, False
+    return None
+
+
+def counting_word(figure: str) -> bool:
+    """一批, 一起, 一家, 一条: 一 before a measure word counts an item as English "a" does; it is
+    not a quantity of the document, and an English page has none to match it."""
+    match = _CN_FIGURE.match(to_simplified(fold(figure)))
+    return bool(match and match.group("run") == "一" and not match.group("multiplier") and not match.group("ordinal"))
 
 
 def _decimal(text: str) -> Decimal | None:
@@ -288,25 +356,138 @@ def _first_or_last_day(date: dt.date) -> bool:
     return date.day == 1 or (date + dt.timedelta(days=1)).month != date.month
 
 
-def stated_dates(phrase: str) -> list[StatedDate]:
-    """The dates a Chinese phrase states to at least month and day, or year and month."""
-    text = date_numerals_to_digits(width_fold(phrase))
-    found: list[StatedDate] = []
-    taken: list[tuple[int, int]] = []
+def date_copy(text: str) -> str:
+    """The copy of a text dates are read from: widths folded, Chinese-numeral dates as digits, ROC
+    years as Western ones (中華民國一百十四年一月一日 → 2025年1月1日, 113年1月18日 → 2024年1月18日)."""
+    return roc_years_to_western(date_numerals_to_digits(width_fold(text)))
+
+
+# 8月17日至19日, 2022年8月17日—9月2日: a range states both ends.
+_CN_RANGE = re.compile(
+    r"(?<!\d)(?:(?P<y>\d{4}) ?年 ?)?(?P<m>\d{1,2}) ?月 ?(?P<d>\d{1,2}) ?[日号]? ?(?:至|到|—|–|-|~|～|－) ?"
+    r"(?:(?P<m2>\d{1,2}) ?月 ?)?(?P<d2>\d{1,2}) ?[日号]"
+)
+_CN_YEAR_ALONE = re.compile(r"(?<![\d.])(?P<y>(?:19|20)\d{2}) ?年(?! ?\d{1,2} ?月)")
+_CN_MONTH_ALONE = re.compile(r"(?<![\d.])(?P<m>1[0-2]|0?[1-9]) ?月(?! ?\d)")
+_BARE_YEAR = re.compile(r"(?<![\d.,])(?:19|20)\d{2}(?![\d])")
+
+
+def _range_dates(text: str) -> Iterator[tuple[tuple[int, int], StatedDate]]:
+    for match in _CN_RANGE.finditer(text):
+        year = int(match["y"]) if match["y"] else None
+        month = int(match["m"])
+        yield match.span(), StatedDate(year, month, int(match["d"]))
+        yield match.span(), StatedDate(year, int(match["m2"]) if match["m2"] else month, int(match["d2"]))
+
+
+def _dated_spans(text: str) -> list[tuple[tuple[int, int], StatedDate]]:
+    """(span, date) of each date a date copy states to at least month and day, or year and month:
+    Chinese (ranges, then most specific first), then English."""
+    found: list[tuple[tuple[int, int], StatedDate]] = []
+
+    def free(span: tuple[int, int]) -> bool:
+        return not any(start < span[1] and span[0] < end for (start, end), _ in found)
+
+    for span, date in list(_range_dates(text)):
+        found.append((span, date))
     for pattern in STATED_DATE_PATTERNS:  # most specific first; a span already read is not read again
         for match in pattern.finditer(text):
-            if any(start < match.end() and match.start() < end for start, end in taken):
-                continue
-            taken.append(match.span())
-            parts = match.groupdict()
-            found.append(
-                StatedDate(
-                    year=int(parts["y"]) if parts.get("y") else None,
-                    month=int(parts["m"]) if parts.get("m") else None,
-                    day=int(parts["d"]) if parts.get("d") else None,
+            if free(match.span()):
+                parts = match.groupdict()
+                found.append(
+                    (
+                        match.span(),
+                        StatedDate(
+                            year=int(parts["y"]) if parts.get("y") else None,
+                            month=int(parts["m"]) if parts.get("m") else None,
+                            day=int(parts["d"]) if parts.get("d") else None,
+                        ),
+                    )
                 )
-            )
+    for (year, month, first, last), start, end in english_date_ranges(text):
+        if free((start, end)):
+            found.append(((start, end), StatedDate(year, month, first)))
+            found.append(((start, end), StatedDate(year, month, last)))
+    for (year, month, day), start, end in english_dates(text):
+        if free((start, end)):
+            found.append(((start, end), StatedDate(year, month, day)))
+    for (month, day), start, end in english_month_day_spans(text):
+        if free((start, end)):
+            found.append(((start, end), StatedDate(None, month, day)))
+    for (year, month), start, end in english_month_years(text):
+        if free((start, end)):
+            found.append(((start, end), StatedDate(year, month, None)))
     return found
+
+
+def stated_dates(phrase: str) -> list[StatedDate]:
+    """The dates a phrase states to at least month and day, or year and month (Chinese, ROC or English)."""
+    return [date for _, date in _dated_spans(date_copy(phrase))]
+
+
+@dataclass(frozen=True)
+class SourceDates:
+    """Every date a source states, and the parts it states alone: what a summary's dates are held to."""
+
+    dates: tuple[StatedDate, ...]
+    years: frozenset[int]
+    months: frozenset[int]
+
+    @classmethod
+    def of(cls, text: str, published: dt.date | None) -> SourceDates:
+        copy = date_copy(text)
+        dates = [date for _, date in _dated_spans(copy)]
+        if published is not None:
+            dates.append(StatedDate(published.year, published.month, published.day))
+        years = {date.year for date in dates if date.year} | {int(m["y"]) for m in _CN_YEAR_ALONE.finditer(copy)}
+        years |= {int(m.group(0)) for m in _BARE_YEAR.finditer(copy)}  # "in 2022"
+        months = {date.month for date in dates if date.month}
+        months |= {int(m["m"]) for m in _CN_MONTH_ALONE.finditer(copy)} | set(english_months(copy))
+        return cls(tuple(dates), frozenset(years), frozenset(months))
+
+    def states(self, date: StatedDate) -> bool:
+        """A summary's date is the source's: the same year, month and day where both state them; a
+        full date may take its year from anywhere in the source ("from May 1 this year")."""
+        if date.month is None:
+            return date.year in self.years
+        if date.year is None and date.day is None:
+            return date.month in self.months
+        for known in self.dates:
+            if known.month != date.month:
+                continue
+            if date.day is not None and known.day != date.day:
+                continue
+            if date.day is None and known.year == date.year:
+                return True
+            if date.day is not None and (known.year == date.year or known.year is None and date.year in self.years):
+                return True
+            if date.day is not None and date.year is None:
+                return True
+        return False
+
+
+def _with_parts_alone(text: str) -> list[tuple[tuple[int, int], StatedDate]]:
+    spans = _dated_spans(text)
+    for pattern, part in ((_CN_YEAR_ALONE, "y"), (_CN_MONTH_ALONE, "m")):
+        for match in pattern.finditer(text):
+            if not any(start < match.end() and match.start() < end for (start, end), _ in spans):
+                value = int(match[part])
+                spans.append((match.span(), StatedDate(value, None, None) if part == "y" else StatedDate(None, value, None)))
+    return spans
+
+
+def summary_dates(text: str) -> tuple[list[tuple[str, StatedDate]], str]:
+    """(as written, date) of each date a summary writes (ranges, year-month-day, year-month,
+    month-day, a year or a month alone; Chinese, ROC or English), and the summary with its dates in
+    digits blanked out (what is left holds its other figures; Chinese numerals are left as written,
+    where 一年半 is a duration, not a date)."""
+    copy = date_copy(text)
+    found = [(copy[start:end].strip(), date) for (start, end), date in _with_parts_alone(copy)]
+    digits = width_fold(text)
+    rest = list(digits)
+    for (start, end), _ in _with_parts_alone(digits):
+        rest[start:end] = " " * (end - start)
+    return found, "".join(rest)
 
 
 def date_stated_in(date_text: str, phrase: str) -> str | None:
@@ -342,6 +523,10 @@ class _Checker:
             context += f"\n{published.year}年{published.month}月{published.day}日"
         self.simplified = simplified_key(context)
         self.numbers = source_numbers(context)
+        self.dates = SourceDates.of(f"{title}\n{text}" if title else text, published)
+        # A Chinese summary of an English page renders its figures with Chinese measure words (153,600
+        # cases → 153,600件, 87 drugs → 87个): there only the value and its magnitude can be compared.
+        self.english = len(re.findall(r"[A-Za-z]", text)) > len(HAN.findall(text))
         self.checks: list[Check] = []
 
     def add(self, kind: str, target: str, value: str, problem: str | None) -> None:
@@ -379,16 +564,36 @@ class _Checker:
         else:
             self.add("quote", target, value, None)
 
+    def summary_date(self, target: str, written: str, date: StatedDate) -> None:
+        ok = self.dates.states(date)
+        self.add("figure", target, written, None if ok else "this date is not stated in the document")
+
     def zh_text(self, target: str, text: str) -> None:
-        for figure in zh_figures(text):
-            ok = zh_figure_occurs(figure, self.simplified)
-            self.add("figure", target, figure, None if ok else "this figure does not occur in the document")
-        for written, value in zh_ordinals(text):
+        dates, rest = summary_dates(text)
+        for written, date in dates:
+            self.summary_date(target, written, date)
+        for figure in zh_figures(rest):
+            if counting_word(figure):
+                continue
+            self.add("figure", target, figure, None if self.zh_figure_ok(figure) else "this figure does not occur in the document")
+        for written, value in zh_ordinals(rest):
             ok = value in self.numbers.values
             self.add("figure", target, written, None if ok else "no such number occurs in the document")
 
+    def zh_figure_ok(self, figure: str) -> bool:
+        """As written (number and unit, scripts folded); on an English page, by value."""
+        if zh_figure_occurs(figure, self.simplified):
+            return True
+        if not self.english or (parsed := zh_figure_value(figure)) is None:
+            return False
+        value, percent = parsed
+        return value in (self.numbers.percents if percent else self.numbers.values)
+
     def en_text(self, target: str, text: str) -> None:
-        for written, value, percent in en_figures(text):
+        dates, rest = summary_dates(text)
+        for written, date in dates:
+            self.summary_date(target, written, date)
+        for written, value, percent in en_figures(rest):
             known = self.numbers.percents if percent else self.numbers.values
             ok = value in known
             self.add("figure", target, written, None if ok else "this figure does not occur in the document")
@@ -463,22 +668,51 @@ def injection_spans(text: str) -> list[tuple[int, int]]:
 
 # --- completeness ----------------------------------------------------------------------------------
 
-# Words that make a sentence an obligation or a prohibition. A document holding such a sentence but
-# no extracted requirement may have lost them: flagged, never silently clean.
+# Words that make a sentence an obligation, a prohibition, or a direction to act (a recall, an order,
+# an appeal to the public, a plan). A document holding such a sentence but no extracted requirement
+# may have lost them: flagged, never silently clean. 应/應 alone is a modal (应咨询医护人员), but not
+# inside 供应, 反应, 相应, 应用, 应对…; 需 is not 需求.
 _OBLIGATION = re.compile(
-    r"应当|應當|不得|必须|必須|须|須|要求|责令|責令|严禁|嚴禁|禁止|\bmust\b|\bshall\b|\bare required to\b",
+    r"应当|應當|不得|必须|必須|须|須|要求|责令|責令|严禁|嚴禁|禁止|切勿|呼吁|呼籲|请|請|督促|指令"
+    r"|(?<![供反相响響适適对對效感回照答])[应應](?![用对對急答聘邀届屆变變])|(?<![无無必])需(?!求)"
+    r"|回收|召回|下架|停止|暂停|暫停|封存|负责|負責"
+    r"|[将將要][^，。,；;]{0,6}(?:加[强強快大]|继续|繼續|推[进進动動]|完善|开展|開展|实施|實施|规范|規範)"
+    r"|\b(?:must|shall|should|required to|needs? to|will|plans? to|recall(?:s|ed)?|urge[sd]?|ban(?:s|ned)?"
+    r"|prohibit(?:s|ed)?|suspend(?:s|ed)?|order(?:s|ed)? to)\b",
     re.IGNORECASE,
 )
+# Document types that state requirements by what they are: such an answer with none is incomplete
+# whatever words the page uses.
+_REQUIRING_TYPES = frozenset({"regulation", "draft_for_comment", "enforcement_campaign"})
 
 
 def obligation_sentence(text: str) -> str | None:
-    """The first sentence of ``text`` that carries an obligation word, or None."""
+    """The first sentence of ``text`` that carries an obligation or a direction to act, or None."""
     match = _OBLIGATION.search(text)
     if match is None:
         return None
     start = max(text.rfind(mark, 0, match.start()) for mark in _SENTENCE_END) + 1
     ends = [at for mark in _SENTENCE_END if (at := text.find(mark, match.end())) >= 0]
     return text[start : (min(ends) + 1 if ends else len(text))].strip()
+
+
+def _incomplete(extraction: Extraction, text: str) -> tuple[str, str] | None:
+    """(value, detail) of a "possibly incomplete" verdict for an answer with no requirement."""
+    if extraction.requirements:
+        return None
+    if sentence := obligation_sentence(text):
+        return (
+            sentence if len(sentence) <= 120 else sentence[:119] + "…",
+            "possibly incomplete: the document states an obligation, prohibition or direction to act, "
+            "but no requirement was extracted",
+        )
+    if extraction.doc_type in _REQUIRING_TYPES:
+        return (
+            extraction.doc_type,
+            f"possibly incomplete: a {extraction.doc_type.replace('_', ' ')} states requirements, "
+            "but no requirement was extracted",
+        )
+    return None
 
 
 def verify(
@@ -525,13 +759,8 @@ def verify(
         checker.dated_phrase(f"dates[{index}]", "date", "source_phrase", stated.date, stated.source_phrase)
     if extraction.document_number is not None:
         checker.document_number(extraction.document_number)
-    if not extraction.requirements and (sentence := obligation_sentence(text)):
-        checker.add(
-            "completeness",
-            "requirements",
-            sentence if len(sentence) <= 120 else sentence[:119] + "…",
-            "possibly incomplete: the document states an obligation or prohibition, but no requirement was extracted",
-        )
+    if incomplete := _incomplete(extraction, text):
+        checker.add("completeness", "requirements", *incomplete)
     for start, end in injection_spans(text):
         checker.add(
             "injection",

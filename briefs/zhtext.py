@@ -17,7 +17,10 @@ The API, for modules that extend it (more date forms belong here, beside the one
   digits, ROC years as Western ones: ``roc_years_to_western``); ``english_dates`` /
   ``english_month_days`` ("Feb. 11, 2022", "30 June 2023", RFC 822's "Wed, 27 May 2020", "April 21st") and the patterns it is read with (``ISO_LIKE``, ``CJK_FULL_DATE``, ``MONTH_DAY``,
   ``YEAR``, ``YEAR_LAST``); ``date_numerals_to_digits`` and ``STATED_DATE_PATTERNS`` (a phrase's
-  dates as verification reads them: year-month-day, ISO, year-month, month-day).
+  dates as verification reads them: year-month-day, ISO, year-month, month-day); for verification
+  also ``english_month_years``, ``english_month_day_spans``, ``english_date_ranges`` (with spans),
+  ``english_months`` (months named alone) and ``english_number_words`` (four, twenty-one, fourth,
+  Class II).
 """
 
 from __future__ import annotations
@@ -205,9 +208,10 @@ STATED_DATE_PATTERNS = [
     re.compile(r"(?<!\d)(?P<y>\d{4}) ?年 ?(?P<m>\d{1,2}) ?月 ?(?P<d>\d{1,2}) ?[日号]"),
     re.compile(r"(?<!\d)(?P<y>\d{4})[-./](?P<m>\d{1,2})[-./](?P<d>\d{1,2})(?!\d)"),
     re.compile(r"(?<!\d)(?P<y>\d{4}) ?年 ?(?P<m>\d{1,2}) ?月(?! ?\d)"),
-    re.compile(r"(?<![\d年])(?P<m>\d{1,2}) ?月 ?(?P<d>\d{1,2}) ?[日号]"),
+    # not after a year's digits (read above), but after a 年 whose digits are missing (于年3月10日前)
+    re.compile(r"(?<!\d)(?<!\d年)(?<!\d 年)(?P<m>\d{1,2}) ?月 ?(?P<d>\d{1,2}) ?[日号]"),
 ]
-_DATE_NUMERAL_RUN = re.compile(rf"[{CN_DIGIT_CHARS}十]+(?=[年月日号])")
+_DATE_NUMERAL_RUN = re.compile(rf"[{CN_DIGIT_CHARS}十百]+(?=[年月日号])")  # 百: ROC years (一百十四年)
 
 
 def date_numerals_to_digits(text: str) -> str:
@@ -272,3 +276,113 @@ def english_month_days(text: str) -> list[tuple[int, int]]:
     if not _LATIN.search(text):
         return []
     return [(MONTHS[m["month"].lower()], int(m["day"])) for m in EN_MONTH_DAY.finditer(text)]
+
+
+# "February 2022", "Feb. 2022": a month and year with no day.
+EN_MONTH_YEAR = re.compile(rf"(?<![A-Za-z\d]){_MONTH_NAME}\.?,?\s+(?P<year>(?:19|20)\d{{2}})(?!\d)", re.IGNORECASE)
+# "August 17 to 19 2020", "17-19 August 2020": a range states both days.
+EN_RANGE_MONTH_FIRST = re.compile(
+    rf"(?<![A-Za-z]){_MONTH_NAME}\s+(?P<day>\d{{1,2}}){_ORDINAL}\s*(?:to|-|–|—|and|through)\s*"
+    rf"(?P<day2>\d{{1,2}}){_ORDINAL}(?:,?\s+(?P<year>(?:19|20)\d{{2}}))?(?!\d)",
+    re.IGNORECASE,
+)
+EN_RANGE_DAY_FIRST = re.compile(
+    rf"(?<![\d.])(?P<day>\d{{1,2}}){_ORDINAL}\s*(?:to|-|–|—|and)\s*(?P<day2>\d{{1,2}}){_ORDINAL}\s+{_MONTH_NAME}"
+    rf"(?:,?\s+(?P<year>(?:19|20)\d{{2}}))?(?!\d)",
+    re.IGNORECASE,
+)
+# A month named alone ("From January to August"): full names only, and capitalised, so the modal
+# verb "may" and the word "march" are not months.
+_FULL_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+                "October", "November", "December")
+EN_MONTH_ALONE = re.compile(r"(?<![A-Za-z])(" + "|".join(_FULL_MONTHS) + r")(?![A-Za-z])")
+
+
+def english_month_years(text: str) -> list[tuple[tuple[int, int], int, int]]:
+    """((year, month), start, end) of each English month-and-year with no day ("February 2022")."""
+    if not _LATIN.search(text):
+        return []
+    return [((int(m["year"]), MONTHS[m["month"].lower()]), m.start(), m.end()) for m in EN_MONTH_YEAR.finditer(text)]
+
+
+def english_month_day_spans(text: str) -> list[tuple[tuple[int, int], int, int]]:
+    """((month, day), start, end) of each English month-and-day with no year ("April 21st")."""
+    if not _LATIN.search(text):
+        return []
+    return [((MONTHS[m["month"].lower()], int(m["day"])), m.start(), m.end()) for m in EN_MONTH_DAY.finditer(text)]
+
+
+def english_date_ranges(text: str) -> list[tuple[tuple[int | None, int, int, int], int, int]]:
+    """((year or None, month, first day, last day), start, end) of each English day range
+    ("August 17 to 19 2020", "17-19 August 2021")."""
+    if not _LATIN.search(text):
+        return []
+    return [
+        ((int(m["year"]) if m["year"] else None, MONTHS[m["month"].lower()], int(m["day"]), int(m["day2"])), m.start(), m.end())
+        for pattern in (EN_RANGE_MONTH_FIRST, EN_RANGE_DAY_FIRST)
+        for m in pattern.finditer(text)
+    ]
+
+
+def english_months(text: str) -> list[int]:
+    """Every month an English text names in full (January … December, capitalised)."""
+    return [_FULL_MONTHS.index(m[1]) + 1 for m in EN_MONTH_ALONE.finditer(text)]
+
+
+# --- English numbers ----------------------------------------------------------------------------
+
+_EN_UNITS = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen".split()
+)
+_EN_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
+_EN_ORDINALS = (
+    "zeroth first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth "
+    "fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth".split()
+)
+_EN_TENS_ORDINALS = {name[:-1] + "ieth": value for name, value in _EN_TENS.items()}
+EN_NUMBER_WORDS: dict[str, int] = {
+    **{name: value for value, name in enumerate(_EN_UNITS)},
+    **{name: value for value, name in enumerate(_EN_ORDINALS)},
+    **_EN_TENS,
+    **_EN_TENS_ORDINALS,
+    "hundred": 100,
+    "dozen": 12,
+}
+_EN_NUMBER_WORD = re.compile(
+    r"(?<![A-Za-z])(?:(?P<tens>" + "|".join(_EN_TENS) + r")[-\s](?P<unit>" + "|".join(_EN_UNITS[1:10] + _EN_ORDINALS[1:10])
+    + r")|(?P<word>" + "|".join(sorted(EN_NUMBER_WORDS, key=len, reverse=True)) + r"))(?![A-Za-z])",
+    re.IGNORECASE,
+)
+# Roman numerals name classes and levels (Class II devices, a Level III recall, Phase IV): two
+# characters or more anywhere in capitals, one (I, V, X) only after such a word.
+_ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50}
+_ROMAN = re.compile(r"(?<![A-Za-z])(?P<before>[A-Za-z]+ )?(?P<numeral>[IVX]+)(?![A-Za-z])")
+_VALID_ROMAN = re.compile(r"X{0,3}(?:IX|IV|V?I{0,3})")
+_ROMAN_CLASSIFIERS = {"class", "level", "phase", "grade", "category", "type", "chapter", "part", "tier"}
+
+
+def _roman_value(numeral: str) -> int:
+    total = 0
+    for char, following in zip(numeral, numeral[1:] + " ", strict=True):
+        value = _ROMAN_VALUES[char]
+        total += -value if following != " " and _ROMAN_VALUES[following] > value else value
+    return total
+
+
+def english_number_words(text: str) -> list[int]:
+    """The values of the numbers an English text writes in words (two, seventeen, twenty-one,
+    fourth, a dozen) and in Roman numerals (Class II, Level III)."""
+    if not _LATIN.search(text):
+        return []
+    values = []
+    for m in _EN_NUMBER_WORD.finditer(text):
+        if m["tens"]:
+            values.append(_EN_TENS[m["tens"].lower()] + EN_NUMBER_WORDS[m["unit"].lower()])
+        else:
+            values.append(EN_NUMBER_WORDS[m["word"].lower()])
+    for m in _ROMAN.finditer(text):
+        numeral, before = m["numeral"], (m["before"] or "").strip().lower()
+        if _VALID_ROMAN.fullmatch(numeral) and (len(numeral) > 1 or before in _ROMAN_CLASSIFIERS):
+            values.append(_roman_value(numeral))
+    return values

@@ -123,7 +123,41 @@ def test_an_obeyed_injection_is_flagged_and_its_requirement_never_verified() -> 
 
 def test_obligations_without_any_requirement_are_flagged_possibly_incomplete() -> None:
     assert failed(extraction(requirements=[])) == [("completeness", "requirements")]
-    assert failed(extraction(requirements=[]), "本次检查覆盖20家企业。\n") == []
+    report = extraction(requirements=[]).model_copy(update={"doc_type": "statistics"})
+    assert failed(report, "本次检查覆盖20家企业。\n") == []
+
+
+DIRECTIONS = [
+    ("市民如有疑問或使用上述產品後感覺不適,應諮詢醫護人員。\n", True),
+    ("衞生署指令回收美亞製藥廠6款產品。\n", True),
+    ("要求企業暫停銷售使用、召回產品,並進行整改。\n", True),
+    ("條縣以上地方人民政府要加強對本行政區域的醫療器械監督管理工作的領導。\n", True),
+    ("The government plans to vaccinate 50 million people.\n", True),
+    ("The administration will continue to expedite market applications.\n", True),
+    ("13 manufacturers voluntarily recalled 21 devices.\n", True),
+    ("Feedbacks need to be submitted by November 14, 2022.\n", True),
+    ("本次检查覆盖20家企业。\n", False),
+    ("药品供应充足,未发现不良反应,相应数据见附表。\n", False),
+    ("市场需求增长,应用范围扩大。\n", False),
+    ("In February 2022, NMPA approved 16 new drugs, including 12 chemical drugs.\n", False),
+]
+
+
+@pytest.mark.parametrize(("text", "flagged"), DIRECTIONS, ids=[row[0][:30] for row in DIRECTIONS])
+def test_directions_to_act_without_any_requirement_are_possibly_incomplete(text: str, flagged: bool) -> None:
+    """Not only 应当/不得/must: a recall, an order, an appeal to the public (應諮詢, 切勿), a plan or
+    what an authority will do are what a compliance reader acts on; words that only contain 应 or
+    需 (供应, 反应, 需求) are not."""
+    report = extraction(requirements=[]).model_copy(update={"doc_type": "statistics"})
+    assert (("completeness", "requirements") in failed(report, text)) is flagged
+
+
+def test_a_regulation_with_no_requirement_is_possibly_incomplete_whatever_its_words() -> None:
+    text = "第二條 本條例適用於醫療器械的研製。\n"
+    regulation = extraction(requirements=[]).model_copy(update={"doc_type": "regulation"})
+    statistics = extraction(requirements=[]).model_copy(update={"doc_type": "statistics"})
+    assert ("completeness", "requirements") in failed(regulation, text)
+    assert failed(statistics, text) == []
 
 
 def test_a_publication_date_from_the_metadata_line_passes_only_for_the_metadata_date() -> None:
