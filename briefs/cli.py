@@ -402,6 +402,158 @@ def cache_clear_command(config: ConfigOption = None) -> None:
         say(f"briefs: removed {removed} cached answers from {directory}")
 
 
+# --- the history store: what crosses weeks ---------------------------------------------------------
+
+history_app = typer.Typer(
+    help="The history store ($BRIEFS_HOME/history.db): every week's documents, requirements, deadlines "
+    "and campaigns, written by `briefs generate`."
+)
+app.add_typer(history_app, name="history")
+
+
+@history_app.command("search")
+def history_search_command(
+    query: Annotated[str, typer.Argument(help="words in Chinese or English (all must occur)")],
+    limit: Annotated[int, typer.Option("--limit", min=1, help="at most this many results (default 20)")] = 20,
+    json_lines: JsonOption = False,
+    config: ConfigOption = None,
+) -> None:
+    """Search every stored week's requirements, documents and campaigns, newest week first."""
+    with user_errors():
+        import json
+        from dataclasses import asdict
+
+        from briefs.history import search, store_path
+        from briefs.settings import load_settings
+
+        hits = search(store_path(load_settings(config).home), query, limit)
+        for hit in hits:
+            if json_lines:
+                typer.echo(json.dumps(asdict(hit), ensure_ascii=False))
+                continue
+            where = f"{hit.week} {hit.ref}" if hit.ref else hit.week
+            typer.echo(f"{where} [{hit.kind}] {hit.title or ''}".rstrip())
+            for text in (hit.zh, hit.en):
+                typer.echo(f"    {_excerpt(text, query)}")
+            if hit.url:
+                typer.echo(f"    {hit.url}")
+        if not hits:
+            say(f"briefs: nothing in the history matches {query!r}")
+
+
+def _excerpt(text: str, query: str, width: int = 120) -> str:
+    """One line of ``text`` around the first query term found in it."""
+    flat = " ".join(text.split())
+    lowered = flat.lower()
+    at = min((i for term in query.lower().split() if (i := lowered.find(term)) >= 0), default=0)
+    start = max(0, at - width // 3)
+    piece = flat[start : start + width]
+    return ("…" if start else "") + piece + ("…" if start + width < len(flat) else "")
+
+
+@history_app.command("export")
+def history_export_command(
+    fmt: Annotated[str, typer.Option("--format", help="jsonl or csv")] = "jsonl",
+    table: Annotated[
+        str, typer.Option("--table", help="requirements, deadlines, documents, or all (jsonl only)")
+    ] = "all",
+    config: ConfigOption = None,
+) -> None:
+    """Write stored requirements, deadlines and documents to stdout as JSON lines or CSV."""
+    with user_errors():
+        import csv
+        import json
+
+        from briefs.history import EXPORT_TABLES, export_rows, store_path
+        from briefs.settings import load_settings
+
+        if fmt not in ("jsonl", "csv"):
+            raise ConfigError(f"--format {fmt}: choose jsonl or csv")
+        tables = EXPORT_TABLES if table == "all" else (table,)
+        if table != "all" and table not in EXPORT_TABLES:
+            raise ConfigError(f"--table {table}: choose {', '.join(EXPORT_TABLES)} or all")
+        if fmt == "csv" and len(tables) > 1:
+            raise ConfigError(f"--format csv holds one table: add --table {'|'.join(EXPORT_TABLES)}")
+        store = store_path(load_settings(config).home)
+        for name in tables:
+            columns, rows = export_rows(store, name)
+            if fmt == "csv":
+                writer = csv.writer(sys.stdout, lineterminator="\n")
+                writer.writerow(columns)
+                writer.writerows(rows)
+                continue
+            for row in rows:
+                typer.echo(json.dumps({"table": name, **dict(zip(columns, row, strict=True))}, ensure_ascii=False))
+
+
+@history_app.command("rebuild")
+def history_rebuild_command(
+    corpus: CorpusOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Make the store again from cached answers (or the recordings), every stored week, no model call."""
+    with user_errors():
+        from briefs.pipeline import rebuild_history
+
+        result = rebuild_history(command_settings(config, corpus=corpus))
+        for line in result.lines:
+            say(line)
+        raise typer.Exit(result.exit_code)
+
+
+@app.command()
+def deadlines(
+    days: Annotated[int, typer.Option("--days", min=0, help="how many days ahead (default 90)")] = 90,
+    start: Annotated[
+        str | None, typer.Option("--from", help="first day (YYYY-MM-DD; default today in Asia/Shanghai)")
+    ] = None,
+    ics: Annotated[Path | None, typer.Option("--ics", help="also write them as an iCalendar (.ics) file")] = None,
+    json_lines: JsonOption = False,
+    config: ConfigOption = None,
+) -> None:
+    """Every deadline in the history store (effective dates, comment and compliance deadlines) in the next days."""
+    with user_errors():
+        import datetime as dt
+        import json
+
+        from briefs.calendar import calendar, event_uid
+        from briefs.errors import RenderError
+        from briefs.files import write_atomically
+        from briefs.history import deadlines_between, store_path
+        from briefs.settings import load_settings
+        from briefs.weeks import today_in_shanghai
+
+        try:
+            first = dt.date.fromisoformat(start) if start else today_in_shanghai()
+        except ValueError:
+            raise ConfigError(f"--from {start}: not a YYYY-MM-DD date") from None
+        found = deadlines_between(store_path(load_settings(config).home), first, first + dt.timedelta(days=days))
+        for d in found:
+            mark = {True: "verified", False: "UNVERIFIED", None: "unchecked"}[d.verified]
+            if json_lines:
+                record = {
+                    "date": d.date.isoformat(), "kind": d.kind, "verified": d.verified, "uid": event_uid(d),
+                    "source_phrase": d.source_phrase, "source_sentence": d.source_sentence,
+                    "week": d.document.week, "ref": d.document.ref, "title_zh": d.document.title_zh,
+                    "title_en": d.document.title_en, "document_number": d.document.document_number,
+                    "url": d.document.url, "path": d.document.path,
+                }
+                typer.echo(json.dumps(record, ensure_ascii=False))
+                continue
+            typer.echo(f"{d.date} {d.kind} ({mark}) {d.document.title_zh} [{d.document.week} {d.document.ref}]")
+            typer.echo(f"    {d.source_sentence or d.source_phrase}")
+            if d.document.url:
+                typer.echo(f"    {d.document.url}")
+        if ics is not None:
+            try:
+                write_atomically(ics, calendar(found, dt.datetime.now(dt.UTC)))
+            except OSError as error:
+                raise RenderError(f"--ics {ics}: cannot write ({error.strerror or error})") from None
+            say(f"briefs: wrote {ics}")
+        if not found:
+            say(f"briefs: no stored deadline from {first} to {first + dt.timedelta(days=days)}")
+
+
 def main() -> None:
     # Chinese text on a terminal or pipe whose locale is not UTF-8 must not crash the run.
     for stream in (sys.stdout, sys.stderr):

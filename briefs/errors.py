@@ -18,6 +18,8 @@ class once (``briefs.cli``) and exits with ``error.exit_code``; nothing else pri
     │       └── AnswerMissingError   an answer book has no hand-written answer for a call; names
     │                                the file to write
     ├── RenderError              a briefing could not be rendered
+    ├── HistoryError             the history store cannot be opened, read or written (names it);
+    │                            while generating, a warning that never sinks the run
     └── DeliveryError            mail could not be sent (server down, authentication refused, ...)
 """
 
@@ -52,6 +54,10 @@ class InputError(BriefsError):
 
 class RenderError(BriefsError):
     """A briefing could not be rendered."""
+
+
+class HistoryError(BriefsError):
+    """The history store cannot be opened, read or written; the message names the store."""
 
 
 class DeliveryError(BriefsError):

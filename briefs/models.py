@@ -431,6 +431,70 @@ class BriefingCampaign(BaseModel):
     sources: list[SourceLink]
 
 
+# --- continuity across weeks: sections built from the history store (briefs.history) ------------
+
+ChangeKind = Literal["repost", "update", "final_of_draft"]
+CampaignState = Literal["new", "ongoing", "ended"]
+DeadlineKind = Literal["effective", "comment_deadline", "compliance"]
+
+
+class EarlierDocument(BaseModel):
+    """A document of an earlier week (or earlier in this week), as the history store holds it."""
+
+    week: str = Field(description="the period label of the week it was in, e.g. 2022-W06")
+    ref: str = Field(description="its id in that week's briefing (D1, D2, ...)")
+    title: Bilingual
+    document_number: str | None = None
+    url: str | None = None
+    path: str = ""
+
+
+class DocumentChange(BaseModel):
+    """A document of this week that was seen before: a repost or an update of an earlier one, or the
+    final version of an earlier draft for comment."""
+
+    ref: str = Field(description="this week's document")
+    title: Bilingual
+    kind: ChangeKind
+    matched_on: Literal["document_number", "title", "number_stem", "title_stem"]
+    earlier: EarlierDocument
+
+
+class CampaignChange(BaseModel):
+    name: Bilingual
+    state: CampaignState = Field(description="new this week, ongoing (seen before), or ended (no longer mentioned)")
+    first_week: str = Field(description="the first week the store mentions it")
+    last_week: str = Field(description="the last week it was mentioned (this week unless ended)")
+    sources: list[SourceLink] = Field(default=[], description="this week's documents about it (none when ended)")
+
+
+class UpcomingDeadline(BaseModel):
+    """A deadline stated in an earlier week that falls in the window after this week began."""
+
+    date: dt.date
+    kind: DeadlineKind
+    source_phrase: str = Field(description="the verbatim phrase stating the date")
+    source_sentence: str | None = Field(default=None, description="the requirement's verbatim sentence, when any")
+    verified: bool | None = Field(description="True: the phrase was found in the source; False: not; None: unchecked")
+    document: EarlierDocument
+
+
+class History(BaseModel):
+    """What the history store says about this week: what changed since the last stored week, and
+    the deadlines of earlier weeks that are coming up. ``previous_week`` None: the first week."""
+
+    previous_week: str | None = None
+    weeks_before: int = 0
+    window_days: int = 90
+    campaigns: list[CampaignChange] = []
+    documents: list[DocumentChange] = []
+    deadlines: list[UpcomingDeadline] = []
+
+    @property
+    def first_week(self) -> bool:
+        return self.weeks_before == 0
+
+
 # Warnings that mean the briefing may lack something of its period (the others flag what it does
 # contain). An undated page is no such warning: it belongs to no period, so it would make every
 # period incomplete for ever; the coverage line lists it instead. A quiet alert is one: an empty
@@ -493,6 +557,7 @@ class Briefing(BaseModel):
     warnings: list[BriefingWarning] = []
     run: RunRecord
     team_filter: TeamFilter | None = None
+    history: History | None = Field(default=None, description="None: no history store was available")
 
     @property
     def complete(self) -> bool:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,9 +24,11 @@ import httpx2
 
 from briefs import resources
 from briefs.baseline import quiet_alert, source_counts
+from briefs import history as history_store
 from briefs.assemble import build_briefing, coverage_of, number_digests, relative_path
 from briefs.deliver import NO_TEAMS, MailContent, SendReport, send_week
-from briefs.errors import EXIT_INCOMPLETE, EXIT_NOTHING, EXIT_OK, ConfigError, RenderError
+from briefs.errors import EXIT_INCOMPLETE, EXIT_NOTHING, EXIT_OK, ConfigError, HistoryError, RenderError
+from briefs.continuity import history_for
 from briefs.extract import extract_documents, extraction_requests
 from briefs.files import write_atomically
 from briefs.llm import PRICES_AS_OF, ModelClient, TokenEstimate
@@ -36,6 +40,7 @@ from briefs.models import (
     Digest,
     Document,
     InputFile,
+    NumberedDigest,
     Period,
     RunRecord,
     StageUsage,
@@ -54,6 +59,7 @@ log = logging.getLogger("briefs")
 
 BRIEFING_NAME = "briefing"
 RUN_RECORD_NAME = "run.json"
+UPCOMING_DAYS = 90  # how far after a week its briefing looks for deadlines announced in earlier weeks
 
 
 @dataclass(frozen=True)
@@ -66,6 +72,7 @@ class GenerateRequest:
     team: str | None = None
     dry_run: bool = False
     list_unused_recordings: bool = False
+    history: Path | None = None  # the history store; None: $BRIEFS_HOME/history.db
 
 
 @dataclass
@@ -193,10 +200,17 @@ def generate(settings: Settings, request: GenerateRequest, seam: ModelSeam = Mod
         corpus=base,
         language=settings.language,
     )
+    store = request.history or history_store.store_path(settings.home)
+    briefing, history_problem = with_history(briefing, store)
+    whole_week = briefing
     briefing = _for_audience(briefing, settings, request)
     result.briefing = briefing
     result.written = write_outputs(briefing, request.formats, out_dir)
     result.written.append(write_run_file(briefing, out_dir, started, corpus, result.written))
+    if history_problem is None:
+        history_problem = record_week(store, whole_week, numbered, corpus)
+    if history_problem is not None:
+        result.lines.append(f"briefs: warning: {history_problem}; the briefing was written without it")
     result.seconds = time.monotonic() - started
     result.exit_code = EXIT_OK if briefing.complete else EXIT_INCOMPLETE
     result.lines.extend(failure_lines(briefing))
@@ -208,6 +222,25 @@ def with_sources(coverage: Coverage, documents: list[Document], period: Period) 
     """The coverage with its per-source counts beside the recent weeks, and the empty-week alert."""
     counts = source_counts(documents, period)
     return coverage.model_copy(update={"sources": counts, "alert": quiet_alert(counts, coverage.in_period)})
+
+
+def with_history(briefing: Briefing, store: Path) -> tuple[Briefing, str | None]:
+    """The briefing with its sections from the history store (what changed, upcoming deadlines), or
+    unchanged with the reason when the store cannot be read: history never sinks a paid run."""
+    try:
+        earlier = history_store.earlier_than(store, briefing.period, UPCOMING_DAYS)
+    except HistoryError as error:
+        return briefing, str(error)
+    return briefing.model_copy(update={"history": history_for(briefing, earlier, UPCOMING_DAYS)}), None
+
+
+def record_week(store: Path, briefing: Briefing, numbered: list[NumberedDigest], corpus: Path) -> str | None:
+    """The week written to the history store (replacing it if it was there); the reason if it could not be."""
+    try:
+        history_store.write_week(store, briefing, numbered, str(corpus.resolve()))
+    except HistoryError as error:
+        return str(error)
+    return None
 
 
 def _nothing_extracted(result: GenerateResult, digests: list[Digest], period: Period, base: Path) -> GenerateResult:
@@ -473,3 +506,49 @@ def mail_content(briefing: Briefing, team: Team) -> MailContent:
         title=LABELS["title"],
         audience=team.name if view.team_filter is not None else None,
     )
+
+
+# --- the history store rebuilt from cached answers --------------------------------------------------
+
+
+class _NoModelCalls(httpx2.BaseTransport):
+    """Stands in for the network while the history is rebuilt: an answer not in the cache (or the
+    recordings) fails instead of being paid for."""
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        raise httpx2.ConnectError("history rebuild makes no model calls and this answer is not cached", request=request)
+
+
+@dataclass
+class RebuildResult:
+    exit_code: int
+    lines: list[str]
+
+
+def rebuild_history(settings: Settings) -> RebuildResult:
+    """Every week of the history store made again from the cached answers (live and record runs) or
+    the recordings (replay), with no model call, into a new file that replaces the store only when
+    every week came back whole. The weeks go oldest first, so each one's sections see the ones before."""
+    store = history_store.store_path(settings.home)
+    weeks = history_store.stored_weeks(store)
+    lines: list[str] = []
+    with tempfile.TemporaryDirectory(dir=store.parent, prefix=".rebuild-") as scratch:
+        fresh = Path(scratch) / history_store.STORE_NAME
+        for label, start, end, iso_week, corpus in weeks:
+            period = Period(label=label, start=start, end=end, iso_week=iso_week)
+            week_settings = settings.model_copy(
+                update={"out": Path(scratch) / "briefings", "corpus": settings.corpus or (Path(corpus) if corpus else None)}
+            )
+            request = GenerateRequest(period=period, formats=("json",), history=fresh)
+            result = generate(week_settings, request, ModelSeam(inner_transport=_NoModelCalls()))
+            if result.briefing is None or not result.briefing.complete or result.exit_code != EXIT_OK:
+                lines.extend(result.lines)
+                lines.append(f"briefs: error: {label} could not be rebuilt without a model call (see above)")
+            else:
+                lines.append(f"briefs: rebuilt {label} ({len(result.briefing.documents)} documents)")
+        if any(line.startswith("briefs: error:") for line in lines):
+            lines.append(f"briefs: the history store {store} was left as it was")
+            return RebuildResult(exit_code=EXIT_INCOMPLETE, lines=lines)
+        os.replace(fresh, store)
+    lines.append(f"briefs: rebuilt {store} ({len(weeks)} weeks)")
+    return RebuildResult(exit_code=EXIT_OK, lines=lines)

@@ -27,7 +27,18 @@ import markupsafe
 
 from briefs import resources
 from briefs.errors import RenderError
-from briefs.models import Bilingual, Briefing, BriefingDocument, BriefingLanguage, DocType, RunRecord
+from briefs.models import (
+    Bilingual,
+    Briefing,
+    BriefingDocument,
+    BriefingLanguage,
+    CampaignChange,
+    DocType,
+    DocumentChange,
+    History,
+    RunRecord,
+    UpcomingDeadline,
+)
 
 Format = Literal["md", "html", "txt", "json"]
 FORMATS: tuple[Format, ...] = ("md", "html", "txt", "json")
@@ -79,11 +90,39 @@ LABELS: dict[str, tuple[str, str]] = {
     "team_filter": ("团队筛选", "Team filter"),
     "none": ("无", "none"),
     "also_at": ("其他来源", "Also published at"),
+    "changes": ("与此前各周相比的变化", "What changed since last week"),
+    "upcoming": ("即将到来的期限", "Upcoming deadlines"),
+    "history_first": (
+        "历史记录从本周开始：没有可比较的前一周，也没有此前公布的期限。",
+        "First week on record: there is no earlier week to compare with and no deadline announced before.",
+    ),
+    "no_changes": (
+        "没有新的、持续的或不再提及的专项行动，也没有文件是此前文件的转载、更新或正式版。",
+        "No campaign started, went on or ended, and no document repeats, updates or finalises an earlier one.",
+    ),
+    "campaign_changes": ("专项行动", "Campaigns"),
+    "document_changes": ("此前见过的文件", "Documents seen before"),
     "incomplete": (
         "本简报不完整：有内容缺失，见“警示”。",
         "This briefing is incomplete: something is missing, see Warnings.",
     ),
 }
+
+# Fixed sentences with a number in them: (Chinese, English) format strings.
+_SENTENCES: dict[str, tuple[str, str]] = {
+    "no_deadlines": (
+        "此前各周公布的期限中，没有落在本周起 {days} 天内的。",
+        "No deadline announced in an earlier week falls within {days} days of this week.",
+    ),
+    "upcoming_intro": (
+        "此前各周公布、落在本周起 {days} 天内的期限：",
+        "Deadlines announced in earlier weeks that fall within {days} days of this week:",
+    ),
+    "more_deadlines": ("另有 {count} 项，见 `briefs deadlines`。", "{count} more: see `briefs deadlines`."),
+}
+
+# How many upcoming deadlines a briefing lists (the rest are one command away): the HTML stays in budget.
+DEADLINES_SHOWN = 30
 
 VOCABULARY: dict[str, tuple[str, str]] = {
     # document types, in the order the briefing groups them
@@ -117,6 +156,17 @@ VOCABULARY: dict[str, tuple[str, str]] = {
     "high": ("高", "high"),
     "medium": ("中", "medium"),
     "low": ("低", "low"),
+    # what changed since last week
+    "new": ("新出现", "new"),
+    "ongoing": ("持续", "ongoing"),
+    "ended": ("本周不再提及", "no longer mentioned"),
+    "repost": ("转载", "a repost"),
+    "update": ("更新", "an update"),
+    "final_of_draft": ("正式版（此前为征求意见稿）", "the final version of the draft for comment"),
+    # deadline kinds
+    "effective": ("施行日期", "effective date"),
+    "comment_deadline": ("征求意见截止", "comment deadline"),
+    "compliance": ("合规期限", "compliance deadline"),
     # modes
     "live": ("在线调用模型", "live model calls"),
     "replay": ("回放录制的回答", "replayed recorded answers"),
@@ -293,6 +343,49 @@ class Languages:
         )
         return self.pick(zh, en)
 
+    # The sections from the history store.
+
+    def campaign_change(self, change: CampaignChange) -> list[tuple[str, str]]:
+        state_zh, state_en = _vocabulary(change.state)
+        refs = ", ".join(s.ref for s in change.sources)
+        if change.state == "ended":
+            zh = f"{state_zh}：{change.name.zh}（最后一次见于 {change.last_week}，始于 {change.first_week}）"
+            en = f"{state_en}: {change.name.en} (last in {change.last_week}, since {change.first_week})"
+        elif change.state == "ongoing":
+            zh = f"{state_zh}：{change.name.zh}（自 {change.first_week} 起；本周 {refs}）"
+            en = f"{state_en}: {change.name.en} (since {change.first_week}; this week {refs})"
+        else:
+            zh, en = f"{state_zh}：{change.name.zh}（{refs}）", f"{state_en}: {change.name.en} ({refs})"
+        return self.pick(zh, en)
+
+    def document_change(self, change: DocumentChange) -> list[tuple[str, str]]:
+        kind_zh, kind_en = _vocabulary(change.kind)
+        e = change.earlier
+        number = self.native(e.document_number)
+        zh = (
+            f"{change.ref}「{change.title.zh}」是 {e.week} {e.ref}「{e.title.zh}」"
+            f"{'（' + e.document_number + '）' if e.document_number else ''}的{kind_zh}。"
+        )
+        en = (
+            f"{change.ref} “{change.title.en}” is {kind_en} of {e.week} {e.ref} “{e.title.en}”"
+            f"{' (' + number + ')' if number else ''}."
+        )
+        return self.pick(zh, en)
+
+    def deadline_head(self, deadline: UpcomingDeadline) -> str:
+        """2022-03-10 · comment deadline · “title” (2022-W06 D2)"""
+        kind = self.word(deadline.kind, " / ")
+        title = self.one(deadline.document.title)
+        return f"{deadline.date.isoformat()} · {kind} · {title} ({deadline.document.week} {deadline.document.ref})"
+
+    def no_deadlines(self, history: History) -> str:
+        days = history.window_days
+        return self.label_with("no_deadlines", days=days)
+
+    def label_with(self, key: str, **values: object) -> str:
+        zh, en = _SENTENCES[key]
+        return " ".join(text.format(**values) for _, text in self.pick(zh, en))
+
     @staticmethod
     def empty_key(briefing: Briefing) -> str:
         """What an empty documents section says: nothing published, or nothing processed."""
@@ -375,6 +468,7 @@ def _environment() -> jinja2.Environment:
     env.globals["safe_url"] = safe_url
     env.globals["grouped_documents"] = grouped_documents
     env.globals["LABELS"] = LABELS
+    env.globals["DEADLINES_SHOWN"] = DEADLINES_SHOWN
     env.globals["FONT_STACK"] = markupsafe.Markup(FONT_STACK)  # a constant, safe inside <style>
     return env
 

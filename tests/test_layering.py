@@ -103,6 +103,7 @@ LAYERS: dict[str, frozenset[str]] = {
     "synthesis": frozenset({"briefs.synthesize"}),
     "assembly": frozenset({"briefs.assemble"}),
     "rendering": frozenset({"briefs.render"}),
+    "history": frozenset({"briefs.identity", "briefs.history", "briefs.continuity", "briefs.calendar"}),
     "delivery": frozenset({"briefs.deliver", "briefs.teams"}),
     "the model wiring": frozenset({"briefs.llm_setup"}),
     "the pipeline": frozenset({"briefs.pipeline"}),
@@ -118,6 +119,7 @@ STAGES = {
     "assemble": LAYERS["assembly"],
     "render": LAYERS["rendering"],
     "deliver": LAYERS["delivery"],
+    "history": LAYERS["history"],
 }
 
 
@@ -154,6 +156,7 @@ RULES = {
     "synthesis imports only the model layer and configuration": Rule("synthesis", CONFIG | MODEL_LAYER),
     "assembly imports only configuration": Rule("assembly", CONFIG),
     "rendering imports only configuration, never extraction, the model layer or delivery": Rule("rendering", CONFIG),
+    "history imports only itself and configuration": Rule("history", CONFIG | LAYERS["history"]),
     "delivery imports only itself and configuration, never rendering, extraction or the model layer": Rule(
         "delivery", CONFIG | LAYERS["delivery"]
     ),
