@@ -3,7 +3,8 @@ store's earlier weeks (briefs.history.Earlier). Pure: no database, no clock.
 
 The rules, in order, for each document of the week (the first that holds wins):
 1. final of a draft: an earlier document was a draft for comment (征求意见稿) and this one is not,
-   and they share the 文号 stem or the title stem (briefs.identity) → linked to the latest such draft;
+   and they share the 文号 stem or the title stem (briefs.identity) → linked to the first such draft
+   (the original, not a repost of it);
 2. repost or update: an earlier document (an earlier week, or an earlier document of this week) has
    the same normalised 文号, or the same normalised title → a repost when the title or the cleaned
    text is the same, an update when it changed; named by the first such document.
@@ -85,7 +86,7 @@ def document_change(doc: BriefingDocument, this: StoredDocument, before: list[St
         )  # type: ignore[arg-type]
 
     if this.doc_type != DRAFT:
-        for earlier in reversed(before):  # the latest draft is the one the final follows
+        for earlier in before:
             if earlier.doc_type != DRAFT:
                 continue
             if this.number_stem and this.number_stem == earlier.number_stem:

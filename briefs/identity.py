@@ -52,6 +52,7 @@ def title_key(title: str | None) -> str | None:
         return None
     key = _NOT_WORD.sub("", _folded(title))
     key = re.sub(r"^(?:关于)?转发", "", key)
+    key = re.sub(r"的(?:通知|公告|通告)$", "", key)
     return key or None
 
 

@@ -160,8 +160,8 @@ VOCABULARY: dict[str, tuple[str, str]] = {
     "new": ("新出现", "new"),
     "ongoing": ("持续", "ongoing"),
     "ended": ("本周不再提及", "no longer mentioned"),
-    "repost": ("转载", "a repost"),
-    "update": ("更新", "an update"),
+    "repost": ("转载", "a repost of"),
+    "update": ("更新", "an update of"),
     "final_of_draft": ("正式版（此前为征求意见稿）", "the final version of the draft for comment"),
     # deadline kinds
     "effective": ("施行日期", "effective date"),
@@ -367,7 +367,7 @@ class Languages:
             f"{'（' + e.document_number + '）' if e.document_number else ''}的{kind_zh}。"
         )
         en = (
-            f"{change.ref} “{change.title.en}” is {kind_en} of {e.week} {e.ref} “{e.title.en}”"
+            f"{change.ref} “{change.title.en}” is {kind_en} {e.week} {e.ref} “{e.title.en}”"
             f"{' (' + number + ')' if number else ''}."
         )
         return self.pick(zh, en)
