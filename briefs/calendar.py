@@ -13,7 +13,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Iterable
 
-from briefs.history import StoredDeadline
+from briefs.history import StoredDeadline, deadline_identity, one_per_deadline
 
 PRODID = "-//briefs//deadlines from Chinese drug-regulator news//EN"
 KIND_WORDS = {
@@ -25,9 +25,8 @@ VERIFIED_WORDS = {True: "verified in source", False: "NOT found in source", None
 
 
 def event_uid(deadline: StoredDeadline) -> str:
-    doc = deadline.document
-    identity = doc.number_key or doc.title_key or doc.text_id
-    digest = hashlib.sha256(f"{identity}\n{deadline.date.isoformat()}".encode()).hexdigest()[:24]
+    identity, date = deadline_identity(deadline)
+    digest = hashlib.sha256(f"{identity}\n{date}".encode()).hexdigest()[:24]
     return f"{digest}@briefs"
 
 
@@ -56,13 +55,8 @@ def calendar(deadlines: Iterable[StoredDeadline], stamp: dt.datetime) -> str:
     """The .ics text: one event per deadline UID (a repost stating the same deadline is one event)."""
     stamp_text = stamp.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN", "METHOD:PUBLISH"]
-    seen: set[str] = set()
-    for deadline in deadlines:
-        uid = event_uid(deadline)
-        if uid in seen:
-            continue
-        seen.add(uid)
-        lines.extend(_event(deadline, uid, stamp_text))
+    for deadline in one_per_deadline(deadlines):
+        lines.extend(_event(deadline, event_uid(deadline), stamp_text))
     lines.append("END:VCALENDAR")
     return "".join(fold(line) + "\r\n" for line in lines)
 

@@ -14,7 +14,7 @@ ended (mentioned in the previous stored week and not in this one).
 
 from __future__ import annotations
 
-from briefs.history import Earlier, StoredDeadline, StoredDocument
+from briefs.history import Earlier, StoredDeadline, StoredDocument, one_per_deadline
 from briefs.identity import campaign_key, number_key, number_stem, same_campaign, title_key, title_stem
 from briefs.models import (
     Bilingual,
@@ -134,25 +134,15 @@ def campaign_changes(briefing: Briefing, earlier: Earlier) -> list[CampaignChang
 
 
 def upcoming(deadlines: list[StoredDeadline]) -> list[UpcomingDeadline]:
-    """One entry per document identity and date: a repost restating a deadline does not list it twice,
-    and a requirement's sentence is preferred to a bare date phrase (the store orders it first)."""
-    seen: set[tuple[str, str]] = set()
-    entries = []
-    for deadline in deadlines:
-        doc = deadline.document
-        identity = doc.number_key or doc.title_key or doc.text_id
-        key = (identity, deadline.date.isoformat())
-        if key in seen:
-            continue
-        seen.add(key)
-        entries.append(
-            UpcomingDeadline(
-                date=deadline.date,
-                kind=deadline.kind,  # type: ignore[arg-type]
-                source_phrase=deadline.source_phrase,
-                source_sentence=deadline.source_sentence,
-                verified=deadline.verified,
-                document=_earlier_document(doc),
-            )
+    """Each deadline once (briefs.history.one_per_deadline), with its sentence, document and flag."""
+    return [
+        UpcomingDeadline(
+            date=deadline.date,
+            kind=deadline.kind,  # type: ignore[arg-type]
+            source_phrase=deadline.source_phrase,
+            source_sentence=deadline.source_sentence,
+            verified=deadline.verified,
+            document=_earlier_document(deadline.document),
         )
-    return entries
+        for deadline in one_per_deadline(deadlines)
+    ]

@@ -519,9 +519,28 @@ def _deadlines(
 
 
 def deadlines_between(path: Path, first: dt.date, last: dt.date) -> list[StoredDeadline]:
-    """Every stored deadline (any week) from ``first`` to ``last``, inclusive."""
+    """Every stored deadline (any week) from ``first`` to ``last``, inclusive, once (one_per_deadline)."""
     with connect(path, create=False) as connection:
-        return _deadlines(connection, "1 = 1", (), first.isoformat(), last.isoformat())
+        return one_per_deadline(_deadlines(connection, "1 = 1", (), first.isoformat(), last.isoformat()))
+
+
+def deadline_identity(deadline: StoredDeadline) -> tuple[str, str]:
+    """One deadline whichever copy states it: the document's identity (文号, else title, else text) and the date."""
+    doc = deadline.document
+    return (doc.number_key or doc.title_key or doc.text_id, deadline.date.isoformat())
+
+
+def one_per_deadline(deadlines: Iterable[StoredDeadline]) -> list[StoredDeadline]:
+    """The first of each deadline_identity: a repost restating a deadline, or a requirement and the
+    document's date list stating the same date, give it once. The store's order puts the earliest
+    week first and, within a document, a requirement (which has a sentence) before a bare phrase."""
+    seen: set[tuple[str, str]] = set()
+    kept = []
+    for deadline in deadlines:
+        if (key := deadline_identity(deadline)) not in seen:
+            seen.add(key)
+            kept.append(deadline)
+    return kept
 
 
 # --- search and export ---------------------------------------------------------------------------------
