@@ -11,11 +11,10 @@ and the wrapping 关于公开征求《…》意见的通知 taken away.
 from __future__ import annotations
 
 import re
-import unicodedata
 
-from briefs.script import to_simplified
+from briefs.zhtext import simplified_key
 
-# Every bracket a 文号's year is written in, folded to one pair (after NFKC has folded full width).
+# Every bracket a 文号's year is written in, folded to one pair (after width folding: ［ is [ by then).
 _BRACKETS = str.maketrans({"〔": "[", "〕": "]", "【": "[", "】": "]", "(": "[", ")": "]", "〖": "[", "〗": "]"})
 _DRAFT_WORDS = re.compile(r"[\[(（〔【]?(?:征求意见稿|草案|送审稿|修订草案|意见稿)[\])）〕】]?")
 _NOT_WORD = re.compile(r"[^\w]+")
@@ -26,7 +25,7 @@ _PARENTHETICAL = re.compile(r"[(（\[〔【][^)）\]〕】]*[)）\]〕】]")
 
 def _folded(text: str) -> str:
     """Simplified, half width, no whitespace: the common base of every key."""
-    return "".join(unicodedata.normalize("NFKC", to_simplified(text)).split())
+    return simplified_key(text)
 
 
 def number_key(number: str | None) -> str | None:
