@@ -36,6 +36,7 @@ _EXPORTS = {
     "Extraction": "briefs.models",
     "GenerateRequest": "briefs.pipeline",
     "GenerateResult": "briefs.pipeline",
+    "HistoryError": "briefs.errors",
     "InputError": "briefs.errors",
     "InvalidOutputError": "briefs.llm",
     "ModelError": "briefs.llm",
@@ -60,7 +61,7 @@ _EXPORTS = {
 }
 
 if _typing.TYPE_CHECKING:  # what type checkers and editors see; at run time __getattr__ loads these
-    from briefs.errors import BriefsError, ConfigError, DeliveryError, InputError, RenderError
+    from briefs.errors import BriefsError, ConfigError, DeliveryError, HistoryError, InputError, RenderError
     from briefs.llm import (
         AnswerMissingError,
         InvalidOutputError,
@@ -108,6 +109,7 @@ __all__ = [  # plain sorted(), which tests/test_public_api.py checks (as for bri
     "Extraction",
     "GenerateRequest",
     "GenerateResult",
+    "HistoryError",
     "InputError",
     "InvalidOutputError",
     "ModelError",

@@ -347,3 +347,67 @@ def _rows_without_ids(store: Path) -> dict[str, list]:
             keep = [i for i, c in enumerate(columns) if c not in ("id", "week_id", "document_id", "run_json")]
             found[table] = sorted((tuple(row[i] for i in keep) for row in cursor), key=repr)
     return found
+
+
+# --- within one week, and the size of the sections ----------------------------------------------------
+
+
+def _week_of_two(number_a: str, number_b: str, title_b: str):
+    import datetime as dt
+
+    from briefing_factory import WEEK_06, digest, document, extraction, run_record, synthesis
+
+    from briefs.assemble import build_briefing, coverage_of, number_digests
+
+    a = digest(document("a.txt", date=dt.date(2022, 2, 9)), extraction().model_copy(update={"document_number": number_a}))
+    b_ext = extraction(title_zh=title_b).model_copy(update={"document_number": number_b})
+    b = digest(document("b.txt", title=title_b, date=dt.date(2022, 2, 10), text="另一份文件。"), b_ext)
+    numbered = number_digests([a, b])
+    return build_briefing(
+        period=WEEK_06, numbered=numbered, failed=[], coverage=coverage_of([], [], [], None),
+        synthesis=synthesis(), synthesis_error=None, synthesis_problems=[], run=run_record(), corpus=None,
+        language="both",
+    )
+
+
+def test_a_repost_within_the_week_is_joined_by_its_document_number() -> None:
+    from briefs.continuity import history_for
+
+    briefing = _week_of_two("国药监药管〔2022〕5号", "国药监药管（２０２２）5号", "关于转发国家药监局通知的通知")
+    empty = history.Earlier(weeks=[], documents=[], campaigns=[], deadlines=[])
+    [change] = history_for(briefing, empty).documents
+    assert (change.ref, change.kind, change.matched_on, change.earlier.week, change.earlier.ref) == (
+        "D2", "update", "document_number", "2022-W06", "D1"
+    )
+
+
+def test_different_document_numbers_in_one_week_are_not_joined() -> None:
+    from briefs.continuity import history_for
+
+    briefing = _week_of_two("国药监药管〔2022〕5号", "国药监药管〔2022〕6号", "另一份通知")
+    empty = history.Earlier(weeks=[], documents=[], campaigns=[], deadlines=[])
+    assert history_for(briefing, empty).documents == []
+
+
+def test_the_history_sections_stay_small_in_html(stored: Continuity) -> None:
+    """Thirty deadlines at most are listed (the rest are one command away): the sections must not eat
+    the email's size budget."""
+    import datetime as dt
+
+    from briefs.models import EarlierDocument, History, UpcomingDeadline
+    from briefs.render import DEADLINES_SHOWN, render
+
+    briefing = stored.run("2022-W10").briefing
+    doc = EarlierDocument(week="2022-W06", ref="D1", title=briefing.documents[0].title, url="https://example.org/x")
+    many = [
+        UpcomingDeadline(date=dt.date(2022, 3, 10), kind="compliance", source_phrase="x", verified=True, document=doc,
+                         source_sentence="药品网络销售企业应当建立并实施药品质量安全管理制度。" * 3)
+        for _ in range(200)
+    ]
+    base = render(briefing.model_copy(update={"history": History(weeks_before=1, previous_week="2022-W08")}), "html")
+    full = render(briefing.model_copy(update={"history": History(weeks_before=1, previous_week="2022-W08",
+                                                                  deadlines=many)}), "html")
+    assert full.count("药品网络销售企业应当建立并实施药品质量安全管理制度。" * 3) == DEADLINES_SHOWN
+    assert "170 more" in full
+    added = len(full.encode()) - len(base.encode())
+    assert added < 40_000, f"{added} bytes of HTML for the listed deadlines"
