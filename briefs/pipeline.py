@@ -22,13 +22,13 @@ from pathlib import Path
 
 import httpx2
 
-from briefs import resources
-from briefs.baseline import quiet_alert, source_counts
 from briefs import history as history_store
+from briefs import resources
 from briefs.assemble import build_briefing, coverage_of, number_digests, relative_path
+from briefs.baseline import quiet_alert, source_counts
+from briefs.continuity import history_for
 from briefs.deliver import NO_TEAMS, MailContent, SendReport, send_week
 from briefs.errors import EXIT_INCOMPLETE, EXIT_NOTHING, EXIT_OK, ConfigError, HistoryError, RenderError
-from briefs.continuity import history_for
 from briefs.extract import extract_documents, extraction_requests
 from briefs.files import write_atomically
 from briefs.llm import PRICES_AS_OF, ModelClient, TokenEstimate
