@@ -29,3 +29,10 @@ bench: install ## run the benchmark scripts (figures, not pass/fail)
 
 reference: install ## rebuild the sample recordings from the hand-written answers in tests/fixtures/answers
 	$(BIN)/python scripts/build_reference_recordings.py
+
+lint: install ## check the code: ruff lint, ruff format (check only), mypy on briefs/ (settings in pyproject.toml)
+	@rc=0; \
+	$(BIN)/ruff check . || rc=1; \
+	$(BIN)/ruff format --check . || rc=1; \
+	$(BIN)/mypy || rc=1; \
+	exit $$rc

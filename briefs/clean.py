@@ -192,8 +192,8 @@ def _collect_html_hints(tree: LexborHTMLParser, hints: dict[str, str]) -> None:
         return None
 
     found = {
-        "html_title": (tree.css_first("title").text(strip=True) if tree.css_first("title") else None),
-        "h1": (tree.css_first("h1").text(strip=True) if tree.css_first("h1") else None),
+        "html_title": (node.text(strip=True) if (node := tree.css_first("title")) else None),
+        "h1": (node.text(strip=True) if (node := tree.css_first("h1")) else None),
         "og_title": meta("og:title", "ArticleTitle", "title"),
         "published": meta("article:published_time", "PubDate", "publishdate", "pubdate", "datePublished", "date"),
         "source": meta("ContentSource", "source", "og:site_name"),

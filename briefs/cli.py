@@ -192,7 +192,7 @@ def generate(
         )
         request = GenerateRequest(
             period=period,
-            formats=tuple(settings.formats),  # type: ignore[arg-type]
+            formats=tuple(settings.formats),
             language=language,  # type: ignore[arg-type]
             team=team,
             dry_run=dry_run,

@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from briefs.llm import CallRequest, CallResult, InvalidOutputError, ModelClient, cost_usd
 from briefs.models import Digest, Document, Extraction, Requirement, Usage
@@ -273,7 +274,7 @@ def _digest(job: _Job, model: str) -> Digest:
             usage=usage,
         )
     checks = verify(job.extraction, job.document.text, job.document.title, job.document.date)
-    status = "verified" if all(check.ok for check in checks) else "flagged"
+    status: Literal["verified", "flagged"] = "verified" if all(check.ok for check in checks) else "flagged"
     return Digest(document=job.document, extraction=job.extraction, checks=checks, status=status, usage=usage)
 
 

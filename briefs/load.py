@@ -165,12 +165,12 @@ def decode(path: Path, data: bytes) -> tuple[str, str, list[str]]:
     problems: list[str] = []
     declared = declared_charset(data)
     if declared:
-        codec = _codec_for(declared)
-        if codec is None:
+        declared_codec = _codec_for(declared)
+        if declared_codec is None:
             problems.append(f"{path}: declared charset {declared!r} is unknown; detected the encoding instead")
         else:
             try:
-                return data.decode(codec), codec, []
+                return data.decode(declared_codec), declared_codec, []
             except UnicodeDecodeError:
                 problems.append(
                     f"{path}: declared charset {declared!r} does not decode the file; detected the encoding instead"

@@ -23,7 +23,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from briefs.models import iso_week_label
+from briefs.models import DateSource, Language, iso_week_label
 from briefs.zhtext import (
     CJK_FULL_DATE,
     HAN,
@@ -171,9 +171,9 @@ class Metadata:
     subtitle: str | None = None
     date: dt.date | None = None
     date_inferred: bool = False
-    date_source: str = "none"
+    date_source: DateSource = "none"
     iso_week: str | None = None
-    language: str | None = None
+    language: Language | None = None
     source: str | None = None
     url: str | None = None
     problems: list[str] = field(default_factory=list)
@@ -526,7 +526,7 @@ def find_url(header: list[str], trailer: list[str], front_matter: dict[str, str]
 # --- language --------------------------------------------------------------------------------------
 
 
-def detect_language(text: str, sample: int = 400) -> str | None:
+def detect_language(text: str, sample: int = 400) -> Language | None:
     """zh-Hans, zh-Hant or en. OpenCC t2s leaves Simplified text alone and rewrites a good share of
     Traditional characters; a sample of the first Han characters is enough to tell."""
     # runs, not single characters: the same string and count, far fewer objects

@@ -241,10 +241,13 @@ class Extraction(_Strict):
 # --- verification and digests ----------------------------------------------------------------------
 
 
+CheckKind = Literal["quote", "figure", "date", "injection", "document_number", "completeness"]
+
+
 class Check(BaseModel):
     """One verification verdict: a quote, figure or date checked against the source text."""
 
-    kind: Literal["quote", "figure", "date", "injection", "document_number", "completeness"]
+    kind: CheckKind
     target: str = Field(description="where in the extraction, e.g. 'requirements[2].source_sentence'")
     value: str = Field(description="what was checked")
     ok: bool

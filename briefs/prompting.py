@@ -105,7 +105,7 @@ def _nested_model(annotation: Any) -> tuple[type[BaseModel] | None, bool]:
 def _kind(annotation: Any) -> str:
     """A short human type: 'zh/en pair', 'one of: a | b', 'list of ...', 'text or null'."""
     origin = getattr(annotation, "__origin__", None)
-    args = getattr(annotation, "__args__", ())
+    args: tuple[Any, ...] = getattr(annotation, "__args__", ())
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return "zh/en pair" if annotation is Bilingual else "object"
     if origin is list:

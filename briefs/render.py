@@ -431,7 +431,7 @@ def recording_source(provenance: list[str]) -> str:
 
 
 def grouped_documents(documents: list[BriefingDocument]) -> list[tuple[str, list[BriefingDocument]]]:
-    groups = []
+    groups: list[tuple[str, list[BriefingDocument]]] = []
     for doc_type in DOC_TYPE_ORDER:
         members = [d for d in documents if d.doc_type == doc_type]
         if members:

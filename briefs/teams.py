@@ -21,6 +21,8 @@ Scope matching: "all" on either side matches everything, and a subscription to "
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from briefs.models import (
     Briefing,
     BriefingAction,
@@ -115,9 +117,10 @@ def _with_sources(action: BriefingAction, kept_refs: set[str]) -> BriefingAction
     return action.model_copy(update={"sources": _kept_links(action.sources, kept_refs)})
 
 
-def _linked(
-    items: list[BriefingTheme] | list[BriefingCampaign], kept_refs: set[str]
-) -> list[BriefingTheme] | list[BriefingCampaign]:
+_Linked = TypeVar("_Linked", BriefingTheme, BriefingCampaign)
+
+
+def _linked(items: list[_Linked], kept_refs: set[str]) -> list[_Linked]:
     kept = []
     for item in items:
         links = _kept_links(item.sources, kept_refs)

@@ -48,7 +48,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from briefs.models import Check, Extraction
+from briefs.models import Check, CheckKind, Extraction
 from briefs.zhtext import (
     CN_NUMERAL_CHARS,
     HAN,
@@ -529,10 +529,10 @@ class _Checker:
         self.english = len(re.findall(r"[A-Za-z]", text)) > len(HAN.findall(text))
         self.checks: list[Check] = []
 
-    def add(self, kind: str, target: str, value: str, problem: str | None) -> None:
+    def add(self, kind: CheckKind, target: str, value: str, problem: str | None) -> None:
         self.checks.append(Check(kind=kind, target=target, value=value, ok=problem is None, detail=problem or ""))
 
-    def verbatim(self, kind: str, target: str, value: str) -> bool:
+    def verbatim(self, kind: CheckKind, target: str, value: str) -> bool:
         if occurs(value, self.folded):
             self.add(kind, target, value, None)
             return True

@@ -17,7 +17,6 @@ trusted. The API key is scrubbed from every message this module raises or logs.
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import re
@@ -785,7 +784,11 @@ def _never_connected(error: APIConnectionError) -> bool:
     return isinstance(error.__cause__, (httpx2.ConnectError, httpx2.ProxyError)) or error.__cause__ is None
 
 
-@functools.cache
+_SCHEMAS: dict[type[pydantic.BaseModel], dict[str, Any]] = {}
+
+
 def _schema_of(schema: type[pydantic.BaseModel]) -> dict[str, Any]:
     """A schema's JSON schema, built once per process (pydantic builds it anew on every call)."""
-    return schema.model_json_schema()
+    if schema not in _SCHEMAS:
+        _SCHEMAS[schema] = schema.model_json_schema()
+    return _SCHEMAS[schema]

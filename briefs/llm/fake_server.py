@@ -314,14 +314,15 @@ class _Handler(BaseHTTPRequestHandler):
         if fault.kind == "malformed_body":
             self._send(200, b'{"id": "chatcmpl-broken", "choices": [', {"content-type": "application/json"})
             return
-        content: str | None = json.dumps(self.fake.answer_for(label, body), ensure_ascii=False)
+        answer = json.dumps(self.fake.answer_for(label, body), ensure_ascii=False)
+        content: str | None = answer
         finish, refusal_text = "stop", None
         if fault.kind == "not_json":
             content = "Sure! Here is the summary you asked for: 药监局发布通知"
         elif fault.kind == "schema_break":
             content = json.dumps({"answer": "这不是要求的格式", "items": "none"}, ensure_ascii=False)
         elif fault.kind == "length":
-            content, finish = content[: max(len(content) // 2, 1)], "length"
+            content, finish = answer[: max(len(answer) // 2, 1)], "length"
         elif fault.kind == "refusal":
             content, refusal_text = None, fault.text
         elif fault.kind == "content_filter":
@@ -347,7 +348,8 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in headers.items():
             self.send_header(name, value)
         self.send_header("content-length", str(len(data)))
-        self._headers_buffer.append(b"\r\n" + data)  # headers and body in one write
+        # headers and body in one write (BaseHTTPRequestHandler's buffer; typeshed leaves it out)
+        self._headers_buffer.append(b"\r\n" + data)  # type: ignore[attr-defined]
         self.flush_headers()
 
 
