@@ -15,7 +15,7 @@ $(BIN)/python:
 install: $(BIN)/python ## install briefs with its test tools into .venv (editable)
 	$(BIN)/pip install -q -e '.[test]'
 
-test: install ## run the test suite (offline; browser tests need /usr/bin/chromium)
+test: install lint ## check the code (make lint), then run the test suite (offline; browser tests need /usr/bin/chromium)
 	@$(BIN)/python -m pytest; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests, which means the suite is broken"; exit 1; fi; \
 	exit $$rc

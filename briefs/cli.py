@@ -224,7 +224,9 @@ def send(
     ] = False,
     resend_unknown: Annotated[
         bool,
-        typer.Option("--resend-unknown", help="send again where an earlier send was never confirmed (may arrive twice)"),
+        typer.Option(
+            "--resend-unknown", help="send again where an earlier send was never confirmed (may arrive twice)"
+        ),
     ] = False,
     resend_all: Annotated[
         bool, typer.Option("--all", help="with --force: send again to everyone, even who already has it")

@@ -53,7 +53,9 @@ SENDLOG_NAME = "sendlog.jsonl"
 SUBJECT_HEADLINE_CHARS = 100  # mail clients show about this much; the body has the whole headline
 NO_TEAMS = "teams: none configured; add [[teams]] to the config file (see briefs.example.toml)"
 
-Outcome = Literal["started", "sent", "partial", "refused", "failed", "unknown"]
+# What the send log records per attempt, and what a team's send came to.
+LogOutcome = Literal["started", "sent", "partial", "refused", "failed", "unknown"]
+TeamOutcome = Literal["sent", "partial", "refused", "unknown", "skipped", "dry-run"]
 RecipientState = Literal["accepted", "refused", "unknown", "not sent"]
 
 
@@ -72,7 +74,7 @@ class MailContent:
 @dataclass
 class TeamResult:
     team: str
-    outcome: Literal["sent", "partial", "refused", "unknown", "skipped", "dry-run"]
+    outcome: TeamOutcome
     message_id: str | None = None
     accepted: list[str] = field(default_factory=list)
     refused: dict[str, str] = field(default_factory=dict)
@@ -319,9 +321,9 @@ class _Handover:
 
     handed_over = False
 
-    def data(self, msg):  # type: ignore[no-untyped-def]
+    def data(self, msg):
         self.handed_over = True
-        return super().data(msg)  # type: ignore[misc]
+        return super().data(msg)
 
 
 class _SMTP(_Handover, smtplib.SMTP):
@@ -528,10 +530,8 @@ def _send_team(
     if sent.unknown:
         log.append(**record, accepted=[], refused={}, unknown=sent.unknown, time=_now_iso(), outcome="unknown",
                    error=sent.error)  # fmt: skip
-        return TeamResult(
-            team.name, "unknown", message_id=message_id, unknown=sent.unknown, held=held, note=sent.error
-        )
-    outcome: Outcome = "sent" if not sent.refused else ("partial" if sent.accepted else "refused")
+        return TeamResult(team.name, "unknown", message_id=message_id, unknown=sent.unknown, held=held, note=sent.error)
+    outcome: TeamOutcome = "sent" if not sent.refused else ("partial" if sent.accepted else "refused")
     log.append(**record, accepted=sent.accepted, refused=sent.refused, time=_now_iso(), outcome=outcome)
     return TeamResult(
         team.name, outcome, message_id=message_id, accepted=sent.accepted, refused=sent.refused, held=held
