@@ -3,6 +3,7 @@ each request within the budget, and the synthesis checks holding on every partia
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from typing import Any
@@ -100,7 +101,7 @@ def test_parts_are_grouped_by_document_type() -> None:
     groups = plan.groups()
     assert len(groups) > 1
     types = [[item.digest.extraction.doc_type for item in group] for group in groups]
-    changes = sum(1 for kinds in types for a, b in zip(kinds, kinds[1:], strict=False) if a != b)
+    changes = sum(1 for kinds in types for a, b in itertools.pairwise(kinds) if a != b)
     assert changes <= len(TYPES) - 1
 
 
@@ -125,7 +126,7 @@ def test_a_failed_part_leaves_its_documents_out_and_says_which(tmp_path, fake_op
     assert outcome.synthesis is not None
     failed = [problem for problem in outcome.problems if problem.startswith("part-2")]
     assert len(failed) == 1 and "does not cover these documents" in failed[0]
-    final = [s for s in fake_openai.requests if s.label == label_for(PERIOD)][0]
+    final = next(s for s in fake_openai.requests if s.label == label_for(PERIOD))
     assert "PART-2" not in final.body["messages"][-1]["content"]
 
 
