@@ -29,7 +29,7 @@ import datetime as dt
 import json
 import re
 import sys
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -453,7 +453,10 @@ def planted(bench: Bench, cases: list[Case], baseline: dict[str, Digest], verbos
         totals[0] += sum(hits)
         totals[1] += len(hits)
         share = f"{sum(hits) / len(hits):.0%}" if hits else "n/a"
-        print(f"  {kind:<34} {sum(hits):>3} / {len(hits):<3} {share:>5}" + (f"  missed: {', '.join(missed)}" if verbose and missed else ""))
+        print(
+            f"  {kind:<34} {sum(hits):>3} / {len(hits):<3} {share:>5}"
+            + (f"  missed: {', '.join(missed)}" if verbose and missed else "")
+        )
     print(f"  {'all kinds':<34} {totals[0]:>3} / {totals[1]:<3} {totals[0] / max(totals[1], 1):>5.0%}")
 
 
