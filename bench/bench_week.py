@@ -137,7 +137,9 @@ def answerer() -> Any:
                     if "deadline" in item:
                         item["deadline"] = None
             for key in ("headline", "executive_summary"):
-                found[key] = {k: re.sub(r"[0-9０-９一二三四五六七八九十百千万亿]+", "", v) for k, v in found[key].items()}
+                found[key] = {
+                    k: re.sub(r"[0-9０-９一二三四五六七八九十百千万亿]+", "", v) for k, v in found[key].items()
+                }
             for group in ("themes", "top_actions", "campaigns_to_watch"):
                 found[group] = [
                     {

@@ -38,7 +38,9 @@ ModeOption = Annotated[
 ]
 ConcurrencyOption = Annotated[
     int | None,
-    typer.Option("--concurrency", help="most model requests in flight (default 64; fewer while the endpoint pushes back)"),
+    typer.Option(
+        "--concurrency", help="most model requests in flight (default 64; fewer while the endpoint pushes back)"
+    ),
 ]
 NoCacheOption = Annotated[bool, typer.Option("--no-cache", help="ignore cached answers (they are still written)")]
 JsonOption = Annotated[bool, typer.Option("--json", help="one JSON object per line")]
