@@ -28,11 +28,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_reader import make_pages  # noqa: E402
+from bench_reader import make_pages
 
-from briefs.reader import read_paths  # noqa: E402
-from briefs.settings import Settings  # noqa: E402
-from briefs.tokens import counter_for  # noqa: E402
+from briefs.reader import read_paths
+from briefs.settings import Settings
+from briefs.tokens import counter_for
 
 GOAL = 1.3
 MONDAY = dt.date(2022, 1, 3)
@@ -81,7 +81,7 @@ def main() -> None:
 
         runs: dict[str, list[float]] = {"A": [], "B": [], "C": [], "D": []}
         load_before = os.getloadavg()
-        for attempt in range(args.repeat):
+        for _ in range(args.repeat):
             seconds, one_docs, _ = timed(one_week, fresh_home(scratch, "home-a"))
             runs["A"].append(seconds)
             settings = fresh_home(scratch, "home-b")

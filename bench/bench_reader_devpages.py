@@ -32,8 +32,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from briefs.reader import read_paths  # noqa: E402
-from briefs.settings import Settings  # noqa: E402
+from briefs.reader import read_paths
+from briefs.settings import Settings
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "dev-pages"
 GOALS = {"titles": 0.9, "dates": 0.9, "furniture": 0.9}
@@ -149,7 +149,7 @@ def score_trafilatura(gold: list[dict], docs: Path) -> Score | None:
         extracted = trafilatura.bare_extraction(raw, with_metadata=True, favor_recall=True)
         try:
             date = htmldate.find_date(raw, extensive_search=True, original_date=True)
-        except Exception:  # noqa: BLE001 (a comparison run: any failure is "no date")
+        except Exception:
             date = None
         score.add(record, getattr(extracted, "title", None), date, False, getattr(extracted, "text", "") or "")
     return score
@@ -169,7 +169,9 @@ def main() -> int:
     print(f"{len(gold)} pages from {args.docs}")
     for line in ours.lines("briefs"):
         print(line)
-    print(f"goals (titles >= 90%, dates >= 90%, wrong dates 0, furniture >= 90%): {'met' if ours.goals_met() else 'NOT met'}")
+    print(
+        f"goals (titles >= 90%, dates >= 90%, wrong dates 0, furniture >= 90%): {'met' if ours.goals_met() else 'NOT met'}"
+    )
     if args.verbose:
         print("\n".join(f"  {miss}" for miss in ours.misses))
     theirs = score_trafilatura(gold, args.docs)

@@ -164,10 +164,7 @@ def warnings_of(
             )
         )
     warnings.extend(BriefingWarning(kind="unverified", message=f"synthesis: {p}") for p in synthesis_problems)
-    warnings.extend(
-        BriefingWarning(kind="unreadable", document=s.path, message=s.reason)
-        for s in coverage.skipped
-    )
+    warnings.extend(BriefingWarning(kind="unreadable", document=s.path, message=s.reason) for s in coverage.skipped)
     return warnings
 
 

@@ -94,7 +94,10 @@ _EN_WIDGETS = re.compile(
     re.IGNORECASE,
 )
 # Inline widget labels glued to the end of a paragraph, and feed markup left in the text.
-_INLINE_WIDGET = re.compile(r"\s*[\[【]\s*(?:Read More|阅读全文|閱讀全文|查看全文|展开全文|展開全文)\s*[\]】]\s*$|\]\]>|<!\[CDATA\[", re.IGNORECASE)
+_INLINE_WIDGET = re.compile(
+    r"\s*[\[【]\s*(?:Read More|阅读全文|閱讀全文|查看全文|展开全文|展開全文)\s*[\]】]\s*$|\]\]>|<!\[CDATA\[",
+    re.IGNORECASE,
+)
 _SYMBOLS_ONLY = re.compile(r"^[\W_]*$")
 # Label lines that belong to metadata even when they sit between paragraphs.
 _META_LABEL = re.compile(
@@ -323,12 +326,18 @@ _LONE_DATE = re.compile(
     r"(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?(?:\s+(?:GMT|UTC|[+-]\d{4}))?)\s*$"
 )
 # A signature's issuer line: a short name of an office, just above the date line.
-_ISSUER = re.compile(r"(?:局|厅|廳|委|委员会|委員會|署|部|政府|中心|院|办公室|辦公室|办公厅|辦公廳|司|所|站|会|會|处|處|科)$")
+_ISSUER = re.compile(
+    r"(?:局|厅|廳|委|委员会|委員會|署|部|政府|中心|院|办公室|辦公室|办公厅|辦公廳|司|所|站|会|會|处|處|科)$"
+)
 # A label glued to the first paragraph by spaces ("来源:国家药监局   一、所有…"): two lines.
-_GLUED_LABEL = re.compile(r"^((?:文章)?(?:来源|來源|信息来源|作者|编辑|編輯)\s*[:：]\s*\S{1,30})[ \t\u3000\u00a0]{2,}(\S.*)$")
+_GLUED_LABEL = re.compile(
+    r"^((?:文章)?(?:来源|來源|信息来源|作者|编辑|編輯)\s*[:：]\s*\S{1,30})[ \t\u3000\u00a0]{2,}(\S.*)$"
+)
 # Lines that leave a sentence open: it goes on in the next line (WeChat-style text breaks lines
 # inside sentences; an English lead-in line ends "refer to").
-_OPEN_END = re.compile(r"(?:[，,、；;（(《“\"]|[起的在和与與及对對于於将將从從自为為把被向即]|\b(?:to|of|the|a|an|and|or|in|on|for|by|with|that|as))$")
+_OPEN_END = re.compile(
+    r"(?:[，,、；;（(《“\"]|[起的在和与與及对對于於将將从從自为為把被向即]|\b(?:to|of|the|a|an|and|or|in|on|for|by|with|that|as))$"
+)
 _LIST_ITEM = re.compile(r"^(?:[•·●▪◦*\-–]|\(?\d{1,2}[.)、])\s*\S")
 
 
@@ -371,7 +380,9 @@ def _wrapped_piece(line: str) -> bool:
 
 def _meta_or_furniture(line: str) -> bool:
     return bool(
-        is_furniture(line) or _META_LABEL.match(line) or re.search(r"(?:发布|發布|来源|來源|时间|時間|日期)\s*[:：]", line)
+        is_furniture(line)
+        or _META_LABEL.match(line)
+        or re.search(r"(?:发布|發布|来源|來源|时间|時間|日期)\s*[:：]", line)
     )
 
 

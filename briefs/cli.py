@@ -335,7 +335,9 @@ def not_placed_lines(result, paths: list[Path]) -> list[str]:
     undated = [relative_to_inputs(d.path, paths) for d in result.documents if d.date is None and d.duplicate_of is None]
     lines = []
     if undated:
-        lines.append(f"{len(undated)} undated {'page' if len(undated) == 1 else 'pages'} not placed: {', '.join(undated)}")
+        lines.append(
+            f"{len(undated)} undated {'page' if len(undated) == 1 else 'pages'} not placed: {', '.join(undated)}"
+        )
     if result.ignored:
         names = ", ".join(relative_to_inputs(str(p), paths) for p in result.ignored)
         one = len(result.ignored) == 1

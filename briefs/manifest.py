@@ -74,7 +74,9 @@ def read_manifests(candidates: list[Path], pages: list[Path]) -> Manifests:
             records = _records(candidate)
         except (OSError, UnicodeDecodeError, ValueError) as error:
             if sidecar_of or _looks_like_manifest_name(candidate):
-                found.problems.append(f"{candidate}: not a readable manifest ({_why(error)}); its pages are read without it")
+                found.problems.append(
+                    f"{candidate}: not a readable manifest ({_why(error)}); its pages are read without it"
+                )
             continue
         if sidecar_of is not None and len(records) == 1 and not _value(records[0], _PATH_KEYS):
             found.by_page[sidecar_of] = _merge(found.by_page.get(sidecar_of), _scraped(records[0]))

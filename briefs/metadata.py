@@ -20,6 +20,7 @@ import email.utils
 import operator
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -46,7 +47,9 @@ _LATIN_RUN = re.compile(r"[A-Za-z]+")
 
 # Used with .match(text, pos): anchored at pos (a "^" would only match at the very start of text).
 _EFFECTIVE_AFTER = re.compile(r"\s*(?:起?施行|起?实施|起?實施|起?生效|起|前|之前|截止|到期|止)")
-_EFFECTIVE_LINE = re.compile(r"施行|实施|實施|生效|go(?:es)? into effect|come(?:s)? into force|effective (?:from|on|as)", re.IGNORECASE)
+_EFFECTIVE_LINE = re.compile(
+    r"施行|实施|實施|生效|go(?:es)? into effect|come(?:s)? into force|effective (?:from|on|as)", re.IGNORECASE
+)
 _DATE_LABEL = re.compile(
     r"(?:(?:发布|發布|發佈|发表|發表|发稿|發稿|发文|發文|成文|印发|印發|公布|公佈|更新|刊登|上架)(?:时间|時間|日期)|"
     r"(?<![效行施止至始束议議动動名])(?:时间|時間|日期)|Published|Posted|Updated|Last updated|Date|Release date|Publication date)\s*[:：]\s*|"
@@ -161,7 +164,15 @@ def _rfc822(value: str) -> dt.date | None:
 # --- the document's metadata ----------------------------------------------------------------------
 
 
-_FRONT_MATTER_DATE_KEYS = ("date", "published", "pubdate", "publishdate", "publish_date", "date_published", "published_at")
+_FRONT_MATTER_DATE_KEYS = (
+    "date",
+    "published",
+    "pubdate",
+    "publishdate",
+    "publish_date",
+    "date_published",
+    "published_at",
+)
 _FETCHED_KEYS = ("fetched", "fetched_at", "crawled_at", "crawl_time", "scraped_at", "retrieved_at")
 
 
@@ -228,8 +239,8 @@ def _date(
     labelled: list[str],
     front_matter: dict[str, str],
     hints: dict[str, str],
-    above_title: list[str] = (),
-    trailer: list[str] = (),
+    above_title: Sequence[str] = (),
+    trailer: Sequence[str] = (),
 ) -> None:
     """Stated dates first (front matter or manifest, meta tags, labels, the header zone, a signature
     line); inferred ones (the body, the address, the fetch time) only when the page states none."""
@@ -271,7 +282,9 @@ def _date(
     _infer(meta, name, body, front_matter)
 
 
-_PUBLISHED_WORDS = re.compile(r"公布|发布|發布|公佈|通过|通過|修订|修訂|印发|印發|issued|promulgated|published", re.IGNORECASE)
+_PUBLISHED_WORDS = re.compile(
+    r"公布|发布|發布|公佈|通过|通過|修订|修訂|印发|印發|issued|promulgated|published", re.IGNORECASE
+)
 # Words before a date that make it a deadline, a start or the end of a range, not a publication date.
 _DEADLINE_BEFORE = re.compile(
     r"(?:\b(?:by|before|until|till|through|from|as of|effective|to|than|deadline)\s+(?:on\s+)?|截至|截止|至|到)\s*$",
@@ -285,7 +298,9 @@ _LONE_DATE_REST = re.compile(
 
 
 def _is_deadline(text: str, found: FoundDate) -> bool:
-    return bool(_EFFECTIVE_AFTER.match(text, found.end) or _DEADLINE_BEFORE.search(text, max(0, found.start - 24), found.start))
+    return bool(
+        _EFFECTIVE_AFTER.match(text, found.end) or _DEADLINE_BEFORE.search(text, max(0, found.start - 24), found.start)
+    )
 
 
 def lone_date(line: str) -> dt.date | None:
@@ -315,9 +330,7 @@ def _infer(meta: Metadata, name: str, body: str, front_matter: dict[str, str]) -
 
 
 # /2022/02/11/, /20220211/, t20220211_123.html, 2022-02-11-slug: a full date as one path part.
-_ADDRESS_DATE = re.compile(
-    r"(?<![\d])((?:19|20)\d{2})([-/_]?)(0[1-9]|1[0-2])\2(0[1-9]|[12]\d|3[01])(?!\d)"
-)
+_ADDRESS_DATE = re.compile(r"(?<![\d])((?:19|20)\d{2})([-/_]?)(0[1-9]|1[0-2])\2(0[1-9]|[12]\d|3[01])(?!\d)")
 
 
 def date_in_address(url: str) -> dt.date | None:

@@ -24,7 +24,18 @@ from briefs.files import write_atomically
 from briefs.models import Document
 
 # The modules whose rules shape a reading; their source makes up the reader's version.
-_READER_MODULES = ("load", "clean", "metadata", "manifest", "zhtext", "chunk", "tokens", "models", "reader", "readcache")
+_READER_MODULES = (
+    "load",
+    "clean",
+    "metadata",
+    "manifest",
+    "zhtext",
+    "chunk",
+    "tokens",
+    "models",
+    "reader",
+    "readcache",
+)
 CACHE_FOLDER = "read-cache"
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -69,7 +70,7 @@ class _LazyCounter:
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
-        self._count = None
+        self._count: Callable[[str], int] | None = None
 
     def __call__(self, text: str) -> int:
         if self._count is None:

@@ -247,7 +247,9 @@ def test_a_second_run_makes_no_model_call(tmp_path: Path, fake_openai) -> None:
 def test_an_undated_page_and_a_stray_index_json_leave_every_week_complete(tmp_path: Path, fake_openai) -> None:
     corpus = corpus_of(tmp_path, SEED_000)
     (corpus / "sub").mkdir()
-    (corpus / "sub" / "undated.txt").write_text("国家药监局发布通告，要求各地加强药品网络销售监督检查。\n", encoding="utf-8")
+    (corpus / "sub" / "undated.txt").write_text(
+        "国家药监局发布通告，要求各地加强药品网络销售监督检查。\n", encoding="utf-8"
+    )
     (corpus / "index.json").write_text('{"pages": 2}', encoding="utf-8")
     serve_reference_answers(fake_openai, f"extract/{SEED_000}/chunk-0", "synthesize/2022-W06")
     result = generate(live_settings(tmp_path, fake_openai, corpus=corpus), GenerateRequest(period=W06))

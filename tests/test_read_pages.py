@@ -64,7 +64,7 @@ DATE_RULES = [
     pytest.param("page.txt", f"{ZH_BODY}\n\n2022年1月1日起\n《儿童化妆品监督管理规定》正式施行，\n请遵照执行。\n", None, None, False,
                  id="an entry-into-force date (…起施行) is not a publication date, even inferred"),
     pytest.param("page.txt",
-                 f"NMPA Asks for Feedback\n\nNMPA issued four draft guidelines today on September 28, 2022, soliciting "
+                 "NMPA Asks for Feedback\n\nNMPA issued four draft guidelines today on September 28, 2022, soliciting "
                  "public opinions. Feedback must be submitted by November 14, 2022.\n",
                  "NMPA Asks for Feedback", "2022-09-28", True,
                  id="an English deadline (by November 14) is not the date; the body's own is, inferred"),
@@ -143,7 +143,11 @@ def test_furniture_rules(tmp_path, reader_settings, content, furniture):
 def test_a_signature_date_is_read_and_the_attachment_after_it_is_not_body(tmp_path, reader_settings):
     page = f"征求意见的通知\n\n{ZH_BODY}\n\n食品药品监管总局办公厅\n2016年10月14日\n附件:1.附录6内审管理(征求意见稿)\n第一条 内审是企业依据规范开展的审核。\n"
     document = _read(tmp_path, "page.txt", page, reader_settings)
-    assert (document.date.isoformat(), document.date_source, document.date_inferred) == ("2016-10-14", "signature", False)
+    assert (document.date.isoformat(), document.date_source, document.date_inferred) == (
+        "2016-10-14",
+        "signature",
+        False,
+    )
     assert "第一条" not in document.text
 
 
@@ -161,7 +165,12 @@ def _folder(tmp_path: Path, pages: dict[str, str]) -> Path:
 def test_a_manifest_states_title_date_and_address(tmp_path, reader_settings):
     folder = _folder(tmp_path, {"a.txt": f"{ZH_BODY}\n", "b.txt": f"某个标题在此\n\n{ZH_BODY}再说一遍。\n"})
     lines = [
-        {"file": "a.txt", "url": "https://example.gov.cn/a", "title": "清单里的标题", "published": "2022-02-11T09:00:00+08:00"},
+        {
+            "file": "a.txt",
+            "url": "https://example.gov.cn/a",
+            "title": "清单里的标题",
+            "published": "2022-02-11T09:00:00+08:00",
+        },
         {"path": "b.txt", "url": "https://example.gov.cn/b", "crawled_at": "2022-03-01T02:00:00Z"},
     ]
     (folder / "manifest.jsonl").write_text("\n".join(json.dumps(line, ensure_ascii=False) for line in lines), "utf-8")
@@ -171,7 +180,12 @@ def test_a_manifest_states_title_date_and_address(tmp_path, reader_settings):
     assert (a.title, a.url, a.date.isoformat(), a.date_source, a.date_inferred) == (
         "清单里的标题", "https://example.gov.cn/a", "2022-02-11", "manifest", False,
     )  # fmt: skip
-    assert (b.title, b.date.isoformat(), b.date_source, b.date_inferred) == ("某个标题在此", "2022-03-01", "fetched", True)
+    assert (b.title, b.date.isoformat(), b.date_source, b.date_inferred) == (
+        "某个标题在此",
+        "2022-03-01",
+        "fetched",
+        True,
+    )
     assert any("inferred from the time the page was fetched" in problem for problem in b.problems)
 
 

@@ -31,7 +31,9 @@ def measured(tmp_path_factory) -> dict[str, int]:
 
     expected = json.loads((FIXTURES / "seeds" / "expected.json").read_text(encoding="utf-8"))
     home = tmp_path_factory.mktemp("home")
-    documents = {Path(d.path).name: d for d in read_paths([resources.sample_corpus_dir()], Settings(home=home)).documents}
+    documents = {
+        Path(d.path).name: d for d in read_paths([resources.sample_corpus_dir()], Settings(home=home)).documents
+    }
     figures = dict.fromkeys(("titles", "dates", "wrong_dates", "body_first", "body_last", "furniture_removed"), 0)
     for seed in expected:
         document = documents[seed["file"]]
