@@ -52,8 +52,7 @@ _EFFECTIVE_LINE = re.compile(
 )
 _DATE_LABEL = re.compile(
     r"(?:(?:发布|發布|發佈|发表|發表|发稿|發稿|发文|發文|成文|印发|印發|公布|公佈|更新|刊登|上架)(?:时间|時間|日期)|"
-    r"(?<![效行施止至始束议議动動名])(?:时间|時間|日期)|"
-    r"Published|Posted|Updated|Last updated|Date|Release date|Publication date)\s*[:：]\s*|"
+    r"(?<![效行施止至始束议議动動名])(?:时间|時間|日期)|Published|Posted|Updated|Last updated|Date|Release date|Publication date)\s*[:：]\s*|"
     r"\b(?:Published|Posted)(?:\s+by\s+[^\n:]{1,60}?)?\s+on\s+",
     re.IGNORECASE,
 )

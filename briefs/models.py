@@ -369,9 +369,7 @@ class Coverage(BaseModel):
     skipped: list[SkippedInput] = Field(default=[], description="inputs not in the briefing, each with why")
     undated: list[str] = Field(
         default=[],
-        description=(
-            "pages that state no date and none could be inferred: placed in no week (paths relative to the corpus)"
-        ),
+        description="pages that state no date and none could be inferred: placed in no week (paths relative to the corpus)",
     )
     sources: list[SourceCount] = Field(default=[], description="per source: this period beside the recent weeks")
     alert: str | None = Field(default=None, description="set when an empty period follows weeks with documents")

@@ -15,8 +15,7 @@ The API, for modules that extend it (more date forms belong here, beside the one
   whitespace); ``to_simplified`` / ``simplified_key`` — script folding (OpenCC t2s).
 * Dates: ``normalise_for_dates`` (the reader's comparison copy: NFKC, Chinese-numeral dates as
   digits, ROC years as Western ones: ``roc_years_to_western``); ``english_dates`` /
-  ``english_month_days`` ("Feb. 11, 2022", "30 June 2023", RFC 822's "Wed, 27 May 2020", "April 21st")
-  and the patterns it is read with (``ISO_LIKE``, ``CJK_FULL_DATE``, ``MONTH_DAY``,
+  ``english_month_days`` ("Feb. 11, 2022", "30 June 2023", RFC 822's "Wed, 27 May 2020", "April 21st") and the patterns it is read with (``ISO_LIKE``, ``CJK_FULL_DATE``, ``MONTH_DAY``,
   ``YEAR``, ``YEAR_LAST``); ``date_numerals_to_digits`` and ``STATED_DATE_PATTERNS`` (a phrase's
   dates as verification reads them: year-month-day, ISO, year-month, month-day); for verification
   also ``english_month_years``, ``english_month_day_spans``, ``english_date_ranges`` (with spans),
