@@ -354,7 +354,9 @@ def _print_inspect_table(rows: list[dict]) -> None:
     for name in ("file", "title", "date", "week", "lang", "source", "url", "chars", "tokens", "chunks", "problems"):
         table.add_column(name, overflow="fold", justify="right" if name in ("chars", "tokens", "chunks") else "left")
     for row in rows:
-        date = (row["date"] or "-") + (f"* ({_INFERRED_FROM.get(row['date_source'], 'inferred')})" if row["date_inferred"] else "")
+        date = (row["date"] or "-") + (
+            f"* ({_INFERRED_FROM.get(row['date_source'], 'inferred')})" if row["date_inferred"] else ""
+        )
         notes = list(row["problems"])
         if row["duplicate_of"]:
             notes.insert(0, f"duplicate of {row['duplicate_of']}")

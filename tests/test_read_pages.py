@@ -234,7 +234,9 @@ def test_more_date_rules(tmp_path, reader_settings, content, date):
     "line", ["关键词：药品 监管", "Tags: NMPA, recall", "Editor: Li Hua", "【纠错】"], ids=lambda line: line
 )
 def test_tag_and_credit_lines_are_furniture(tmp_path, reader_settings, line):
-    document = _read(tmp_path, "page.txt", f"标题在这里\n\n{ZH_BODY}\n\n{line}\n\n{ZH_BODY}再说一遍。\n", reader_settings)
+    document = _read(
+        tmp_path, "page.txt", f"标题在这里\n\n{ZH_BODY}\n\n{line}\n\n{ZH_BODY}再说一遍。\n", reader_settings
+    )
     assert line not in document.text and ZH_BODY in document.text
 
 
