@@ -63,7 +63,9 @@ def source_counts(documents: Iterable[Document], period: Period, weeks: int = RE
     """Every source seen in the period or the recent weeks: this period's count beside the usual."""
     documents = list(documents)
     this_period = Counter(
-        source_of(doc) for doc in _countable(documents) if period.start <= doc.date <= period.end  # type: ignore[operator]
+        source_of(doc)
+        for doc in _countable(documents)
+        if period.start <= doc.date <= period.end  # type: ignore[operator]
     )
     history = recent_weekly_counts(documents, period, weeks)
     hosts: dict[str, str] = {}

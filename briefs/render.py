@@ -411,9 +411,17 @@ def cost_words(run: RunRecord, language: str = "en") -> str:
         return "no cost (replayed recordings" + (f": {source})" if source else ")")
     if not run.priced:
         endpoint = run.endpoint or "unknown"
-        return f"无价格（端点 {endpoint} 不是有价目表的托管 API）" if zh else f"no price (endpoint {endpoint} is not a priced hosted API)"
+        return (
+            f"无价格（端点 {endpoint} 不是有价目表的托管 API）"
+            if zh
+            else f"no price (endpoint {endpoint} is not a priced hosted API)"
+        )
     if run.total.cost_usd is None:
-        return f"无价格（模型 {run.model} 不在价目表中）" if zh else f"no price (model {run.model} is not in the price table)"
+        return (
+            f"无价格（模型 {run.model} 不在价目表中）"
+            if zh
+            else f"no price (model {run.model} is not in the price table)"
+        )
     if zh:
         return f"费用约 ${run.total.cost_usd:.4f}（按 {run.prices_as_of} 的价目估算）"
     return f"cost ${run.total.cost_usd:.4f} (estimated from prices as of {run.prices_as_of})"

@@ -4,10 +4,10 @@ a local server's context asked before the first call (llama-server /props, Ollam
 from __future__ import annotations
 
 import pytest
+from llm_support import client_for, note_request
 
 from briefs.llm import ModelRequestError
 from briefs.llm.fake_server import FakeServer
-from llm_support import client_for, note_request
 
 
 def _count(text: str) -> int:

@@ -11,16 +11,25 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from llm_support import NOTE, client_for, note_request
+from proxy_support import LoopbackProxy
 
 from briefs.errors import ConfigError
 from briefs.llm import ModelUnavailable
 from briefs.llm.fake_server import FakeServer
 from briefs.llm_setup import make_llm_config
 from briefs.settings import load_settings
-from llm_support import NOTE, client_for, note_request
-from proxy_support import LoopbackProxy
 
-PROXY_VARIABLES = ("HTTPS_PROXY", "HTTP_PROXY", "ALL_PROXY", "NO_PROXY", "https_proxy", "http_proxy", "all_proxy", "no_proxy")
+PROXY_VARIABLES = (
+    "HTTPS_PROXY",
+    "HTTP_PROXY",
+    "ALL_PROXY",
+    "NO_PROXY",
+    "https_proxy",
+    "http_proxy",
+    "all_proxy",
+    "no_proxy",
+)
 REMOTE = "llm.invalid"  # a reserved name (RFC 2606): it can never resolve, so nothing leaves without the proxy
 
 
@@ -45,7 +54,9 @@ def remote_certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, 
     return cert, key
 
 
-def test_https_proxy_gets_the_connect_for_the_endpoint(monkeypatch: pytest.MonkeyPatch, fake_openai: FakeServer) -> None:
+def test_https_proxy_gets_the_connect_for_the_endpoint(
+    monkeypatch: pytest.MonkeyPatch, fake_openai: FakeServer
+) -> None:
     with LoopbackProxy(fake_openai.address, tunnel=False).running() as proxy:
         monkeypatch.setenv("HTTPS_PROXY", proxy.url)
         with client_for(fake_openai, base_url=f"https://{REMOTE}/v1", max_attempts=1) as client:
@@ -65,7 +76,9 @@ def test_a_call_goes_through_an_http_proxy_and_back(monkeypatch: pytest.MonkeyPa
     assert fake_openai.count() == 1
 
 
-def test_all_proxy_is_used_when_no_scheme_proxy_is_set(monkeypatch: pytest.MonkeyPatch, fake_openai: FakeServer) -> None:
+def test_all_proxy_is_used_when_no_scheme_proxy_is_set(
+    monkeypatch: pytest.MonkeyPatch, fake_openai: FakeServer
+) -> None:
     with LoopbackProxy(fake_openai.address).running() as proxy:
         monkeypatch.setenv("ALL_PROXY", proxy.url)
         with client_for(fake_openai, base_url=f"http://{REMOTE}/v1") as client:

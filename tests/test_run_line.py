@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
+from test_generate import SEED_000, corpus_of, live_settings, serve_reference_answers
 from typer.testing import CliRunner
 
 from briefs.cli import app
@@ -17,7 +18,6 @@ from briefs.models import RunRecord, Usage
 from briefs.pipeline import GenerateRequest, generate
 from briefs.render import cost_words
 from briefs.weeks import parse_week
-from test_generate import SEED_000, corpus_of, live_settings, serve_reference_answers
 
 W06 = parse_week("2022-W06")
 RUN_LINE = re.compile(r"^briefs: \d+ model calls \(\d+ cached\), [\d,]+ tokens in, [\d,]+ out; .+; \d+\.\d s$")
@@ -76,7 +76,9 @@ def test_generate_ends_with_the_run_line_against_a_local_server(tmp_path: Path, 
     serve_reference_answers(fake_openai, f"extract/{SEED_000}/chunk-0", "synthesize/2022-W06")
     monkeypatch.setenv("OPENAI_BASE_URL", fake_openai.base_url)
     corpus = corpus_of(tmp_path, SEED_000)
-    result = CliRunner().invoke(app, ["generate", "--week", "2022-W06", "--corpus", str(corpus), "--out", str(tmp_path / "o")])
+    result = CliRunner().invoke(
+        app, ["generate", "--week", "2022-W06", "--corpus", str(corpus), "--out", str(tmp_path / "o")]
+    )
     assert result.exit_code == 0, result.stderr
     last = result.stderr.splitlines()[-1]
     assert RUN_LINE.match(last) and last.startswith("briefs: 2 model calls (0 cached)")

@@ -728,10 +728,14 @@ def context_overflow(error: APIStatusError) -> tuple[int | None, int | None] | N
     context (llama-server's exceed_context_size_error, OpenAI's and vLLM's context_length_exceeded),
     each None when the server does not say; None when the error is something else."""
     body = error.body if isinstance(error.body, dict) else {}
-    detail = body.get("error") if isinstance(body.get("error"), dict) else body
+    detail: dict[str, Any] = body["error"] if isinstance(body.get("error"), dict) else body
     message = str(detail.get("message") or error.message or "")
     kind = f"{detail.get('type') or ''} {detail.get('code') or ''}"
-    if "exceed_context_size" not in kind and "context_length_exceeded" not in kind and not _CONTEXT_WORDS.search(message):
+    if (
+        "exceed_context_size" not in kind
+        and "context_length_exceeded" not in kind
+        and not _CONTEXT_WORDS.search(message)
+    ):
         return None
     request_tokens = detail.get("n_prompt_tokens")
     context_tokens = detail.get("n_ctx")
@@ -746,7 +750,7 @@ def context_overflow(error: APIStatusError) -> tuple[int | None, int | None] | N
 
 def _connection_advice(error: APIConnectionError, proxied: bool) -> str:
     """What to check, from what failed: a certificate, the proxy, or the endpoint itself."""
-    chain = []
+    chain: list[BaseException] = []
     cause: BaseException | None = error
     while cause is not None and len(chain) < 8:
         chain.append(cause)

@@ -355,7 +355,9 @@ class _Handler(BaseHTTPRequestHandler):
 
 def _ollama_show(body: dict[str, Any], num_ctx: int | None) -> dict[str, Any]:
     """What Ollama's /api/show says of a model: its trained context, and num_ctx when set."""
-    parameters = f"num_ctx                        {num_ctx}\nstop                           \"<|im_end|>\"" if num_ctx else ""
+    parameters = (
+        f'num_ctx                        {num_ctx}\nstop                           "<|im_end|>"' if num_ctx else ""
+    )
     return {
         "modelfile": f"FROM {body.get('model', 'model')}",
         "parameters": parameters,
@@ -383,7 +385,14 @@ def _overflow(fake: FakeServer, request_bytes: int) -> dict[str, Any] | None:
         f"This model's maximum context length is {fake.context_tokens} tokens. However, your messages resulted in "
         f"{tokens} tokens. Please reduce the length of the messages."
     )
-    return {"error": {"message": message, "type": "invalid_request_error", "param": "messages", "code": "context_length_exceeded"}}
+    return {
+        "error": {
+            "message": message,
+            "type": "invalid_request_error",
+            "param": "messages",
+            "code": "context_length_exceeded",
+        }
+    }
 
 
 def example_for(schema: dict[str, Any], defs: dict[str, Any]) -> Any:

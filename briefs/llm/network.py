@@ -48,8 +48,9 @@ def shown_proxy(url: httpx2.URL | str) -> str:
 
 
 class NetworkTransport(httpx2.BaseTransport):
-    def __init__(self, *, limits: httpx2.Limits = httpx2.Limits(), ca_bundle: Path | None = None) -> None:
+    def __init__(self, *, limits: httpx2.Limits | None = None, ca_bundle: Path | None = None) -> None:
         context = trust_context(ca_bundle)
+        limits = limits or httpx2.Limits()
         self._direct = httpx2.HTTPTransport(verify=context, limits=limits)
         mounts = {
             URLPattern(pattern): (None if proxy is None else (httpx2.URL(proxy), proxy))
@@ -60,7 +61,9 @@ class NetworkTransport(httpx2.BaseTransport):
             (
                 pattern,
                 None if target is None else target[0],
-                self._direct if target is None else httpx2.HTTPTransport(proxy=target[1], verify=context, limits=limits),
+                self._direct
+                if target is None
+                else httpx2.HTTPTransport(proxy=target[1], verify=context, limits=limits),
             )
             for pattern, target in sorted(mounts.items())
         ]

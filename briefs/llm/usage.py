@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 import threading
-from urllib.parse import urlsplit
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from briefs.llm.config import CallUsage, stage_of
 
