@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import argparse
 import copy
-import hashlib
 import datetime as dt
+import hashlib
 import json
 import re
 import sys

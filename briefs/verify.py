@@ -459,7 +459,7 @@ class SourceDates:
                 continue
             if date.day is None and known.year == date.year:
                 return True
-            if date.day is not None and (known.year == date.year or known.year is None and date.year in self.years):
+            if date.day is not None and (known.year == date.year or (known.year is None and date.year in self.years)):
                 return True
             if date.day is not None and date.year is None:
                 return True
@@ -472,7 +472,9 @@ def _with_parts_alone(text: str) -> list[tuple[tuple[int, int], StatedDate]]:
         for match in pattern.finditer(text):
             if not any(start < match.end() and match.start() < end for (start, end), _ in spans):
                 value = int(match[part])
-                spans.append((match.span(), StatedDate(value, None, None) if part == "y" else StatedDate(None, value, None)))
+                spans.append(
+                    (match.span(), StatedDate(value, None, None) if part == "y" else StatedDate(None, value, None))
+                )
     return spans
 
 
@@ -575,7 +577,12 @@ class _Checker:
         for figure in zh_figures(rest):
             if counting_word(figure):
                 continue
-            self.add("figure", target, figure, None if self.zh_figure_ok(figure) else "this figure does not occur in the document")
+            self.add(
+                "figure",
+                target,
+                figure,
+                None if self.zh_figure_ok(figure) else "this figure does not occur in the document",
+            )
         for written, value in zh_ordinals(rest):
             ok = value in self.numbers.values
             self.add("figure", target, written, None if ok else "no such number occurs in the document")

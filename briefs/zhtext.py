@@ -293,8 +293,20 @@ EN_RANGE_DAY_FIRST = re.compile(
 )
 # A month named alone ("From January to August"): full names only, and capitalised, so the modal
 # verb "may" and the word "march" are not months.
-_FULL_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-                "October", "November", "December")
+_FULL_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 EN_MONTH_ALONE = re.compile(r"(?<![A-Za-z])(" + "|".join(_FULL_MONTHS) + r")(?![A-Za-z])")
 
 
@@ -318,7 +330,11 @@ def english_date_ranges(text: str) -> list[tuple[tuple[int | None, int, int, int
     if not _LATIN.search(text):
         return []
     return [
-        ((int(m["year"]) if m["year"] else None, MONTHS[m["month"].lower()], int(m["day"]), int(m["day2"])), m.start(), m.end())
+        (
+            (int(m["year"]) if m["year"] else None, MONTHS[m["month"].lower()], int(m["day"]), int(m["day2"])),
+            m.start(),
+            m.end(),
+        )
         for pattern in (EN_RANGE_MONTH_FIRST, EN_RANGE_DAY_FIRST)
         for m in pattern.finditer(text)
     ]
@@ -335,7 +351,16 @@ _EN_UNITS = (
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
     "sixteen seventeen eighteen nineteen".split()
 )
-_EN_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
+_EN_TENS = {
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+}
 _EN_ORDINALS = (
     "zeroth first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth "
     "fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth".split()
@@ -350,8 +375,13 @@ EN_NUMBER_WORDS: dict[str, int] = {
     "dozen": 12,
 }
 _EN_NUMBER_WORD = re.compile(
-    r"(?<![A-Za-z])(?:(?P<tens>" + "|".join(_EN_TENS) + r")[-\s](?P<unit>" + "|".join(_EN_UNITS[1:10] + _EN_ORDINALS[1:10])
-    + r")|(?P<word>" + "|".join(sorted(EN_NUMBER_WORDS, key=len, reverse=True)) + r"))(?![A-Za-z])",
+    r"(?<![A-Za-z])(?:(?P<tens>"
+    + "|".join(_EN_TENS)
+    + r")[-\s](?P<unit>"
+    + "|".join(_EN_UNITS[1:10] + _EN_ORDINALS[1:10])
+    + r")|(?P<word>"
+    + "|".join(sorted(EN_NUMBER_WORDS, key=len, reverse=True))
+    + r"))(?![A-Za-z])",
     re.IGNORECASE,
 )
 # Roman numerals name classes and levels (Class II devices, a Level III recall, Phase IV): two
