@@ -78,29 +78,51 @@ def week_digests(rng: random.Random, period: Period, docs: int) -> list[Digest]:
         day = period.start + dt.timedelta(days=index % 7)
         due = (period.end + dt.timedelta(days=rng.randint(1, 200))).isoformat()
         document = Document(
-            path=f"{period.label}/doc{index:04d}.txt", id=f"{period.label}-{index}", sha256=f"{index:064x}",
-            title=zh(rng, 6)[:-1], date=day, iso_week=period.iso_week, text=text, url=f"https://example.org/{index}",
+            path=f"{period.label}/doc{index:04d}.txt",
+            id=f"{period.label}-{index}",
+            sha256=f"{index:064x}",
+            title=zh(rng, 6)[:-1],
+            date=day,
+            iso_week=period.iso_week,
+            text=text,
+            url=f"https://example.org/{index}",
         )
         requirements = [
             Requirement(
-                source_sentence=sentence, text_en=en(rng, 14), actors=["mah"], kind="obligation",
-                product_scope=["drugs"], priority="medium", due_date=due if i == 0 else None,
-                due_phrase=f"自{due}起施行" if i == 0 else None, action=Bilingual(zh=zh(rng, 5), en=en(rng, 8)),
+                source_sentence=sentence,
+                text_en=en(rng, 14),
+                actors=["mah"],
+                kind="obligation",
+                product_scope=["drugs"],
+                priority="medium",
+                due_date=due if i == 0 else None,
+                due_phrase=f"自{due}起施行" if i == 0 else None,
+                action=Bilingual(zh=zh(rng, 5), en=en(rng, 8)),
             )
             for i, sentence in enumerate(sentences)
         ]
         extraction = Extraction(
-            title=Bilingual(zh=document.title or "", en=en(rng, 8)), doc_type=rng.choice(["regulation", "meeting"]),
-            issuer=Bilingual(zh="国家药监局", en="NMPA"), issuer_level="national",
-            document_number=f"国药监药管〔{period.start.year}〕{index}号", product_scope=["drugs"],
-            summary=Bilingual(zh=zh(rng, 30), en=en(rng, 40)), key_points=[Bilingual(zh=zh(rng, 8), en=en(rng, 10))],
+            title=Bilingual(zh=document.title or "", en=en(rng, 8)),
+            doc_type=rng.choice(["regulation", "meeting"]),
+            issuer=Bilingual(zh="国家药监局", en="NMPA"),
+            issuer_level="national",
+            document_number=f"国药监药管〔{period.start.year}〕{index}号",
+            product_scope=["drugs"],
+            summary=Bilingual(zh=zh(rng, 30), en=en(rng, 40)),
+            key_points=[Bilingual(zh=zh(rng, 8), en=en(rng, 10))],
             requirements=requirements,
             dates=[StatedDate(kind="comment_deadline", date=due, source_phrase=f"截止{due}") for _ in range(3)],
-            figures=[Figure(value=f"{i}批次", meaning=Bilingual(zh="批次", en="batches"), source_phrase=f"{i}批次")
-                     for i in range(3)],
-            relevance="medium", relevance_reason=Bilingual(zh=zh(rng, 5), en=en(rng, 6)), injection_attempt=None,
+            figures=[
+                Figure(value=f"{i}批次", meaning=Bilingual(zh="批次", en="batches"), source_phrase=f"{i}批次")
+                for i in range(3)
+            ],
+            relevance="medium",
+            relevance_reason=Bilingual(zh=zh(rng, 5), en=en(rng, 6)),
+            injection_attempt=None,
         )
-        checks = [Check(kind="quote", target=f"requirements[{i}].source_sentence", value="", ok=True) for i in range(10)]
+        checks = [
+            Check(kind="quote", target=f"requirements[{i}].source_sentence", value="", ok=True) for i in range(10)
+        ]
         digests.append(Digest(document=document, extraction=extraction, checks=checks, status="verified"))
     return digests
 
@@ -108,15 +130,30 @@ def week_digests(rng: random.Random, period: Period, docs: int) -> list[Digest]:
 def week_briefing(rng: random.Random, period: Period, docs: int):
     numbered = number_digests(week_digests(rng, period, docs))
     synthesis = WeekSynthesis(
-        headline=Bilingual(zh=zh(rng, 8), en=en(rng, 10)), executive_summary=Bilingual(zh=zh(rng, 40), en=en(rng, 50)),
-        themes=[Theme(title=Bilingual(zh="主题", en="theme"), summary=Bilingual(zh="主题", en="theme"), document_ids=["D1"])],
+        headline=Bilingual(zh=zh(rng, 8), en=en(rng, 10)),
+        executive_summary=Bilingual(zh=zh(rng, 40), en=en(rng, 50)),
+        themes=[
+            Theme(title=Bilingual(zh="主题", en="theme"), summary=Bilingual(zh="主题", en="theme"), document_ids=["D1"])
+        ],
         top_actions=[],
-        campaigns_to_watch=[Campaign(name=Bilingual(zh=f"专项整治行动{period.label}", en="campaign"),
-                                     status=Bilingual(zh="进行中", en="ongoing"), document_ids=["D1"])],
+        campaigns_to_watch=[
+            Campaign(
+                name=Bilingual(zh=f"专项整治行动{period.label}", en="campaign"),
+                status=Bilingual(zh="进行中", en="ongoing"),
+                document_ids=["D1"],
+            )
+        ],
     )
     briefing = build_briefing(
-        period=period, numbered=numbered, failed=[], coverage=coverage_of([], [], [], None), synthesis=synthesis,
-        synthesis_error=None, synthesis_problems=[], run=RunRecord(model="bench", mode="replay"), corpus=None,
+        period=period,
+        numbered=numbered,
+        failed=[],
+        coverage=coverage_of([], [], [], None),
+        synthesis=synthesis,
+        synthesis_error=None,
+        synthesis_problems=[],
+        run=RunRecord(model="bench", mode="replay"),
+        corpus=None,
         language="both",
     )
     return briefing, numbered
@@ -142,7 +179,9 @@ def bench_week_write(docs: int, scratch: Path) -> None:
     baseline = timed(lambda: write_atomically(json_out, render(briefing, "json")), repeat=3)
     size = store.stat().st_size / 1e6
     print(f"week write: {docs} documents, {docs * 10} requirements, {docs * 4} dates, {docs * 3} figures")
-    print(f"  first write (fresh store): {first:.3f} s; rerun of the week (replace): {rerun:.3f} s; store {size:.1f} MB")
+    print(
+        f"  first write (fresh store): {first:.3f} s; rerun of the week (replace): {rerun:.3f} s; store {size:.1f} MB"
+    )
     print(f"  rendering + writing the JSON briefing of the same week: {baseline:.3f} s")
     print(f"  ratio history rerun / JSON briefing: {rerun / baseline:.2f}x")
 
@@ -158,19 +197,30 @@ def bench_search(weeks: int, docs: int, scratch: Path) -> None:
     built = time.perf_counter() - started
     with history.connect(store) as connection:
         items = connection.execute("SELECT COUNT(*) FROM search_items").fetchone()[0]
-    print(f"search: {weeks} weeks x {docs} documents = {weeks * docs} documents, {items} searchable rows, "
-          f"{store.stat().st_size / 1e6:.1f} MB (built in {built:.1f} s)")
-    queries = {"3-char Chinese (trigram index)": "上市许可", "2-char Chinese (substring scan)": "召回",
-               "English word (trigram index)": "traceability"}
+    print(
+        f"search: {weeks} weeks x {docs} documents = {weeks * docs} documents, {items} searchable rows, "
+        f"{store.stat().st_size / 1e6:.1f} MB (built in {built:.1f} s)"
+    )
+    queries = {
+        "3-char Chinese (trigram index)": "上市许可",
+        "2-char Chinese (substring scan)": "召回",
+        "English word (trigram index)": "traceability",
+    }
     for name, query in queries.items():
         seconds = timed(lambda q=query: history.search(store, q, limit=20), repeat=5)
         print(f"  history search {query!r} [{name}]: {seconds * 1000:.1f} ms (20 newest results)")
     indexed = timed(lambda: history.search(store, "上市许可", limit=100000), repeat=5)
     with history.connect(store) as connection:
-        scan = timed(lambda: connection.execute(
-            "SELECT id FROM search_items WHERE zh LIKE '%上市许可%' OR en LIKE '%上市许可%'").fetchall(), repeat=5)
-    print(f"  every match of '上市许可': index {indexed * 1000:.1f} ms vs plain LIKE scan {scan * 1000:.1f} ms "
-          f"(ratio {indexed / scan:.2f}x; the scan returns ids only)")
+        scan = timed(
+            lambda: connection.execute(
+                "SELECT id FROM search_items WHERE zh LIKE '%上市许可%' OR en LIKE '%上市许可%'"
+            ).fetchall(),
+            repeat=5,
+        )
+    print(
+        f"  every match of '上市许可': index {indexed * 1000:.1f} ms vs plain LIKE scan {scan * 1000:.1f} ms "
+        f"(ratio {indexed / scan:.2f}x; the scan returns ids only)"
+    )
     last = periods[-1]
     later = Period(label="next", start=last.end + dt.timedelta(days=1), end=last.end + dt.timedelta(days=7))
     seconds = timed(lambda: history.earlier_than(store, later, 90), repeat=3)

@@ -38,7 +38,9 @@ def escape_text(text: str) -> str:
 
 def fold(line: str) -> str:
     """A content line folded at 75 octets (continuations start with a space); UTF-8 characters whole."""
-    out, current, size = [], [], 0
+    out: list[str] = []
+    current: list[str] = []
+    size = 0
     for char in line:
         width = len(char.encode("utf-8"))
         limit = 75 if not out else 74  # a continuation's leading space counts

@@ -540,11 +540,19 @@ def deadlines(
             mark = {True: "verified", False: "UNVERIFIED", None: "unchecked"}[d.verified]
             if json_lines:
                 record = {
-                    "date": d.date.isoformat(), "kind": d.kind, "verified": d.verified, "uid": event_uid(d),
-                    "source_phrase": d.source_phrase, "source_sentence": d.source_sentence,
-                    "week": d.document.week, "ref": d.document.ref, "title_zh": d.document.title_zh,
-                    "title_en": d.document.title_en, "document_number": d.document.document_number,
-                    "url": d.document.url, "path": d.document.path,
+                    "date": d.date.isoformat(),
+                    "kind": d.kind,
+                    "verified": d.verified,
+                    "uid": event_uid(d),
+                    "source_phrase": d.source_phrase,
+                    "source_sentence": d.source_sentence,
+                    "week": d.document.week,
+                    "ref": d.document.ref,
+                    "title_zh": d.document.title_zh,
+                    "title_en": d.document.title_en,
+                    "document_number": d.document.document_number,
+                    "url": d.document.url,
+                    "path": d.document.path,
                 }
                 typer.echo(json.dumps(record, ensure_ascii=False))
                 continue

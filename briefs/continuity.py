@@ -21,9 +21,11 @@ from briefs.models import (
     Briefing,
     BriefingDocument,
     CampaignChange,
+    ChangeKind,
     DocumentChange,
     EarlierDocument,
     History,
+    MatchedOn,
     UpcomingDeadline,
 )
 
@@ -80,10 +82,10 @@ def _earlier_document(doc: StoredDocument) -> EarlierDocument:
 def document_change(doc: BriefingDocument, this: StoredDocument, before: list[StoredDocument]) -> DocumentChange | None:
     """How ``doc`` relates to the documents seen before it (oldest first), if at all."""
 
-    def change(kind: str, matched_on: str, earlier: StoredDocument) -> DocumentChange:
+    def change(kind: ChangeKind, matched_on: MatchedOn, earlier: StoredDocument) -> DocumentChange:
         return DocumentChange(
             ref=doc.ref, title=doc.title, kind=kind, matched_on=matched_on, earlier=_earlier_document(earlier)
-        )  # type: ignore[arg-type]
+        )
 
     if this.doc_type != DRAFT:
         for earlier in before:
@@ -101,14 +103,15 @@ def document_change(doc: BriefingDocument, this: StoredDocument, before: list[St
     return None
 
 
-def _repost_or_update(this: StoredDocument, earlier: StoredDocument) -> str:
+def _repost_or_update(this: StoredDocument, earlier: StoredDocument) -> ChangeKind:
     same = this.text_id == earlier.text_id or (this.title_key is not None and this.title_key == earlier.title_key)
     return "repost" if same else "update"
 
 
 def campaign_changes(briefing: Briefing, earlier: Earlier) -> list[CampaignChange]:
     previous = earlier.weeks[-1] if earlier.weeks else None
-    changes, matched_earlier = [], set()
+    changes: list[CampaignChange] = []
+    matched_earlier: set[int] = set()  # ids of the stored campaigns matched
     for campaign in briefing.campaigns:
         key = campaign_key(campaign.name.zh)
         seen = [c for c in earlier.campaigns if same_campaign(key, c.name_key)]

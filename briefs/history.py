@@ -233,10 +233,12 @@ def _replace_week(
     period = briefing.period
     _unindex_week(connection, period.label)
     connection.execute("DELETE FROM weeks WHERE label = ?", (period.label,))  # cascades to every row of the week
-    week_id = connection.execute(
-        "INSERT INTO weeks (label, start_date, end_date, iso_week) VALUES (?, ?, ?, ?)",
-        (period.label, period.start.isoformat(), period.end.isoformat(), period.iso_week),
-    ).lastrowid
+    week_id = _new_id(
+        connection.execute(
+            "INSERT INTO weeks (label, start_date, end_date, iso_week) VALUES (?, ?, ?, ?)",
+            (period.label, period.start.isoformat(), period.end.isoformat(), period.iso_week),
+        )
+    )
     _insert_briefing(connection, week_id, briefing, corpus)
     digests = {item.ref: item.digest for item in numbered}
     for doc in briefing.documents:
@@ -251,7 +253,9 @@ def _replace_week(
 
 
 def _index_week(connection: sqlite3.Connection, week_id: int) -> None:
-    connection.execute("INSERT INTO search (rowid, zh, en) SELECT id, zh, en FROM search_items WHERE week_id = ?", (week_id,))
+    connection.execute(
+        "INSERT INTO search (rowid, zh, en) SELECT id, zh, en FROM search_items WHERE week_id = ?", (week_id,)
+    )
 
 
 def _unindex_week(connection: sqlite3.Connection, label: str) -> None:
@@ -280,38 +284,46 @@ def _insert_briefing(connection: sqlite3.Connection, week_id: int, briefing: Bri
         ),
     )
     if headline:
-        _index(connection, week_id, "briefing", None, f"{headline.zh}\n{summary.zh if summary else ''}",
-               f"{headline.en}\n{summary.en if summary else ''}")
+        _index(
+            connection,
+            week_id,
+            "briefing",
+            None,
+            f"{headline.zh}\n{summary.zh if summary else ''}",
+            f"{headline.en}\n{summary.en if summary else ''}",
+        )
 
 
 def _insert_document(connection: sqlite3.Connection, week_id: int, doc: BriefingDocument) -> int:
-    document_id = connection.execute(
-        """INSERT INTO documents (week_id, ref, path, url, source, title_zh, title_en, doc_type, issuer_zh,
-           issuer_en, document_number, number_key, number_stem, title_key, title_stem, published,
-           date_inferred, sha256, text_id, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-        (
-            week_id,
-            doc.ref,
-            doc.path,
-            doc.url,
-            doc.source,
-            doc.title.zh,
-            doc.title.en,
-            doc.doc_type,
-            doc.issuer.zh if doc.issuer else None,
-            doc.issuer.en if doc.issuer else None,
-            doc.document_number,
-            number_key(doc.document_number),
-            number_stem(doc.document_number),
-            title_key(doc.title.zh),
-            title_stem(doc.title.zh),
-            doc.date.isoformat() if doc.date else None,
-            int(doc.date_inferred),
-            doc.sha256,
-            doc.id,
-            doc.status,
-        ),
-    ).lastrowid
+    document_id = _new_id(
+        connection.execute(
+            """INSERT INTO documents (week_id, ref, path, url, source, title_zh, title_en, doc_type, issuer_zh,
+               issuer_en, document_number, number_key, number_stem, title_key, title_stem, published,
+               date_inferred, sha256, text_id, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            (
+                week_id,
+                doc.ref,
+                doc.path,
+                doc.url,
+                doc.source,
+                doc.title.zh,
+                doc.title.en,
+                doc.doc_type,
+                doc.issuer.zh if doc.issuer else None,
+                doc.issuer.en if doc.issuer else None,
+                doc.document_number,
+                number_key(doc.document_number),
+                number_stem(doc.document_number),
+                title_key(doc.title.zh),
+                title_stem(doc.title.zh),
+                doc.date.isoformat() if doc.date else None,
+                int(doc.date_inferred),
+                doc.sha256,
+                doc.id,
+                doc.status,
+            ),
+        )
+    )
     connection.executemany(
         "INSERT INTO copies VALUES (?, ?, ?, ?, ?, ?)",
         [(document_id, i, c.path, c.source, c.url, c.title) for i, c in enumerate(doc.copies)],
@@ -353,18 +365,45 @@ def _insert_contents(
             """INSERT INTO requirements (document_id, position, source_sentence, text_en, kind, actors_json,
                product_scope_json, priority, due_date, due_phrase, action_zh, action_en, verified, problem)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            (document_id, position, r.source_sentence, r.text_en, r.kind, _json(r.actors), _json(r.product_scope),
-             r.priority, r.due_date, r.due_phrase, r.action.zh, r.action.en, _flag(entry.verified), entry.problem),
+            (
+                document_id,
+                position,
+                r.source_sentence,
+                r.text_en,
+                r.kind,
+                _json(r.actors),
+                _json(r.product_scope),
+                r.priority,
+                r.due_date,
+                r.due_phrase,
+                r.action.zh,
+                r.action.en,
+                _flag(entry.verified),
+                entry.problem,
+            ),
         )
-        _index(connection, week_id, "requirement", document_id, f"{r.source_sentence}\n{r.action.zh}",
-               f"{r.text_en}\n{r.action.en}")
+        _index(
+            connection,
+            week_id,
+            "requirement",
+            document_id,
+            f"{r.source_sentence}\n{r.action.zh}",
+            f"{r.text_en}\n{r.action.en}",
+        )
         if r.due_date and r.due_phrase and _is_date(r.due_date):
             verified = _verdict(checks, f"requirements[{position}].due_")
             connection.execute(
                 "INSERT INTO dates (document_id, origin, position, kind, date, source_phrase, source_sentence, verified)"
                 " VALUES (?, 'requirement', ?, ?, ?, ?, ?, ?)",
-                (document_id, position, due_kind(r.due_phrase), r.due_date, r.due_phrase, r.source_sentence,
-                 _flag(verified)),
+                (
+                    document_id,
+                    position,
+                    due_kind(r.due_phrase),
+                    r.due_date,
+                    r.due_phrase,
+                    r.source_sentence,
+                    _flag(verified),
+                ),
             )
     if extraction is None:
         return
@@ -373,15 +412,28 @@ def _insert_contents(
             connection.execute(
                 "INSERT INTO dates (document_id, origin, position, kind, date, source_phrase, source_sentence, verified)"
                 " VALUES (?, 'dates', ?, ?, ?, ?, NULL, ?)",
-                (document_id, position, stated.kind, stated.date, stated.source_phrase,
-                 _flag(_verdict(checks, f"dates[{position}]."))),
+                (
+                    document_id,
+                    position,
+                    stated.kind,
+                    stated.date,
+                    stated.source_phrase,
+                    _flag(_verdict(checks, f"dates[{position}].")),
+                ),
             )
     for position, figure in enumerate(extraction.figures):
         connection.execute(
             "INSERT INTO figures (document_id, position, value, meaning_zh, meaning_en, source_phrase, verified)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (document_id, position, figure.value, figure.meaning.zh, figure.meaning.en, figure.source_phrase,
-             _flag(_verdict(checks, f"figures[{position}]."))),
+            (
+                document_id,
+                position,
+                figure.value,
+                figure.meaning.zh,
+                figure.meaning.en,
+                figure.source_phrase,
+                _flag(_verdict(checks, f"figures[{position}].")),
+            ),
         )
 
 
@@ -390,11 +442,25 @@ def _insert_campaigns(connection: sqlite3.Connection, week_id: int, briefing: Br
         connection.execute(
             "INSERT INTO campaigns (week_id, position, name_zh, name_en, name_key, status_zh, status_en,"
             " document_refs_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (week_id, position, campaign.name.zh, campaign.name.en, campaign_key(campaign.name.zh),
-             campaign.status.zh, campaign.status.en, _json([s.ref for s in campaign.sources])),
+            (
+                week_id,
+                position,
+                campaign.name.zh,
+                campaign.name.en,
+                campaign_key(campaign.name.zh),
+                campaign.status.zh,
+                campaign.status.en,
+                _json([s.ref for s in campaign.sources]),
+            ),
         )
-        _index(connection, week_id, "campaign", None, f"{campaign.name.zh}\n{campaign.status.zh}",
-               f"{campaign.name.en}\n{campaign.status.en}")
+        _index(
+            connection,
+            week_id,
+            "campaign",
+            None,
+            f"{campaign.name.zh}\n{campaign.status.zh}",
+            f"{campaign.name.en}\n{campaign.status.en}",
+        )
 
 
 def _index(connection: sqlite3.Connection, week_id: int, kind: str, document_id: int | None, zh: str, en: str) -> None:
@@ -494,14 +560,28 @@ def earlier_than(path: Path, period: Period, window_days: int) -> Earlier:
     start = period.start.isoformat()
     until = (period.end + dt.timedelta(days=window_days)).isoformat()
     with connect(path) as connection:
-        weeks = [row[0] for row in connection.execute(
-            "SELECT label FROM weeks WHERE start_date < ? ORDER BY start_date, label", (start,))]
-        documents = [_stored_document(row) for row in connection.execute(
-            f"SELECT {_DOCUMENT_COLUMNS} FROM documents d JOIN weeks w ON w.id = d.week_id "
-            "WHERE w.start_date < ? ORDER BY w.start_date, d.id", (start,))]
-        campaigns = [StoredCampaign(r[0], dt.date.fromisoformat(r[1]), r[2], r[3], r[4]) for r in connection.execute(
-            "SELECT w.label, w.start_date, c.name_zh, c.name_en, c.name_key FROM campaigns c "
-            "JOIN weeks w ON w.id = c.week_id WHERE w.start_date < ? ORDER BY w.start_date, c.position", (start,))]
+        weeks = [
+            row[0]
+            for row in connection.execute(
+                "SELECT label FROM weeks WHERE start_date < ? ORDER BY start_date, label", (start,)
+            )
+        ]
+        documents = [
+            _stored_document(row)
+            for row in connection.execute(
+                f"SELECT {_DOCUMENT_COLUMNS} FROM documents d JOIN weeks w ON w.id = d.week_id "
+                "WHERE w.start_date < ? ORDER BY w.start_date, d.id",
+                (start,),
+            )
+        ]
+        campaigns = [
+            StoredCampaign(r[0], dt.date.fromisoformat(r[1]), r[2], r[3], r[4])
+            for r in connection.execute(
+                "SELECT w.label, w.start_date, c.name_zh, c.name_en, c.name_key FROM campaigns c "
+                "JOIN weeks w ON w.id = c.week_id WHERE w.start_date < ? ORDER BY w.start_date, c.position",
+                (start,),
+            )
+        ]
         deadlines = _deadlines(connection, "w.start_date < ?", (start,), start, until)
     return Earlier(weeks=weeks, documents=documents, campaigns=campaigns, deadlines=deadlines)
 
@@ -636,3 +716,9 @@ def stored_weeks(path: Path) -> list[tuple[str, dt.date, dt.date, str | None, st
             "LEFT JOIN briefings b ON b.week_id = w.id ORDER BY w.start_date, w.label"
         ).fetchall()
     return [(r[0], dt.date.fromisoformat(r[1]), dt.date.fromisoformat(r[2]), r[3], r[4]) for r in rows]
+
+
+def _new_id(cursor: sqlite3.Cursor) -> int:
+    """The row id an INSERT just made (typed Optional by sqlite3; always set after an INSERT)."""
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid

@@ -437,6 +437,7 @@ class BriefingCampaign(BaseModel):
 # --- continuity across weeks: sections built from the history store (briefs.history) ------------
 
 ChangeKind = Literal["repost", "update", "final_of_draft"]
+MatchedOn = Literal["document_number", "title", "number_stem", "title_stem"]
 CampaignState = Literal["new", "ongoing", "ended"]
 DeadlineKind = Literal["effective", "comment_deadline", "compliance"]
 
@@ -459,7 +460,7 @@ class DocumentChange(BaseModel):
     ref: str = Field(description="this week's document")
     title: Bilingual
     kind: ChangeKind
-    matched_on: Literal["document_number", "title", "number_stem", "title_stem"]
+    matched_on: MatchedOn
     earlier: EarlierDocument
 
 

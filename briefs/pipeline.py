@@ -192,7 +192,9 @@ def generate(settings: Settings, request: GenerateRequest, seam: ModelSeam = Mod
         period=request.period,
         numbered=numbered,
         failed=failed,
-        coverage=with_sources(coverage_of(read.documents, read.problems, selected, base), read.documents, request.period),
+        coverage=with_sources(
+            coverage_of(read.documents, read.problems, selected, base), read.documents, request.period
+        ),
         synthesis=outcome.synthesis,
         synthesis_error=shown(outcome.error) if outcome.error else outcome.error,
         synthesis_problems=outcome.problems,
@@ -537,7 +539,10 @@ def rebuild_history(settings: Settings) -> RebuildResult:
         for label, start, end, iso_week, corpus in weeks:
             period = Period(label=label, start=start, end=end, iso_week=iso_week)
             week_settings = settings.model_copy(
-                update={"out": Path(scratch) / "briefings", "corpus": settings.corpus or (Path(corpus) if corpus else None)}
+                update={
+                    "out": Path(scratch) / "briefings",
+                    "corpus": settings.corpus or (Path(corpus) if corpus else None),
+                }
             )
             request = GenerateRequest(period=period, formats=("json",), history=fresh)
             result = generate(week_settings, request, ModelSeam(inner_transport=_NoModelCalls()))

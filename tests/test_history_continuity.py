@@ -56,7 +56,9 @@ class Continuity:
         self.store = store_path(self.settings.home)
 
     def run(self, week: str, **request: object) -> GenerateResult:
-        seam = ModelSeam(inner_transport=AnswerBookTransport(self.answers, token_counter(self.settings)), provenance="t")
+        seam = ModelSeam(
+            inner_transport=AnswerBookTransport(self.answers, token_counter(self.settings)), provenance="t"
+        )
         return generate(self.settings, GenerateRequest(period=parse_week(week), **request), seam)
 
 
@@ -175,7 +177,9 @@ def _rows(store: Path, week: str | None = None) -> dict[str, list[tuple]]:
     with sqlite3.connect(store) as connection:
         tables = [
             row[0]
-            for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'search%'")
+            for row in connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'search%'"
+            )
         ]
         week_id = connection.execute("SELECT id FROM weeks WHERE label = ?", (week,)).fetchone() if week else None
         found = {}
@@ -184,7 +188,9 @@ def _rows(store: Path, week: str | None = None) -> dict[str, list[tuple]]:
             found[table] = sorted(rows, key=repr)
         found["search_items"] = sorted(connection.execute("SELECT * FROM search_items").fetchall(), key=repr)
     if week_id:
-        found = {table: [r for r in rows if week_id[0] not in _week_ids(table, r, store)] for table, rows in found.items()}
+        found = {
+            table: [r for r in rows if week_id[0] not in _week_ids(table, r, store)] for table, rows in found.items()
+        }
     return found
 
 

@@ -15,13 +15,13 @@ from pathlib import Path
 
 import icalendar
 import pytest
+from test_history_continuity import WEEKS, Continuity
 from typer.testing import CliRunner
 
 from briefs import history
 from briefs.cli import app
 from briefs.errors import HistoryError
 from briefs.identity import campaign_key, number_key, number_stem, same_campaign, title_key, title_stem
-from test_history_continuity import WEEKS, Continuity
 
 # --- identity keys, one row per rule -----------------------------------------------------------------
 
@@ -58,7 +58,10 @@ TITLE_STEMS = {
         "国家药监局综合司公开征求《药品网络销售质量管理规定（征求意见稿）》意见",
         "国家药监局关于发布《药品网络销售质量管理规定》的公告",
     ),
-    "a bare draft title and the bare final title": ("药品网络销售质量管理规定（征求意见稿）", "药品网络销售质量管理规定"),
+    "a bare draft title and the bare final title": (
+        "药品网络销售质量管理规定（征求意见稿）",
+        "药品网络销售质量管理规定",
+    ),
     "草案 as the marker": ("《化妆品标签管理办法（草案）》", "化妆品标签管理办法"),
 }
 
@@ -97,8 +100,19 @@ def test_the_schema_is_versioned_and_every_documented_table_is_there(stored: Con
         assert connection.execute("PRAGMA user_version").fetchone()[0] == history.SCHEMA_VERSION
         tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     documented = (Path(__file__).parent.parent / "docs" / "history.md").read_text(encoding="utf-8")
-    for table in ("weeks", "briefings", "documents", "copies", "digests", "requirements", "dates", "figures",
-                  "campaigns", "search_items", "search"):
+    for table in (
+        "weeks",
+        "briefings",
+        "documents",
+        "copies",
+        "digests",
+        "requirements",
+        "dates",
+        "figures",
+        "campaigns",
+        "search_items",
+        "search",
+    ):
         assert table in tables
         assert f"`{table}`" in documented, f"docs/history.md does not describe {table}"
 
@@ -114,9 +128,11 @@ def test_stored_text_is_the_documents_own(stored: Continuity) -> None:
 
 def test_the_week_record_keeps_the_run_record_and_every_copy(stored: Continuity) -> None:
     with sqlite3.connect(stored.store) as connection:
-        run = json.loads(connection.execute(
-            "SELECT run_json FROM briefings b JOIN weeks w ON w.id = b.week_id WHERE w.label = '2022-W06'"
-        ).fetchone()[0])
+        run = json.loads(
+            connection.execute(
+                "SELECT run_json FROM briefings b JOIN weeks w ON w.id = b.week_id WHERE w.label = '2022-W06'"
+            ).fetchone()[0]
+        )
         copies = connection.execute("SELECT COUNT(*) FROM copies").fetchone()[0]
         documents = connection.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
     assert run["mode"] == "record" and run["prompt_versions"] and run["total"]["calls"] >= 2
@@ -359,13 +375,22 @@ def _week_of_two(number_a: str, number_b: str, title_b: str):
 
     from briefs.assemble import build_briefing, coverage_of, number_digests
 
-    a = digest(document("a.txt", date=dt.date(2022, 2, 9)), extraction().model_copy(update={"document_number": number_a}))
+    a = digest(
+        document("a.txt", date=dt.date(2022, 2, 9)), extraction().model_copy(update={"document_number": number_a})
+    )
     b_ext = extraction(title_zh=title_b).model_copy(update={"document_number": number_b})
     b = digest(document("b.txt", title=title_b, date=dt.date(2022, 2, 10), text="另一份文件。"), b_ext)
     numbered = number_digests([a, b])
     return build_briefing(
-        period=WEEK_06, numbered=numbered, failed=[], coverage=coverage_of([], [], [], None),
-        synthesis=synthesis(), synthesis_error=None, synthesis_problems=[], run=run_record(), corpus=None,
+        period=WEEK_06,
+        numbered=numbered,
+        failed=[],
+        coverage=coverage_of([], [], [], None),
+        synthesis=synthesis(),
+        synthesis_error=None,
+        synthesis_problems=[],
+        run=run_record(),
+        corpus=None,
         language="both",
     )
 
@@ -377,7 +402,11 @@ def test_a_repost_within_the_week_is_joined_by_its_document_number() -> None:
     empty = history.Earlier(weeks=[], documents=[], campaigns=[], deadlines=[])
     [change] = history_for(briefing, empty).documents
     assert (change.ref, change.kind, change.matched_on, change.earlier.week, change.earlier.ref) == (
-        "D2", "update", "document_number", "2022-W06", "D1"
+        "D2",
+        "update",
+        "document_number",
+        "2022-W06",
+        "D1",
     )
 
 
@@ -400,13 +429,21 @@ def test_the_history_sections_stay_small_in_html(stored: Continuity) -> None:
     briefing = stored.run("2022-W10").briefing
     doc = EarlierDocument(week="2022-W06", ref="D1", title=briefing.documents[0].title, url="https://example.org/x")
     many = [
-        UpcomingDeadline(date=dt.date(2022, 3, 10), kind="compliance", source_phrase="x", verified=True, document=doc,
-                         source_sentence="药品网络销售企业应当建立并实施药品质量安全管理制度。" * 3)
+        UpcomingDeadline(
+            date=dt.date(2022, 3, 10),
+            kind="compliance",
+            source_phrase="x",
+            verified=True,
+            document=doc,
+            source_sentence="药品网络销售企业应当建立并实施药品质量安全管理制度。" * 3,
+        )
         for _ in range(200)
     ]
     base = render(briefing.model_copy(update={"history": History(weeks_before=1, previous_week="2022-W08")}), "html")
-    full = render(briefing.model_copy(update={"history": History(weeks_before=1, previous_week="2022-W08",
-                                                                  deadlines=many)}), "html")
+    full = render(
+        briefing.model_copy(update={"history": History(weeks_before=1, previous_week="2022-W08", deadlines=many)}),
+        "html",
+    )
     assert full.count("药品网络销售企业应当建立并实施药品质量安全管理制度。" * 3) == DEADLINES_SHOWN
     assert "170 more" in full
     added = len(full.encode()) - len(base.encode())
