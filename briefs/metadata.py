@@ -406,10 +406,30 @@ def find_title(
         return heading, None, index
     if candidates:
         return _headline_and_kicker(header, candidates)
+    if glued := _headline_glued_to_byline(header):
+        return glued
     for key in ("og_title", "html_title"):
         if hints.get(key):
             return clean_title(_SITE_SUFFIX.sub("", hints[key])), None, None
     return None, None, None
+
+
+# A headline with its byline on the same line: 国家药监局召开会议 2022-02-11 来源：新华网
+_GLUED_BYLINE = re.compile(
+    r"^(?P<title>.{4,80}?)\s*(?:\d{4}\s*[-/.年]\s*\d{1,2}|(?:来源|來源|发布|發布|时间|時間|作者|记者|記者)\s*[:：])"
+)
+
+
+def _headline_glued_to_byline(header: list[str]) -> tuple[str, None, int] | None:
+    for index, line in enumerate(header):
+        text = unicodedata.normalize("NFKC", line)
+        if not (_META_LINE.search(text) or full_dates(normalise_for_dates(text))):
+            continue
+        found = _GLUED_BYLINE.match(text)
+        if found and _is_title_like(found["title"].strip()) and len(HAN.findall(found["title"])) >= 6:
+            return clean_title(found["title"].strip()), None, index
+        return None  # only the first metadata line may carry the headline
+    return None
 
 
 def clean_title(title: str) -> str:

@@ -435,7 +435,8 @@ def extract_paths(settings: Settings, paths: list[Path]) -> ExtractResult:
     """read → extract (+ verify) for the given files, whatever their dates."""
     check_recordings(settings, resolve_mode(settings))
     read = read_paths(paths, settings)
-    lines = [f"briefs: skipped {problem}" for problem in read.problems]
+    lines = [f"briefs: warning: {note}" for note in read.notes]
+    lines += [f"briefs: skipped {problem}" for problem in read.problems]
     lines += [f"briefs: skipped {d.path}: duplicate of {d.duplicate_of}" for d in read.documents if d.duplicate_of]
     if line := mode_line(settings):
         lines.insert(0, line)

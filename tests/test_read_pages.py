@@ -258,3 +258,14 @@ def test_a_document_number_line_is_not_the_headline(tmp_path, reader_settings):
     page = f"药监局关于印发药品检查管理办法的通知\n国药监药管〔2021〕31号\n各省、自治区、直辖市药品监督管理局：\n{ZH_BODY}\n国家药监局\n2021年5月24日\n"
     document = _read(tmp_path, "page.txt", page, reader_settings)
     assert (document.title, str(document.date)) == ("药监局关于印发药品检查管理办法的通知", "2021-05-24")
+
+
+def test_a_headline_glued_to_its_byline(tmp_path, reader_settings):
+    page = f"国家药监局部署化妆品专项检查工作 2023-06-12 10:20 来源：中国医药报\n\n{ZH_BODY}\n"
+    document = _read(tmp_path, "page.txt", page, reader_settings)
+    assert (document.title, str(document.date)) == ("国家药监局部署化妆品专项检查工作", "2023-06-12")
+
+
+def test_a_date_and_source_line_alone_gives_no_title(tmp_path, reader_settings):
+    document = _read(tmp_path, "page.txt", f"2026-01-07 06:56:30 来源:参考消息网 责任编辑:刘天霖\n\n{ZH_BODY}\n", reader_settings)
+    assert document.title is None

@@ -219,6 +219,13 @@ def test_verification_marks_and_inferred_dates_are_shown() -> None:
     assert "unverified" in out.split("## 警示 Warnings")[1]
 
 
+@pytest.mark.parametrize("fmt", ["md", "html", "txt"])
+def test_a_date_from_the_fetch_time_says_so(fmt: str) -> None:
+    page = factory.document(date=factory.WEEK_06.end, inferred=True).model_copy(update={"date_source": "fetched"})
+    out = render(briefing_of([factory.digest(doc=page)]), fmt)
+    assert "2022-02-13 (按抓取时间推定 inferred from fetch time)" in out
+
+
 def test_a_failed_document_is_a_warning_and_marks_the_briefing_incomplete() -> None:
     briefing = briefing_of([factory.digest()], factory.synthesis(), failed=[factory.failed_digest()])
     assert not briefing.complete
