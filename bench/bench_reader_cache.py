@@ -23,6 +23,7 @@ import shutil
 import sys
 import tempfile
 import time
+import tracemalloc
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -56,6 +57,15 @@ def timed(folder: Path, settings: Settings) -> tuple[float, int, int]:
     started = time.perf_counter()
     result = read_paths([folder], settings)
     return time.perf_counter() - started, len(result.documents), result.from_cache
+
+
+def traced_peak(folder: Path, settings: Settings) -> float:
+    """Peak Python memory (MB) while reading ``folder``, by tracemalloc (a separate, slower run)."""
+    tracemalloc.start()
+    read_paths([folder], settings)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak / 1_000_000
 
 
 def fresh_home(scratch: Path, name: str) -> Settings:
@@ -95,6 +105,7 @@ def main() -> None:
             runs["D"].append(seconds)
             shutil.rmtree(new_week)
         load_after = os.getloadavg()
+        peaks = {"A": traced_peak(one_week, fresh_home(scratch, "home-a")), "C": traced_peak(many_weeks, settings)}
 
     best = {name: min(values) for name, values in runs.items()}
     print(
@@ -116,6 +127,10 @@ def main() -> None:
     print(f"B/A {best['B'] / best['A']:.2f}x (no cache: the folder's cost)")
     print(f"C/A {ratio:.2f}x  (goal <= {GOAL}x: {'met' if ratio <= GOAL else 'NOT met'})")
     print(f"D/A {best['D'] / best['A']:.2f}x (a weekly run: last week's pages are new)")
+    print(
+        f"memory (tracemalloc peak): A {peaks['A']:.1f} MB, C {peaks['C']:.1f} MB, "
+        f"C/A {peaks['C'] / peaks['A']:.2f}x (every page's reading is still held: dedupe needs them all)"
+    )
 
 
 if __name__ == "__main__":

@@ -109,11 +109,17 @@ def probes(marks: frozenset[str], crowded: set[int]) -> list[int]:
     return list(islice(filterfalse(crowded.__contains__, hashes), PROBES))
 
 
-def mark_duplicates(documents: list[Document]) -> None:
-    """Set ``duplicate_of`` and ``copies`` on ``documents`` in place."""
+def mark_duplicates(
+    documents: list[Document], keys: list[list[str]] | None = None, groups: list[list[int]] | None = None
+) -> list[list[int]]:
+    """Set ``duplicate_of`` and ``copies`` on ``documents`` in place; returns the groups (indexes of
+    one story each). ``keys``: each document's ``sentence_keys`` if known; ``groups``: the grouping
+    of these same documents if known (the reading cache keeps both)."""
     for document in documents:
         document.copies = [_ref(document)]
-    for members in _group([sentence_keys(document.text) for document in documents]):
+    if groups is None:
+        groups = _group(keys if keys is not None else [sentence_keys(document.text) for document in documents])
+    for members in groups:
         if len(members) < 2:
             continue
         ordered = sorted((documents[i] for i in members), key=_keeper_rank)
@@ -122,6 +128,7 @@ def mark_duplicates(documents: list[Document]) -> None:
         for other in others:
             other.duplicate_of = keeper.id
             other.copies = []
+    return groups
 
 
 def _group(documents: list[list[str]]) -> list[list[int]]:

@@ -56,19 +56,20 @@ class Manifests:
     problems: list[str] = field(default_factory=list)
 
     def facts_for(self, page: Path) -> Scraped | None:
-        return self.by_page.get(page.resolve())
+        return self.by_page.get(page.resolve()) if self.by_page else None
 
 
 def read_manifests(candidates: list[Path], pages: list[Path]) -> Manifests:
     """Manifests and sidecars among ``candidates`` (the folder's non-document files) for ``pages``."""
     found = Manifests()
+    candidates = [c for c in candidates if c.suffix.lower() in (".json", ".jsonl", ".ndjson")]
+    if not candidates:
+        return found  # most folders have none: resolving every page would cost more than reading it
     page_set = {page.resolve() for page in pages}
     by_name: dict[str, list[Path]] = {}
     for page in page_set:
         by_name.setdefault(page.name, []).append(page)
     for candidate in candidates:
-        if candidate.suffix.lower() not in (".json", ".jsonl", ".ndjson"):
-            continue
         sidecar_of = _sidecar_page(candidate, page_set)
         try:
             records = _records(candidate)

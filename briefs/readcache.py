@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from briefs.files import write_atomically
 from briefs.models import Document
@@ -32,6 +32,7 @@ _READER_MODULES = (
     "zhtext",
     "chunk",
     "tokens",
+    "dedupe",
     "models",
     "reader",
     "readcache",
@@ -47,6 +48,11 @@ def reader_version() -> str:
         digest.update(name.encode())
         digest.update((package / f"{name}.py").read_bytes())
     return digest.hexdigest()[:16]
+
+
+class _Entry(BaseModel):
+    document: Document
+    keys: list[str]  # dedupe.sentence_keys of the text: the costly part of duplicate detection
 
 
 @dataclass
@@ -71,23 +77,42 @@ class ReadCache:
     def _file(self, key: str) -> Path:
         return self.folder / key[:2] / f"{key}.json"
 
-    def get(self, key: str) -> Document | None:
+    def get(self, key: str) -> tuple[Document, list[str]] | None:
+        """The document and its duplicate-detection keys, or None (absent, unreadable, outdated)."""
         if not self.enabled:
             return None
         try:
-            text = self._file(key).read_text(encoding="utf-8")
-            document = Document.model_validate_json(text)
+            entry = _Entry.model_validate_json(self._file(key).read_text(encoding="utf-8"))
         except (OSError, ValueError, ValidationError):
             self.misses += 1
             return None  # absent, unreadable or from an older model: read the file again
         self.hits += 1
-        return document
+        return entry.document, entry.keys
 
-    def put(self, key: str, document: Document) -> None:
+    def put(self, key: str, document: Document, keys: list[str]) -> None:
+        self._write(self._file(key), _Entry(document=document, keys=keys).model_dump_json())
+
+    def groups(self, keys: list[str]) -> list[list[int]] | None:
+        """The duplicate grouping of exactly these entries, in this order, if a run has made it."""
+        if not self.enabled:
+            return None
+        try:
+            groups = json.loads(self._groups_file(keys).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return groups if isinstance(groups, list) else None
+
+    def put_groups(self, keys: list[str], groups: list[list[int]]) -> None:
+        self._write(self._groups_file(keys), json.dumps(groups))
+
+    def _groups_file(self, keys: list[str]) -> Path:
+        return self.folder / "groups" / f"{hashlib.sha256(chr(10).join(keys).encode()).hexdigest()}.json"
+
+    def _write(self, path: Path, text: str) -> None:
         if not self.enabled:
             return
         try:
-            write_atomically(self._file(key), document.model_dump_json())
+            write_atomically(path, text)
         except OSError as error:
             self.enabled = False
             self.warnings.append(

@@ -47,16 +47,25 @@ def read_paths(paths: list[Path], settings: Settings) -> ReadResult:
     files, problems, ignored = expand_paths(paths)
     stated = manifest.read_manifests(ignored + _sidecars_of_named_files(paths), files)
     result = ReadResult(problems=problems + stated.problems, ignored=ignored)
+    keys: list[list[str]] = []
+    entries: list[str] = []
     for path in files:
         try:
-            result.documents.append(_read_cached(path, settings, count, stated.facts_for(path), cache))
+            document, sentence_keys, entry = _read_cached(path, settings, count, stated.facts_for(path), cache)
         except InputError as error:
             result.problems.append(str(error))
+            continue
+        result.documents.append(document)
+        keys.append(sentence_keys)
+        entries.append(entry)
+    _assign_ids(result.documents)
+    known_groups = cache.groups(entries) if cache is not None else None
+    groups = dedupe.mark_duplicates(result.documents, keys, known_groups)
     if cache is not None:
+        if known_groups is None:
+            cache.put_groups(entries, groups)
         result.notes += cache.warnings
         result.from_cache = cache.hits
-    _assign_ids(result.documents)
-    dedupe.mark_duplicates(result.documents)
     for document in result.documents:
         document.chunks = [
             Chunk(id=f"{document.id}:{c.index}", index=c.index, start=c.start, end=c.end, text=c.text, tokens=c.tokens)
@@ -80,20 +89,22 @@ class _LazyCounter:
 
 def _read_cached(
     path: Path, settings: Settings, count, scraped: manifest.Scraped | None, cache: readcache.ReadCache | None
-) -> Document:
-    """One file's reading, from the cache when its bytes, path and reader are unchanged. Its chunks
-    carry a placeholder document id until ids are assigned over the whole folder."""
+) -> tuple[Document, list[str], str]:
+    """One file's reading, its duplicate-detection keys and its cache key; from the cache when its
+    bytes, path and reader are unchanged. Its chunks carry a placeholder document id until ids are
+    assigned over the whole folder."""
     data = load.read_bytes(path, settings.max_file_bytes)
     key = cache.key(path, data, scraped.as_dict() if scraped else None) if cache is not None else ""
-    if cache is not None and (document := cache.get(key)) is not None:
-        return document
+    if cache is not None and (cached := cache.get(key)) is not None:
+        return cached[0], cached[1], key
     document = read_document(path, data, count, scraped)
     document.chunks = chunk.chunk_text(
         "", document.text, count, settings.chunk_tokens, settings.chunk_overlap, document.tokens
     )
+    sentence_keys = dedupe.sentence_keys(document.text)
     if cache is not None:
-        cache.put(key, document)
-    return document
+        cache.put(key, document, sentence_keys)
+    return document, sentence_keys, key
 
 
 def _sidecars_of_named_files(paths: list[Path]) -> list[Path]:

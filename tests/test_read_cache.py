@@ -87,3 +87,16 @@ def test_a_corrupt_cache_entry_is_read_again(tmp_path, reader_settings):
         entry.write_text("{truncated", encoding="utf-8")
     again = read_paths([corpus], reader_settings)
     assert again.from_cache == 0 and _rows(again) == _rows(first)
+
+
+def test_duplicates_are_marked_alike_from_the_cache_and_after_a_new_file(tmp_path, reader_settings):
+    corpus = _corpus(tmp_path)
+    page = next(corpus.glob("000_*.txt"))
+    (corpus / "zz_repost.txt").write_bytes(page.read_bytes())
+    first = read_paths([corpus], reader_settings)
+    second = read_paths([corpus], reader_settings)  # grouping served from the cache
+    assert [d.duplicate_of for d in second.documents] == [d.duplicate_of for d in first.documents]
+    assert sum(1 for d in second.documents if d.duplicate_of) == 1
+    (corpus / "zzz_another.txt").write_bytes(page.read_bytes())  # a new copy: grouping is made again
+    third = read_paths([corpus], reader_settings)
+    assert sum(1 for d in third.documents if d.duplicate_of) == 2
