@@ -267,5 +267,7 @@ def test_a_headline_glued_to_its_byline(tmp_path, reader_settings):
 
 
 def test_a_date_and_source_line_alone_gives_no_title(tmp_path, reader_settings):
-    document = _read(tmp_path, "page.txt", f"2026-01-07 06:56:30 来源:参考消息网 责任编辑:刘天霖\n\n{ZH_BODY}\n", reader_settings)
+    document = _read(
+        tmp_path, "page.txt", f"2026-01-07 06:56:30 来源:参考消息网 责任编辑:刘天霖\n\n{ZH_BODY}\n", reader_settings
+    )
     assert document.title is None
