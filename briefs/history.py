@@ -161,12 +161,12 @@ def connect(path: Path, *, create: bool = True) -> Iterator[sqlite3.Connection]:
     except (sqlite3.Error, OSError) as error:
         raise HistoryError(f"history store {path}: cannot open ({error})") from None
     with closing(connection):
-        try:
+        try:  # a corrupt file, a lock held too long, a full disk: one line naming the store
             connection.execute("PRAGMA foreign_keys = ON")
             migrate(connection, path)
+            yield connection
         except sqlite3.Error as error:
             raise HistoryError(f"history store {path}: {error}") from None
-        yield connection
 
 
 def migrate(connection: sqlite3.Connection, path: Path) -> None:
@@ -223,8 +223,8 @@ def write_week(path: Path, briefing: Briefing, numbered: list[NumberedDigest], c
     try:
         with connect(path) as connection, transaction(connection):
             _replace_week(connection, briefing, numbered, corpus)
-    except sqlite3.Error as error:
-        raise HistoryError(f"history store {path}: cannot write {briefing.period.label} ({error})") from None
+    except HistoryError as error:
+        raise HistoryError(f"cannot write {briefing.period.label} to the {error}") from None
 
 
 def _replace_week(

@@ -118,6 +118,7 @@ _SENTENCES: dict[str, tuple[str, str]] = {
         "此前各周公布、落在本周起 {days} 天内的期限：",
         "Deadlines announced in earlier weeks that fall within {days} days of this week:",
     ),
+    "compared_with": ("（上一个有记录的周：{week}）", "(last week on record: {week})"),
     "more_deadlines": ("另有 {count} 项，见 `briefs deadlines`。", "{count} more: see `briefs deadlines`."),
 }
 

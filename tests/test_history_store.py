@@ -448,3 +448,35 @@ def test_the_history_sections_stay_small_in_html(stored: Continuity) -> None:
     assert "170 more" in full
     added = len(full.encode()) - len(base.encode())
     assert added < 40_000, f"{added} bytes of HTML for the listed deadlines"
+
+
+def test_a_corrupt_store_is_one_warning_and_the_briefing_is_written(tmp_path: Path) -> None:
+    continuity = Continuity(tmp_path)
+    continuity.store.parent.mkdir(parents=True)
+    continuity.store.write_bytes(b"not a database at all" * 100)
+    result = continuity.run("2022-W06")
+    assert result.exit_code == 0
+    warnings = [line for line in result.lines if "history store" in line]
+    assert len(warnings) == 1 and "file is not a database" in warnings[0], warnings
+    assert (continuity.settings.out / "2022-W06" / "briefing.md").is_file()
+    assert continuity.store.read_bytes() == b"not a database at all" * 100, "never overwritten"
+
+
+def test_a_corrupt_store_is_one_line_for_the_commands(tmp_path: Path, monkeypatch) -> None:
+    (tmp_path / "history.db").write_bytes(b"garbage" * 100)
+    monkeypatch.setenv("BRIEFS_HOME", str(tmp_path))
+    for command in (["history", "search", "药品"], ["deadlines"], ["history", "export"]):
+        result = CliRunner().invoke(app, command)
+        assert result.exit_code == 3, (command, result.output)
+        assert result.stderr.count("\n") == 1 and "history store" in result.stderr
+
+
+def test_a_store_damaged_by_hand_is_one_warning_never_a_crash(tmp_path: Path) -> None:
+    continuity = Continuity(tmp_path)
+    assert continuity.run("2022-W06").exit_code == 0
+    with sqlite3.connect(continuity.store) as connection:
+        connection.execute("DROP TABLE campaigns")  # a query of the week's read now fails
+    result = continuity.run("2022-W07")
+    assert result.exit_code == 0
+    warnings = [line for line in result.lines if "history store" in line]
+    assert len(warnings) == 1 and "no such table: campaigns" in warnings[0], warnings
