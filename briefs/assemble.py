@@ -137,6 +137,12 @@ def _check_warning(ref: str, check: Check) -> BriefingWarning:
     )
 
 
+def problems_of(synthesis_problems: list[str], where: str) -> list[str]:
+    """The synthesis problems about one item (``top_actions[2].deadline: ...``), so that the item
+    itself can carry its mark wherever it is shown, not only the Warnings section."""
+    return [p for p in synthesis_problems if p.startswith((f"{where}.", f"{where}:"))]
+
+
 def warnings_of(
     numbered: list[NumberedDigest],
     failed: list[Digest],
@@ -199,8 +205,13 @@ def build_briefing(
         briefing.headline = synthesis.headline
         briefing.executive_summary = synthesis.executive_summary
         briefing.themes = [
-            BriefingTheme(title=t.title, summary=t.summary, sources=_links(t.document_ids, by_ref))
-            for t in synthesis.themes
+            BriefingTheme(
+                title=t.title,
+                summary=t.summary,
+                sources=_links(t.document_ids, by_ref),
+                problems=problems_of(synthesis_problems, f"themes[{i}]"),
+            )
+            for i, t in enumerate(synthesis.themes)
         ]
         briefing.actions = [
             BriefingAction(
@@ -210,11 +221,17 @@ def build_briefing(
                 deadline=a.deadline,
                 priority=a.priority,
                 sources=_links(a.document_ids, by_ref),
+                problems=problems_of(synthesis_problems, f"top_actions[{i}]"),
             )
-            for a in synthesis.top_actions
+            for i, a in enumerate(synthesis.top_actions)
         ]
         briefing.campaigns = [
-            BriefingCampaign(name=c.name, status=c.status, sources=_links(c.document_ids, by_ref))
-            for c in synthesis.campaigns_to_watch
+            BriefingCampaign(
+                name=c.name,
+                status=c.status,
+                sources=_links(c.document_ids, by_ref),
+                problems=problems_of(synthesis_problems, f"campaigns_to_watch[{i}]"),
+            )
+            for i, c in enumerate(synthesis.campaigns_to_watch)
         ]
     return briefing

@@ -420,18 +420,21 @@ class BriefingAction(BaseModel):
     deadline: str | None = None
     priority: Priority
     sources: list[SourceLink]
+    problems: list[str] = Field(default=[], description="checks this item failed (e.g. a deadline not in its sources)")
 
 
 class BriefingTheme(BaseModel):
     title: Bilingual
     summary: Bilingual
     sources: list[SourceLink]
+    problems: list[str] = Field(default=[], description="checks this item failed")
 
 
 class BriefingCampaign(BaseModel):
     name: Bilingual
     status: Bilingual
     sources: list[SourceLink]
+    problems: list[str] = Field(default=[], description="checks this item failed")
 
 
 # --- continuity across weeks: sections built from the history store (briefs.history) ------------

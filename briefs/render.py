@@ -102,6 +102,13 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "campaign_changes": ("专项行动", "Campaigns"),
     "document_changes": ("此前见过的文件", "Documents seen before"),
+    "contents": ("目录", "Contents"),
+    "glance": ("本期文件一览", "The week at a glance"),
+    "document": ("文件", "Document"),
+    "relevance": ("相关性", "Relevance"),
+    "nearest_deadline": ("最近截止", "Nearest deadline"),
+    "unverified_item": ("未经核实", "not verified"),
+    "files": ("文件与问题", "Files and problems"),
     "incomplete": (
         "本简报不完整：有内容缺失，见“警示”。",
         "This briefing is incomplete: something is missing, see Warnings.",
@@ -300,6 +307,50 @@ class Languages:
             rows.append((name, row.in_period, " / ".join(t for _, t in self.pick(zh, en))))
         return rows
 
+    # --- the email: what fits an inbox --------------------------------------------------------
+
+    def mail_requirements(self, doc: BriefingDocument) -> tuple[list, int]:
+        """The requirements the email shows (every unverified one, then the highest priorities, up to
+        MAIL_REQUIREMENTS, in document order) and how many more the full briefing has."""
+        ranked = sorted(
+            range(len(doc.requirements)),
+            key=lambda i: (doc.requirements[i].verified is not False, _PRIORITY_RANK[doc.requirements[i].requirement.priority], i),
+        )
+        keep = {i for n, i in enumerate(ranked) if n < MAIL_REQUIREMENTS or doc.requirements[i].verified is False}
+        return [r for i, r in enumerate(doc.requirements) if i in keep], len(doc.requirements) - len(keep)
+
+    def more_requirements(self, more: int, total: int) -> list[tuple[str, str]]:
+        zh = f"另有 {more} 条要求（共 {total} 条）未在邮件中列出：完整清单见完整简报（briefing.md、briefing.txt 或 briefing.json）。"
+        en = (
+            f"{more} more of its {total} requirements are not listed in this email: the full list is in the full "
+            "briefing (briefing.md, briefing.txt or briefing.json)."
+        )
+        return self.pick(zh, en)
+
+    @staticmethod
+    def nearest_deadline(doc: BriefingDocument) -> str | None:
+        dates = sorted(r.requirement.due_date for r in doc.requirements if r.requirement.due_date)
+        return dates[0] if dates else None
+
+    @staticmethod
+    def problems_of(item: object, field: str) -> list[str]:
+        """An item's failed checks that concern ``field`` ("deadline"), or every other one ("what")."""
+        problems = getattr(item, "problems", [])
+        about_field = [p for p in problems if f"].{field}" in p]
+        return about_field if field == "deadline" else [p for p in problems if "].deadline" not in p]
+
+    def mark(self, problems: list[str]) -> str:
+        """The inline mark after an item that failed a check ("⚠ not verified"); nothing otherwise."""
+        return f" ⚠ {self.label('unverified_item')}" if problems else ""
+
+    @staticmethod
+    def is_ref(text: str | None) -> bool:
+        return bool(text) and re.fullmatch(r"D\d+", text) is not None
+
+    def file_warnings(self, briefing: Briefing) -> list:
+        """Warnings about a file rather than a document of the briefing: named in the run record only."""
+        return [w for w in briefing.warnings if w.document and not self.is_ref(w.document)]
+
     def alert_lines(self, briefing: Briefing) -> list[tuple[str, str]]:
         alert = briefing.coverage.alert
         if not alert:
@@ -437,6 +488,10 @@ def recording_source(provenance: list[str]) -> str:
             head += ", not produced by a live model"
         short.append(head)
     return "; ".join(dict.fromkeys(short))
+
+
+MAIL_REQUIREMENTS = 10  # per document in the email; every unverified one is shown besides
+_PRIORITY_RANK = {"high": 0, "medium": 1, "low": 2}
 
 
 def grouped_documents(documents: list[BriefingDocument]) -> list[tuple[str, list[BriefingDocument]]]:

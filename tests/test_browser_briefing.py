@@ -79,9 +79,9 @@ def full_briefing() -> Briefing:
     )
 
 
-def open_at_600(browser, html: str, path: Path):
+def open_at_600(browser, html: str, path: Path, width: int = 600):
     path.write_text(html, encoding="utf-8")
-    page = browser.new_page(viewport={"width": 600, "height": 900})
+    page = browser.new_page(viewport={"width": width, "height": 900})
     errors: list[str] = []
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     page.on("pageerror", lambda error: errors.append(str(error)))
@@ -172,5 +172,44 @@ def test_an_empty_week_also_renders_cleanly_at_600px(browser, tmp_path: Path) ->
         assert errors == []
         assert "No document of this period was found in the corpus folder." in page.inner_text("body")
         assert page.evaluate("() => document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    finally:
+        page.close()
+
+
+# The widths of a phone (375 px) and of the email's own column (600 px).
+WIDTHS = (375, 600)
+# Wrapping that cuts English words in the middle ("compli-ance" with no hyphen) where they would fit.
+MID_WORD = ("anywhere", "break-all")
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("week", ["2020-W52", "2022-W06"])
+def test_the_email_reads_at_phone_and_column_width_without_breaking_words(browser, tmp_path: Path, week: str, width: int) -> None:
+    """The 177-requirement regulation's week and the news week, at 375 and 600 px: no sideways
+    scrolling, table cells wrap between words, every anchor of the contents leads somewhere."""
+    result = generate(load_settings(None, out=tmp_path / "out"), GenerateRequest(period=parse_week(week)))
+    html = (result.out_dir / "briefing.html").read_text(encoding="utf-8")
+    page, errors, requests = open_at_600(browser, html, tmp_path / "briefing.html", width=width)
+    try:
+        assert errors == [] and [url for url in requests if not url.startswith("file:")] == []
+        scroll_width, client_width = page.evaluate(
+            "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+        )
+        assert scroll_width <= client_width, f"horizontal scrolling at {width}px: {scroll_width}px of content"
+        wraps = page.evaluate(
+            """() => [...document.querySelectorAll('td, th, p')].map(e => {
+                   const s = getComputedStyle(e); return [s.overflowWrap, s.wordBreak]; })"""
+        )
+        assert wraps and not any(wrap in MID_WORD or brk in MID_WORD for wrap, brk in wraps)
+        missing = page.evaluate(
+            """() => [...document.querySelectorAll('a[href^="#"]')]
+                   .map(a => a.getAttribute('href').slice(1)).filter(id => !document.getElementById(id))"""
+        )
+        assert missing == []
+        text = page.inner_text("body")
+        for key in ("contents", "glance", "summary", "actions", "documents", "warnings", "coverage", "run"):
+            assert LABELS[key][1] in text, f"section {key} is missing"
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"briefing-{week}-{width}px.png"), full_page=True)
     finally:
         page.close()
