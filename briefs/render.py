@@ -314,7 +314,11 @@ class Languages:
         MAIL_REQUIREMENTS, in document order) and how many more the full briefing has."""
         ranked = sorted(
             range(len(doc.requirements)),
-            key=lambda i: (doc.requirements[i].verified is not False, _PRIORITY_RANK[doc.requirements[i].requirement.priority], i),
+            key=lambda i: (
+                doc.requirements[i].verified is not False,
+                _PRIORITY_RANK[doc.requirements[i].requirement.priority],
+                i,
+            ),
         )
         keep = {i for n, i in enumerate(ranked) if n < MAIL_REQUIREMENTS or doc.requirements[i].verified is False}
         return [r for i, r in enumerate(doc.requirements) if i in keep], len(doc.requirements) - len(keep)
@@ -345,7 +349,7 @@ class Languages:
 
     @staticmethod
     def is_ref(text: str | None) -> bool:
-        return bool(text) and re.fullmatch(r"D\d+", text) is not None
+        return text is not None and re.fullmatch(r"D\d+", text) is not None
 
     def file_warnings(self, briefing: Briefing) -> list:
         """Warnings about a file rather than a document of the briefing: named in the run record only."""

@@ -184,7 +184,9 @@ MID_WORD = ("anywhere", "break-all")
 
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("week", ["2020-W52", "2022-W06"])
-def test_the_email_reads_at_phone_and_column_width_without_breaking_words(browser, tmp_path: Path, week: str, width: int) -> None:
+def test_the_email_reads_at_phone_and_column_width_without_breaking_words(
+    browser, tmp_path: Path, week: str, width: int
+) -> None:
     """The 177-requirement regulation's week and the news week, at 375 and 600 px: no sideways
     scrolling, table cells wrap between words, every anchor of the contents leads somewhere."""
     result = generate(load_settings(None, out=tmp_path / "out"), GenerateRequest(period=parse_week(week)))

@@ -62,7 +62,12 @@ def test_contents_and_at_a_glance_lead_and_every_anchor_resolves(weeks, week: st
         assert f'href="#doc-{doc.ref}"' in glance
         if doc.document_number:
             assert doc.document_number in glance
-    assert html.index('id="contents"') < html.index('id="summary"') < html.index('id="glance"') < html.index('id="documents"')
+    assert (
+        html.index('id="contents"')
+        < html.index('id="summary"')
+        < html.index('id="glance"')
+        < html.index('id="documents"')
+    )
 
 
 @pytest.mark.parametrize("week", SAMPLE_WEEKS)

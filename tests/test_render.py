@@ -191,7 +191,9 @@ def _escaped(text: str) -> str:
 def test_both_languages_put_the_chinese_source_sentence_beside_the_english() -> None:
     briefing = briefing_of([factory.digest()], factory.synthesis())
     html = render(briefing, "html")
-    row = re.search(r"<p class=\"quote\"[^>]*lang=\"zh-Hans\"[^>]*>(.*?)</p>\s*<p[^>]*lang=\"en\"[^>]*>(.*?)</p>", html, re.S)
+    row = re.search(
+        r"<p class=\"quote\"[^>]*lang=\"zh-Hans\"[^>]*>(.*?)</p>\s*<p[^>]*lang=\"en\"[^>]*>(.*?)</p>", html, re.S
+    )
     assert row, "a requirement with the Chinese source sentence, then the English"
     assert factory.SENTENCE_000 in row.group(1)
     assert "Focus on cracking down" in row.group(2)
