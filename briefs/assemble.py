@@ -35,11 +35,20 @@ from briefs.models import (
 def relative_path(path: str, corpus: Path | None) -> str:
     """Paths in a briefing are relative to the corpus: no machine's folders leak into outputs."""
     if corpus is not None:
-        try:
-            return Path(path).resolve().relative_to(corpus.resolve()).as_posix()
-        except ValueError:
-            pass
+        for inside, base in ((Path(path).absolute(), corpus.absolute()), (_resolved(path), corpus.resolve())):
+            try:
+                relative = inside.relative_to(base).as_posix()
+            except ValueError:
+                continue
+            return relative if relative != "." else Path(path).name
     return Path(path).name
+
+
+def _resolved(path: str) -> Path:
+    try:
+        return Path(path).resolve()
+    except (OSError, RuntimeError):  # a link loop (RuntimeError before Python 3.13): as it is named
+        return Path(path).absolute()
 
 
 def number_digests(digests: Iterable[Digest]) -> list[NumberedDigest]:

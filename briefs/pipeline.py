@@ -139,6 +139,15 @@ def mode_line(settings: Settings) -> str | None:
     )
 
 
+def within(line: str, base: Path) -> str:
+    """A reader's problem line ("<path>: what is wrong") with its path relative to the corpus, as
+    the briefing names documents: no machine's folders in outputs, and the name the operator knows."""
+    for spelling in dict.fromkeys((str(base), str(base.absolute()))):
+        if line.startswith(spelling + os.sep):
+            return line[len(spelling) + 1 :]
+    return line
+
+
 def select_period(documents: list[Document], period: Period) -> list[Document]:
     """The readable, non-duplicate documents dated inside the period (inferred dates count)."""
     return [doc for doc in documents if doc.readable and in_period(doc, period)]
@@ -160,8 +169,9 @@ def generate(settings: Settings, request: GenerateRequest, seam: ModelSeam = Mod
 
     read = read_paths([corpus], settings)
     result.lines.extend(f"briefs: warning: {note}" for note in read.notes)
+    skipped = [within(problem, base) for problem in read.problems]
     if not read.readable and read.problems:
-        result.lines.extend(f"briefs: {problem}" for problem in read.problems)
+        result.lines.extend(f"briefs: unreadable: {line}" for line in skipped)
         result.lines.append(f"briefs: error: no document in {corpus} could be read")
         result.exit_code = EXIT_NOTHING
         return result
@@ -192,9 +202,7 @@ def generate(settings: Settings, request: GenerateRequest, seam: ModelSeam = Mod
         period=request.period,
         numbered=numbered,
         failed=failed,
-        coverage=with_sources(
-            coverage_of(read.documents, read.problems, selected, base), read.documents, request.period
-        ),
+        coverage=with_sources(coverage_of(read.documents, skipped, selected, base), read.documents, request.period),
         synthesis=outcome.synthesis,
         synthesis_error=shown(outcome.error) if outcome.error else outcome.error,
         synthesis_problems=outcome.problems,
@@ -282,7 +290,7 @@ def failure_lines(briefing: Briefing) -> list[str]:
     return [
         f"briefs: {warning.kind}: {warning.document + ': ' if warning.document else ''}{warning.message}"
         for warning in briefing.warnings
-        if warning.kind in ("failed", "synthesis", "quiet")
+        if warning.kind in ("failed", "synthesis", "quiet", "unreadable", "undated")
     ]
 
 

@@ -9,6 +9,7 @@ One bad file never stops the others: each unreadable input becomes one line in
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import stat
 from collections.abc import Callable
@@ -128,7 +129,8 @@ def expand_paths(paths: list[Path]) -> tuple[list[Path], list[str], list[Path]]:
     for path in paths:
         found: list[tuple[Path, Path]] = []  # (file, its resolved path: one file named twice is read once)
         if path.is_dir():
-            found, skipped = _documents_in(path)
+            found, skipped, unresolved = _documents_in(path)
+            problems += unresolved
             not_documents = [file for file in skipped if manifest.is_plainly_not_a_document(file)]
             ignored += not_documents
             skipped = [file for file in skipped if not manifest.is_plainly_not_a_document(file)]
@@ -136,13 +138,13 @@ def expand_paths(paths: list[Path]) -> tuple[list[Path], list[str], list[Path]]:
                 problems.append(
                     f"{path}: skipped {len(skipped)} file(s) that are not .txt/.md/.html (e.g. {skipped[0].name})"
                 )
-            if not found:
+            if not found and not unresolved:
                 also = f" (only files that are not documents, e.g. {not_documents[0].name})" if not_documents else ""
                 problems.append(f"{path}: folder holds no .txt, .md or .html documents{also}")
         elif path.exists():
             found = [(path, path.resolve())]
         elif path.is_symlink():
-            problems.append(f"{path}: broken link, the file it points to does not exist")
+            problems.append(f"{path}: {_dead_link(path)}")
         else:
             problems.append(f"{path}: no such file or folder")
         for file, identity in found:
@@ -152,13 +154,23 @@ def expand_paths(paths: list[Path]) -> tuple[list[Path], list[str], list[Path]]:
     return files, problems, ignored
 
 
-def _documents_in(folder: Path) -> tuple[list[tuple[Path, Path]], list[Path]]:
-    """(document, resolved path) pairs and the skipped files, in path order.
+def _dead_link(path: Path) -> str:
+    try:
+        path.resolve(strict=True)
+    except (OSError, RuntimeError) as error:  # RuntimeError: a loop, before Python 3.13
+        if isinstance(error, RuntimeError) or getattr(error, "errno", None) == errno.ELOOP:
+            return "symbolic link loop (the link leads back to itself), skipped"
+    return "broken link, the file it points to does not exist"
+
+
+def _documents_in(folder: Path) -> tuple[list[tuple[Path, Path]], list[Path], list[str]]:
+    """(document, resolved path) pairs, the skipped files and one problem line per link that leads
+    nowhere (a broken link, a loop), in path order.
 
     One lstat per entry instead of a stat plus a full ``resolve()``: a file that is not a link
     resolves to its resolved folder plus its name (folders are resolved once each).
     """
-    documents, skipped = [], []
+    documents, skipped, unresolved = [], [], []
     resolved_folders: dict[Path, Path] = {}
     for path in sorted(folder.rglob("*"), key=_path_order):
         if any(part.startswith(".") for part in path.relative_to(folder).parts):
@@ -172,9 +184,11 @@ def _documents_in(folder: Path) -> tuple[list[tuple[Path, Path]], list[Path]]:
             if path.parent not in resolved_folders:
                 resolved_folders[path.parent] = path.parent.resolve()
             documents.append((path, resolved_folders[path.parent] / path.name))
-        else:  # a link, or lstat failed: resolve the slow, link-following way
+        elif path.exists():  # a link, or lstat failed: resolve the slow, link-following way
             documents.append((path, path.resolve()))
-    return documents, skipped
+        else:  # a link to nothing, or a loop: one problem line, never a stopped run
+            unresolved.append(f"{path}: {_dead_link(path)}")
+    return documents, skipped, unresolved
 
 
 def _path_order(path: Path) -> tuple[str, ...]:

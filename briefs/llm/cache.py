@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from briefs.files import write_atomically
+from briefs.files import BestEffortFolder
 
 log = logging.getLogger("briefs.llm")
 
@@ -51,25 +51,34 @@ class CacheInfo:
 
 
 class ResponseCache:
+    """Answers on disk. A cache folder that cannot be used (BRIEFS_HOME is a file, read-only, a full
+    disk) costs one warning and the run goes on uncached: it never loses answers already paid for."""
+
     def __init__(self, directory: Path) -> None:
         self.directory = directory
+        self._folder = BestEffortFolder(directory, "the response cache")
 
-    def _path(self, key: str) -> Path:
-        return self.directory / key[:2] / f"{key}.json"
+    @staticmethod
+    def _relative(key: str) -> str:
+        return f"{key[:2]}/{key}.json"
+
+    def check(self) -> bool:
+        """Usable? A preflight: says so once, before any call is paid for."""
+        return self._folder.check()
 
     def get(self, key: str) -> dict[str, Any] | None:
-        path = self._path(key)
-        try:
-            entry = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
+        text = self._folder.read(self._relative(key))
+        if text is None:
             return None
-        except (OSError, ValueError) as error:  # a damaged entry is a miss; the call overwrites it
-            log.warning("cache entry %s is unreadable (%s); asking the model again", path, error)
+        try:
+            entry = json.loads(text)
+        except ValueError as error:  # a damaged entry is a miss; the call overwrites it
+            log.warning("cache entry %s is unreadable (%s); asking the model again", key, error)
             return None
         return entry if isinstance(entry, dict) and "answer" in entry else None
 
     def put(self, key: str, entry: dict[str, Any]) -> None:
-        write_atomically(self._path(key), json.dumps(entry, ensure_ascii=False, indent=1))
+        self._folder.write(self._relative(key), json.dumps(entry, ensure_ascii=False, indent=1))
 
 
 _ENTRY = re.compile(r"^(\.tmp-.*|[0-9a-f]{64})\.json$")
