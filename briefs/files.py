@@ -1,5 +1,7 @@
 """Atomic file writes: a run killed halfway leaves either the old file or the new one, never half;
-and folders whose writes are a convenience (a cache), which a file system error switches off.
+a folder of files replaced as one set (readers never see files of two runs); the sweeping of
+temporaries that killed runs left; and folders whose writes are a convenience (a cache), which a
+file system error switches off.
 
 Files get the permissions the user's umask gives a new file (0644 under the usual 022), as any
 tool's output does: a briefing is for colleagues and shared drives, and a temporary file's 0600
@@ -10,10 +12,16 @@ pipeline for briefings)."""
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import errno
 import logging
 import os
+import shutil
 import tempfile
 import threading
+import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 _umask_lock = threading.Lock()
@@ -33,9 +41,15 @@ log = logging.getLogger("briefs.files")
 _warn_once = threading.Lock()
 
 
+def temporary_prefix() -> str:
+    """Every temporary file or folder briefs makes starts with this: ``.tmp-<pid>-``, so a later
+    run can tell the leftovers of a killed process from the work of a live one."""
+    return f".tmp-{os.getpid()}-"
+
+
 def write_atomically(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=temporary_prefix(), suffix=path.suffix)
     try:
         os.fchmod(handle, 0o666 & ~current_umask())
         with os.fdopen(handle, "w", encoding="utf-8") as out:
@@ -66,12 +80,13 @@ class BestEffortFolder:
             return False
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            handle, probe = tempfile.mkstemp(dir=self.directory, prefix=".tmp-probe-")
+            handle, probe = tempfile.mkstemp(dir=self.directory, prefix=temporary_prefix())
             os.close(handle)
             os.unlink(probe)
         except OSError as error:
             self._switch_off(error)
             return False
+        sweep_temporaries(self.directory, depth=1)
         return True
 
     def read(self, relative: str) -> str | None:
@@ -107,3 +122,123 @@ class BestEffortFolder:
             self.directory,
             self.off,
         )
+
+
+# --- a folder replaced as one set ------------------------------------------------------------------------
+
+_ORPHAN_AGE = 3600.0  # seconds: an old-style temporary (no pid in its name) this old is a leftover
+
+
+def replace_folder(target: Path, files: Mapping[str, str], keep: Callable[[str], bool] = lambda name: False) -> None:
+    """Make ``files`` (name → text) the content of ``target`` in one step.
+
+    They are written to a staging folder beside it, flushed to disk, then swapped in with one
+    rename: a reader (or a run killed at any moment) sees the old set or the new one, never a mix.
+    Entries of the old folder for which ``keep(name)`` is true (what other commands put there) are
+    carried over; everything else of the old set goes. Raises OSError; the old set then stays.
+    """
+    parent = target.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    sweep_temporaries(parent)
+    staging = Path(tempfile.mkdtemp(dir=parent, prefix=f"{temporary_prefix()}{target.name}-"))
+    try:
+        for name, text in files.items():
+            with (staging / name).open("w", encoding="utf-8") as out:
+                out.write(text)
+                out.flush()
+                os.fsync(out.fileno())
+        if target.is_dir():
+            for entry in list(target.iterdir()):
+                if entry.name not in files and keep(entry.name):
+                    os.rename(entry, staging / entry.name)
+        _swap_in(staging, target)
+        _sync_folder(parent)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)  # after a swap: the old set
+
+
+def _swap_in(staging: Path, target: Path) -> None:
+    """Afterwards ``target`` holds what ``staging`` held, and ``staging`` the old content (if any)."""
+    if not target.exists():
+        os.rename(staging, target)
+        return
+    if _exchange(staging, target):
+        return
+    # No atomic exchange here (not Linux, or a file system without it): two renames. A reader in
+    # between finds no folder, never a mixed one; a kill in between leaves the old set in staging.
+    aside = target.parent / f"{temporary_prefix()}{target.name}-old"
+    os.rename(target, aside)
+    os.rename(staging, target)
+    os.rename(aside, staging)  # the caller removes staging: now the old set
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """renameat2(RENAME_EXCHANGE): swaps two folders atomically (Linux 3.15+). False when unavailable."""
+    renameat2 = getattr(_libc(), "renameat2", None)
+    if renameat2 is None:
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+        return False
+    raise OSError(code, os.strerror(code), str(b))
+
+
+_LIBC: list[ctypes.CDLL | None] = []
+
+
+def _libc() -> ctypes.CDLL | None:
+    if not _LIBC:
+        try:
+            _LIBC.append(ctypes.CDLL(None, use_errno=True))
+        except OSError:
+            _LIBC.append(None)
+    return _LIBC[0]
+
+
+def _sync_folder(folder: Path) -> None:
+    # the rename itself survives a power cut only once the folder's entry is on disk
+    with contextlib.suppress(OSError, AttributeError):
+        handle = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(handle)
+        finally:
+            os.close(handle)
+
+
+def sweep_temporaries(folder: Path, depth: int = 0) -> int:
+    """Remove temporaries (``.tmp-<pid>-*``) whose process is gone, in ``folder`` and ``depth``
+    levels of subfolders; a live process's temporaries are left alone. Returns how many went."""
+    removed = 0
+    patterns = [".tmp-*"] + ["/".join(["*"] * level + [".tmp-*"]) for level in range(1, depth + 1)]
+    for pattern in patterns:
+        for path in folder.glob(pattern):
+            if _is_orphan(path):
+                with contextlib.suppress(OSError):
+                    if path.is_dir() and not path.is_symlink():
+                        shutil.rmtree(path)
+                    else:
+                        path.unlink()
+                    removed += 1
+    return removed
+
+
+def _is_orphan(path: Path) -> bool:
+    pid_text = path.name.split("-")[1] if path.name.count("-") >= 2 else ""
+    if not pid_text.isdigit():  # an old-style name, without the pid: judged by its age
+        try:
+            return time.time() - path.lstat().st_mtime > _ORPHAN_AGE
+        except OSError:
+            return False
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # alive, another user's
+        return False
+    return False

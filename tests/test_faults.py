@@ -109,3 +109,54 @@ def test_an_unreadable_input_is_named_on_stderr_relative_to_the_corpus(tmp_path:
     assert "sub/broken.html" in shown.read_text(encoding="utf-8")
     briefing_files = [p for p in result.out_dir.iterdir() if p.name.startswith("briefing.")]
     assert str(tmp_path) not in "".join(p.read_text(encoding="utf-8") for p in briefing_files)
+
+
+# --- outputs -------------------------------------------------------------------------------------------
+
+
+def test_outputs_are_replaced_as_one_set_and_a_failed_write_leaves_the_old_set(tmp_path: Path, monkeypatch) -> None:
+    from briefs.files import replace_folder as replace
+
+    def replace_folder(target: Path, files: dict[str, str]) -> None:
+        replace(target, files, keep=lambda name: name == "mail")
+
+    week = tmp_path / "briefings" / "2022-W06"
+    replace_folder(week, {"briefing.md": "run 1", "briefing.html": "run 1", "run.json": "1"})
+    (week / "mail").mkdir()
+    (week / "mail" / "team.eml").write_text("kept", encoding="utf-8")  # not a briefing file: carried over
+
+    calls = {"n": 0}
+    real_fsync = os.fsync
+
+    def dies_on_the_second_file(fd: int) -> None:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise OSError(28, "No space left on device")
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", dies_on_the_second_file)
+    with pytest.raises(OSError):
+        replace_folder(week, {"briefing.md": "run 2", "run.json": "2"})
+    monkeypatch.undo()
+    assert sorted(p.name for p in week.iterdir()) == ["briefing.html", "briefing.md", "mail", "run.json"]
+    assert {p.read_text(encoding="utf-8") for p in week.glob("briefing.*")} == {"run 1"}
+
+    replace_folder(week, {"briefing.md": "run 3", "run.json": "3"})
+    assert sorted(p.name for p in week.iterdir()) == ["briefing.md", "mail", "run.json"]  # no html of run 1 left
+    assert (week / "mail" / "team.eml").read_text(encoding="utf-8") == "kept"
+    assert not [p.name for p in week.parent.iterdir() if p.name.startswith(".tmp-")], "no staging folder left"
+
+
+def test_temporary_files_of_a_killed_run_are_swept_but_not_those_of_a_live_one(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from briefs.files import sweep_temporaries
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead_pid = int(dead.stdout)
+    (tmp_path / f".tmp-{dead_pid}-abc.json").write_text("half", encoding="utf-8")
+    (tmp_path / f".tmp-{dead_pid}-2022-W06-x").mkdir()
+    (tmp_path / f".tmp-{os.getpid()}-mine.json").write_text("in progress", encoding="utf-8")
+    sweep_temporaries(tmp_path)
+    assert [p.name for p in tmp_path.iterdir()] == [f".tmp-{os.getpid()}-mine.json"]
