@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from briefs.errors import EXIT_INTERNAL, BriefsError, ConfigError
+from briefs.errors import EXIT_INTERNAL, EXIT_USAGE, BriefsError, ConfigError
 
 if TYPE_CHECKING:  # the commands import their stages lazily, so that --help stays fast
     from briefs.settings import Settings
@@ -119,6 +121,10 @@ def command_settings(config: Path | None, no_cache: bool = False, **flags: objec
     return load_settings(config, use_cache=False if no_cache else None, **flags)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, taken like Ctrl-C: the same prompt stop, and a line that says which it was."""
+
+
 @contextmanager
 def user_errors() -> Iterator[None]:
     """The one place errors become a line and an exit code. BRIEFS_DEBUG=1 shows the traceback."""
@@ -127,9 +133,10 @@ def user_errors() -> Iterator[None]:
     except BriefsError as error:
         shout(f"briefs: error: {error}")
         raise typer.Exit(error.exit_code) from None
-    except KeyboardInterrupt:
-        shout("briefs: interrupted; finished calls are cached, rerun to continue")
-        raise typer.Exit(130) from None
+    except KeyboardInterrupt as stop:
+        what, code = ("terminated (SIGTERM)", 143) if isinstance(stop, Terminated) else ("interrupted", 130)
+        shout(f"briefs: {what}; nothing more was sent, finished calls are cached, rerun to continue")
+        raise typer.Exit(code) from None
     except typer.Exit:
         raise
     except Exception as error:  # a bug: still one line, with the way to see more
@@ -177,6 +184,8 @@ def generate(
         # --format md --format html, or --format md,html: both are how people write it
         given = [part.strip().lower() for value in formats or [] for part in value.split(",") if part.strip()]
         chosen = list(dict.fromkeys(given))
+        if formats and not chosen:
+            raise ConfigError(f"--format {','.join(formats)!r}: names no format; choose from {', '.join(FORMATS)}")
         if bad := [f for f in chosen if f not in FORMATS]:
             raise ConfigError(f"--format {bad[0]}: choose from {', '.join(FORMATS)}")
         language = language.strip().lower() if language is not None else None
@@ -570,12 +579,39 @@ def deadlines(
             say(f"briefs: no stored deadline from {first} to {first + dt.timedelta(days=days)}")
 
 
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
 def main() -> None:
     # Chinese text on a terminal or pipe whose locale is not UTF-8 must not crash the run.
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="replace")
-    app()
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate)
+    try:
+        code = app(standalone_mode=False)
+    except typer.TyperException as error:  # a flag missing, unknown or malformed: one line, like every mistake
+        context = getattr(error, "ctx", None)
+        where = f" (see '{context.command_path} --help')" if context is not None else ""
+        say(f"briefs: error: {error.format_message()}{where}")  # type: ignore[attr-defined]
+        code = getattr(error, "exit_code", EXIT_USAGE)
+    except typer.Abort:
+        say("briefs: interrupted")
+        code = 130
+    _exit(code if isinstance(code, int) else 0)
+
+
+def _exit(code: int) -> None:
+    """Exit now. Model calls abandoned on an interrupt may still be blocked on a hanging endpoint in
+    worker threads; a normal exit would wait for each of them (minutes), so the process ends
+    without them. Everything worth keeping was written atomically before this point."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if any(t.is_alive() and not t.daemon for t in threading.enumerate() if t is not threading.main_thread()):
+        os._exit(code)
+    sys.exit(code)
 
 
 if __name__ == "__main__":

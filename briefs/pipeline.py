@@ -14,6 +14,7 @@ import datetime as dt
 import json
 import logging
 import os
+import shutil
 import tempfile
 import time
 from collections.abc import Callable
@@ -30,7 +31,7 @@ from briefs.continuity import history_for
 from briefs.deliver import NO_TEAMS, MailContent, SendReport, send_week
 from briefs.errors import EXIT_INCOMPLETE, EXIT_NOTHING, EXIT_OK, ConfigError, HistoryError, RenderError
 from briefs.extract import extract_documents, extraction_requests
-from briefs.files import write_atomically
+from briefs.files import replace_folder, temporary_prefix
 from briefs.llm import PRICES_AS_OF, ModelClient, TokenEstimate
 from briefs.llm_setup import make_llm_config, resolve_mode
 from briefs.models import (
@@ -161,8 +162,6 @@ def generate(settings: Settings, request: GenerateRequest, seam: ModelSeam = Mod
     check_recordings(settings, resolve_mode(settings))
     base = paths_base(corpus)
     out_dir = settings.out / request.period.label
-    if not request.dry_run:
-        make_out_dir(out_dir)  # before any call is paid for: the answers must have somewhere to go
     result = GenerateResult(exit_code=EXIT_OK, out_dir=out_dir)
     if line := mode_line(settings):
         result.lines.append(line)
@@ -189,6 +188,7 @@ def generate(settings: Settings, request: GenerateRequest, seam: ModelSeam = Mod
             [r for per_document in extraction_requests(selected, prompts) for r in per_document]
         ):
             log.warning("warning: %s", warning)  # now, before the first call, not after the run
+        preflight(client, out_dir, selected, len(request.formats))
         digests = extract_documents(selected, client, prompts)
         if digests and all(digest.extraction is None for digest in digests):
             return _nothing_extracted(result, digests, request.period, base)
@@ -215,8 +215,7 @@ def generate(settings: Settings, request: GenerateRequest, seam: ModelSeam = Mod
     whole_week = briefing
     briefing = _for_audience(briefing, settings, request)
     result.briefing = briefing
-    result.written = write_outputs(briefing, request.formats, out_dir)
-    result.written.append(write_run_file(briefing, out_dir, started, corpus, result.written))
+    result.written = write_outputs(briefing, request.formats, out_dir, started, corpus)
     if history_problem is None:
         history_problem = record_week(store, whole_week, numbered, corpus)
     if history_problem is not None:
@@ -277,11 +276,36 @@ def _nothing_extracted(result: GenerateResult, digests: list[Digest], period: Pe
     return result
 
 
-def make_out_dir(out_dir: Path) -> None:
+def preflight(client: ModelClient, out_dir: Path, documents: list[Document], formats: int) -> None:
+    """Everything that would fail after the model calls were paid for, tried before the first one;
+    each failure is one line. (The settings were validated when they were loaded.)"""
+    check_writable(out_dir.parent, "--out", "the briefing")
+    check_space(out_dir.parent, expected_output_bytes(documents, formats))
+    client.preflight()  # the cache folder (a warning) and the endpoint (one request)
+
+
+def check_writable(folder: Path, setting: str, what: str) -> None:
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = tempfile.NamedTemporaryFile(dir=folder, prefix=temporary_prefix())  # noqa: SIM115
+        probe.close()  # deleted on close
     except OSError as error:
-        raise ConfigError(f"--out {out_dir.parent}: cannot write the briefing there ({error.strerror})") from None
+        raise ConfigError(f"{setting} {folder}: cannot write {what} there ({error.strerror or error})") from None
+
+
+def expected_output_bytes(documents: list[Document], formats: int) -> int:
+    """Generous: each format holds about the documents' text again (quotes, both languages), plus a margin."""
+    text = sum(len(document.text.encode("utf-8")) for document in documents)
+    return 1_000_000 + (formats + 1) * 3 * text
+
+
+def check_space(folder: Path, needed: int) -> None:
+    free = shutil.disk_usage(folder).free
+    if free < needed:
+        raise ConfigError(
+            f"--out {folder}: only {free / 1e6:.1f} MB free, the briefing needs about {needed / 1e6:.1f} MB; "
+            "free some space or choose another --out"
+        )
 
 
 def failure_lines(briefing: Briefing) -> list[str]:
@@ -365,26 +389,27 @@ def _usage(totals) -> Usage:
     )
 
 
-def write_outputs(briefing: Briefing, formats: tuple[Format, ...], out_dir: Path) -> list[Path]:
-    """Render every format first, then write: a template error leaves no half-written folder."""
-    rendered = {fmt: render(briefing, fmt) for fmt in formats}
-    make_out_dir(out_dir)
-    written = []
-    for fmt, text in rendered.items():
-        path = out_dir / f"{BRIEFING_NAME}.{fmt}"
-        _write(path, text)
-        written.append(path)
-    return written
-
-
-def _write(path: Path, text: str) -> None:
+def write_outputs(
+    briefing: Briefing, formats: tuple[Format, ...], out_dir: Path, started: float, corpus: Path
+) -> list[Path]:
+    """Render every format and the run record first, then make them the week's folder as one set
+    (staging folder, one atomic swap): a template error, a full disk or a kill leaves the earlier
+    briefing whole, and no reader ever sees files of two runs. What other commands keep in the
+    folder (``mail/``) stays."""
+    files = {f"{BRIEFING_NAME}.{fmt}": render(briefing, fmt) for fmt in formats}
+    files[RUN_RECORD_NAME] = run_file_text(briefing, started, corpus, list(files))
     try:
-        write_atomically(path, text)
+        replace_folder(out_dir, files, keep=lambda name: not _is_briefing_file(name))
     except OSError as error:  # disk full, a read-only folder: one line, not a traceback
-        raise RenderError(f"{path}: cannot write ({error.strerror or error})") from None
+        raise RenderError(f"{out_dir}: cannot write the briefing ({error.strerror or error})") from None
+    return [out_dir / name for name in files]
 
 
-def write_run_file(briefing: Briefing, out_dir: Path, started: float, corpus: Path, written: list[Path]) -> Path:
+def _is_briefing_file(name: str) -> bool:
+    return name == RUN_RECORD_NAME or name.startswith(f"{BRIEFING_NAME}.")
+
+
+def run_file_text(briefing: Briefing, started: float, corpus: Path, files: list[str]) -> str:
     """run.json: the briefing's run record plus what only this run knows (time, files)."""
     record = {
         "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -394,12 +419,10 @@ def write_run_file(briefing: Briefing, out_dir: Path, started: float, corpus: Pa
         "complete": briefing.complete,
         "coverage": briefing.coverage.model_dump(mode="json"),
         "warnings": [w.model_dump(mode="json") for w in briefing.warnings],
-        "files": [path.name for path in written],
+        "files": files,
         **briefing.run.model_dump(mode="json"),
     }
-    path = out_dir / RUN_RECORD_NAME
-    _write(path, json.dumps(record, ensure_ascii=False, indent=2) + "\n")
-    return path
+    return json.dumps(record, ensure_ascii=False, indent=2) + "\n"
 
 
 _MISSING_WORDS = {

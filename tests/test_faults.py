@@ -22,14 +22,8 @@ LABELS = (f"extract/{SEED_000}/chunk-0", "synthesize/2022-W06")
 
 
 def live(tmp_path: Path, server, **overrides):
-    return load_settings(
-        None,
-        out=tmp_path / "briefings",
-        mode="live",
-        base_url=server.base_url,
-        corpus=corpus_of(tmp_path, SEED_000),
-        **overrides,
-    )
+    settings = {"out": tmp_path / "briefings", "mode": "live", "base_url": server.base_url}
+    return load_settings(None, corpus=corpus_of(tmp_path, SEED_000), **(settings | overrides))
 
 
 def _home_is_a_file(tmp_path: Path) -> Path:
@@ -160,3 +154,125 @@ def test_temporary_files_of_a_killed_run_are_swept_but_not_those_of_a_live_one(t
     (tmp_path / f".tmp-{os.getpid()}-mine.json").write_text("in progress", encoding="utf-8")
     sweep_temporaries(tmp_path)
     assert [p.name for p in tmp_path.iterdir()] == [f".tmp-{os.getpid()}-mine.json"]
+
+
+# --- preflight: what would fail after paying fails before the first call ---------------------------------
+
+
+def test_an_unreachable_endpoint_is_one_line_before_any_document_is_tried(tmp_path: Path) -> None:
+    import socket
+
+    from briefs.llm import ModelUnavailable
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings = load_settings(
+        None, out=tmp_path / "out", mode="live", base_url=f"http://127.0.0.1:{port}/v1", corpus=corpus_of(tmp_path, SEED_000)
+    )
+    with pytest.raises(ModelUnavailable, match=r"^cannot connect to the model endpoint http://127\.0\.0\.1:\d+/v1"):
+        generate(settings, GenerateRequest(period=W06))
+    assert not (tmp_path / "out" / "2022-W06").exists()
+
+
+def test_too_little_disk_space_is_one_line_before_any_call(tmp_path: Path, fake_openai, monkeypatch) -> None:
+    import shutil
+
+    from briefs.errors import ConfigError
+
+    serve_reference_answers(fake_openai, *LABELS)
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: shutil._ntuple_diskusage(10**9, 10**9 - 1000, 1000))
+    with pytest.raises(ConfigError, match=r"only 0\.0 MB free, the briefing needs about"):
+        generate(live(tmp_path, fake_openai), GenerateRequest(period=W06))
+    assert fake_openai.count() == 0
+
+
+def test_an_unwritable_output_folder_is_one_line_before_any_call(tmp_path: Path, fake_openai) -> None:
+    from briefs.errors import ConfigError
+
+    serve_reference_answers(fake_openai, *LABELS)
+    blocked = tmp_path / "a-file"
+    blocked.write_text("x", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"^--out .*a-file: cannot write the briefing there"):
+        generate(live(tmp_path, fake_openai, out=blocked), GenerateRequest(period=W06))
+    assert fake_openai.count() == 0
+
+
+# --- the command line: one line per mistake, a prompt stop ---------------------------------------------
+
+
+def briefs_cli(tmp_path: Path, *args: str, env: dict[str, str] | None = None, **popen: object):
+    import subprocess
+    import sys
+
+    from test_generate import REPO
+
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
+    environment.update(BRIEFS_HOME=str(tmp_path / "home"), PYTHONPATH=str(REPO), **(env or {}))
+    command = [sys.executable, "-m", "briefs", *args]
+    if popen:
+        return subprocess.Popen(command, cwd=tmp_path, env=environment, text=True, **popen)
+    return subprocess.run(command, cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize(
+    ("args", "message", "code"),
+    [
+        (["send"], "briefs: error: Missing option '--week'", 2),
+        (["generate", "--week", "2022-W06", "--format", ","], "briefs: error: --format ',': names no format", 2),
+        (["generate", "--concurrency", "many"], "briefs: error: Invalid value for '--concurrency'", 2),
+        (["genrate"], "briefs: error: No such command 'genrate'", 2),
+    ],
+    ids=["send without --week", "an empty --format", "a malformed number", "a misspelt command"],
+)
+def test_command_line_mistakes_are_one_line(tmp_path: Path, args: list[str], message: str, code: int) -> None:
+    done = briefs_cli(tmp_path, *args)
+    assert done.returncode == code
+    assert done.stderr.startswith(message) and len(done.stderr.strip().splitlines()) == 1, done.stderr
+
+
+def test_an_unreachable_base_url_is_one_line_on_stderr(tmp_path: Path, unused_port: int) -> None:
+    done = briefs_cli(
+        tmp_path, "generate", "--week", "2021-W31", env={"OPENAI_BASE_URL": f"http://127.0.0.1:{unused_port}/v1"}
+    )
+    assert done.returncode == 3
+    assert done.stderr.startswith("briefs: error: cannot connect to the model endpoint")
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+
+
+@pytest.mark.parametrize(
+    ("signum", "said", "code"),
+    [(2, "briefs: interrupted", 130), (15, "briefs: terminated (SIGTERM)", 143)],
+    ids=["Ctrl-C", "SIGTERM"],
+)
+def test_a_stop_against_a_hanging_endpoint_is_prompt_said_and_sends_nothing_more(
+    tmp_path: Path, signum: int, said: str, code: int
+) -> None:
+    import signal
+    import subprocess
+    import time
+
+    with fake_server.FakeServer(fault_rate=1.0, random_fault=fake_server.slow(60)) as server:
+        child = briefs_cli(
+            tmp_path,
+            "generate",
+            "--week",
+            "2021-W31",
+            "--concurrency",
+            "2",
+            env={"OPENAI_BASE_URL": server.base_url, "BRIEFS_TIMEOUT": "30"},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + 30
+        while server.count() < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert server.count() == 2, "two calls hang at the endpoint"
+        child.send_signal(signal.Signals(signum))
+        stopped = time.monotonic()
+        _, stderr = child.communicate(timeout=30)
+        took = time.monotonic() - stopped
+        time.sleep(0.3)
+        assert server.count() == 2, "nothing was sent after the stop"
+    assert took < 5, f"the stop took {took:.1f}s"
+    assert child.returncode == code and said in stderr, stderr

@@ -73,12 +73,15 @@ _MAX_ERROR_CHARS = 400
 
 
 class ModelClient:
-    def __init__(self, config: LLMConfig, *, sleep: Callable[[float], None] = time.sleep) -> None:
-        """``sleep`` is how the retry policy waits; tests pass a recorder to see the waits chosen."""
+    def __init__(self, config: LLMConfig, *, sleep: Callable[[float], None] | None = None) -> None:
+        """``sleep`` is how the retry policy waits; tests pass a recorder to see the waits chosen.
+        By default a wait ends early when the client is stopped (Ctrl-C, SIGTERM)."""
         _check_config(config)
         self.config = config
         self.ledger = Ledger()
-        self._sleep = sleep
+        # Set when the run is interrupted: no request, retry or re-ask starts after it.
+        self._stopping = threading.Event()
+        self._sleep = sleep if sleep is not None else self._stopping.wait
         self._secrets = [s for s in (config.api_key,) if s]
         self._cache = ResponseCache(config.cache_dir) if config.cache_dir else None
         # requests in flight: adapts between 1 and config.concurrency to what the endpoint keeps up with
@@ -114,6 +117,30 @@ class ModelClient:
         if self.config.mode == "replay" or not self.config.api_key:
             return PLACEHOLDER_API_KEY
         return self.config.api_key
+
+    # --- before the first call -----------------------------------------------------------------
+
+    def preflight(self) -> None:
+        """Fail fast, before anything is paid for. The cache folder is tried (one warning and no
+        cache when it cannot be written); the endpoint gets one request, and one that cannot be
+        connected to is one ModelUnavailable instead of every call failing on its own."""
+        if self._cache is not None:
+            self._cache.check()
+        inner = self.transport.inner
+        if self.config.mode == "replay" or self.config.inner_transport is not None or inner is None:
+            return  # a transport handed in (tests, hand-written answers) has no endpoint to try
+        url = f"{(self.config.base_url or DEFAULT_BASE_URL).rstrip('/')}/models"
+        timeout = httpx2.Timeout(min(self.config.timeout, 10.0)).as_dict()
+        try:
+            inner.handle_request(httpx2.Request("GET", url, extensions={"timeout": timeout})).close()
+        except (httpx2.ConnectError, httpx2.ConnectTimeout) as error:
+            raise ModelUnavailable(
+                f"cannot connect to the model endpoint {self._endpoint()} ({type(error).__name__}: "
+                f"{self._scrub(_clip(str(error), 120))}); check OPENAI_BASE_URL and that the server is running",
+                label="preflight",
+            ) from None
+        except httpx2.HTTPError:
+            pass  # it answered, or was slow to: reachable; the calls have their own retries
 
     # --- one call ------------------------------------------------------------------------------
 
@@ -160,7 +187,7 @@ class ModelClient:
                     raise
                 # a re-ask that cannot be sent (503s, a dropped line) takes nothing away from the
                 # valid answer already in hand: it stands, with its problems flagged
-                log.warning("%s: the re-ask failed; keeping the earlier valid answer", request.label)
+                log.info("%s: the re-ask failed; keeping the earlier valid answer", request.label)
                 return self._result(request, *best, tally)
             answer = self._read(reply, request.schema, tally)
             if answer.error is not None:
@@ -214,6 +241,8 @@ class ModelClient:
             )
 
         def attempt() -> Any:
+            if self._stopping.is_set():
+                raise ModelUnavailable(f"{request.label}: not sent, the run was interrupted", label=request.label)
             tally.attempts += 1
             with self.limit.slot():  # held for the HTTP exchange only, never across a retry's wait
                 try:
@@ -249,7 +278,7 @@ class ModelClient:
         def before_sleep(state: RetryCallState) -> None:
             error = state.outcome.exception() if state.outcome else None
             wait = state.next_action.sleep if state.next_action else 0.0
-            log.warning(
+            log.info(  # the failure line says how many attempts were spent; each one is not news
                 "%s: %s; retrying in %.2fs (attempt %d of %d)",
                 label,
                 self._scrub(_describe(error)),
@@ -409,8 +438,10 @@ class ModelClient:
                             progress.add(1)
                             futures[pool.submit(self.call, follow_up)] = len(todo) - 1
         except BaseException:
-            # interrupted or a bug: drop what has not started; finished answers are already cached
-            pool.shutdown(wait=True, cancel_futures=True)
+            # Interrupted (Ctrl-C, SIGTERM) or a bug: nothing new is sent, queued calls are dropped and
+            # calls stuck on a hanging endpoint are not waited for. Finished answers are already cached.
+            self.stop()
+            pool.shutdown(wait=False, cancel_futures=True)
             raise
         pool.shutdown(wait=True)
         return [results[i] for i in range(len(todo))]
@@ -537,6 +568,10 @@ class ModelClient:
         """Recordings in the recordings folder that no request of this client matched."""
         return self.transport.unused_recordings()
 
+    def stop(self) -> None:
+        """No request, retry or re-ask starts after this; waits between retries end now."""
+        self._stopping.set()
+
     def close(self) -> None:
         self._openai.close()
 
@@ -544,6 +579,9 @@ class ModelClient:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
+        if exc_info[0] is not None and not issubclass(exc_info[0], Exception):  # type: ignore[arg-type]
+            self.stop()  # interrupted: calls still running in other threads must not send more
+            return  # closing would wait for them; the process is on its way out
         self.close()
 
     def _scrub(self, text: str) -> str:
