@@ -284,18 +284,20 @@ def test_a_replay_miss_names_the_call_and_the_refresh_and_the_briefing_keeps_the
     assert "国家药监局召开深入开展全国药品安全专项整治行动工作会议" in briefing  # the sample document is still there
 
 
-def test_a_one_file_corpus_names_its_file_in_the_briefing_not_a_dot(tmp_path: Path) -> None:
+def test_a_one_file_corpus_names_its_file_in_the_briefing_not_a_dot(tmp_path: Path, fake_openai) -> None:
     corpus = resources.sample_corpus_dir() / SEED_000
     run = CliRunner().invoke(app, [*WEEK, "--corpus", str(corpus), "--out", str(tmp_path / "o"), "--mode", "replay"])
     assert run.exit_code == EXIT_OK
     record = json.loads((tmp_path / "o" / "2022-W06" / "run.json").read_text(encoding="utf-8"))
     assert [i["path"] for i in record["inputs"]] == [SEED_000]
 
-    url = f"http://127.0.0.1:{_closed_port()}/v1"
+    from briefs.llm.fake_server import client_error
+
+    fake_openai.script("*", client_error(400, text="context too long"))
     run = CliRunner().invoke(
         app,
         [*WEEK, "--corpus", str(corpus), "--out", str(tmp_path / "o2"), "--concurrency", "1"],
-        env={"OPENAI_BASE_URL": url, "BRIEFS_MAX_ATTEMPTS": "1"},
+        env={"OPENAI_BASE_URL": fake_openai.base_url, "BRIEFS_MAX_ATTEMPTS": "1"},
     )
     assert run.exit_code == EXIT_NOTHING
     assert f"briefs: failed: {SEED_000}: " in run.stderr
