@@ -40,6 +40,7 @@ def test_generate_in_record_mode_leaves_the_key_nowhere(tmp_path: Path) -> None:
             OPENAI_BASE_URL=server.base_url,
             BRIEFS_HOME=str(home),
             BRIEFS_RECORDINGS=str(recordings),  # never the shipped sample recordings
+            BRIEFS_DEBUG="1",  # every retry is logged too: the leaky error must be scrubbed there as well
             PYTHONPATH=str(REPO),
         )
         done = subprocess.run(
