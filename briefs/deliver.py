@@ -31,6 +31,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
+import os
 import re
 import smtplib
 import ssl
@@ -364,14 +365,20 @@ class SendLog:
     def entries(self) -> list[dict]:
         if not self.path.is_file():
             return []
+        text = self.path.read_text(encoding="utf-8")
+        lines = text.splitlines()
+        if lines and not text.endswith("\n") and not _parses(lines[-1]):
+            # The process was killed while writing its last line. Leaving it out is safe: a torn
+            # "started" line was written before the server was contacted, and a torn result line
+            # leaves its "started" line in force, which reads as "unknown" (never resent unasked).
+            lines.pop()
         entries = []
-        for number, line in enumerate(self.path.read_text(encoding="utf-8").splitlines(), start=1):
+        for number, line in enumerate(lines, start=1):
             if not line.strip():
                 continue
             try:
                 entries.append(json.loads(line))
             except json.JSONDecodeError:
-                # A torn last line (killed mid-write) must not block sending forever, but say so.
                 raise DeliveryError(
                     f"{self.path}:{number}: not a JSON line; fix or remove that line (it may record a send)"
                 ) from None
@@ -380,9 +387,11 @@ class SendLog:
     def append(self, **entry: object) -> None:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            _drop_torn_tail(self.path)
             with self.path.open("a", encoding="utf-8") as handle:
                 handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
                 handle.flush()
+                os.fsync(handle.fileno())  # a "started" line must be on disk before the server is contacted
         except OSError as error:
             raise _cannot_write(self.path, "the send log", error) from None
 
@@ -419,6 +428,25 @@ class SendLog:
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _parses(line: str) -> bool:
+    try:
+        json.loads(line)
+    except json.JSONDecodeError:
+        return False
+    return True
+
+
+def _drop_torn_tail(path: Path) -> None:
+    """A last line without its newline was being written when the process was killed: it is no
+    record (see ``SendLog.entries``), so it goes before the next line is written after it."""
+    if not path.is_file():
+        return
+    with path.open("r+b") as handle:
+        data = handle.read()
+        if data and not data.endswith(b"\n"):
+            handle.truncate(data.rfind(b"\n") + 1)
 
 
 def _state_after(entry: dict, recipient: str) -> RecipientState:

@@ -346,3 +346,18 @@ def test_a_dry_run_writes_an_eml_that_a_mail_parser_opens_with_both_parts(tmp_pa
     assert "国家药监局" in message.get_body(("plain",)).get_content()
     assert "<style" not in message.get_body(("html",)).get_content()
     assert sendlog(settings) == []  # a dry run sends nothing, so it records nothing
+
+
+def test_a_send_log_line_torn_by_a_kill_is_left_out_and_the_next_line_starts_clean(tmp_path: Path, smtp_server) -> None:
+    mailbox, port = smtp_server()
+    settings = settings_for(tmp_path, port)
+    path = settings.home / "sendlog.jsonl"
+    log = SendLog(path)
+    log.append(week=WEEK, team="合规 compliance", message_id="<x@example.com>", recipients=["sam@example.com"],
+               accepted=[], refused={}, time="2022-02-14T08:00:00+00:00", outcome="started")  # fmt: skip
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write('{"week": "2022-W06", "team": "合规 compliance", "outc')  # killed mid-write
+    report = send(settings)  # sam stays unknown (the torn line may have been its result): not resent
+    assert [r.recipients for r in mailbox.received] == [["li.na@example.com"]]
+    assert report.results[0].held == ["sam@example.com"]
+    assert [e["outcome"] for e in sendlog(settings)] == ["started", "started", "sent"]
