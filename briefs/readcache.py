@@ -20,7 +20,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
-from briefs.files import write_atomically
+from briefs.files import sweep_temporaries, write_atomically
 from briefs.models import Document
 
 # The modules whose rules shape a reading; their source makes up the reader's version.
@@ -122,4 +122,7 @@ class ReadCache:
 
 
 def open_cache(home: Path, settings_key: str, enabled: bool) -> ReadCache | None:
-    return ReadCache(folder=home / CACHE_FOLDER, settings_key=settings_key) if enabled else None
+    if not enabled:
+        return None
+    sweep_temporaries(home / CACHE_FOLDER, depth=1)  # what a killed run was writing
+    return ReadCache(folder=home / CACHE_FOLDER, settings_key=settings_key)
