@@ -142,6 +142,7 @@ def replace_folder(target: Path, files: Mapping[str, str], keep: Callable[[str],
     sweep_temporaries(parent)
     staging = Path(tempfile.mkdtemp(dir=parent, prefix=f"{temporary_prefix()}{target.name}-"))
     try:
+        os.chmod(staging, 0o777 & ~current_umask())  # mkdtemp's 0700 would make the briefing private
         for name, text in files.items():
             with (staging / name).open("w", encoding="utf-8") as out:
                 out.write(text)

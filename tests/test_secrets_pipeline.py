@@ -40,11 +40,11 @@ def test_generate_in_record_mode_leaves_the_key_nowhere(tmp_path: Path) -> None:
             OPENAI_BASE_URL=server.base_url,
             BRIEFS_HOME=str(home),
             BRIEFS_RECORDINGS=str(recordings),  # never the shipped sample recordings
-            BRIEFS_DEBUG="1",  # every retry is logged too: the leaky error must be scrubbed there as well
             PYTHONPATH=str(REPO),
         )
         done = subprocess.run(
-            [sys.executable, "-m", "briefs", "generate", "--week", "2022-W06", "--mode", "record", "--out", str(out)],
+            # -v: every retry is logged too, and the leaky error must be scrubbed there as well
+            [sys.executable, "-m", "briefs", "-v", "generate", "--week", "2022-W06", "--mode", "record", "--out", str(out)],
             cwd=tmp_path,
             env=env,
             capture_output=True,
