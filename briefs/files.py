@@ -215,7 +215,11 @@ def sweep_temporaries(folder: Path, depth: int = 0) -> int:
     removed = 0
     patterns = [".tmp-*"] + ["/".join(["*"] * level + [".tmp-*"]) for level in range(1, depth + 1)]
     for pattern in patterns:
-        for path in folder.glob(pattern):
+        try:
+            found = list(folder.glob(pattern))
+        except OSError:  # a folder we may not look into: sweeping is housekeeping, never a failure
+            return removed
+        for path in found:
             if _is_orphan(path):
                 with contextlib.suppress(OSError):
                     if path.is_dir() and not path.is_symlink():
