@@ -352,7 +352,15 @@ def _separate_glued_labels(lines: list[str]) -> list[str]:
 
 
 def _body_start(lines: list[str]) -> int | None:
-    start = next((i for i, line in enumerate(lines) if is_paragraph(line)), None)
+    # a metadata line with widgets glued on (日期:… 来源:… 浏览次数:) can look like prose; it never starts the body
+    start = next(
+        (
+            i
+            for i, line in enumerate(lines)
+            if is_paragraph(line) and not is_furniture(line) and not _headline_shaped(line)
+        ),
+        None,
+    )
     if not start:
         return start
     if _is_salutation(lines[start - 1]):
@@ -365,6 +373,15 @@ def _body_start(lines: list[str]) -> int | None:
         start -= 1
         absorbed += 1
     return start
+
+
+# A headline with an exclamation or question inside it (食藥署發警訊！2款電刀異常 24家醫院受影響):
+# short, no comma or full stop, and it does not end a sentence. Prose that exclaims has commas.
+_HEADLINE_SHAPE = re.compile(r"^[^，,。；;：:]{4,}[！？!?][^，,。；;：:]{2,}$")
+
+
+def _headline_shaped(line: str) -> bool:
+    return len(line) <= 50 and bool(_HEADLINE_SHAPE.match(line)) and not re.search(r"[。！？!?.…”」』\"]$", line)
 
 
 def _wrapped_piece(line: str) -> bool:

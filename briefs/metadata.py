@@ -1,12 +1,17 @@
 """Title, publication date, language, source and URL of a cleaned page.
 
-The publication date comes, in this order, from: front matter (``date:``), an HTML meta tag, a
-labelled line (发布时间/发布日期/成文日期/日期…: a date), the header zone (the lines from the title
-down to where the body starts; an effective date 施行 there is not a publication date). Only when the
-page states none is it inferred from the body (the latest full date that is not an effective date or
-deadline, else the latest 月日 in the year the text names), and then it is marked inferred. Sidebars
-and related-article lists never reach this module (clean stops before them), so their dates cannot
-win. Numeric dates whose day/month order is unknown (04/12/2025) are reported, never guessed.
+The publication date comes from few, strong rules, in this order: front matter or a scraper's
+manifest (``date:``), HTML metadata, a labelled date (发布时间/發佈日期/Published: … anywhere around
+the body; a bare 日期:/时间:/Date: only in the header zone; 成文日期 after those), the byline in the
+header zone (the headline and the few lines under it; the last lines above the body when there is no
+headline), an "Updated" label when the page says nothing else, and a signature date closing an
+official notice (年月日 right after the body or under the issuer's name). Where two dates of the same
+strength disagree there is no date and a problem line that names them. Only when the page states
+none is a date inferred and marked so: the body's one date (a body naming several gives none), a
+month and day with the one year the text names, the page's address, the fetch time. Effective
+dates (施行), deadlines, dates after another label (生产日期:) or after "updated", site clocks,
+sidebars and related lists never date a page (clean stops before lists it can recognise). Numeric
+dates whose day/month order is unknown (04/12/2025) are reported, never guessed.
 
 Dates are matched on a comparison copy of the text (NFKC: full-width digits and colons; Chinese
 numerals 二〇二二年二月十一日 → 2022年2月11日); the stored text is never changed. Weeks are ISO weeks
@@ -28,6 +33,7 @@ from briefs.models import DateSource, Language, iso_week_label
 from briefs.zhtext import (
     CJK_FULL_DATE,
     HAN,
+    HAN_CLASS,
     HAN_RUN,
     ISO_LIKE,
     MONTH_DAY,
@@ -50,12 +56,27 @@ _EFFECTIVE_AFTER = re.compile(r"\s*(?:起?施行|起?实施|起?實施|起?生�
 _EFFECTIVE_LINE = re.compile(
     r"施行|实施|實施|生效|go(?:es)? into effect|come(?:s)? into force|effective (?:from|on|as)", re.IGNORECASE
 )
-_DATE_LABEL = re.compile(
-    r"(?:(?:发布|發布|發佈|发表|發表|发稿|發稿|发文|發文|成文|印发|印發|公布|公佈|更新|刊登|上架)(?:时间|時間|日期)|"
-    r"(?<![效行施止至始束议議动動名])(?:时间|時間|日期)|Published|Posted|Updated|Last updated|Date|Release date|Publication date)\s*[:：]\s*|"
+# Date labels, strongest first. A bare 时间/日期 only counts when no Han character is glued before
+# it: 生产日期, 有效日期, 抽样日期, 会议时间 and 报名时间 name other dates. 成文/印发 (written, signed)
+# yield to a stated publication date, and "Updated" to every other label and to the header zone.
+_PUBLISHED_LABEL = re.compile(
+    r"(?:发布|發布|發佈|发表|發表|发稿|發稿|发文|發文|公布|公佈|颁布|頒布|刊登|上架|刊出|出版)(?:时间|時間|日期)"
+    r"(?:\s*[:：]\s*|\s+(?=\d))|"
+    r"\b(?:Published(?:\s+on)?|Posted(?:\s+on)?|Release date|Publication date|Date published|Published date)\s*[:：]\s*|"
     r"\b(?:Published|Posted)(?:\s+by\s+[^\n:]{1,60}?)?\s+on\s+",
     re.IGNORECASE,
 )
+_PLAIN_LABEL = re.compile(rf"(?:(?<![{HAN_CLASS}])(?:时间|時間|日期)|\bDate)\s*[:：]\s*", re.IGNORECASE)
+_WRITTEN_LABEL = re.compile(r"(?:成文|印发|印發|签发|簽發)(?:时间|時間|日期)\s*[:：]\s*")
+_UPDATED_LABEL = re.compile(
+    r"(?:更新|修改|修订|修訂)(?:时间|時間|日期)\s*[:：]\s*|\b(?:Last\s+)?(?:Updated|Modified|Revised)(?:\s+on)?\s*[:：]\s*",
+    re.IGNORECASE,
+)
+# A date right after a label the publication labels did not claim (生产日期:, 有效期至, Approval Date:)
+# is that other date: the zone does not read it as the byline's.
+_OTHER_LABEL = re.compile(r"(?:日期|时间|時間|期限|有效期至?)\s*[:：]?\s*$|\b(?:Date|Time)\s*[:：]\s*$", re.IGNORECASE)
+# A date after one of these words (in a byline: "2024年1月26日 最後更新:1月27日") is not the publication date.
+_UPDATE_WORD = re.compile(r"(?:更新|修改|Updated|Modified|Revised)\s*[:：]?\s*$", re.IGNORECASE)
 _TIMESTAMP = re.compile(
     r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?\s*(Z|[+-]\d{2}:?\d{2})?)?"
 )
@@ -216,34 +237,53 @@ def extract_metadata(
     if fetched:
         front_matter["_fetched"] = fetched
     meta.language = detect_language(body or " ".join(header))
-    _date(
-        meta,
-        name,
-        body,
-        header[title_index:] if title_index is not None else header,
-        header + trailer,
-        front_matter,
-        hints,
-        above_title=header[:title_index] if title_index is not None else [],
-        trailer=trailer,
-    )
+    _date(meta, name, body, header, title_index, trailer, front_matter, hints)
     meta.iso_week = iso_week_label(meta.date) if meta.date else None
     return meta
+
+
+# How far below the headline the byline may sit, and how many lines above the body count as the
+# header zone when no headline was found: a date further up is navigation, a site clock or a sidebar.
+_ZONE_BELOW_TITLE = 6
+_ZONE_WITHOUT_TITLE = 3
+
+
+def header_zone(header: list[str], title_index: int | None) -> list[str]:
+    """The lines where a page states its own date: the headline and the few lines under it (with a
+    lone date line just above it, as feeds print them), else the last lines before the body."""
+    if title_index is None:
+        return header[-_ZONE_WITHOUT_TITLE:]
+    above = [header[title_index - 1]] if title_index > 0 and _date_line_above(header[title_index - 1]) else []
+    return above + header[title_index : title_index + 1 + _ZONE_BELOW_TITLE]
+
+
+_SITE_CLOCK = re.compile(r"今天|今日|今天是|Today", re.IGNORECASE)
+
+
+def _date_line_above(line: str) -> bool:
+    """A feed's date line, or a short date-and-tag line (date 2026-03-07 快訊), right above the
+    headline; a site clock (今天是…) is not the page's date."""
+    if lone_date(line):
+        return True
+    text = normalise_for_dates(line)
+    return len(text) <= 30 and len(full_dates(text)) == 1 and not _SITE_CLOCK.search(text)
 
 
 def _date(
     meta: Metadata,
     name: str,
     body: str,
-    zone: list[str],
-    labelled: list[str],
+    header: list[str],
+    title_index: int | None,
+    trailer: list[str],
     front_matter: dict[str, str],
     hints: dict[str, str],
-    above_title: Sequence[str] = (),
-    trailer: Sequence[str] = (),
 ) -> None:
-    """Stated dates first (front matter or manifest, meta tags, labels, the header zone, a signature
-    line); inferred ones (the body, the address, the fetch time) only when the page states none."""
+    """Few, strong rules, in order: front matter or manifest, HTML metadata, a labelled date, the
+    byline under the headline, a signature date closing a notice; an "Updated" label only when the
+    page says nothing else. Inferred dates (the body, the address, the fetch time) only when the page
+    states none. Where two dates of the same strength disagree there is no date and a problem line:
+    a wrong date is worse than none."""
     for key in _FRONT_MATTER_DATE_KEYS:
         if front_matter.get(key) and (day := parse_timestamp(front_matter[key])):
             meta.date, meta.date_source = day, front_matter.get("_date_source", "front-matter")  # type: ignore[assignment]
@@ -251,27 +291,27 @@ def _date(
     if hints.get("published") and (day := parse_timestamp(hints["published"])):
         meta.date, meta.date_source = day, "meta"
         return
+    zone = header_zone(header, title_index)
     ambiguous: list[str] = []
-    for line in labelled:
-        text = normalise_for_dates(line)
-        for label in _DATE_LABEL.finditer(text):
-            rest = roc_numeric_to_western(text[label.end() :])
-            found = full_dates(rest) or unambiguous_year_last(rest)
-            if found and found[0].start == 0:
-                meta.date, meta.date_source = found[0].date, "label"
-                return
-            ambiguous += [d for d in ambiguous_dates(rest) if rest.startswith(d)]
-    zone_dates: list[dt.date] = []
-    for line in [*(line for line in above_title if lone_date(line)), *zone]:
-        text = normalise_for_dates(line)
-        if _EFFECTIVE_LINE.search(text) and not _PUBLISHED_WORDS.search(text):
-            continue  # "2022年1月1日 施行" says when it applies, not when it was published
-        zone_dates += [f.date for f in full_dates(text) + unambiguous_year_last(text) if not _is_deadline(text, f)]
-        ambiguous += ambiguous_dates(text)
-    if zone_dates:
-        meta.date, meta.date_source = max(zone_dates), "header"
+    # a publication label anywhere around the body; plainer labels only in the header zone
+    for labels, lines in (
+        (_PUBLISHED_LABEL, header + trailer),
+        (_PLAIN_LABEL, zone),
+        (_WRITTEN_LABEL, header + trailer),
+    ):
+        days, unsure = _labelled_dates(lines, labels)
+        ambiguous += unsure
+        if _settle(meta, name, days, "label", "labelled dates"):
+            return
+    zone_days, unsure = _zone_dates(zone)
+    ambiguous += unsure
+    if _settle(meta, name, zone_days, "header", "dates under the headline"):
         return
-    if signed := next((day for line in trailer if (day := lone_date(line))), None):
+    days, unsure = _labelled_dates(zone + trailer, _UPDATED_LABEL)
+    ambiguous += unsure
+    if _settle(meta, name, days, "label", "'updated' dates"):
+        return
+    if signed := signature_date(trailer):
         meta.date, meta.date_source = signed, "signature"
         return
     if ambiguous:
@@ -280,6 +320,64 @@ def _date(
         )
         return
     _infer(meta, name, body, front_matter)
+
+
+def _settle(meta: Metadata, name: str, days: list[dt.date], source: str, what: str) -> bool:
+    """One date: it is the page's. Several that disagree: none, and a problem line saying so."""
+    if not days:
+        return False
+    distinct = sorted(set(days))
+    if len(distinct) > 1:
+        listed = ", ".join(day.isoformat() for day in distinct)
+        meta.problems.append(f"{name}: {what} disagree ({listed}); no publication date taken")
+        return True
+    meta.date, meta.date_source = distinct[0], source  # type: ignore[assignment]
+    return True
+
+
+def _labelled_dates(lines: Sequence[str], labels: re.Pattern[str]) -> tuple[list[dt.date], list[str]]:
+    """The dates that directly follow a label, and ambiguous ones found there."""
+    days: list[dt.date] = []
+    ambiguous: list[str] = []
+    for line in lines:
+        text = normalise_for_dates(line)
+        for label in labels.finditer(text):
+            rest = roc_numeric_to_western(text[label.end() :])
+            found = full_dates(rest) or unambiguous_year_last(rest)
+            if found and found[0].start == 0:
+                days.append(found[0].date)
+            ambiguous += [d for d in ambiguous_dates(rest) if rest.startswith(d)]
+    return days, ambiguous
+
+
+def _zone_dates(zone: Sequence[str]) -> tuple[list[dt.date], list[str]]:
+    """The dates of the first dated lines of the header zone: a byline, or a block of consecutive
+    dated lines. A block whose every line says 公布/修订/通过 is a regulation's adoption and revision
+    history, and its latest date counts; otherwise every date is returned, so that disagreeing ones
+    give none. Effective dates, deadlines and dates after "updated" are skipped; a dated line further
+    down, after an undated one (a table, a quoted notice), is not read."""
+    block: list[tuple[str, list[dt.date]]] = []
+    ambiguous: list[str] = []
+    for line in zone:
+        text = normalise_for_dates(line)
+        if _EFFECTIVE_LINE.search(text) and not _PUBLISHED_WORDS.search(text):
+            continue  # "2022年1月1日 施行" says when it applies, not when it was published
+        line_days = [
+            f.date
+            for f in full_dates(text) + unambiguous_year_last(text)
+            if not _is_deadline(text, f)
+            and not _UPDATE_WORD.search(text, max(0, f.start - 12), f.start)
+            and not _OTHER_LABEL.search(text, max(0, f.start - 16), f.start)
+        ]
+        if line_days:
+            block.append((text, line_days))
+        else:
+            ambiguous += ambiguous_dates(text)
+            if block:
+                break
+    if len(block) > 1 and all(len(set(days)) == 1 and _PUBLISHED_WORDS.search(text) for text, days in block):
+        return [max(days[0] for _, days in block)], ambiguous
+    return [day for _, days in block for day in days], ambiguous
 
 
 _PUBLISHED_WORDS = re.compile(
@@ -301,6 +399,26 @@ def _is_deadline(text: str, found: FoundDate) -> bool:
     return bool(
         _EFFECTIVE_AFTER.match(text, found.end) or _DEADLINE_BEFORE.search(text, max(0, found.start - 24), found.start)
     )
+
+
+# The issuer line of a notice's signature: a short office name just above the date.
+_ISSUER_LINE = re.compile(
+    rf"^[{HAN_CLASS}（）()、\s]{{3,30}}(?:局|厅|廳|委|委员会|委員會|署|部|政府|中心|院|办公室|辦公室|办公厅|辦公廳|司|所|站|会|會|处|處|科)$"
+)
+_CJK_DATE_LINE = re.compile(r"年\s*\d{1,2}\s*月|^\s*Ends\s*/", re.IGNORECASE)
+
+
+def signature_date(trailer: Sequence[str]) -> dt.date | None:
+    """The date closing an official notice: a line holding only a date, written 年月日 (or Hong
+    Kong's "Ends/<date>"), right after the body or under the issuer's name. A lone date further down
+    (a table's cell, a related item) is not a signature."""
+    for index, line in enumerate(trailer):
+        day = lone_date(line)
+        if day is None or not _CJK_DATE_LINE.search(normalise_for_dates(line)):
+            continue
+        if index == 0 or _ISSUER_LINE.match(trailer[index - 1].strip()):
+            return day
+    return None
 
 
 def lone_date(line: str) -> dt.date | None:
@@ -340,15 +458,20 @@ def date_in_address(url: str) -> dt.date | None:
 
 
 def _infer_from_body(meta: Metadata, name: str, body: str) -> bool:
+    """The body's one date, when it names only one (deadlines and effective dates aside); else, a
+    month and day with the one year the text names (a dateline's 2月11日 in a page about 2022). A body
+    naming several dates or several years gives none: which one was the publication is a guess."""
     text = normalise_for_dates(body)
-    stated = [f.date for f in full_dates(text) if not _is_deadline(text, f)]
-    if stated:
-        meta.date, meta.date_inferred, meta.date_source = max(stated), True, "body"
+    stated = {f.date for f in full_dates(text) if not _is_deadline(text, f)}
+    if len(stated) == 1:
+        meta.date, meta.date_inferred, meta.date_source = stated.pop(), True, "body"
         return True
-    years = [int(y) for y in YEAR.findall(text)] + [int(y) for y in _EN_YEAR.findall(text)]
+    if stated:
+        return False
+    years = {int(y) for y in YEAR.findall(text)} | {int(y) for y in _EN_YEAR.findall(text)}
     pairs = month_days(text)
-    if years and pairs:
-        year = max(years)
+    if len(years) == 1 and pairs:
+        year = years.pop()
         candidates = [d for month, day in pairs if (d := _valid(year, month, day))]
         if candidates:
             meta.date, meta.date_inferred, meta.date_source = max(candidates), True, "body"
@@ -442,7 +565,9 @@ def clean_title(title: str) -> str:
 
 
 # A wire-service dateline on a line of its own (新华社北京3月5日电, 本报讯): neither title nor kicker.
-_DATELINE = re.compile(r"^\s*(?:新华社|中新社|本报讯|本报|记者)|\d{1,2}月\d{1,2}日电\s*[)）]?\s*$")
+_DATELINE = re.compile(
+    r"^\s*(?:新华社|新華社|中新社|中央社|本报讯|本報訊|本报|本報|记者|記者)|(?:\d{1,2}月)?\d{1,2}日[电電]\s*[)）]?\s*$"
+)
 
 
 def _is_english_title_like(line: str) -> bool:
@@ -459,8 +584,22 @@ def _is_english_title_like(line: str) -> bool:
     )
 
 
+# Lines that are never a headline wherever they sit: a video player's error or loading text, a
+# citation (Journal 2020, 7(4), 98; https://doi…), a firm's name as a byline (… LLP), a note in brackets.
+_NEVER_TITLE = re.compile(
+    r"未能播放|无法播放|無法播放|播放失败|播放失敗|视频加载|視頻加載|影片載入|加载中|載入中|"
+    r"your browser does not support|video (?:is )?unavailable|^loading\b|"
+    r"https?://|\bdoi\.org\b|\d+\s*\(\d+\)\s*,\s*\d+|"
+    r"\b(?:LLP|LLC|Inc\.?|Ltd\.?|Limited|GmbH|Corp\.?|PLC|Co\.)$|^[(（].*[)）]$",
+    re.IGNORECASE,
+)
+# A channel or desk tag between a headline and its byline (时讯, 社會事, 衛生局; too short for a
+# headline, which needs four Han characters): skipped.
+_SHORT_TAG = re.compile(rf"^[{HAN_CLASS}]{{1,3}}$")
+
+
 def _is_title_like(line: str) -> bool:
-    if _TABLE_DEBRIS.search(line) or _DOCUMENT_NUMBER.search(line):
+    if _TABLE_DEBRIS.search(line) or _DOCUMENT_NUMBER.search(line) or _NEVER_TITLE.search(line):
         return False
     han = len(HAN.findall(line))
     if han < 4 and _is_english_title_like(line):
@@ -488,7 +627,11 @@ def _title_lines(header: list[str]) -> list[int]:
     if meta_index is None:
         return [i for i, line in enumerate(header) if _is_title_like(line)]
     run: list[int] = []
+    skipped_tags = 0
     for i in range(meta_index - 1, -1, -1):
+        if not run and skipped_tags < 2 and _SHORT_TAG.match(header[i].strip()):
+            skipped_tags += 1
+            continue
         if not _is_title_like(header[i]):
             break
         run.insert(0, i)
@@ -501,12 +644,19 @@ def _title_lines(header: list[str]) -> list[int]:
     return run
 
 
+_QUOTED_NAME = re.compile(r"^[「『《“\"][^「『《“”」』》\"]{1,40}[」』》”\"]$")
+
+
 def _headline_and_kicker(header: list[str], candidates: list[int]) -> tuple[str, str | None, int]:
     """The headline is the last line of the run; a '——' line below it is a subtitle, a line above a kicker."""
     last = candidates[-1]
     if len(candidates) >= 2 and header[last].lstrip().startswith(("——", "—", "--")):
         title_index = candidates[-2]
         return clean_title(header[title_index]), header[last].lstrip("—- "), title_index
+    if len(candidates) >= 2 and _QUOTED_NAME.match(header[last].strip()):
+        # a line that is only a quoted name (「幸福狐狸植物精油」) under a headline names its subject
+        title_index = candidates[-2]
+        return clean_title(header[title_index]), header[last].strip(), title_index
     kicker = clean_title(header[candidates[-2]]) if len(candidates) >= 2 else None
     headline = clean_title(header[last])
     if kicker and (kicker.startswith(headline) or headline.startswith(kicker)):

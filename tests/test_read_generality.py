@@ -1,0 +1,96 @@
+"""Pages from sites the reader has never seen: made-up fixtures, one per rule class, in the shapes
+that made rules fire wrongly. A wrong date is worse than none, so most rows check that a tempting
+date is *not* taken, or that disagreeing dates give none and say so."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from briefs.reader import read_paths
+
+ZH = "市场监管局发布通告，要求各地加强药品网络销售监督检查，依法查处违法违规行为。"
+ZH_HANT = "衛生局今日公布，一款產品在檢驗中發現含有未標示的西藥成分，市民如已購買應立即停止使用。"
+EN = (
+    "The regulator said on Friday that it will tighten inspections of online drug sales and punish "
+    "violations under the law, according to a notice posted on its website."
+)
+
+
+def _read(tmp_path: Path, content: str, reader_settings, name: str = "page.txt"):
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    [document] = read_paths([path], reader_settings).documents
+    return document
+
+
+DATES = [
+    pytest.param(f"某药品召回公告\n\n生产日期：2021-03-05\n\n{ZH}\n", None,
+                 id="a production date (生产日期) under the headline is not the publication date"),
+    pytest.param(f"某药品召回公告\n\nUpdated: 2024-05-01\n\nPublished: 2024-01-02\n\n{ZH}\n", "2024-01-02",
+                 id="a Published label wins over an earlier Updated one"),
+    pytest.param(f"某药品召回公告\n\n2024年01月26日 22:08 最後更新:2024年01月27日 00:06\n\n{ZH}\n", "2024-01-26",
+                 id="the byline's date, not the later 'updated' one beside it"),
+    pytest.param(f"Drug Recall Notice Issued\n\nLast updated: March 2, 2024\n\n{EN}\n", "2024-03-02",
+                 id="an Updated label alone is the only date the page states"),
+    pytest.param("今天是2024年3月1日 星期五\n\n首页\n\n新闻中心\n\n通知公告\n\n政策法规\n\n" + ZH + "\n", None,
+                 id="a site clock at the top of a page with no headline is not its date"),
+    pytest.param(f"某药品召回公告\n\n来源：某局\n\n热点 2023-05-01 另一篇\n\n热点 2023-06-01 又一篇\n\n{ZH}\n", None,
+                 id="dated list lines under the headline that disagree give no date"),
+    pytest.param(f"某药品召回公告\n\n{ZH}\n\n附件：清单\n\n批准日期\n\n2022年2月24日\n", None,
+                 id="a lone date in a table below the body is not a signature"),
+    pytest.param(f"某药品召回公告\n\n{ZH}\n\n特此公告。\n\n某某市市场监督管理局\n\n2022年2月24日\n", "2022-02-24",
+                 id="a signature date under the issuer is read"),
+    pytest.param(f"某药品召回公告\n\n2024年3月1日召开会议。2024年2月1日印发方案。{ZH}\n", None,
+                 id="a body naming several dates gives none, not the latest"),
+    pytest.param(f"某药品召回公告\n\n2023年工作总结。2024年工作要点。3月5日召开会议。{ZH}\n", None,
+                 id="a month and day in a body naming two years give none"),
+    pytest.param(f"某药品召回公告\n\n{ZH}\n\n2024年3月1日召开会议，部署工作。\n", "2024-03-01 inferred",
+                 id="a body's one date is still inferred"),
+    pytest.param("某药品召回公告\n\n日期:2017-10-11 00:00:00?来源:?浏览次数:\n\n? 字体:[ 大 中 小 ]\n\n" + ZH + "\n",
+                 "2017-10-11", id="a metadata line with widgets glued on is metadata, not the body's start"),
+    pytest.param(f"某药品召回公告\n\n发布时间：2022-01-05\n\n{ZH}\n\n发布日期：2022-03-01\n", None,
+                 id="two publication labels that disagree give none"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("content", "date"), DATES)
+def test_date_rules_that_must_not_guess(tmp_path, reader_settings, content, date):
+    document = _read(tmp_path, content, reader_settings)
+    read = f"{document.date} inferred" if document.date_inferred else document.date and document.date.isoformat()
+    assert read == date
+
+
+def test_disagreeing_dates_are_named_in_a_problem_line(tmp_path, reader_settings):
+    content = f"某药品召回公告\n\n发布时间：2022-01-05\n\n{ZH}\n\n发布日期：2022-03-01\n"
+    document = _read(tmp_path, content, reader_settings)
+    assert document.date is None
+    assert any("2022-01-05, 2022-03-01" in problem and "disagree" in problem for problem in document.problems)
+
+
+TITLES = [
+    pytest.param(f"Loading\n\n回收一款藥物\n\n衛生局\n\n2016-04-26 19:51\n\n未能播放Youtube視頻\n\n{ZH_HANT}\n",
+                 "回收一款藥物", "2016-04-26",
+                 id="a video player's error is never the title; a desk tag between headline and date is skipped"),
+    pytest.param(f"date 2026-03-07 快訊\n\n食藥署發警訊！2款電刀異常 24家醫院受影響\n\n中央社／ 台北7日電\n\n{ZH_HANT}\n",
+                 "食藥署發警訊！2款電刀異常 24家醫院受影響", "2026-03-07",
+                 id="a headline with ！ inside is not the body; a 中央社 dateline is not the headline"),
+    pytest.param(f"下载APP\n\n3·15晚会丨某某美容针或致毁容\n\n时讯\n\n2023-03-15 20:22:32 某某台\n\n{ZH}\n",
+                 "3·15晚会丨某某美容针或致毁容", "2023-03-15", id="a headline with 丨 above a channel tag"),
+    pytest.param(f"衛生局呼籲勿使用一款摻雜西藥的產品\n\n「某某植物精油」\n\n{ZH_HANT}\n",
+                 "衛生局呼籲勿使用一款摻雜西藥的產品", None, id="a quoted product name under the headline is a subtitle"),
+    pytest.param(f"Newswire July 21, 2025\n\nSmith & Jones LLP\n\n{EN}\n", None, "2025-07-21",
+                 id="a law firm's name is a byline, not a headline; the source's date line dates the page"),
+    pytest.param(f"Some Journal 2020, 7(4), 98; https://doi.org/10.1234/abc\n\n{EN}\n", None, None,
+                 id="a citation line is not a title"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("content", "title", "date"), TITLES)
+def test_title_rules_on_unseen_shapes(tmp_path, reader_settings, content, title, date):
+    document = _read(tmp_path, content, reader_settings)
+    assert document.title == title
+    assert (document.date.isoformat() if document.date else None) == date
+    if title:
+        assert title not in document.text
