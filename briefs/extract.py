@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from briefs.llm import CallRequest, CallResult, InvalidOutputError, ModelClient, cost_usd
+from briefs.llm import CallRequest, CallResult, InvalidOutputError, ModelClient, ModelError
 from briefs.models import Digest, Document, Extraction, Requirement, Usage
 from briefs.prompting import EXTRACT, MERGE, Prompts
 from briefs.verify import fold, soft_check, verify
@@ -188,7 +188,7 @@ def extract_documents(
         job.requests = requests
 
     _extract_and_merge(client, [job for job in jobs if job.error is None], prompts, names)
-    return [_digest(job, client.config.model) for job in jobs]
+    return [_digest(job) for job in jobs]
 
 
 def _unextractable(document: Document) -> str | None:
@@ -261,8 +261,8 @@ def _take_merged(job: _Job) -> None:
         job.extraction = merge_records(job.records, job.outcomes[0].value)  # type: ignore[union-attr]
 
 
-def _digest(job: _Job, model: str) -> Digest:
-    usage = usage_of(job.spent, model)
+def _digest(job: _Job) -> Digest:
+    usage = usage_of(job.spent)
     if job.error is None and job.extraction is not None and not _usable(job.extraction):
         job.error, job.failure = f"{job.document.path}: the answer has neither a title nor a summary", "answer"
     if job.error is not None or job.extraction is None:
@@ -285,32 +285,16 @@ def _usable(extraction: Extraction) -> bool:
     return any(text.strip() for text in texts)
 
 
-def usage_of(outcomes: Sequence[Outcome], model: str) -> Usage:
-    """The usage of a document's calls, failed ones included: a call that stayed invalid still
-    spent its tokens (the error carries them), as the run's ledger counts them."""
-    spent = [_spent(outcome, model) for outcome in outcomes]
-    costs = [cost for *_, cost in spent]
-    return Usage(
-        calls=len(outcomes),
-        attempts=sum(attempts for attempts, *_ in spent),
-        prompt_tokens=sum(prompt for _, prompt, *_ in spent),
-        cached_tokens=sum(cached for _, _, cached, *_ in spent),
-        completion_tokens=sum(completion for *_, completion, _ in spent),
-        cost_usd=None if not costs or any(cost is None for cost in costs) else round(sum(costs), 6),  # type: ignore[arg-type]
-        cache_hits=sum(1 for o in outcomes if isinstance(o, CallResult) and o.usage.from_cache),
-    )
+def usage_of(outcomes: Sequence[Outcome]) -> Usage:
+    """The usage of a document's calls, failed ones included: a failed call's error carries what it
+    spent, so this equals what the run's ledger counted for them."""
+    return sum((_spent(outcome) for outcome in outcomes), Usage())
 
 
-def _spent(outcome: Outcome, model: str) -> tuple[int, int, int, int, float | None]:
-    """(attempts, prompt, cached, completion tokens, cost) of one call, answered or failed."""
-    if isinstance(outcome, CallResult):
-        u = outcome.usage
-        return u.attempts, u.prompt_tokens, u.cached_tokens, u.completion_tokens, u.cost_usd
-    prompt, cached, completion = (getattr(outcome, name, 0) for name in TOKEN_FIELDS)
-    return getattr(outcome, "attempts", 0), prompt, cached, completion, cost_usd(model, prompt, cached, completion)
-
-
-TOKEN_FIELDS = ("prompt_tokens", "cached_tokens", "completion_tokens")
+def _spent(outcome: Outcome) -> Usage:
+    if isinstance(outcome, CallResult | ModelError):
+        return outcome.usage
+    return Usage(calls=1, failed=1)  # not a model error: nothing was counted for it
 
 
 def _one_line(error: BaseException) -> str:

@@ -11,7 +11,8 @@ Two kinds of model live here:
   descriptions are part of the prompt: they tell the model what each field means.
   ``tests/test_schema_strict.py`` keeps them honest.
 
-This module imports nothing from briefs.
+This module imports nothing from briefs but the model layer's ``Usage`` (tokens and cost, one shape
+from a single call up to the run record).
 """
 
 from __future__ import annotations
@@ -20,6 +21,10 @@ import datetime as dt
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+from briefs.llm import Usage
+
+__all__ = ["Usage"]  # re-exported: a Digest and the run record carry the model layer's usage
 
 # --- vocabularies shared by the extraction schema, the briefing and team filters -----------------
 
@@ -252,16 +257,6 @@ class Check(BaseModel):
     value: str = Field(description="what was checked")
     ok: bool
     detail: str = ""
-
-
-class Usage(BaseModel):
-    calls: int = 0
-    attempts: int = 0
-    prompt_tokens: int = 0
-    cached_tokens: int = 0
-    completion_tokens: int = 0
-    cost_usd: float | None = None
-    cache_hits: int = 0
 
 
 class Digest(BaseModel):

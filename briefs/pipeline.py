@@ -45,7 +45,6 @@ from briefs.models import (
     Period,
     RunRecord,
     StageUsage,
-    Usage,
 )
 from briefs.prompting import EXTRACT, MERGE, Prompts
 from briefs.reader import read_paths
@@ -355,8 +354,8 @@ def run_record(
     settings: Settings, mode: str, client: ModelClient, selected: list[Document], corpus: Path, prompts: Prompts
 ) -> RunRecord:
     ledger = client.ledger
-    stages = [StageUsage(stage=name, usage=_usage(totals)) for name, totals in sorted(ledger.stages.items())]
-    total = _usage(ledger.run)
+    stages = [StageUsage(stage=name, usage=usage) for name, usage in sorted(ledger.stages.items())]
+    total = ledger.run
     sent = total.calls - total.cache_hits
     return RunRecord(
         model=settings.model,
@@ -374,18 +373,6 @@ def run_record(
         priced=client.priced,
         prices_as_of=PRICES_AS_OF if client.priced else None,
         recordings=client.replayed_provenance(),
-    )
-
-
-def _usage(totals) -> Usage:
-    return Usage(
-        calls=totals.calls,
-        attempts=totals.attempts,
-        prompt_tokens=totals.prompt_tokens,
-        cached_tokens=totals.cached_tokens,
-        completion_tokens=totals.completion_tokens,
-        cost_usd=totals.cost_usd,
-        cache_hits=totals.cache_hits,
     )
 
 

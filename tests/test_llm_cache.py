@@ -13,7 +13,17 @@ from pathlib import Path
 import pytest
 from llm_support import NOTE, Note, client_for, note_request
 
-from briefs.llm import CallResult, CallUsage, Ledger, ModelUnavailable, cache_info, clear_cache, cost_usd, price_for
+from briefs.llm import (
+    CallResult,
+    InvalidOutputError,
+    Ledger,
+    ModelUnavailable,
+    Usage,
+    cache_info,
+    clear_cache,
+    cost_usd,
+    price_for,
+)
 from briefs.llm.fake_server import FakeServer, not_json, server_error
 
 
@@ -139,10 +149,10 @@ def test_tokens_of_every_attempt_count_and_the_ledger_totals_per_stage(fake_open
 
 def test_the_ledger_adds_up_the_cost_of_priced_calls() -> None:
     ledger = Ledger()
-    ledger.add("extract/a/chunk-0", CallUsage(attempts=1, prompt_tokens=10, cost_usd=0.25))
-    ledger.add("synthesize/2022-W06", CallUsage(attempts=1, prompt_tokens=5, cost_usd=0.5))
+    ledger.add("extract/a/chunk-0", Usage(calls=1, attempts=1, prompt_tokens=10, cost_usd=0.25))
+    ledger.add("synthesize/2022-W06", Usage(calls=1, attempts=1, prompt_tokens=5, cost_usd=0.5))
     assert ledger.run.cost_usd == pytest.approx(0.75) and ledger.stage("extract").cost_usd == pytest.approx(0.25)
-    ledger.add("extract/b/chunk-0", CallUsage(attempts=1, cost_usd=None))  # one unpriced call: no total price
+    ledger.add("extract/b/chunk-0", Usage(calls=1, attempts=1, cost_usd=None))  # one unpriced call: no total price
     assert ledger.run.cost_usd is None
 
 
@@ -195,9 +205,39 @@ def test_a_dry_run_counts_tokens_and_calls_nothing(fake_openai: FakeServer, tmp_
 def test_a_persistent_failure_still_lands_in_the_ledger(fake_openai: FakeServer) -> None:
     fake_openai.script("extract/a/chunk-0", *[server_error(503)] * 4)
     with client_for(fake_openai) as client:
-        with pytest.raises(ModelUnavailable):
+        with pytest.raises(ModelUnavailable) as failure:
             client.call(note_request("extract/a/chunk-0"))
         assert client.ledger.run.failed == 1 and client.ledger.run.attempts == 4
+        assert failure.value.usage == client.ledger.run  # the error carries what the ledger counted
+
+
+def test_a_call_that_stays_invalid_carries_the_tokens_it_spent(fake_openai: FakeServer) -> None:
+    fake_openai.script("extract/a/chunk-0", *[not_json()] * 3)
+    with client_for(fake_openai, reasks=2) as client:
+        with pytest.raises(InvalidOutputError) as failure:
+            client.call(note_request("extract/a/chunk-0"))
+        spent = failure.value.usage
+        assert spent == client.ledger.run and spent.failed == 1 and spent.calls == 1
+        assert spent.attempts == 3 and spent.prompt_tokens > 0 and spent.completion_tokens > 0
+
+
+def test_usage_adds_up_field_by_field_and_an_unknown_cost_stays_unknown() -> None:
+    one = Usage(calls=1, attempts=2, prompt_tokens=10, cached_tokens=4, completion_tokens=3, cost_usd=0.1)
+    cached = Usage(calls=1, cache_hits=1)
+    failed = Usage(calls=1, attempts=1, prompt_tokens=5, failed=1, cost_usd=0.05)
+    total = sum([one, cached, failed], Usage())
+    assert total == Usage(
+        calls=3,
+        attempts=3,
+        prompt_tokens=15,
+        cached_tokens=4,
+        completion_tokens=3,
+        cost_usd=0.15,
+        cache_hits=1,
+        failed=1,
+    )
+    assert (total + Usage(calls=1, cost_usd=None)).cost_usd is None
+    assert Usage() + one == one  # Usage() is the zero
 
 
 def test_note_schema_round_trips() -> None:

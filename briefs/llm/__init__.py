@@ -3,8 +3,10 @@ usage and cost, and record/replay at the HTTP transport.
 
 Generic: it takes messages and a pydantic model and returns a validated instance (or a clear
 failure with evidence); it knows nothing about briefs' documents. It imports ``briefs.errors`` only.
+Names load on first use (PEP 562), as in ``briefs``: ``from briefs.llm import Usage`` (what
+``briefs.models`` needs) must not pull in the openai SDK.
 
-    config.py      LLMConfig, CallRequest, CallResult, CallUsage, TokenEstimate
+    config.py      LLMConfig, CallRequest, CallResult, Usage, TokenEstimate
     client.py      ModelClient: call, call_many, estimate (the one call path)
     retry.py       the transport retry policy (tenacity)
     throttle.py    AdaptiveLimit: requests in flight, adapted to what the endpoint keeps up with
@@ -17,27 +19,63 @@ failure with evidence); it knows nothing about briefs' documents. It imports ``b
     errors.py      ModelError and its subclasses
 """
 
-from briefs.llm.answers import AnswerBookTransport
-from briefs.llm.cache import CacheInfo, cache_info, clear_cache
-from briefs.llm.client import ModelClient
-from briefs.llm.config import (
-    PLACEHOLDER_API_KEY,
-    CallRequest,
-    CallResult,
-    CallUsage,
-    LLMConfig,
-    TokenEstimate,
-)
-from briefs.llm.errors import (
-    AnswerMissingError,
-    InvalidOutputError,
-    ModelError,
-    ModelRequestError,
-    ModelUnavailable,
-    ReplayMissError,
-)
-from briefs.llm.recording import LABEL_HEADER, REFRESH_HINT, RecordReplayTransport, unused_recordings
-from briefs.llm.usage import PRICES, PRICES_AS_OF, Ledger, Price, Totals, cost_usd, price_for
+# The imports are private (underscored) so that the package's namespace is exactly __all__.
+import importlib as _importlib
+import typing as _typing
+
+# Each public name and the module that defines it.
+_EXPORTS = {
+    "AnswerBookTransport": "briefs.llm.answers",
+    "AnswerMissingError": "briefs.llm.errors",
+    "CacheInfo": "briefs.llm.cache",
+    "CallRequest": "briefs.llm.config",
+    "CallResult": "briefs.llm.config",
+    "InvalidOutputError": "briefs.llm.errors",
+    "LABEL_HEADER": "briefs.llm.recording",
+    "LLMConfig": "briefs.llm.config",
+    "Ledger": "briefs.llm.usage",
+    "ModelClient": "briefs.llm.client",
+    "ModelError": "briefs.llm.errors",
+    "ModelRequestError": "briefs.llm.errors",
+    "ModelUnavailable": "briefs.llm.errors",
+    "PLACEHOLDER_API_KEY": "briefs.llm.config",
+    "PRICES": "briefs.llm.usage",
+    "PRICES_AS_OF": "briefs.llm.usage",
+    "Price": "briefs.llm.usage",
+    "REFRESH_HINT": "briefs.llm.recording",
+    "RecordReplayTransport": "briefs.llm.recording",
+    "ReplayMissError": "briefs.llm.errors",
+    "TokenEstimate": "briefs.llm.config",
+    "Usage": "briefs.llm.config",
+    "cache_info": "briefs.llm.cache",
+    "clear_cache": "briefs.llm.cache",
+    "cost_usd": "briefs.llm.usage",
+    "price_for": "briefs.llm.usage",
+    "unused_recordings": "briefs.llm.recording",
+}
+
+if _typing.TYPE_CHECKING:  # what type checkers and editors see; at run time __getattr__ loads these
+    from briefs.llm.answers import AnswerBookTransport
+    from briefs.llm.cache import CacheInfo, cache_info, clear_cache
+    from briefs.llm.client import ModelClient
+    from briefs.llm.config import (
+        PLACEHOLDER_API_KEY,
+        CallRequest,
+        CallResult,
+        LLMConfig,
+        TokenEstimate,
+        Usage,
+    )
+    from briefs.llm.errors import (
+        AnswerMissingError,
+        InvalidOutputError,
+        ModelError,
+        ModelRequestError,
+        ModelUnavailable,
+        ReplayMissError,
+    )
+    from briefs.llm.recording import LABEL_HEADER, REFRESH_HINT, RecordReplayTransport, unused_recordings
+    from briefs.llm.usage import PRICES, PRICES_AS_OF, Ledger, Price, cost_usd, price_for
 
 __all__ = [  # noqa: RUF022 - plain sorted(), which tests/test_llm_surface.py checks
     "AnswerBookTransport",
@@ -45,7 +83,6 @@ __all__ = [  # noqa: RUF022 - plain sorted(), which tests/test_llm_surface.py ch
     "CacheInfo",
     "CallRequest",
     "CallResult",
-    "CallUsage",
     "InvalidOutputError",
     "LABEL_HEADER",
     "LLMConfig",
@@ -62,10 +99,23 @@ __all__ = [  # noqa: RUF022 - plain sorted(), which tests/test_llm_surface.py ch
     "RecordReplayTransport",
     "ReplayMissError",
     "TokenEstimate",
-    "Totals",
+    "Usage",
     "cache_info",
     "clear_cache",
     "cost_usd",
     "price_for",
     "unused_recordings",
 ]
+
+
+def __getattr__(name: str) -> _typing.Any:
+    """Load a public name on first use (PEP 562) and keep it, so the next lookup is a plain one."""
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'briefs.llm' has no attribute {name!r}")
+    value = getattr(_importlib.import_module(_EXPORTS[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -51,7 +51,7 @@ from briefs.llm.config import (
     PLACEHOLDER_API_KEY,
     CallRequest,
     CallResult,
-    CallUsage,
+    Usage,
     LLMConfig,
     T,
     TokenEstimate,
@@ -167,8 +167,9 @@ class ModelClient:
         tally = _Tally()
         try:
             result = self._ask(request, params, tally)
-        except ModelError:
-            self.ledger.add(request.label, tally.usage(self.config.model, priced=self.priced), failed=True)
+        except ModelError as error:
+            error.usage = tally.usage(self.config.model, priced=self.priced, failed=True)
+            self.ledger.add(request.label, error.usage)
             raise
         self.ledger.add(request.label, result.usage)
         if key is not None and self._cache is not None:
@@ -202,9 +203,7 @@ class ModelClient:
                         label=request.label,
                         attempts=tally.attempts,
                         last_raw=self._scrub(answer.raw),
-                        prompt_tokens=tally.prompt_tokens,
-                        cached_tokens=tally.cached_tokens,
-                        completion_tokens=tally.completion_tokens,
+                        usage=tally.usage(self.config.model, priced=self.priced, failed=True),
                     )
                 reasks_left -= 1
                 log.info("%s: invalid answer, asking again: %s", request.label, self._scrub(answer.error))
@@ -549,7 +548,7 @@ class ModelClient:
             return None  # cannot happen for the same schema; asking again is the safe answer
         # checks run again: they may have improved since the answer was cached
         problems = list(request.check(value)) if request.check else []
-        usage = CallUsage(from_cache=True, cost_usd=0.0 if self.priced else None)
+        usage = Usage(calls=1, cache_hits=1, cost_usd=0.0 if self.priced else None)
         return CallResult(label=request.label, value=value, problems=problems, raw=entry.get("raw", ""), usage=usage)
 
     # --- housekeeping -----------------------------------------------------------------------------
@@ -626,14 +625,17 @@ class _Tally:
         self.cached_tokens += int(details.get("cached_tokens") or 0) if isinstance(details, dict) else 0
         self.completion_tokens += int(usage.get("completion_tokens") or 0)
 
-    def usage(self, model: str, *, priced: bool) -> CallUsage:
+    def usage(self, model: str, *, priced: bool, failed: bool = False) -> Usage:
+        """This call's usage so far, as one call (answered, or ``failed``)."""
         cost = cost_usd(model, self.prompt_tokens, self.cached_tokens, self.completion_tokens) if priced else None
-        return CallUsage(
+        return Usage(
+            calls=1,
             attempts=self.attempts,
             prompt_tokens=self.prompt_tokens,
             cached_tokens=self.cached_tokens,
             completion_tokens=self.completion_tokens,
             cost_usd=cost,
+            failed=int(failed),
         )
 
 

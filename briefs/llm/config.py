@@ -1,5 +1,6 @@
 """What a caller hands the model layer (``LLMConfig``, ``CallRequest``) and what it gets back
-(``CallResult``, ``CallUsage``). Plain frozen dataclasses: the layer is configured in one place."""
+(``CallResult``, ``Usage``). Plain dataclasses, and ``Usage`` a frozen pydantic model because callers
+keep it in their own records: the layer is configured in one place."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 from typing import Generic, Literal, TypeVar
 
 import httpx2
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -65,16 +66,43 @@ def stage_of(label: str) -> str:
     return label.split("/", 1)[0]
 
 
-@dataclass
-class CallUsage:
-    """Tokens of one call, every HTTP attempt, retry and re-ask included."""
+class Usage(BaseModel):
+    """Calls, requests, tokens and cost: of one call (every HTTP attempt, retry and re-ask included),
+    or added up with ``+`` over a document, a stage or a run. The one shape of usage everywhere: a
+    call's result carries it, a failed call's error carries it, the ledger and the run record sum it.
 
-    attempts: int = 0
+    ``cost_usd`` is None when any call added in had no price (a model not in the price table, or an
+    endpoint that is not priced): an unknown part makes the whole unknown, never a guessed total.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    calls: int = 0
+    attempts: int = 0  # HTTP requests sent, retries and re-asks included
     prompt_tokens: int = 0
-    cached_tokens: int = 0
+    cached_tokens: int = 0  # of the prompt tokens, those the provider served from its prompt cache
     completion_tokens: int = 0
-    cost_usd: float | None = None  # None: the model is not in the price table
-    from_cache: bool = False
+    cost_usd: float | None = 0.0
+    cache_hits: int = 0  # calls answered from the response cache (nothing sent)
+    failed: int = 0  # calls that ended in an error (their tokens still count)
+
+    def __add__(self, other: Usage) -> Usage:
+        cost = None if self.cost_usd is None or other.cost_usd is None else round(self.cost_usd + other.cost_usd, 8)
+        return Usage(
+            calls=self.calls + other.calls,
+            attempts=self.attempts + other.attempts,
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            cached_tokens=self.cached_tokens + other.cached_tokens,
+            completion_tokens=self.completion_tokens + other.completion_tokens,
+            cost_usd=cost,
+            cache_hits=self.cache_hits + other.cache_hits,
+            failed=self.failed + other.failed,
+        )
+
+    @property
+    def from_cache(self) -> bool:
+        """One call's usage: it was answered from the response cache."""
+        return self.cache_hits > 0
 
 
 @dataclass
@@ -83,7 +111,7 @@ class CallResult(Generic[T]):
     value: T
     problems: list[str]  # soft-check problems left after the check re-asks
     raw: str  # the model's raw answer text
-    usage: CallUsage
+    usage: Usage
 
 
 @dataclass

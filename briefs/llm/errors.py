@@ -9,15 +9,19 @@ Messages never contain an API key: the client scrubs them before raising.
 from __future__ import annotations
 
 from briefs.errors import BriefsError
+from briefs.llm.config import Usage
 
 
 class ModelError(BriefsError):
-    """A model call failed; ``label`` names the call."""
+    """A model call failed; ``label`` names the call. ``usage`` is what the call spent before it
+    failed (the client fills it in as the error leaves the call), so a caller totals failed calls
+    exactly as the ledger does."""
 
-    def __init__(self, message: str, *, label: str = "", attempts: int = 0) -> None:
+    def __init__(self, message: str, *, label: str = "", attempts: int = 0, usage: Usage | None = None) -> None:
         super().__init__(message)
         self.label = label
         self.attempts = attempts
+        self.usage = usage if usage is not None else Usage(calls=1, attempts=attempts, failed=1)
 
 
 class ModelRequestError(ModelError):
@@ -30,24 +34,13 @@ class ModelUnavailable(ModelError):
 
 class InvalidOutputError(ModelError):
     """The answer stayed invalid after the re-asks. Carries the evidence: attempts, the last raw
-    output and the tokens spent on the call (retries and re-asks included)."""
+    output and (in ``usage``) the tokens spent on the call, retries and re-asks included."""
 
     def __init__(
-        self,
-        message: str,
-        *,
-        label: str = "",
-        attempts: int = 0,
-        last_raw: str = "",
-        prompt_tokens: int = 0,
-        cached_tokens: int = 0,
-        completion_tokens: int = 0,
+        self, message: str, *, label: str = "", attempts: int = 0, last_raw: str = "", usage: Usage | None = None
     ) -> None:
-        super().__init__(message, label=label, attempts=attempts)
+        super().__init__(message, label=label, attempts=attempts, usage=usage)
         self.last_raw = last_raw
-        self.prompt_tokens = prompt_tokens
-        self.cached_tokens = cached_tokens
-        self.completion_tokens = completion_tokens
 
 
 class ReplayMissError(ModelError):

@@ -8,7 +8,7 @@ import threading
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from briefs.llm.config import CallUsage, stage_of
+from briefs.llm.config import Usage, stage_of
 
 
 @dataclass(frozen=True)
@@ -61,46 +61,22 @@ def cost_usd(model: str, prompt_tokens: int, cached_tokens: int, completion_toke
 
 
 @dataclass
-class Totals:
-    calls: int = 0
-    failed: int = 0
-    cache_hits: int = 0
-    attempts: int = 0
-    prompt_tokens: int = 0
-    cached_tokens: int = 0
-    completion_tokens: int = 0
-    cost_usd: float | None = 0.0  # None as soon as one call's cost is unknown
-
-    def add(self, usage: CallUsage, *, failed: bool) -> None:
-        self.calls += 1
-        self.failed += int(failed)
-        self.cache_hits += int(usage.from_cache)
-        self.attempts += usage.attempts
-        self.prompt_tokens += usage.prompt_tokens
-        self.cached_tokens += usage.cached_tokens
-        self.completion_tokens += usage.completion_tokens
-        if self.cost_usd is not None and usage.cost_usd is not None:
-            self.cost_usd = round(self.cost_usd + usage.cost_usd, 8)
-        else:
-            self.cost_usd = None
-
-
-@dataclass
 class Ledger:
     """Usage of every call a client made, per stage and per run. Thread-safe."""
 
-    run: Totals = field(default_factory=Totals)
-    stages: dict[str, Totals] = field(default_factory=dict)
+    run: Usage = field(default_factory=Usage)
+    stages: dict[str, Usage] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
-    def add(self, label: str, usage: CallUsage, *, failed: bool = False) -> None:
+    def add(self, label: str, usage: Usage) -> None:
         with self._lock:
-            self.run.add(usage, failed=failed)
-            self.stages.setdefault(stage_of(label), Totals()).add(usage, failed=failed)
+            self.run += usage
+            stage = stage_of(label)
+            self.stages[stage] = self.stages.get(stage, Usage()) + usage
 
-    def stage(self, name: str) -> Totals:
+    def stage(self, name: str) -> Usage:
         with self._lock:
-            return self.stages.get(name, Totals())
+            return self.stages.get(name, Usage())
 
     def summary(self) -> str:
         """One line per stage and one for the run, for logs and the run record."""
@@ -109,7 +85,7 @@ class Ledger:
         return "\n".join(f"{name}: {_describe(t)}" for name, t in rows)
 
 
-def _describe(t: Totals) -> str:
+def _describe(t: Usage) -> str:
     cost = "cost unknown (model not in the price table)" if t.cost_usd is None else f"${t.cost_usd:.4f}"
     return (
         f"{t.calls} calls ({t.cache_hits} cached, {t.failed} failed), {t.attempts} requests, "
