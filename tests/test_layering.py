@@ -138,9 +138,7 @@ class Rule:
 
 
 RULES = {
-    "the leaves import nothing from briefs but the model layer's data types": Rule(
-        "leaves", frozenset({"briefs.llm"})
-    ),
+    "the leaves import nothing from briefs but the model layer's data types": Rule("leaves", frozenset({"briefs.llm"})),
     "settings imports only the leaves": Rule("settings", _layers("leaves")),
     "the model layer imports only itself, briefs.errors and briefs.files": Rule(
         "the model layer", MODEL_LAYER | {"briefs.errors", "briefs.files"}
