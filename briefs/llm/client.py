@@ -51,10 +51,10 @@ from briefs.llm.config import (
     PLACEHOLDER_API_KEY,
     CallRequest,
     CallResult,
-    Usage,
     LLMConfig,
     T,
     TokenEstimate,
+    Usage,
     stage_of,
 )
 from briefs.llm.errors import InvalidOutputError, ModelError, ModelRequestError, ModelUnavailable
