@@ -175,9 +175,9 @@ def generate(
 ) -> None:
     """Write the bilingual briefing of one week (or --from/--to period) to OUT/<week>/."""
     with user_errors():
+        from briefs.models import FORMATS, LANGUAGES
         from briefs.pipeline import GenerateRequest, coverage_line, incomplete_line, run_line
         from briefs.pipeline import generate as run_generate
-        from briefs.render import FORMATS
         from briefs.weeks import resolve_period
 
         period = resolve_period(week, date_from, date_to)
@@ -189,8 +189,8 @@ def generate(
         if bad := [f for f in chosen if f not in FORMATS]:
             raise ConfigError(f"--format {bad[0]}: choose from {', '.join(FORMATS)}")
         language = language.strip().lower() if language is not None else None
-        if language is not None and language not in ("both", "zh", "en"):
-            raise ConfigError(f"--language {language}: choose both, zh or en")
+        if language is not None and language not in LANGUAGES:
+            raise ConfigError(f"--language {language}: choose {', '.join(LANGUAGES[:-1])} or {LANGUAGES[-1]}")
         settings = command_settings(
             config,
             no_cache,
@@ -204,7 +204,7 @@ def generate(
         request = GenerateRequest(
             period=period,
             formats=tuple(settings.formats),
-            language=language,  # type: ignore[arg-type]
+            language=language,
             team=team,
             dry_run=dry_run,
             list_unused_recordings=unused_recordings,

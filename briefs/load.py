@@ -28,9 +28,9 @@ import yaml
 
 from briefs.errors import InputError
 
-Format = Literal["text", "markdown", "html"]
+SourceFormat = Literal["text", "markdown", "html"]
 
-SUFFIX_FORMATS: dict[str, Format] = {
+SUFFIX_FORMATS: dict[str, SourceFormat] = {
     ".txt": "text",
     ".text": "text",
     ".md": "markdown",
@@ -86,7 +86,7 @@ class Loaded:
 
     path: Path
     sha256: str
-    format: Format
+    format: SourceFormat
     encoding: str
     text: str
     front_matter: dict[str, str] = field(default_factory=dict)

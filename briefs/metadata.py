@@ -27,9 +27,8 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
-from briefs.models import DateSource, Language, iso_week_label
+from briefs.models import SHANGHAI, DateSource, Language, iso_week_label
 from briefs.zhtext import (
     CJK_FULL_DATE,
     HAN,
@@ -46,7 +45,6 @@ from briefs.zhtext import (
     to_simplified,
 )
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 _LATIN_RUN = re.compile(r"[A-Za-z]+")
 
 # --- dates -------------------------------------------------------------------------------------

@@ -18,7 +18,9 @@ from a single call up to the run record).
 from __future__ import annotations
 
 import datetime as dt
+import typing
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
@@ -70,6 +72,14 @@ RequirementKind = Literal[
 Priority = Literal["high", "medium", "low"]
 Relevance = Literal["high", "medium", "low", "none"]
 DateKind = Literal["effective", "comment_deadline", "compliance", "event", "publication"]
+
+
+# The regulators' time zone: a publication date, "today" and a week are all read in it.
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+# The formats a briefing is written in.
+Format = Literal["md", "html", "txt", "json"]
+FORMATS: tuple[Format, ...] = typing.get_args(Format)
 
 
 def iso_week_label(day: dt.date) -> str:
@@ -314,6 +324,7 @@ class WeekSynthesis(_Strict):
 # downstream system reads exactly what the reader of the email saw.
 
 BriefingLanguage = Literal["both", "zh", "en"]
+LANGUAGES: tuple[BriefingLanguage, ...] = typing.get_args(BriefingLanguage)
 
 
 class Period(BaseModel):

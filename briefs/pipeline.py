@@ -35,11 +35,13 @@ from briefs.files import replace_folder, temporary_prefix
 from briefs.llm import PRICES_AS_OF, ModelClient, TokenEstimate
 from briefs.llm_setup import make_llm_config, resolve_mode
 from briefs.models import (
+    FORMATS,
     Briefing,
     BriefingLanguage,
     Coverage,
     Digest,
     Document,
+    Format,
     InputFile,
     NumberedDigest,
     Period,
@@ -48,7 +50,7 @@ from briefs.models import (
 )
 from briefs.prompting import EXTRACT, MERGE, Prompts
 from briefs.reader import read_paths
-from briefs.render import FORMATS, LABELS, Format, Languages, cost_words, render
+from briefs.render import LABELS, Languages, cost_words, render
 from briefs.settings import Settings, Team
 from briefs.synthesize import prompt_version as synthesis_prompt_version
 from briefs.synthesize import synthesize

@@ -18,7 +18,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from functools import cache
-from typing import Literal
 from urllib.parse import quote, urlsplit
 
 import css_inline
@@ -28,6 +27,7 @@ import markupsafe
 from briefs import resources
 from briefs.errors import RenderError
 from briefs.models import (
+    FORMATS,
     Bilingual,
     Briefing,
     BriefingDocument,
@@ -35,13 +35,11 @@ from briefs.models import (
     CampaignChange,
     DocType,
     DocumentChange,
+    Format,
     History,
     RunRecord,
     UpcomingDeadline,
 )
-
-Format = Literal["md", "html", "txt", "json"]
-FORMATS: tuple[Format, ...] = ("md", "html", "txt", "json")
 
 # Headings and fixed phrases: (Chinese, English).
 LABELS: dict[str, tuple[str, str]] = {

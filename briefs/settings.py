@@ -22,9 +22,8 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, V
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
 from briefs.errors import ConfigError
-from briefs.models import Priority, ProductScope
+from briefs.models import FORMATS, BriefingLanguage, Format, Priority, ProductScope
 
-LanguageChoice = Literal["both", "zh", "en"]
 ModelMode = Literal["auto", "live", "replay", "record"]
 
 CONFIG_FILE_NAME = "briefs.toml"
@@ -56,7 +55,7 @@ class Team(BaseModel):
 
     name: str = Field(min_length=1)
     recipients: list[str] = Field(min_length=1)
-    language: LanguageChoice = "both"
+    language: BriefingLanguage = "both"
     product_scope: list[ProductScope] = Field(default_factory=list, description="empty: everything")
     min_priority: Priority = "low"
 
@@ -178,8 +177,8 @@ class Settings(BaseSettings):
     )
 
     # the briefing
-    language: LanguageChoice = "both"
-    formats: list[Literal["md", "html", "txt", "json"]] = ["md", "html", "txt", "json"]
+    language: BriefingLanguage = "both"
+    formats: list[Format] = list(FORMATS)
 
     # delivery
     teams: list[Team] = []

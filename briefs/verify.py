@@ -336,7 +336,7 @@ def zh_figure_occurs(figure: str, haystack: str) -> bool:
 
 
 @dataclass(frozen=True)
-class StatedDate:
+class PhraseDate:
     """A date as a phrase states it; a part it does not state is None."""
 
     year: int | None
@@ -372,18 +372,18 @@ _CN_MONTH_ALONE = re.compile(r"(?<![\d.])(?P<m>1[0-2]|0?[1-9]) ?月(?! ?\d)")
 _BARE_YEAR = re.compile(r"(?<![\d.,])(?:19|20)\d{2}(?![\d])")
 
 
-def _range_dates(text: str) -> Iterator[tuple[tuple[int, int], StatedDate]]:
+def _range_dates(text: str) -> Iterator[tuple[tuple[int, int], PhraseDate]]:
     for match in _CN_RANGE.finditer(text):
         year = int(match["y"]) if match["y"] else None
         month = int(match["m"])
-        yield match.span(), StatedDate(year, month, int(match["d"]))
-        yield match.span(), StatedDate(year, int(match["m2"]) if match["m2"] else month, int(match["d2"]))
+        yield match.span(), PhraseDate(year, month, int(match["d"]))
+        yield match.span(), PhraseDate(year, int(match["m2"]) if match["m2"] else month, int(match["d2"]))
 
 
-def _dated_spans(text: str) -> list[tuple[tuple[int, int], StatedDate]]:
+def _dated_spans(text: str) -> list[tuple[tuple[int, int], PhraseDate]]:
     """(span, date) of each date a date copy states to at least month and day, or year and month:
     Chinese (ranges, then most specific first), then English."""
-    found: list[tuple[tuple[int, int], StatedDate]] = []
+    found: list[tuple[tuple[int, int], PhraseDate]] = []
 
     def free(span: tuple[int, int]) -> bool:
         return not any(start < span[1] and span[0] < end for (start, end), _ in found)
@@ -397,7 +397,7 @@ def _dated_spans(text: str) -> list[tuple[tuple[int, int], StatedDate]]:
                 found.append(
                     (
                         match.span(),
-                        StatedDate(
+                        PhraseDate(
                             year=int(parts["y"]) if parts.get("y") else None,
                             month=int(parts["m"]) if parts.get("m") else None,
                             day=int(parts["d"]) if parts.get("d") else None,
@@ -406,21 +406,21 @@ def _dated_spans(text: str) -> list[tuple[tuple[int, int], StatedDate]]:
                 )
     for (year, month, first, last), start, end in english_date_ranges(text):
         if free((start, end)):
-            found.append(((start, end), StatedDate(year, month, first)))
-            found.append(((start, end), StatedDate(year, month, last)))
+            found.append(((start, end), PhraseDate(year, month, first)))
+            found.append(((start, end), PhraseDate(year, month, last)))
     for (year, month, day), start, end in english_dates(text):
         if free((start, end)):
-            found.append(((start, end), StatedDate(year, month, day)))
+            found.append(((start, end), PhraseDate(year, month, day)))
     for (month, day), start, end in english_month_day_spans(text):
         if free((start, end)):
-            found.append(((start, end), StatedDate(None, month, day)))
+            found.append(((start, end), PhraseDate(None, month, day)))
     for (year, month), start, end in english_month_years(text):
         if free((start, end)):
-            found.append(((start, end), StatedDate(year, month, None)))
+            found.append(((start, end), PhraseDate(year, month, None)))
     return found
 
 
-def stated_dates(phrase: str) -> list[StatedDate]:
+def stated_dates(phrase: str) -> list[PhraseDate]:
     """The dates a phrase states to at least month and day, or year and month (Chinese, ROC or English)."""
     return [date for _, date in _dated_spans(date_copy(phrase))]
 
@@ -429,7 +429,7 @@ def stated_dates(phrase: str) -> list[StatedDate]:
 class SourceDates:
     """Every date a source states, and the parts it states alone: what a summary's dates are held to."""
 
-    dates: tuple[StatedDate, ...]
+    dates: tuple[PhraseDate, ...]
     years: frozenset[int]
     months: frozenset[int]
 
@@ -438,14 +438,14 @@ class SourceDates:
         copy = date_copy(text)
         dates = [date for _, date in _dated_spans(copy)]
         if published is not None:
-            dates.append(StatedDate(published.year, published.month, published.day))
+            dates.append(PhraseDate(published.year, published.month, published.day))
         years = {date.year for date in dates if date.year} | {int(m["y"]) for m in _CN_YEAR_ALONE.finditer(copy)}
         years |= {int(m.group(0)) for m in _BARE_YEAR.finditer(copy)}  # "in 2022"
         months = {date.month for date in dates if date.month}
         months |= {int(m["m"]) for m in _CN_MONTH_ALONE.finditer(copy)} | set(english_months(copy))
         return cls(tuple(dates), frozenset(years), frozenset(months))
 
-    def states(self, date: StatedDate) -> bool:
+    def states(self, date: PhraseDate) -> bool:
         """A summary's date is the source's: the same year, month and day where both state them; a
         full date may take its year from anywhere in the source ("from May 1 this year")."""
         if date.month is None:
@@ -466,19 +466,19 @@ class SourceDates:
         return False
 
 
-def _with_parts_alone(text: str) -> list[tuple[tuple[int, int], StatedDate]]:
+def _with_parts_alone(text: str) -> list[tuple[tuple[int, int], PhraseDate]]:
     spans = _dated_spans(text)
     for pattern, part in ((_CN_YEAR_ALONE, "y"), (_CN_MONTH_ALONE, "m")):
         for match in pattern.finditer(text):
             if not any(start < match.end() and match.start() < end for (start, end), _ in spans):
                 value = int(match[part])
                 spans.append(
-                    (match.span(), StatedDate(value, None, None) if part == "y" else StatedDate(None, value, None))
+                    (match.span(), PhraseDate(value, None, None) if part == "y" else PhraseDate(None, value, None))
                 )
     return spans
 
 
-def summary_dates(text: str) -> tuple[list[tuple[str, StatedDate]], str]:
+def summary_dates(text: str) -> tuple[list[tuple[str, PhraseDate]], str]:
     """(as written, date) of each date a summary writes (ranges, year-month-day, year-month,
     month-day, a year or a month alone; Chinese, ROC or English), and the summary with its dates in
     digits blanked out (what is left holds its other figures; Chinese numerals are left as written,
@@ -566,7 +566,7 @@ class _Checker:
         else:
             self.add("quote", target, value, None)
 
-    def summary_date(self, target: str, written: str, date: StatedDate) -> None:
+    def summary_date(self, target: str, written: str, date: PhraseDate) -> None:
         ok = self.dates.states(date)
         self.add("figure", target, written, None if ok else "this date is not stated in the document")
 

@@ -12,12 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable
-from zoneinfo import ZoneInfo
 
 from briefs.errors import ConfigError
-from briefs.models import Document, Period, iso_week_label
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from briefs.models import SHANGHAI, Document, Period, iso_week_label
 
 _ISO_WEEK = re.compile(r"^(\d{4})-?[Ww](\d{1,2})$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
