@@ -9,9 +9,10 @@ Layout of every request (why: providers cache the longest byte-identical prefix,
             records) last, between markers that carry a hash of the data itself, so the data
             cannot close its own block
 
-A prompt's version is a hash of its two templates, the glossary and the schema's JSON: editing any
-of them changes the version, which is part of the model layer's cache key, so no stale answer is
-reused after an edit.
+A prompt's version is a hash of its templates, the glossary and the JSON of the schema it answers
+in: editing any of them changes the version, which is part of the model layer's cache key, so no
+stale answer is reused after an edit. The week synthesis renders its template from the same
+environment and is versioned the same way.
 
 This module knows templates and schemas, not the order of the pipeline.
 """
@@ -30,11 +31,21 @@ from pydantic import BaseModel
 
 from briefs import resources
 from briefs.errors import ConfigError
-from briefs.models import Bilingual, Chunk, Document, Extraction
+from briefs.models import Bilingual, Chunk, Document, Extraction, WeekSynthesis
 
 GLOSSARY_FILE = "glossary.tsv"
 EXTRACT = "extract"
 MERGE = "merge"
+SYNTHESIZE = "synthesize"
+SYNTHESIZE_REDUCE = "synthesize-reduce"
+
+# Each prompt: its templates (in prompts/) and the schema its answer is held to.
+PROMPTS: dict[str, tuple[tuple[str, ...], type[BaseModel]]] = {
+    EXTRACT: ((f"{EXTRACT}_system.j2", f"{EXTRACT}_user.j2"), Extraction),
+    MERGE: ((f"{MERGE}_system.j2", f"{MERGE}_user.j2"), Extraction),
+    SYNTHESIZE: (("synthesize.j2",), WeekSynthesis),
+    SYNTHESIZE_REDUCE: (("synthesize_reduce.j2",), WeekSynthesis),
+}
 
 
 @dataclass(frozen=True)
@@ -170,12 +181,22 @@ class Prompts:
         return self._versions[name]
 
     def _version(self, name: str) -> str:
+        templates, schema = PROMPTS[name]
         digest = hashlib.sha256()
-        for template in (f"{name}_system.j2", f"{name}_user.j2"):
+        for template in templates:
             digest.update(self._source(template).encode("utf-8"))
         digest.update((self.directory / GLOSSARY_FILE).read_bytes())
-        digest.update(json.dumps(Extraction.model_json_schema(), sort_keys=True, ensure_ascii=False).encode("utf-8"))
+        digest.update(json.dumps(schema.model_json_schema(), sort_keys=True, ensure_ascii=False).encode("utf-8"))
         return f"{name}-{digest.hexdigest()[:12]}"
+
+    def template(self, name: str) -> jinja2.Template:
+        """A template of ``prompts/`` from the one environment every prompt is rendered in."""
+        try:
+            return self._env.get_template(name)
+        except jinja2.TemplateNotFound:
+            raise ConfigError(f"{self.directory / name}: prompt template not found") from None
+        except jinja2.TemplateError as error:
+            raise ConfigError(f"{self.directory / name}: {error}") from None
 
     def system_message(self, name: str) -> str:
         """The static part of a prompt: identical bytes for every call."""

@@ -20,7 +20,6 @@ warning. A part that fails leaves its digests out of the synthesis and says so.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Callable, Sequence
@@ -28,14 +27,10 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import cache
 
-import jinja2
-
-from briefs import resources
 from briefs.llm import CallRequest, CallResult, ModelClient, ModelError
 from briefs.models import NumberedDigest, Period, WeekSynthesis
+from briefs.prompting import SYNTHESIZE, SYNTHESIZE_REDUCE, Prompts
 
-TEMPLATE = "synthesize.j2"
-REDUCE_TEMPLATE = "synthesize_reduce.j2"
 STAGE = "synthesize"
 
 # Tokens of one synthesis request (instructions and data): far inside any current model's context,
@@ -56,22 +51,14 @@ class SynthesisOutcome:
 
 
 @cache
-def _template(name: str = TEMPLATE) -> tuple[jinja2.Template, str]:
-    # Prompts are plain text for a model, not HTML: no autoescape. Undefined variables fail loudly.
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(resources.prompts_dir()),
-        autoescape=False,
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-    )
-    source = (resources.prompts_dir() / name).read_text(encoding="utf-8")
-    return env.get_template(name), source
+def _prompts() -> Prompts:
+    return Prompts()
 
 
-def prompt_version(name: str = TEMPLATE) -> str:
-    """Derived from the template's text: editing the prompt invalidates cached answers."""
-    prefix = "synthesize" if name == TEMPLATE else "synthesize-reduce"
-    return f"{prefix}-" + hashlib.sha256(_template(name)[1].encode("utf-8")).hexdigest()[:12]
+def prompt_version(name: str = SYNTHESIZE) -> str:
+    """Hash of the template, the glossary and WeekSynthesis's schema: editing any of them
+    invalidates cached answers (the same rule as every other prompt)."""
+    return _prompts().version(name)
 
 
 def label_for(period: Period) -> str:
@@ -156,7 +143,7 @@ def _as_data(payload: dict) -> str:
 
 
 def _messages(name: str, context: dict) -> list[dict[str, str]]:
-    template, _ = _template(name)
+    template = _prompts().template(name)
     bound = template.new_context(context)
     instructions = "".join(template.blocks["instructions"](bound)).strip()
     data = "".join(template.blocks["data"](bound)).strip()
@@ -165,12 +152,12 @@ def _messages(name: str, context: dict) -> list[dict[str, str]]:
 
 def build_messages(period: Period, digests: list[NumberedDigest], part: str | None = None) -> list[dict[str, str]]:
     records = [{"ref": item.ref, "json": _as_data(compact_record(item))} for item in digests]
-    return _messages(TEMPLATE, {"period": period, "digests": records, "part": part})
+    return _messages("synthesize.j2", {"period": period, "digests": records, "part": part})
 
 
 def reduce_messages(period: Period, parts: Sequence[tuple[str, WeekSynthesis]], digests: int) -> list[dict[str, str]]:
     shown = [{"ref": ref, "json": _as_data(answer.model_dump(mode="json"))} for ref, answer in parts]
-    return _messages(REDUCE_TEMPLATE, {"period": period, "parts": shown, "digest_count": digests})
+    return _messages("synthesize_reduce.j2", {"period": period, "parts": shown, "digest_count": digests})
 
 
 # A number as written (digits, thousands separators, decimals); not the 1 of "D1" or "H1N1".
@@ -417,7 +404,7 @@ class SynthesisPlan:
             label=label,
             messages=reduce_messages(self.period, parts, len(covered)),
             schema=WeekSynthesis,
-            prompt_version=prompt_version(REDUCE_TEMPLATE),
+            prompt_version=prompt_version(SYNTHESIZE_REDUCE),
             check=check,
             check_reasks=1,
         )

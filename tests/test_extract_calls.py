@@ -346,6 +346,27 @@ def test_the_prompt_version_follows_the_templates_and_the_glossary(tmp_path) -> 
     assert len(shipped.glossary) >= 60
 
 
+def test_the_synthesis_prompt_is_versioned_like_every_other_prompt(tmp_path, monkeypatch) -> None:
+    """Its template, the glossary and its schema (WeekSynthesis) all count, and it is rendered from
+    the one prompt environment."""
+    import shutil
+
+    from briefs import prompting
+    from briefs.synthesize import prompt_version
+
+    shipped = Prompts()
+    assert prompt_version() == shipped.version("synthesize")
+    assert prompt_version("synthesize-reduce") == shipped.version("synthesize-reduce")
+    copy = tmp_path / "prompts"
+    shutil.copytree(shipped.directory, copy)
+    with (copy / "glossary.tsv").open("a", encoding="utf-8") as glossary:
+        glossary.write("药品追溯码\tdrug traceability code\tpolicy\n")
+    assert Prompts(copy).version("synthesize") != shipped.version("synthesize")
+    templates, _ = prompting.PROMPTS["synthesize"]
+    monkeypatch.setitem(prompting.PROMPTS, "synthesize", (templates, prompting.Extraction))
+    assert Prompts().version("synthesize") != shipped.version("synthesize")  # another schema
+
+
 def test_two_documents_with_one_file_stem_get_calls_of_their_own(server: SequencedServer) -> None:
     """Scraped sites are full of index.html: two of them in one run must not share call labels."""
     stem = SEED_STEMS[0]

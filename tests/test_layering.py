@@ -98,7 +98,8 @@ LAYERS: dict[str, frozenset[str]] = {
         }
     ),
     "the reader": frozenset({"briefs.reader"}),
-    "extraction": frozenset({"briefs.prompting", "briefs.extract", "briefs.verify"}),
+    "the prompts": frozenset({"briefs.prompting"}),
+    "extraction": frozenset({"briefs.extract", "briefs.verify"}),
     "week selection": frozenset({"briefs.weeks", "briefs.baseline"}),
     "synthesis": frozenset({"briefs.synthesize"}),
     "assembly": frozenset({"briefs.assemble"}),
@@ -149,11 +150,14 @@ RULES = {
     "the reader imports only the reading steps and configuration": Rule(
         "the reader", CONFIG | LAYERS["the reading steps"]
     ),
-    "extraction imports only itself, the model layer and configuration": Rule(
-        "extraction", CONFIG | LAYERS["extraction"] | MODEL_LAYER
+    "the prompts import only configuration": Rule("the prompts", CONFIG),
+    "extraction imports only itself, the prompts, the model layer and configuration": Rule(
+        "extraction", CONFIG | LAYERS["extraction"] | LAYERS["the prompts"] | MODEL_LAYER
     ),
     "week selection imports only configuration": Rule("week selection", CONFIG),
-    "synthesis imports only the model layer and configuration": Rule("synthesis", CONFIG | MODEL_LAYER),
+    "synthesis imports only the prompts, the model layer and configuration": Rule(
+        "synthesis", CONFIG | LAYERS["the prompts"] | MODEL_LAYER
+    ),
     "assembly imports only configuration": Rule("assembly", CONFIG),
     "rendering imports only configuration, never extraction, the model layer or delivery": Rule("rendering", CONFIG),
     "history imports only itself and configuration": Rule("history", CONFIG | LAYERS["history"]),
