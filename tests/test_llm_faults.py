@@ -93,9 +93,9 @@ def test_persistent_invalid_output_fails_with_attempts_last_raw_output_and_token
     error = caught.value
     assert error.attempts == 3 and fake_openai.count(LABEL) == 3
     assert "药监局发布通知" in error.last_raw  # the model's last words, Chinese intact
-    assert error.prompt_tokens > 0 and error.completion_tokens > 0
+    assert error.usage.prompt_tokens > 0 and error.usage.completion_tokens > 0
     assert LABEL in str(error) and "not valid JSON" in str(error)
-    assert failed.failed == 1 and failed.attempts == 3 and failed.prompt_tokens == error.prompt_tokens
+    assert failed.failed == 1 and failed.attempts == 3 and failed == error.usage
 
 
 def test_persistent_transient_fault_gives_up_after_max_attempts_with_no_hidden_retries(fake_openai: FakeServer) -> None:
