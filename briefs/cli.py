@@ -595,7 +595,7 @@ def main() -> None:
     except typer.TyperException as error:  # a flag missing, unknown or malformed: one line, like every mistake
         context = getattr(error, "ctx", None)
         where = f" (see '{context.command_path} --help')" if context is not None else ""
-        say(f"briefs: error: {error.format_message()}{where}")  # type: ignore[attr-defined]
+        say(f"briefs: error: {error.format_message()}{where}")
         code = getattr(error, "exit_code", EXIT_USAGE)
     except typer.Abort:
         say("briefs: interrupted")

@@ -81,7 +81,7 @@ class ModelClient:
         self.ledger = Ledger()
         # Set when the run is interrupted: no request, retry or re-ask starts after it.
         self._stopping = threading.Event()
-        self._sleep = sleep if sleep is not None else self._stopping.wait
+        self._sleep: Callable[[float], None] = sleep if sleep is not None else self._wait_unless_stopped
         self._secrets = [s for s in (config.api_key,) if s]
         self._cache = ResponseCache(config.cache_dir) if config.cache_dir else None
         # requests in flight: adapts between 1 and config.concurrency to what the endpoint keeps up with
@@ -111,6 +111,9 @@ class ModelClient:
             timeout=config.timeout,
             http_client=DefaultHttpx2Client(transport=self.transport, timeout=config.timeout),
         )
+
+    def _wait_unless_stopped(self, seconds: float) -> None:
+        self._stopping.wait(seconds)
 
     def _api_key(self) -> str:
         # Replay never sends anything, so the real key is never even handed to the SDK.
