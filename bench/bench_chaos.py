@@ -56,7 +56,7 @@ class Mailbox:
         self.copies: collections.Counter[str] = collections.Counter()
         self.message_ids: dict[str, set[str]] = collections.defaultdict(set)
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+    async def handle_DATA(self, server, session, envelope):
         import email
 
         message_id = email.message_from_bytes(envelope.original_content)["Message-ID"] or ""

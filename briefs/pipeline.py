@@ -288,7 +288,7 @@ def preflight(client: ModelClient, out_dir: Path, documents: list[Document], for
 def check_writable(folder: Path, setting: str, what: str) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        probe = tempfile.NamedTemporaryFile(dir=folder, prefix=temporary_prefix())  # noqa: SIM115
+        probe = tempfile.NamedTemporaryFile(dir=folder, prefix=temporary_prefix())
         probe.close()  # deleted on close
     except OSError as error:
         raise ConfigError(f"{setting} {folder}: cannot write {what} there ({error.strerror or error})") from None

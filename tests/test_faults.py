@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
+from test_generate import SEED_000, corpus_of, serve_reference_answers
 
 from briefs.errors import EXIT_OK
 from briefs.files import BestEffortFolder
@@ -15,7 +16,6 @@ from briefs.llm import fake_server
 from briefs.pipeline import GenerateRequest, generate
 from briefs.settings import load_settings
 from briefs.weeks import parse_week
-from test_generate import SEED_000, corpus_of, serve_reference_answers
 
 W06 = parse_week("2022-W06")
 LABELS = (f"extract/{SEED_000}/chunk-0", "synthesize/2022-W06")
@@ -168,7 +168,11 @@ def test_an_unreachable_endpoint_is_one_line_before_any_document_is_tried(tmp_pa
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     settings = load_settings(
-        None, out=tmp_path / "out", mode="live", base_url=f"http://127.0.0.1:{port}/v1", corpus=corpus_of(tmp_path, SEED_000)
+        None,
+        out=tmp_path / "out",
+        mode="live",
+        base_url=f"http://127.0.0.1:{port}/v1",
+        corpus=corpus_of(tmp_path, SEED_000),
     )
     with pytest.raises(ModelUnavailable, match=r"^cannot connect to the model endpoint http://127\.0\.0\.1:\d+/v1"):
         generate(settings, GenerateRequest(period=W06))

@@ -44,7 +44,19 @@ def test_generate_in_record_mode_leaves_the_key_nowhere(tmp_path: Path) -> None:
         )
         done = subprocess.run(
             # -v: every retry is logged too, and the leaky error must be scrubbed there as well
-            [sys.executable, "-m", "briefs", "-v", "generate", "--week", "2022-W06", "--mode", "record", "--out", str(out)],
+            [
+                sys.executable,
+                "-m",
+                "briefs",
+                "-v",
+                "generate",
+                "--week",
+                "2022-W06",
+                "--mode",
+                "record",
+                "--out",
+                str(out),
+            ],
             cwd=tmp_path,
             env=env,
             capture_output=True,
