@@ -242,22 +242,22 @@ def send(
     resend_all: Annotated[
         bool, typer.Option("--all", help="with --force: send again to everyone, even who already has it")
     ] = False,
-    corpus: CorpusOption = None,
+    allow_incomplete: Annotated[
+        bool, typer.Option("--allow-incomplete", help="mail a briefing whose run record says it is incomplete")
+    ] = False,
+    preview: Annotated[
+        bool, typer.Option("--preview", help="show each team's subject, recipients, size and warnings; send nothing")
+    ] = False,
     out: OutOption = None,
-    model: ModelOption = None,
-    concurrency: ConcurrencyOption = None,
-    mode: ModeOption = None,
-    no_cache: NoCacheOption = False,
     config: ConfigOption = None,
 ) -> None:
-    """Email each team its briefing of the week, exactly once (the send log remembers who has it)."""
+    """Email each team the briefing files `generate` wrote for it (OUT/<week>/teams/<team>/, as reviewed),
+    exactly once; send never generates."""
     with user_errors():
         from briefs.pipeline import send_briefings
         from briefs.weeks import resolve_period
 
-        settings = command_settings(
-            config, no_cache, corpus=corpus, out=out, model=model, concurrency=concurrency, mode=mode
-        )
+        settings = command_settings(config, out=out)
         teams = [settings.team(team)] if team else settings.teams
         outcome = send_briefings(
             settings,
@@ -267,8 +267,12 @@ def send(
             force=force,
             resend_unknown=resend_unknown,
             resend_all=resend_all,
+            allow_incomplete=allow_incomplete,
+            preview=preview,
             progress=say,
         )
+        for line in outcome.preview:
+            typer.echo(line)  # stdout: the preview is the command's output
         for sent in outcome.report.results if outcome.report else []:
             if sent.eml is not None:
                 typer.echo(str(sent.eml))  # stdout: the files, for scripts

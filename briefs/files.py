@@ -144,6 +144,7 @@ def replace_folder(target: Path, files: Mapping[str, str], keep: Callable[[str],
     try:
         os.chmod(staging, 0o777 & ~current_umask())  # mkdtemp's 0700 would make the briefing private
         for name, text in files.items():
+            (staging / name).parent.mkdir(parents=True, exist_ok=True)  # "teams/<team>/briefing.html"
             with (staging / name).open("w", encoding="utf-8") as out:
                 out.write(text)
                 out.flush()

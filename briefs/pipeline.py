@@ -28,8 +28,8 @@ from briefs import resources
 from briefs.assemble import build_briefing, coverage_of, number_digests, relative_path
 from briefs.baseline import quiet_alert, source_counts
 from briefs.continuity import history_for
-from briefs.deliver import NO_TEAMS, MailContent, SendReport, send_week
-from briefs.errors import EXIT_INCOMPLETE, EXIT_NOTHING, EXIT_OK, ConfigError, HistoryError, RenderError
+from briefs.deliver import NO_TEAMS, MailContent, SendReport, send_week, subject_for
+from briefs.errors import EXIT_INCOMPLETE, EXIT_NOTHING, EXIT_OK, ConfigError, DeliveryError, HistoryError, RenderError
 from briefs.extract import extract_documents, extraction_requests
 from briefs.files import replace_folder, temporary_prefix
 from briefs.llm import PRICES_AS_OF, ModelClient, TokenEstimate
@@ -216,7 +216,9 @@ def generate(settings: Settings, request: GenerateRequest, seam: ModelSeam = Mod
     whole_week = briefing
     briefing = _for_audience(briefing, settings, request)
     result.briefing = briefing
-    result.written = write_outputs(briefing, request.formats, out_dir, started, corpus)
+    # what each team will be mailed, written with the briefing so that a person can review it
+    team_files = team_mail_files(briefing, settings.teams) if not request.team else {}
+    result.written = write_outputs(briefing, request.formats, out_dir, started, corpus, team_files)
     if history_problem is None:
         history_problem = record_week(store, whole_week, numbered, corpus)
     if history_problem is not None:
@@ -379,13 +381,19 @@ def run_record(
 
 
 def write_outputs(
-    briefing: Briefing, formats: tuple[Format, ...], out_dir: Path, started: float, corpus: Path
+    briefing: Briefing,
+    formats: tuple[Format, ...],
+    out_dir: Path,
+    started: float,
+    corpus: Path,
+    extra: dict[str, str] | None = None,
 ) -> list[Path]:
     """Render every format and the run record first, then make them the week's folder as one set
     (staging folder, one atomic swap): a template error, a full disk or a kill leaves the earlier
     briefing whole, and no reader ever sees files of two runs. What other commands keep in the
     folder (``mail/``) stays."""
     files = {f"{BRIEFING_NAME}.{fmt}": render(briefing, fmt) for fmt in formats}
+    files.update(extra or {})  # the teams' emails (teams/<team>/...), swapped in with the rest
     files[RUN_RECORD_NAME] = run_file_text(briefing, started, corpus, list(files))
     try:
         replace_folder(out_dir, files, keep=lambda name: not _is_briefing_file(name))
@@ -395,7 +403,7 @@ def write_outputs(
 
 
 def _is_briefing_file(name: str) -> bool:
-    return name == RUN_RECORD_NAME or name.startswith(f"{BRIEFING_NAME}.")
+    return name in (RUN_RECORD_NAME, TEAMS_FOLDER) or name.startswith(f"{BRIEFING_NAME}.")
 
 
 def run_file_text(briefing: Briefing, started: float, corpus: Path, files: list[str]) -> str:
@@ -473,12 +481,12 @@ def extract_paths(settings: Settings, paths: list[Path]) -> ExtractResult:
 
 @dataclass
 class SendResult:
-    generated: GenerateResult
     report: SendReport | None
+    preview: list[str] = field(default_factory=list)  # --preview: what would be sent, per team
 
     @property
     def exit_code(self) -> int:
-        return max(self.report.exit_code if self.report else EXIT_OK, self.generated.exit_code)
+        return self.report.exit_code if self.report else EXIT_OK
 
 
 def send_briefings(
@@ -490,32 +498,134 @@ def send_briefings(
     force: bool = False,
     resend_unknown: bool = False,
     resend_all: bool = False,
+    allow_incomplete: bool = False,
+    preview: bool = False,
     progress: Callable[[str], None] = lambda line: None,
 ) -> SendResult:
-    """generate the whole week once (cached answers make a rerun free), then mail each team its view.
+    """Mail each team the files `briefs generate` wrote for it (OUT/<week>/teams/<team>/), as they are
+    on disk after review: nothing is read, extracted or rendered again. An incomplete briefing is
+    refused unless ``allow_incomplete``; ``preview`` only says what would be sent.
     ``progress`` gets each line for the user as it happens."""
     if not teams:
         raise ConfigError(NO_TEAMS)
-    generated = generate(settings, GenerateRequest(period=period))
-    for line in generated.lines:
-        progress(line)
-    briefing = generated.briefing
-    if briefing is None:
-        return SendResult(generated, None)
-    if not briefing.complete:
-        progress(f"briefs: {incomplete_line(briefing)}; it is mailed as it is")
+    out_dir = settings.out / period.label
+    week = reviewed_week(out_dir, period)
+    contents = {team.name: reviewed_mail(out_dir, team, period) for team in teams}
+    if preview:
+        return SendResult(report=None, preview=preview_lines(contents, teams, week))
+    if not week.complete and not allow_incomplete:
+        raise DeliveryError(
+            f"{out_dir / RUN_RECORD_NAME}: the {period.label} briefing is incomplete ({len(week.warnings)} warnings; "
+            "see `briefs send --preview`); nothing was sent: fix and regenerate, or send it as it is with "
+            "--allow-incomplete"
+        )
+    if not week.complete:
+        progress(f"briefs: the {period.label} briefing is incomplete; it is mailed as it is (--allow-incomplete)")
     report = send_week(
         settings,
         period.label,
         teams,
-        lambda team: mail_content(briefing, team),
+        lambda team: contents[team.name],
         dry_run=dry_run,
         force=force,
         resend_unknown=resend_unknown,
         resend_all=resend_all,
         progress=lambda line: progress(f"briefs: {line}"),
     )
-    return SendResult(generated, report)
+    return SendResult(report=report)
+
+
+TEAMS_FOLDER = "teams"
+MAIL_META_NAME = "mail.json"
+
+
+def team_mail_dir(out_dir: Path, team: Team) -> Path:
+    return out_dir / TEAMS_FOLDER / team.name
+
+
+def team_mail_files(briefing: Briefing, teams: list[Team]) -> dict[str, str]:
+    """Each team's email as it will be sent, by path inside the week's folder
+    (teams/<team>/briefing.html and .txt, plus mail.json with its subject line's headline):
+    `briefs send` mails these files as they are on disk, edits included."""
+    files = {}
+    for team in teams:
+        content = mail_content(briefing, team)
+        folder = f"{TEAMS_FOLDER}/{team.name}"
+        meta = {"headline": content.headline, "audience": content.audience}
+        files[f"{folder}/{BRIEFING_NAME}.html"] = content.html
+        files[f"{folder}/{BRIEFING_NAME}.txt"] = content.text
+        files[f"{folder}/{MAIL_META_NAME}"] = json.dumps(meta, ensure_ascii=False, indent=2) + "\n"
+    return files
+
+
+def reviewed_mail(out_dir: Path, team: Team, period: Period) -> MailContent:
+    """The team's email from the files on disk: what a person reviewed (and maybe edited)."""
+    folder = team_mail_dir(out_dir, team)
+    texts = {}
+    for name in (f"{BRIEFING_NAME}.html", f"{BRIEFING_NAME}.txt", MAIL_META_NAME):
+        path = folder / name
+        try:
+            texts[name] = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise DeliveryError(
+                f"{path}: not found; run `briefs generate --week {period.label}` first, review what it wrote, "
+                "then send (send mails the files on disk and never generates)"
+            ) from None
+        except (OSError, UnicodeDecodeError) as error:
+            raise DeliveryError(f"{path}: cannot read it ({error})") from None
+    try:
+        meta = json.loads(texts[MAIL_META_NAME])
+    except ValueError as error:
+        raise DeliveryError(f"{folder / MAIL_META_NAME}: not valid JSON ({error})") from None
+    return MailContent(
+        week=period.label,
+        text=texts[f"{BRIEFING_NAME}.txt"],
+        html=texts[f"{BRIEFING_NAME}.html"],
+        headline=meta.get("headline"),
+        title=LABELS["title"],
+        audience=meta.get("audience"),
+    )
+
+
+@dataclass(frozen=True)
+class ReviewedWeek:
+    """What run.json says of the week's briefing: whether it is complete, and its warnings."""
+
+    complete: bool
+    warnings: list[str]
+
+
+def reviewed_week(out_dir: Path, period: Period) -> ReviewedWeek:
+    path = out_dir / RUN_RECORD_NAME
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DeliveryError(
+            f"{path}: not found; run `briefs generate --week {period.label}` first, review what it wrote, then send"
+        ) from None
+    except (OSError, ValueError) as error:
+        raise DeliveryError(f"{path}: cannot read the run record ({error})") from None
+    warnings = [f"{w.get('kind')}: {w.get('message')}" for w in record.get("warnings") or [] if isinstance(w, dict)]
+    return ReviewedWeek(complete=bool(record.get("complete")), warnings=warnings)
+
+
+def preview_lines(contents: dict[str, MailContent], teams: list[Team], week: ReviewedWeek) -> list[str]:
+    """What `send --preview` shows per team: recipients, subject, size and the briefing's state."""
+    state = "complete" if week.complete else "INCOMPLETE (send refuses it without --allow-incomplete)"
+    lines = []
+    for team in teams:
+        content = contents[team.name]
+        html_kb = len(content.html.encode("utf-8")) / 1000
+        text_kb = len(content.text.encode("utf-8")) / 1000
+        lines += [
+            f"{team.name}",
+            f"  To: {', '.join(team.recipients)}",
+            f"  Subject: {subject_for(content)}",
+            f"  Size: {html_kb:.1f} KB HTML (Gmail clips past about 102 KB), {text_kb:.1f} KB text",
+            f"  Briefing: {state}; warnings: {len(week.warnings)}",
+            *(f"    - {warning}" for warning in week.warnings),
+        ]
+    return lines
 
 
 def mail_content(briefing: Briefing, team: Team) -> MailContent:

@@ -51,9 +51,16 @@ def briefs(*args: str):
     return CliRunner().invoke(app, ["send", "--week", WEEK, *args])
 
 
+def generated(config: Path) -> Path:
+    """`briefs generate` first: send mails the files it wrote (and a person reviewed)."""
+    run = CliRunner().invoke(app, ["generate", "--week", WEEK, "--config", str(config)])
+    assert run.exit_code == EXIT_OK, run.stderr
+    return config
+
+
 def test_send_mails_every_team_its_briefing_of_the_sample_week_once(tmp_path: Path, smtp_server) -> None:
     mailbox, port = smtp_server()
-    config = write_config(tmp_path, port)
+    config = generated(write_config(tmp_path, port))
     run = briefs("--config", str(config))
     assert "Traceback" not in run.output
     assert run.exit_code == EXIT_OK, run.stderr
@@ -76,7 +83,7 @@ def test_send_mails_every_team_its_briefing_of_the_sample_week_once(tmp_path: Pa
 
 
 def test_send_one_team_with_dry_run_prints_where_the_eml_is(tmp_path: Path, unused_port: int) -> None:
-    config = write_config(tmp_path, unused_port)  # nothing listens: a dry run never connects
+    config = generated(write_config(tmp_path, unused_port))  # nothing listens: a dry run never connects
     run = briefs("--config", str(config), "--team", "devices", "--dry-run")
     assert run.exit_code == EXIT_OK, run.stderr
     eml = Path(run.stdout.strip())
@@ -87,7 +94,7 @@ def test_send_one_team_with_dry_run_prints_where_the_eml_is(tmp_path: Path, unus
 
 
 def test_a_server_that_is_down_is_one_error_line_and_exit_code_nothing(tmp_path: Path, unused_port: int) -> None:
-    config = write_config(tmp_path, unused_port)
+    config = generated(write_config(tmp_path, unused_port))
     run = briefs("--config", str(config))
     assert run.exit_code == EXIT_NOTHING
     errors = [line for line in run.stderr.splitlines() if "error" in line]
