@@ -5,7 +5,7 @@ dedupe → chunk), beside tiktoken encoding the same texts alone, in one run.
 
 The pages are made from the bundled samples: each keeps the chrome of one seed page (breadcrumbs,
 widgets, sidebars) around paragraphs drawn at random from all eight sample bodies plus a numbered
-sentence, so no two are near-duplicates and dedupe cannot collapse them. The goal (issue 2): reading,
+sentence, so no two are near-duplicates and dedupe cannot collapse them. The goal: reading,
 cleaning and chunking cost no more than 3x the encode-only time.
 """
 

@@ -308,7 +308,7 @@ def extract(
         raise typer.Exit(outcome.exit_code)
 
 
-# --- reader (issue 2) ------------------------------------------------------------------------------
+# --- reader ------------------------------------------------------------------------------
 
 
 @app.command()
@@ -394,7 +394,7 @@ def _print_inspect_table(rows: list[dict]) -> None:
 _INFERRED_FROM = {"body": "body", "address": "address", "fetched": "fetch time"}
 
 
-# --- model layer (issue 3): the response cache ------------------------------------------------------
+# --- model layer: the response cache ------------------------------------------------------
 
 cache_app = typer.Typer(help="The response cache (in $BRIEFS_HOME/cache): an identical call is never paid twice.")
 app.add_typer(cache_app, name="cache")

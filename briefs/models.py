@@ -9,7 +9,7 @@ Two kinds of model live here:
   *strict-safe*: every field required, no defaults, optional fields written ``X | None``, enums as
   ``Literal``, no ``dict``/``Any``. The SDK turns them into strict JSON schemas, and their field
   descriptions are part of the prompt: they tell the model what each field means.
-  ``tests/test_schema_strict.py`` keeps them honest.
+  ``tests/test_llm_schema.py`` keeps them honest.
 
 This module imports nothing from briefs but the model layer's ``Usage`` (tokens and cost, one shape
 from a single call up to the run record).
@@ -319,7 +319,7 @@ class WeekSynthesis(_Strict):
     campaigns_to_watch: list[Campaign]
 
 
-# --- the briefing (issue 5): one data model behind every output format -----------------------------
+# --- the briefing: one data model behind every output format -----------------------------
 # Rendered to Markdown, HTML, plain text and JSON (briefs.render); the JSON is this model, so a
 # downstream system reads exactly what the reader of the email saw.
 

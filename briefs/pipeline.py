@@ -156,6 +156,18 @@ def select_period(documents: list[Document], period: Period) -> list[Document]:
 
 
 def generate(settings: Settings, request: GenerateRequest, seam: ModelSeam = ModelSeam()) -> GenerateResult:
+    """Write the briefing of ``request.period`` to ``settings.out/<label>/``: read the corpus, keep
+    the period's documents, extract and verify each, synthesize the week, assemble, add what the
+    history store knows, render every asked format and the run record, then record the week.
+
+    Returns the exit code (``EXIT_OK``; ``EXIT_INCOMPLETE`` when a document, the synthesis or a
+    check was left out; ``EXIT_NOTHING`` when nothing could be read or extracted, and then nothing is
+    written, so an earlier briefing stays), the files written, the briefing and the lines to tell the
+    user. A dry run (``request.dry_run``) only counts tokens and fills ``estimate``. ``seam`` reaches
+    the model another way (record runs, tests). Raises ``BriefsError`` for a wrong setting or team,
+    a missing recording in replay, or a briefing that cannot be written; one bad document or one
+    failed call never raises.
+    """
     started = time.monotonic()
     if request.team:
         settings.team(request.team)  # an unknown team fails now, before anything is read or paid for

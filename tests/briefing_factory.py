@@ -1,4 +1,4 @@
-"""Hand-built documents, digests and syntheses for the briefing tests (issue 5).
+"""Hand-built documents, digests and syntheses for the briefing tests.
 
 They let render and assemble be tested without the reader, the model layer or extraction; the
 end-to-end tests (test_generate*.py) use the real stages over the bundled sample instead.

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-# --- model layer (issue 3): no test reaches a live model unless it opts in -------------------------
+# --- model layer: no test reaches a live model unless it opts in -------------------------
 #
 # Like pydantic-ai's check_allow_model_requests: every test runs with the OpenAI variables unset and
 # all state under tmp_path, so nothing can find a key or a remote endpoint by accident. A test that
@@ -46,7 +46,7 @@ def fake_openai() -> Iterator[FakeServer]:  # noqa: F821  (imported lazily: conf
         yield server
 
 
-# --- reader (issue 2) --------------------------------------------------------------------------------
+# --- reader --------------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -66,7 +66,7 @@ def count_o200k():
     return lambda text: count_tokens(text, encoding)
 
 
-# --- briefing (issue 5): golden files are rewritten only when asked --------------------------------
+# --- briefing: golden files are rewritten only when asked --------------------------------
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -84,7 +84,7 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden")) or os.environ.get("BRIEFS_UPDATE_GOLDEN") == "1"
 
 
-# --- email (issue 6): a real SMTP server (aiosmtpd) on 127.0.0.1 in the test process ---------------
+# --- email: a real SMTP server (aiosmtpd) on 127.0.0.1 in the test process ---------------
 
 
 class SmtpReceived:
