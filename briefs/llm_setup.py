@@ -12,7 +12,7 @@ from collections.abc import Callable
 import httpx2
 
 from briefs import resources
-from briefs.llm import LLMConfig
+from briefs.llm import Hints, LLMConfig
 from briefs.settings import Settings
 from briefs.tokens import counter_for
 
@@ -25,6 +25,18 @@ def resolve_mode(settings: Settings) -> str:
 
 def token_counter(settings: Settings) -> Callable[[str], int]:
     return counter_for(settings.model, settings.encoding)
+
+
+# What a model-layer error tells a briefs user to change: the settings and commands of briefs.
+BRIEFS_HINTS = Hints(
+    timeout="a slow local server may need a longer timeout (BRIEFS_TIMEOUT)",
+    input_size="lower the chunk budget (BRIEFS_CHUNK_TOKENS or chunk_tokens in the config file) or max_output_tokens",
+    ca_bundle="set BRIEFS_CA_BUNDLE (or ca_bundle in the config file) to its CA certificate file",
+    refresh_recordings=(
+        "refresh with `briefs generate --week … --mode record` against a live model, "
+        "or `make reference` for the hand-written sample answers"
+    ),
+)
 
 
 def make_llm_config(
@@ -60,4 +72,5 @@ def make_llm_config(
         ca_bundle=settings.ca_bundle,
         inner_transport=inner_transport,
         count_tokens=token_counter(settings),
+        hints=BRIEFS_HINTS,
     )

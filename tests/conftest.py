@@ -35,6 +35,9 @@ def _no_live_model(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPat
     import briefs.llm.network
 
     monkeypatch.setattr(briefs.llm.network, "ALLOW_REMOTE_REQUESTS", False)
+    monkeypatch.setattr(
+        briefs.llm.network, "REMOTE_OFF_HINT", "a test must be marked `live` and run with BRIEFS_ALLOW_LIVE=1"
+    )
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from llm_support import client_for, note_request
 
 from briefs.llm import ModelRequestError
 from briefs.llm.fake_server import FakeServer
+from briefs.llm_setup import BRIEFS_HINTS
 
 
 def _count(text: str) -> int:
@@ -16,7 +17,10 @@ def _count(text: str) -> int:
 
 @pytest.mark.parametrize("kind", ["llama-server", "openai"])
 def test_an_oversize_request_says_it_exceeds_the_servers_context_and_how_to_raise_it(kind: str) -> None:
-    with FakeServer(kind=kind, context_tokens=50) as server, client_for(server, max_attempts=1) as client:
+    with (
+        FakeServer(kind=kind, context_tokens=50) as server,
+        client_for(server, max_attempts=1, hints=BRIEFS_HINTS) as client,
+    ):
         with pytest.raises(ModelRequestError) as caught:
             client.call(note_request(text="国家药监局部署专项整治。" * 40))
     line = str(caught.value)
@@ -38,7 +42,7 @@ def test_a_plain_400_still_says_structured_outputs() -> None:
 
 def test_llama_server_with_a_small_context_is_warned_about_before_the_first_call() -> None:
     with FakeServer(kind="llama-server", context_tokens=4096) as server:
-        with client_for(server, count_tokens=_count, max_output_tokens=2000) as client:
+        with client_for(server, count_tokens=_count, max_output_tokens=2000, hints=BRIEFS_HINTS) as client:
             warning = client.context_warning([note_request(text="药" * 20000)])
     assert warning is not None
     assert warning.startswith("llama-server at http://127.0.0.1:")
@@ -48,7 +52,7 @@ def test_llama_server_with_a_small_context_is_warned_about_before_the_first_call
 
 def test_a_context_that_holds_the_largest_request_gets_no_warning() -> None:
     with FakeServer(kind="llama-server", context_tokens=65536) as server:
-        with client_for(server, count_tokens=_count, max_output_tokens=2000) as client:
+        with client_for(server, count_tokens=_count, max_output_tokens=2000, hints=BRIEFS_HINTS) as client:
             assert client.context_warning([note_request()]) is None
 
 

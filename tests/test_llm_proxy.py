@@ -17,7 +17,7 @@ from proxy_support import LoopbackProxy
 from briefs.errors import ConfigError
 from briefs.llm import ModelUnavailable
 from briefs.llm.fake_server import FakeServer
-from briefs.llm_setup import make_llm_config
+from briefs.llm_setup import BRIEFS_HINTS, make_llm_config
 from briefs.settings import load_settings
 
 PROXY_VARIABLES = (
@@ -104,7 +104,7 @@ def test_a_tls_inspecting_proxy_works_once_its_ca_bundle_is_set(
     with FakeServer(tls=server_tls) as server, LoopbackProxy(server.address).running() as proxy:
         server.set_answer("extract/doc/chunk-0", NOTE)
         monkeypatch.setenv("HTTPS_PROXY", proxy.url)
-        with client_for(server, base_url=f"https://{REMOTE}/v1", max_attempts=1) as client:
+        with client_for(server, base_url=f"https://{REMOTE}/v1", max_attempts=1, hints=BRIEFS_HINTS) as client:
             with pytest.raises(ModelUnavailable) as caught:
                 client.call(note_request())
         assert "BRIEFS_CA_BUNDLE" in str(caught.value)  # the certificate is not trusted yet: say how

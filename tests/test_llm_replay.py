@@ -23,10 +23,11 @@ from briefs.llm import (
     ReplayMissError,
 )
 from briefs.llm.fake_server import FakeServer, rate_limited, server_error
+from briefs.llm_setup import BRIEFS_HINTS
 
 
 def replay_client(recordings: Path) -> ModelClient:
-    return ModelClient(LLMConfig(model="gpt-4.1-mini", mode="replay", recordings_dir=recordings))
+    return ModelClient(LLMConfig(model="gpt-4.1-mini", mode="replay", recordings_dir=recordings, hints=BRIEFS_HINTS))
 
 
 def record(server: FakeServer, recordings: Path, *labels: str) -> None:

@@ -32,3 +32,23 @@ def test_cache_info_and_clear(fake_openai: FakeServer, tmp_path: Path, monkeypat
     cleared = runner.invoke(app, ["cache", "clear"])
     assert cleared.exit_code == 0 and "removed 2 cached answers" in cleared.output
     assert "0 cached answers" in runner.invoke(app, ["cache", "info"]).output
+
+
+def test_the_model_layer_names_no_setting_or_command_of_briefs() -> None:
+    """Hints are passed in (LLMConfig.hints): what to change is said in the caller's words."""
+    named = {
+        path.name: word
+        for path in LLM_DIR.glob("*.py")
+        for word in ("BRIEFS_", "make reference", "briefs generate", "config file")
+        if word in path.read_text(encoding="utf-8")
+    }
+    assert named == {}
+
+
+def test_briefs_passes_its_own_words_for_what_to_change(tmp_path: Path) -> None:
+    from briefs.llm_setup import BRIEFS_HINTS, make_llm_config
+    from briefs.settings import Settings
+
+    config = make_llm_config(Settings(home=tmp_path, mode="replay"))
+    assert config.hints == BRIEFS_HINTS and "BRIEFS_TIMEOUT" in config.hints.timeout
+    assert "make reference" in config.hints.refresh_recordings

@@ -32,6 +32,7 @@ _EXPORTS = {
     "CallResult": "briefs.llm.config",
     "InvalidOutputError": "briefs.llm.errors",
     "LABEL_HEADER": "briefs.llm.recording",
+    "Hints": "briefs.llm.config",
     "LLMConfig": "briefs.llm.config",
     "Ledger": "briefs.llm.usage",
     "ModelClient": "briefs.llm.client",
@@ -42,7 +43,6 @@ _EXPORTS = {
     "PRICES": "briefs.llm.usage",
     "PRICES_AS_OF": "briefs.llm.usage",
     "Price": "briefs.llm.usage",
-    "REFRESH_HINT": "briefs.llm.recording",
     "RecordReplayTransport": "briefs.llm.recording",
     "ReplayMissError": "briefs.llm.errors",
     "TokenEstimate": "briefs.llm.config",
@@ -62,6 +62,7 @@ if _typing.TYPE_CHECKING:  # what type checkers and editors see; at run time __g
         PLACEHOLDER_API_KEY,
         CallRequest,
         CallResult,
+        Hints,
         LLMConfig,
         TokenEstimate,
         Usage,
@@ -74,7 +75,7 @@ if _typing.TYPE_CHECKING:  # what type checkers and editors see; at run time __g
         ModelUnavailable,
         ReplayMissError,
     )
-    from briefs.llm.recording import LABEL_HEADER, REFRESH_HINT, RecordReplayTransport, unused_recordings
+    from briefs.llm.recording import LABEL_HEADER, RecordReplayTransport, unused_recordings
     from briefs.llm.usage import PRICES, PRICES_AS_OF, Ledger, Price, cost_usd, price_for
 
 __all__ = [  # noqa: RUF022 - plain sorted(), which tests/test_llm_surface.py checks
@@ -83,6 +84,7 @@ __all__ = [  # noqa: RUF022 - plain sorted(), which tests/test_llm_surface.py ch
     "CacheInfo",
     "CallRequest",
     "CallResult",
+    "Hints",
     "InvalidOutputError",
     "LABEL_HEADER",
     "LLMConfig",
@@ -95,7 +97,6 @@ __all__ = [  # noqa: RUF022 - plain sorted(), which tests/test_llm_surface.py ch
     "PRICES",
     "PRICES_AS_OF",
     "Price",
-    "REFRESH_HINT",
     "RecordReplayTransport",
     "ReplayMissError",
     "TokenEstimate",

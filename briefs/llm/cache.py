@@ -51,7 +51,7 @@ class CacheInfo:
 
 
 class ResponseCache:
-    """Answers on disk. A cache folder that cannot be used (BRIEFS_HOME is a file, read-only, a full
+    """Answers on disk. A cache folder that cannot be used (its home is a file, read-only, a full
     disk) costs one warning and the run goes on uncached: it never loses answers already paid for."""
 
     def __init__(self, directory: Path) -> None:

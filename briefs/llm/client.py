@@ -51,6 +51,7 @@ from briefs.llm.config import (
     PLACEHOLDER_API_KEY,
     CallRequest,
     CallResult,
+    Hints,
     LLMConfig,
     T,
     TokenEstimate,
@@ -103,7 +104,9 @@ class ModelClient:
         self.priced = config.mode != "replay" and priced_endpoint(config.base_url or DEFAULT_BASE_URL)
         self._server_context: ServerContext | None = None
         self._probed = False
-        self.transport = RecordReplayTransport(config.mode, config.recordings_dir, inner, config.provenance)
+        self.transport = RecordReplayTransport(
+            config.mode, config.recordings_dir, inner, config.provenance, refresh_hint=config.hints.refresh_recordings
+        )
         self._openai = OpenAI(
             api_key=self._api_key(),
             base_url=config.base_url or DEFAULT_BASE_URL,
@@ -301,7 +304,7 @@ class ModelClient:
         if isinstance(error, APITimeoutError):
             return ModelUnavailable(
                 f"{label}: {base} did not answer within {self.config.timeout:g}s, {attempts} attempts in "
-                f"{elapsed:.1f}s; a slow local server may need a longer timeout (BRIEFS_TIMEOUT)",
+                f"{elapsed:.1f}s; {self.config.hints.timeout}",
                 label=label,
                 attempts=attempts,
             )
@@ -315,7 +318,7 @@ class ModelClient:
         if isinstance(error, APIConnectionError):
             return ModelUnavailable(
                 f"{label}: cannot connect to the model endpoint {base}{self._route()} ({what}), {attempts} attempts "
-                f"in {elapsed:.1f}s; {_connection_advice(error, self._proxy() is not None)}",
+                f"in {elapsed:.1f}s; {_connection_advice(error, self._proxy() is not None, self.config.hints)}",
                 label=label,
                 attempts=attempts,
             )
@@ -346,7 +349,7 @@ class ModelClient:
         return (
             f"{size} exceeds {limit} of model {self.config.model!r} at {self._endpoint()}: raise the context "
             "(llama-server -c 32768; Ollama num_ctx / OLLAMA_CONTEXT_LENGTH; vLLM --max-model-len) "
-            "or lower the chunk budget (BRIEFS_CHUNK_TOKENS or chunk_tokens in the config file)"
+            f"or {self.config.hints.input_size}"
         )
 
     def _advice(self, error: APIStatusError) -> str:
@@ -513,7 +516,7 @@ class ModelClient:
         return (
             f"{where} has a context of {context.tokens:,} tokens, but the largest request is about {largest:,} "
             f"tokens plus up to {self.config.max_output_tokens:,} for the answer ({needed:,} in all): "
-            f"{context.how_to_raise}, or lower the chunk budget (BRIEFS_CHUNK_TOKENS) or max_output_tokens"
+            f"{context.how_to_raise}, or {self.config.hints.input_size}"
         )
 
     # --- cache ------------------------------------------------------------------------------------
@@ -791,7 +794,7 @@ def context_overflow(error: APIStatusError) -> tuple[int | None, int | None] | N
     return request_tokens, context_tokens
 
 
-def _connection_advice(error: APIConnectionError, proxied: bool) -> str:
+def _connection_advice(error: APIConnectionError, proxied: bool, hints: Hints) -> str:
     """What to check, from what failed: a certificate, the proxy, or the endpoint itself."""
     chain: list[BaseException] = []
     cause: BaseException | None = error
@@ -800,10 +803,7 @@ def _connection_advice(error: APIConnectionError, proxied: bool) -> str:
         cause = cause.__cause__ or cause.__context__
     text = " ".join(f"{type(c).__name__} {c}" for c in chain)
     if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text:
-        return (
-            "the server's TLS certificate is not trusted; behind a TLS-inspecting proxy, set BRIEFS_CA_BUNDLE "
-            "(or ca_bundle in the config file) to its CA certificate file"
-        )
+        return f"the server's TLS certificate is not trusted; behind a TLS-inspecting proxy, {hints.ca_bundle}"
     if proxied:
         return (
             "check the proxy settings (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY; NO_PROXY for hosts to reach "

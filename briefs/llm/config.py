@@ -24,6 +24,18 @@ DEFAULT_BASE_URL = "https://api.openai.com/v1"
 
 
 @dataclass(frozen=True)
+class Hints:
+    """What an error tells the user to change, in the caller's words (its setting names, its
+    commands): the model layer names no setting of any application. The defaults speak of this
+    layer's own configuration."""
+
+    timeout: str = "a slow server may need a longer timeout (LLMConfig.timeout)"
+    input_size: str = "send less input per request"
+    ca_bundle: str = "set LLMConfig.ca_bundle to its CA certificate file"
+    refresh_recordings: str = "record the calls again in record mode against a live model"
+
+
+@dataclass(frozen=True)
 class LLMConfig:
     model: str
     mode: Mode  # resolved by the pipeline ("auto" never reaches here)
@@ -43,6 +55,7 @@ class LLMConfig:
     ca_bundle: Path | None = None  # extra CA certificates to trust (a TLS-inspecting proxy's), PEM
     inner_transport: httpx2.BaseTransport | None = None  # live/record: what actually sends (default: network)
     count_tokens: Callable[[str], int] | None = None  # dry-run estimates and answer books
+    hints: Hints = field(default_factory=Hints)  # the caller's words for what to change
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,8 @@ from briefs.llm.errors import ModelRequestError
 from briefs.llm.recording import LABEL_HEADER
 
 ALLOW_REMOTE_REQUESTS = True
+# Why, in the words of whoever switched them off (a test suite says how a test opts in).
+REMOTE_OFF_HINT = "briefs.llm.network.ALLOW_REMOTE_REQUESTS is False"
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 
 
@@ -88,8 +90,7 @@ class NetworkTransport(httpx2.BaseTransport):
         if not ALLOW_REMOTE_REQUESTS and host not in LOOPBACK_HOSTS:
             label = request.headers.get(LABEL_HEADER, "(no label)")
             raise ModelRequestError(
-                f"{label}: requests to {host} are switched off here "
-                "(a test must be marked `live` and run with BRIEFS_ALLOW_LIVE=1)",
+                f"{label}: requests to {host} are switched off here ({REMOTE_OFF_HINT})",
                 label=label,
             )
         return self._transport_for(request.url).handle_request(request)

@@ -29,6 +29,7 @@ import httpx2
 
 from briefs.errors import ConfigError
 from briefs.files import write_atomically
+from briefs.llm.config import Hints
 from briefs.llm.errors import ReplayMissError
 
 LABEL_HEADER = "X-Briefs-Label"
@@ -36,11 +37,6 @@ PROVENANCE_EXTENSION = "briefs_provenance"  # set by transports whose answers ar
 
 # Response headers worth keeping: they change how the SDK and our retries read the response.
 KEPT_RESPONSE_HEADERS = ("content-type", "retry-after", "retry-after-ms", "x-should-retry")
-
-REFRESH_HINT = (
-    "refresh with `briefs generate --week … --mode record` against a live model, "
-    "or `make reference` for the hand-written sample answers"
-)
 
 
 def canonical_body(content: bytes) -> str:
@@ -83,6 +79,8 @@ class RecordReplayTransport(httpx2.BaseTransport):
         recordings_dir: Path | None,
         inner: httpx2.BaseTransport | None = None,
         provenance: str | None = None,
+        *,
+        refresh_hint: str = Hints().refresh_recordings,
     ) -> None:
         if mode in ("replay", "record") and recordings_dir is None:
             raise ConfigError(f"mode {mode}: the recordings folder is not set")
@@ -90,6 +88,7 @@ class RecordReplayTransport(httpx2.BaseTransport):
         self.recordings_dir = recordings_dir
         self.inner = inner
         self.provenance = provenance
+        self.refresh_hint = refresh_hint  # how to refresh the recordings, in the caller's words
         self._lock = threading.Lock()
         self._index: dict[str, Path] = {}
         self._used: set[Path] = set()
@@ -125,7 +124,7 @@ class RecordReplayTransport(httpx2.BaseTransport):
                 what = "a body that is not JSON"
             raise ReplayMissError(
                 f"{label}: no recording matches this request ({what}, input sha256 {digest[:12]}) "
-                f"in {self.recordings_dir}; {REFRESH_HINT}",
+                f"in {self.recordings_dir}; {self.refresh_hint}",
                 label=label,
             )
         with self._lock:
