@@ -117,7 +117,7 @@ class BestEffortFolder:
                 return
             self.off = error.strerror or str(error)
         log.warning(
-            "%s %s cannot be used (%s); going on without it, so nothing this run would keep there is kept",
+            "warning: %s %s: cannot be used (%s); this run goes on without it (nothing is kept there for the next)",
             self.what,
             self.directory,
             self.off,

@@ -54,7 +54,7 @@ def test_an_unwritable_cache_costs_one_warning_never_the_paid_answers(
         result = generate(live(tmp_path, fake_openai, home=make_home(tmp_path)), GenerateRequest(period=W06))
     assert result.exit_code == EXIT_OK and (result.out_dir / "briefing.md").is_file()
     warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
-    assert len(warnings) == 1 and "going on without it" in warnings[0], warnings
+    assert len(warnings) == 1 and "this run goes on without it" in warnings[0], warnings
 
 
 def test_a_full_disk_mid_run_switches_the_cache_off_once(tmp_path: Path, caplog, monkeypatch) -> None:
@@ -70,7 +70,7 @@ def test_a_full_disk_mid_run_switches_the_cache_off_once(tmp_path: Path, caplog,
         assert folder.write("ab/three.json", "{}") is False
         monkeypatch.undo()
     assert len(caplog.records) == 1 and "No space left on device" in caplog.records[0].getMessage()
-    assert "going on without it" in caplog.records[0].getMessage()
+    assert "this run goes on without it" in caplog.records[0].getMessage()
     assert folder.read("ab/one.json") is None  # switched off: the rest of the run neither reads nor writes
     assert not list((tmp_path / "cache").rglob(".tmp-*")), "a failed write leaves no temporary file"
 
