@@ -164,7 +164,8 @@ def folder_problems(folder: Path) -> list[str]:
     if any(run_record.get(key) != value for key, value in briefing["run"].items()):
         problems.append("briefing.json and run.json come from different runs")
     stamp = run_record["generated_at"]
-    if sorted(run_record.get("files", [])) != sorted(n for n in names if n.startswith("briefing.")):
+    listed = [name for name in run_record.get("files", []) if name.startswith("briefing.")]
+    if sorted(listed) != sorted(n for n in names if n.startswith("briefing.")):
         problems.append(f"run.json of {stamp} does not list the files present")
     return problems
 
