@@ -1,12 +1,14 @@
-"""Reader throughput: a few thousand news-sized pages through read_paths (load → clean → metadata →
-dedupe → chunk), beside tiktoken encoding the same texts alone, in one run.
+"""Reader throughput: a few thousand news-sized pages and long regulations through read_paths (load →
+clean → metadata → dedupe → chunk), beside tiktoken encoding the *cleaned* texts alone, in one run;
+then an unpunctuated 320k-character line cut into chunks, beside encoding it once.
 
-    .venv/bin/python bench/bench_reader.py [--docs 3000] [--seed 7] [--repeat 5]
+    .venv/bin/python bench/bench_reader.py [--docs 3000] [--long-every 15] [--seed 7] [--repeat 5]
 
 The pages are made from the bundled samples: each keeps the chrome of one seed page (breadcrumbs,
 widgets, sidebars) around paragraphs drawn at random from all eight sample bodies plus a numbered
-sentence, so no two are near-duplicates and dedupe cannot collapse them. The goal: reading,
-cleaning and chunking cost no more than 3x the encode-only time.
+sentence, so no two are near-duplicates and dedupe cannot collapse them; every ``--long-every``-th
+page is a long regulation instead (200 paragraphs of the sample regulations' articles, several
+chunks). The goal: reading, cleaning and chunking cost no more than 3x encoding the cleaned text.
 """
 
 from __future__ import annotations
@@ -23,24 +25,28 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from briefs.chunk import chunk_text
 from briefs.clean import clean
 from briefs.load import load_file
 from briefs.reader import read_paths
 from briefs.resources import sample_corpus_dir
 from briefs.settings import Settings
-from briefs.tokens import encoding_for
+from briefs.tokens import count_tokens, encoding_for, token_ends
 
 GOAL_RATIO = 3.0
 
 
-def make_pages(folder: Path, count: int, seed: int) -> int:
+def make_pages(folder: Path, count: int, seed: int, long_every: int = 0) -> int:
     """Write ``count`` pages into ``folder``; returns the total bytes written."""
     rng = random.Random(seed)
     samples = sorted(sample_corpus_dir().glob("*.txt"))
     pool: list[str] = []
+    articles: list[str] = []
     for path in samples:
         body = clean(load_file(path, 10_000_000).text, "text").body
         pool += [p for p in body.split("\n\n") if len(p) > 20]
+        if "_long" in path.name:
+            articles += [p for p in body.split("\n\n") if p.strip()]
     news = samples[:5]
     templates = []
     for path in news:
@@ -50,6 +56,14 @@ def make_pages(folder: Path, count: int, seed: int) -> int:
         templates.append((head, tail[tail.find("\n") :] if "\n" in tail else ""))
     total = 0
     for i in range(count):
+        if long_every and i % long_every == 0:
+            # laid out as the sample regulations are: a title, the promulgation line, the articles
+            paragraphs = [f"# 第{i}号基准测试规定", f"2022年2月{1 + i % 28}日 国务院令第{i}号公布", "<!-- INFO END -->"]
+            paragraphs += rng.sample(articles, min(200, len(articles)))
+            data = "\n\n".join(paragraphs).encode("utf-8")
+            (folder / f"{i:05d}.txt").write_bytes(data)
+            total += len(data)
+            continue
         head, _ = templates[i % len(templates)]
         paragraphs = rng.sample(pool, 5)
         paragraphs.insert(0, f"本文是第{i}号基准测试稿件，用于测量读取速度。")
@@ -64,6 +78,8 @@ def make_pages(folder: Path, count: int, seed: int) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=3000)
+    parser.add_argument("--long-every", type=int, default=15, help="every n-th page a long regulation (0: none)")
+    parser.add_argument("--line", type=int, default=320_000, help="characters of the unpunctuated line")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repeat", type=int, default=5, help="interleaved runs; the best of each side counts")
     args = parser.parse_args()
@@ -71,11 +87,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch) / "pages"
         folder.mkdir()
-        size = make_pages(folder, args.docs, args.seed)
+        size = make_pages(folder, args.docs, args.seed, args.long_every)
         settings = Settings(home=Path(scratch) / "home", use_cache=False)  # reading itself, not the reading cache
         encoding = encoding_for(settings.model, settings.encoding)
-        texts = [path.read_text(encoding="utf-8") for path in sorted(folder.glob("*.txt"))]
         encoding.encode_ordinary("warm up")
+        texts = [document.text for document in read_paths([folder], settings).documents]  # the cleaned texts
 
         # Interleaved repetitions, best of each: other processes on a shared machine slow both alike.
         load_before = os.getloadavg()
@@ -97,14 +113,18 @@ def main() -> None:
         _, traced_peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
 
+    line_seconds, line_encode, line_chunks = cut_line(args.line, encoding, settings.chunk_tokens, args.repeat)
+
     documents = len(result.documents)
+    long_pages = sum(1 for d in result.documents if len(d.chunks) > 1)
     duplicates = sum(1 for d in result.documents if d.duplicate_of)
     chunks = sum(len(d.chunks) for d in result.documents)
     megabytes = size / 1_000_000
     ratio = reader_seconds / encode_seconds
     print(
         f"pages: {args.docs} ({megabytes:.2f} MB UTF-8, {megabytes * 1000 / args.docs:.1f} kB each), "
-        f"read: {documents}, duplicates: {duplicates}, chunks: {chunks}, problems: {len(result.problems)}"
+        f"read: {documents} ({long_pages} of several chunks), duplicates: {duplicates}, chunks: {chunks}, "
+        f"problems: {len(result.problems)}"
     )
     print(
         f"machine: {os.cpu_count()} CPUs; load average 1/5/15 min: {' '.join(f'{x:.2f}' for x in load_before)}"
@@ -118,7 +138,7 @@ def main() -> None:
         f"{documents / reader_seconds:,.0f} docs/s  {megabytes / reader_seconds:.2f} MB/s"
     )
     print(
-        f"tiktoken encode_ordinary alone, same texts, best: {encode_seconds:.2f} s  "
+        f"tiktoken encode_ordinary alone, the cleaned texts, best: {encode_seconds:.2f} s  "
         f"{megabytes / encode_seconds:.2f} MB/s  ({encoded_tokens:,} tokens)"
     )
     print(
@@ -128,6 +148,31 @@ def main() -> None:
         f"peak memory: process max RSS {rss_after / 1024:.0f} MB (before reading {rss_before / 1024:.0f} MB); "
         f"tracemalloc peak during a second read {traced_peak / 1_000_000:.1f} MB"
     )
+    print(
+        f"an unpunctuated {args.line:,}-character line: chunked in {line_seconds:.3f} s ({line_chunks} chunks), "
+        f"encoded once in {line_encode:.3f} s: {line_seconds / line_encode:.1f}x"
+    )
+
+
+def cut_line(characters: int, encoding, budget: int, repeat: int) -> tuple[float, float, int]:
+    """Best-of times: chunking one unpunctuated line of ``characters`` characters, and encoding it."""
+    rng = random.Random(3)
+    words = ["药品", "医疗器械", "监督管理", "注册人", "备案", "生产企业", "质量", "abc", "2022", "规范"]
+    line = ""
+    while len(line) < characters:
+        line += "".join(rng.choice(words) for _ in range(1000))
+    line = line[:characters]
+    count = lambda text: count_tokens(text, encoding)  # noqa: E731
+    ends = lambda text: token_ends(text, encoding)  # noqa: E731
+    chunked, encoded = [], []
+    for _ in range(min(repeat, 3)):
+        started = time.perf_counter()
+        chunks = chunk_text("line", line, count, budget, 150, ends=ends)
+        chunked.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        encoding.encode_ordinary(line)
+        encoded.append(time.perf_counter() - started)
+    return min(chunked), min(encoded), len(chunks)
 
 
 if __name__ == "__main__":

@@ -19,12 +19,14 @@ additive across a cut, so a candidate that comes out over budget gives up its la
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from briefs.models import Chunk
 
 Counter = Callable[[str], int]
+Ends = Callable[[str], list[int]]  # a text's token ends, as UTF-8 byte offsets (tokens.token_ends)
 
 # A sentence ends at one of these (a run of them: "？！"), plus closing quotes/brackets.
 _SENTENCE_END = re.compile(r"(?:[。！？；!?]+|\.(?=[\s\"'”’)]|$))[\"'”’」』）)\]】》]*[ \t\u3000]*")
@@ -46,18 +48,30 @@ class Unit:
 
 
 def chunk_text(
-    doc_id: str, text: str, count: Counter, budget: int, overlap: int = 0, total: int | None = None
+    doc_id: str,
+    text: str,
+    count: Counter,
+    budget: int,
+    overlap: int = 0,
+    total: int | None = None,
+    ends: Ends | None = None,
 ) -> list[Chunk]:
-    """The chunks of ``text``; an empty body has none. ``total``: the tokens of ``text`` if known."""
+    """The chunks of ``text``; an empty body has none. ``total``: the tokens of ``text`` if known.
+    ``ends`` (``tokens.token_ends``): with it the text is encoded once and each sentence's tokens are
+    read off that one encoding (then only the chunks themselves are counted again, exactly); without
+    it each sentence is counted on its own."""
     if budget < 1:
         raise ValueError("chunk budget must be at least one token")
     if not text:
         return []
-    total = count(text) if total is None else total
+    token_ends = ends(text) if ends is not None and (total is None or total > budget) else None
+    if total is None:
+        total = len(token_ends) if token_ends is not None else count(text)
     if total <= budget:
         return [Chunk(id=f"{doc_id}:0", index=0, start=0, end=len(text), text=text, tokens=total)]
     count = _remembering(count)  # packing asks again for the span it settled on: encode each span once
-    units = split_units(text, count, budget)
+    measure = _Measure(text, count, token_ends)
+    units = split_units(text, count, budget, measure)
     spans = _pack(text, units, count, budget, overlap)
     return [
         Chunk(id=f"{doc_id}:{index}", index=index, start=start, end=end, text=text[start:end], tokens=tokens)
@@ -77,8 +91,45 @@ def _remembering(count: Counter) -> Counter:
     return counted
 
 
-def split_units(text: str, count: Counter, budget: int) -> list[Unit]:
+class _Measure:
+    """The tokens of stretches of one text, in order of position. With the whole text's token ends
+    (UTF-8 byte offsets) a stretch's count is read off them: the tokens ending inside it. That is an
+    estimate at its two edges (a token may straddle one), so whatever must fit is counted exactly."""
+
+    def __init__(self, text: str, count: Counter, token_ends: list[int] | None) -> None:
+        self.text, self.count, self.ends = text, count, token_ends
+        self._char, self._byte = 0, 0  # a running position: units are measured left to right
+
+    def byte_at(self, char: int) -> int:
+        if char < self._char:
+            self._byte -= len(self.text[char : self._char].encode("utf-8"))
+        else:
+            self._byte += len(self.text[self._char : char].encode("utf-8"))
+        self._char = char
+        return self._byte
+
+    def ends_within(self, start: int, end: int, size: int) -> list[int]:
+        """Token ends inside ``text[start:end]`` (``size`` bytes), as offsets into its bytes. Without
+        the whole text's encoding: evenly spaced ends, as many as the stretch has tokens."""
+        if self.ends is None:
+            tokens = max(1, self.count(self.text[start:end]))
+            return [size * (k + 1) // tokens for k in range(tokens)]
+        low, high = self.byte_at(start), self.byte_at(end)
+        inside = [at - low for at in self.ends[bisect_right(self.ends, low) : bisect_right(self.ends, high)]]
+        return inside if inside and inside[-1] == size else [*inside, size]
+
+    def tokens(self, start: int, end: int) -> int:
+        if self.ends is None:
+            return self.count(self.text[start:end])
+        low, high = self.byte_at(start), self.byte_at(end)
+        return bisect_right(self.ends, high) - bisect_right(self.ends, low)
+
+
+def split_units(text: str, count: Counter, budget: int, measure: _Measure | None = None) -> list[Unit]:
     """Sentences (with their trailing blanks) tiling ``text``; oversize sentences cut to fit."""
+    measure = measure or _Measure(text, count, None)
+    # an estimate this close to the budget is counted exactly: a unit alone must never exceed it
+    near = budget - max(32, budget // 8) if measure.ends is not None else budget
     units: list[Unit] = []
     for paragraph in _PARAGRAPH.finditer(text):
         if paragraph.start() == paragraph.end():
@@ -86,12 +137,14 @@ def split_units(text: str, count: Counter, budget: int) -> list[Unit]:
         bounds = _sentence_bounds(text, paragraph.start(), paragraph.end())
         for position, (start, end) in enumerate(bounds):
             closes = position == len(bounds) - 1
-            tokens = count(text[start:end])
+            tokens = measure.tokens(start, end)
+            if tokens > near:
+                tokens = count(text[start:end])
             sectioned = closes and bool(_SECTION_START.match(text, paragraph.end()))
             if tokens <= budget:
                 units.append(Unit(start, end, tokens, closes, sectioned, whole=True))
             else:
-                units.extend(_cut_oversize(text, start, end, count, budget, closes, sectioned))
+                units.extend(_cut_oversize(text, start, end, measure, budget, closes, sectioned))
     return units
 
 
@@ -112,23 +165,33 @@ def _sentence_bounds(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 
 def _cut_oversize(
-    text: str, start: int, end: int, count: Counter, budget: int, closes: bool, sectioned: bool
+    text: str, start: int, end: int, measure: _Measure, budget: int, closes: bool, sectioned: bool
 ) -> list[Unit]:
-    """Cut one sentence that exceeds the budget into the longest pieces that fit."""
+    """Cut one sentence that exceeds the budget into pieces that fit, in time linear in its length
+    (an unpunctuated line of 320k characters): each piece is cut where ``budget`` tokens of the one
+    encoding end, then counted exactly; a piece the exact count puts over steps back by the excess."""
+    count = measure.count
+    data = text[start:end].encode("utf-8")
+    token_ends = measure.ends_within(start, end, len(data))
     pieces: list[Unit] = []
-    cursor = start
+    cursor, cursor_byte, first_token = start, 0, 0
     while cursor < end:
-        low, high = cursor + 1, end  # the longest prefix text[cursor:cut] within budget
-        while low < high:
-            middle = (low + high + 1) // 2
-            if count(text[cursor:middle]) <= budget:
-                low = middle
-            else:
-                high = middle - 1
-        cut = low
+        take = budget
+        while True:
+            last_token = min(first_token + take, len(token_ends)) - 1
+            cut_byte = token_ends[last_token] if last_token >= first_token else cursor_byte
+            # a token may end inside a character: the cut goes before that character
+            cut = cursor + len(data[cursor_byte:cut_byte].decode("utf-8", "ignore"))
+            cut = max(cut, cursor + 1) if cut < end else end
+            tokens = count(text[cursor:cut])
+            if tokens <= budget or cut == cursor + 1:
+                break
+            take -= max(1, tokens - budget)
         last = cut == end
-        pieces.append(Unit(cursor, cut, count(text[cursor:cut]), closes and last, sectioned and last, whole=last))
+        pieces.append(Unit(cursor, cut, tokens, closes and last, sectioned and last, whole=last))
+        cursor_byte += len(text[cursor:cut].encode("utf-8"))
         cursor = cut
+        first_token = bisect_right(token_ends, cursor_byte)
     return pieces
 
 
@@ -143,7 +206,6 @@ def _pack(text: str, units: list[Unit], count: Counter, budget: int, overlap: in
             if last is not None:
                 break
             start += 1  # the overlap plus the next sentence do not fit: give up overlap
-        last = _prefer_boundary(units, start, first_new, last, budget)
         begin, end = units[start].start, units[last].end
         spans.append((begin, end, count(text[begin:end])))
         previous_start = start
@@ -163,14 +225,19 @@ def _overlap_start(units: list[Unit], first_new: int, previous_start: int, overl
 
 
 def _last_fitting(text: str, units: list[Unit], start: int, first_new: int, count: Counter, budget: int) -> int | None:
-    """The last unit index such that units[start..last] fit the budget and cover ``first_new``."""
+    """The last unit of the chunk starting at ``start``: the best end (``_prefer_boundary``) such that
+    units[start..last] fit the budget and cover ``first_new``. Units' counts choose it; only the
+    chosen span is counted exactly (stepping back while it is over)."""
     estimate, last = 0, start - 1
     while last + 1 < len(units) and estimate + units[last + 1].tokens <= budget:
         last += 1
         estimate += units[last].tokens
-    while last >= first_new and count(text[units[start].start : units[last].end]) > budget:
-        last -= 1
-    return last if last >= first_new else None
+    while last >= first_new:
+        chosen = _prefer_boundary(units, start, first_new, last, budget)
+        if count(text[units[start].start : units[chosen].end]) <= budget:
+            return chosen
+        last = chosen - 1
+    return None
 
 
 def _prefer_boundary(units: list[Unit], start: int, first_new: int, last: int, budget: int) -> int:

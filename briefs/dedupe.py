@@ -41,9 +41,12 @@ story already merged. crc32, not hash(): the same documents give the same verdic
 bucket holds more than ``CROWDED`` different stories its feature is boilerplate (a closing formula such
 as 特此通知, a standard attendance sentence), says nothing about sameness, and is skipped as a probe:
 documents take their next smallest features instead, so thousands of notices sharing boilerplate cost a
-bounded number of comparisons each. The price: a document read early whose probes all turn into
-boilerplate later can be missed by its repost; the crowding is counted in stories, not copies, so a
-story reposted forty times does not crowd its own features.
+bounded number of comparisons each. When a bucket crowds, the documents already in it move on to their
+next uncrowded feature, so every document always sits in the buckets of its smallest uncrowded
+features, as a repost read later chooses them: recall does not fall as the corpus grows (a document
+read early would otherwise be missed by its repost once its probes had turned into boilerplate). The
+crowding is counted in stories, not copies, so a story reposted forty times does not crowd its own
+features.
 
 The copy that stays is the best-documented one (a stated date, Simplified script, a source, then path
 order); it lists every copy in ``copies``, the others point at it with ``duplicate_of``.
@@ -103,12 +106,6 @@ def similarity(a: frozenset[str], b: frozenset[str]) -> float:
     return shared / (len(a) + len(b) - shared) if shared else 0.0
 
 
-def probes(marks: frozenset[str], crowded: set[int]) -> list[int]:
-    """The PROBES smallest crc32 of the features, boilerplate skipped: the buckets a document goes into."""
-    hashes = sorted(map(zlib.crc32, map(str.encode, marks)))
-    return list(islice(filterfalse(crowded.__contains__, hashes), PROBES))
-
-
 def mark_duplicates(
     documents: list[Document], keys: list[list[str]] | None = None, groups: list[list[int]] | None = None
 ) -> list[list[int]]:
@@ -143,8 +140,7 @@ def _group(documents: list[list[str]]) -> list[list[int]]:
 
     by_key: dict[str, int] = {}
     marks: dict[int, frozenset[str]] = {}
-    buckets: dict[int, list[int]] = defaultdict(list)
-    crowded: set[int] = set()
+    index = _Buckets(root)
     for i, sentences in enumerate(documents):
         key = "".join(sentences)
         if not key:
@@ -154,23 +150,57 @@ def _group(documents: list[list[str]]) -> list[list[int]]:
             continue
         by_key[key] = i
         marks[i] = mine = features(sentences)
-        chosen = probes(mine, crowded)
-        for j in set(
-            chain.from_iterable(map(buckets.__getitem__, chosen))
-        ):  # a document found in several buckets is compared once
+        hashes = sorted(map(zlib.crc32, map(str.encode, mine)))
+        for j in index.candidates(hashes):  # a document found in several buckets is compared once
             if root(i) != root(j) and similarity(mine, marks[j]) >= NEAR_DUPLICATE:
                 parent[root(i)] = root(j)
-        story = root(i)
-        for probe in chosen:
-            bucket = buckets[probe]
-            if story not in map(root, bucket):  # one member per story: forty reposts stay one entry
-                bucket.append(i)
-                if len(bucket) > CROWDED:
-                    crowded.add(probe)
+        index.add(i, hashes)
     groups: dict[int, list[int]] = defaultdict(list)
     for i in range(len(documents)):
         groups[root(i)].append(i)
     return list(groups.values())
+
+
+class _Buckets:
+    """Documents by their probes: at every moment each document sits in the buckets of its ``PROBES``
+    smallest uncrowded features. When a bucket crowds, its members move on to their next uncrowded
+    feature, so a repost read later (which skips the crowded feature too) still picks the buckets its
+    original is in, however many documents came between them."""
+
+    def __init__(self, root) -> None:
+        self.root = root
+        self.buckets: dict[int, list[int]] = defaultdict(list)
+        self.crowded: set[int] = set()
+        self.hashes: dict[int, list[int]] = {}
+        self.next: dict[int, int] = {}  # per document: the position in its hashes to look from
+
+    def candidates(self, hashes: list[int]) -> set[int]:
+        chosen = islice(filterfalse(self.crowded.__contains__, hashes), PROBES)
+        return set(chain.from_iterable(map(self.buckets.__getitem__, chosen)))
+
+    def add(self, document: int, hashes: list[int]) -> None:
+        self.hashes[document], self.next[document] = hashes, 0
+        for _ in range(PROBES):
+            self._probe_once_more(document)
+
+    def _probe_once_more(self, document: int) -> None:
+        """Put ``document`` in the bucket of its next uncrowded feature (if it has one left)."""
+        hashes, at = self.hashes[document], self.next[document]
+        while at < len(hashes) and hashes[at] in self.crowded:
+            at += 1
+        self.next[document] = at + 1
+        if at >= len(hashes):
+            return
+        probe = hashes[at]
+        bucket = self.buckets[probe]
+        story = self.root(document)
+        if story in map(self.root, bucket):  # one member per story: forty reposts stay one entry
+            return
+        bucket.append(document)
+        if len(bucket) > CROWDED:
+            self.crowded.add(probe)
+            for member in self.buckets.pop(probe):
+                self._probe_once_more(member)
 
 
 def _keeper_rank(document: Document) -> tuple:

@@ -27,7 +27,7 @@ from typing import Literal
 from briefs.llm import CallRequest, CallResult, InvalidOutputError, ModelClient, ModelError
 from briefs.models import Digest, Document, Extraction, Requirement, Usage
 from briefs.prompting import EXTRACT, MERGE, Prompts
-from briefs.verify import fold, soft_check, verify
+from briefs.verify import SoftCheck, fold, soft_check
 
 Outcome = CallResult | BaseException  # what call_many hands back per request
 
@@ -72,11 +72,16 @@ def chunk_requests(document: Document, prompts: Prompts, name: str | None = None
 
 
 def merge_request(
-    document: Document, records: list[Extraction], prompts: Prompts, name: str | None = None
+    document: Document,
+    records: list[Extraction],
+    prompts: Prompts,
+    name: str | None = None,
+    against_text: SoftCheck | None = None,
 ) -> CallRequest[Extraction]:
     """The call that writes a long document's document-level fields from its chunk records. Its soft
-    check covers what the merge writes (figures in the summary and key points) against the whole text."""
-    against_text = soft_check(document.text, document.title, document.date)
+    check covers what the merge writes (figures in the summary and key points) against the whole text
+    (``against_text``: a check of the whole text already prepared, which the digest verifies with)."""
+    against_text = against_text or soft_check(document.text, document.title, document.date)
     return CallRequest(
         label=merge_label(document, name),
         messages=prompts.merge_messages(records),
@@ -165,6 +170,7 @@ class _Job:
     error: str | None = None
     failure: str = "call"
     spent: list[Outcome] = field(default_factory=list)  # every outcome so far: the digest's usage
+    verifier: SoftCheck | None = None  # the check of the whole text, when a call already prepared it
 
 
 def extraction_requests(documents: Sequence[Document], prompts: Prompts) -> list[list[CallRequest[Extraction]]]:
@@ -220,7 +226,9 @@ def _extract_and_merge(client: ModelClient, jobs: list[_Job], prompts: Prompts, 
         _take_chunk_records(job)
         if job.error is not None or len(job.records) < 2:
             return []
-        merges.append((job, merge_request(job.document, job.records, prompts, names[job.document.id])))
+        document = job.document
+        job.verifier = soft_check(document.text, document.title, document.date)
+        merges.append((job, merge_request(document, job.records, prompts, names[document.id], job.verifier)))
         return [merges[-1][1]]
 
     requests = [request for job in jobs for request in job.requests]
@@ -253,6 +261,9 @@ def _take_chunk_records(job: _Job) -> None:
         job.records = [outcome.value for outcome in job.outcomes]  # type: ignore[union-attr]
         if len(job.records) == 1:
             job.extraction = job.records[0]
+            check = job.requests[0].check
+            if isinstance(check, SoftCheck) and check.source_text == job.document.text:
+                job.verifier = check  # it verified this very answer against the whole text
 
 
 def _take_merged(job: _Job) -> None:
@@ -273,7 +284,9 @@ def _digest(job: _Job) -> Digest:
             failure=job.failure,  # type: ignore[arg-type]
             usage=usage,
         )
-    checks = verify(job.extraction, job.document.text, job.document.title, job.document.date)
+    document = job.document
+    verifier = job.verifier or soft_check(document.text, document.title, document.date)
+    checks = verifier.checks(job.extraction)
     status: Literal["verified", "flagged"] = "verified" if all(check.ok for check in checks) else "flagged"
     return Digest(document=job.document, extraction=job.extraction, checks=checks, status=status, usage=usage)
 

@@ -156,6 +156,7 @@ class Prompts:
     def __init__(self, directory: Path | None = None) -> None:
         self.directory = directory or resources.prompts_dir()
         self._versions: dict[str, str] = {}
+        self._systems: dict[str, str] = {}
         self._env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(self.directory),
             undefined=jinja2.StrictUndefined,
@@ -199,8 +200,11 @@ class Prompts:
             raise ConfigError(f"{self.directory / name}: {error}") from None
 
     def system_message(self, name: str) -> str:
-        """The static part of a prompt: identical bytes for every call."""
-        return self._render(f"{name}_system.j2", glossary=self.glossary, fields=self.fields)
+        """The static part of a prompt: identical bytes for every call, rendered once per instance
+        (every request of a run shares the one string: a week of chunks holds no copies of it)."""
+        if name not in self._systems:
+            self._systems[name] = self._render(f"{name}_system.j2", glossary=self.glossary, fields=self.fields)
+        return self._systems[name]
 
     def extract_messages(self, document: Document, chunk: Chunk) -> list[dict[str, str]]:
         metadata = {

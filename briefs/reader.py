@@ -12,9 +12,10 @@ from __future__ import annotations
 import errno
 import hashlib
 import stat
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import tiktoken
 
 from briefs import chunk, clean, dedupe, load, manifest, metadata, readcache, tokens
 from briefs.errors import InputError
@@ -76,16 +77,30 @@ def read_paths(paths: list[Path], settings: Settings) -> ReadResult:
 
 
 class _LazyCounter:
-    """The token counter, built on first use (loading an encoding costs about half a second)."""
+    """The token counter, built on first use (loading an encoding costs about half a second). It
+    keeps the tokens of the last text it counted, so the chunker reads a long document's sentences
+    off the encoding the reader made to count the document (the text is encoded once)."""
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
-        self._count: Callable[[str], int] | None = None
+        self._encoding: tiktoken.Encoding | None = None
+        self._last: tuple[str, list[int]] | None = None
+
+    def _encode(self, text: str) -> list[int]:
+        if self._last is not None and self._last[0] is text:
+            return self._last[1]
+        if self._encoding is None:
+            self._encoding = tokens.encoding_for(self._settings.model, self._settings.encoding)
+        found = self._encoding.encode_ordinary(text)
+        self._last = (text, found)
+        return found
+
+    def ends(self, text: str) -> list[int]:
+        ids = self._encode(text)
+        return tokens.ends_of(ids, self._encoding)
 
     def __call__(self, text: str) -> int:
-        if self._count is None:
-            self._count = tokens.counter_for(self._settings.model, self._settings.encoding)
-        return self._count(text)
+        return len(self._encode(text))
 
 
 def _read_cached(
@@ -100,7 +115,7 @@ def _read_cached(
         return cached[0], cached[1], key
     document = read_document(path, data, count, scraped)
     document.chunks = chunk.chunk_text(
-        "", document.text, count, settings.chunk_tokens, settings.chunk_overlap, document.tokens
+        "", document.text, count, settings.chunk_tokens, settings.chunk_overlap, document.tokens, count.ends
     )
     sentence_keys = dedupe.sentence_keys(document.text)
     if cache is not None:

@@ -16,6 +16,7 @@ import base64
 import hashlib
 import threading
 from collections.abc import Callable
+from itertools import accumulate
 from pathlib import Path
 
 import tiktoken
@@ -33,6 +34,7 @@ SHIPPED_SHA256 = {
 }
 
 _cache: dict[str, tiktoken.Encoding] = {}
+_byte_lengths: dict[str, list[int]] = {}  # encoding name -> UTF-8 byte length of each token id
 _lock = threading.Lock()
 
 
@@ -53,13 +55,31 @@ def encoding_for(model: str, name: str | None = None) -> tiktoken.Encoding:
         raise ConfigError(f"encoding: {wanted!r} is not shipped with briefs (available: {shipped})")
     with _lock:
         if wanted not in _cache:
-            _cache[wanted] = _build(wanted, encodings_dir() / f"{wanted}.tiktoken")
+            _cache[wanted], _byte_lengths[wanted] = _build(wanted, encodings_dir() / f"{wanted}.tiktoken")
         return _cache[wanted]
 
 
 def count_tokens(text: str, encoding: tiktoken.Encoding) -> int:
     """Tokens of ``text``; special-token strings inside documents are counted as plain text."""
     return len(encoding.encode_ordinary(text))
+
+
+def token_ends(text: str, encoding: tiktoken.Encoding) -> list[int]:
+    """Where each token of ``text`` ends, as offsets into its UTF-8 bytes: the text encoded once,
+    after which the tokens of any stretch of it can be counted without encoding it again (the last
+    offset is the byte length of the text; ``len`` of the list is its token count)."""
+    return ends_of(encoding.encode_ordinary(text), encoding)
+
+
+def ends_of(tokens: list[int], encoding: tiktoken.Encoding) -> list[int]:
+    """``token_ends`` of a text already encoded (``encode_ordinary``) into ``tokens``."""
+    return list(accumulate(map(_byte_lengths[encoding.name].__getitem__, tokens)))
+
+
+def ends_for(model: str, name: str | None = None) -> Callable[[str], list[int]]:
+    """A ``text -> token_ends`` function for ``model`` (see ``token_ends``)."""
+    encoding = encoding_for(model, name)
+    return lambda text: token_ends(text, encoding)
 
 
 def counter_for(model: str, name: str | None = None) -> Callable[[str], int]:
@@ -86,15 +106,20 @@ def load_ranks(path: Path, expected_sha256: str) -> dict[bytes, int]:
     return ranks
 
 
-def _build(name: str, path: Path) -> tiktoken.Encoding:
+def _build(name: str, path: Path) -> tuple[tiktoken.Encoding, list[int]]:
+    """The encoding, and the byte length of each of its ordinary tokens (indexed by rank)."""
     ranks = load_ranks(path, SHIPPED_SHA256[name])
     spec = _spec_with_ranks(name, ranks)
-    return tiktoken.Encoding(
+    encoding = tiktoken.Encoding(
         name=spec["name"],
         pat_str=spec["pat_str"],
         mergeable_ranks=spec["mergeable_ranks"],
         special_tokens=spec["special_tokens"],
     )
+    lengths = [0] * (max(ranks.values()) + 1)
+    for token, rank in ranks.items():
+        lengths[rank] = len(token)
+    return encoding, lengths
 
 
 def _spec_with_ranks(name: str, ranks: dict[bytes, int]) -> dict:

@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -66,7 +66,6 @@ from briefs.zhtext import (
     simplified_key,
     to_simplified,
     width_fold,
-    width_fold_char,
 )
 
 # --- folding (comparison keys only) ---------------------------------------------------------------
@@ -84,6 +83,7 @@ _CLAUSE_MARKS = frozenset("。!?;,:…")
 _OPENING = frozenset("“‘「『《(【〔[")
 _CLOSING = frozenset("”’」』》)】〕]")
 _LIST_MARKER = re.compile(rf"(?:[{CN_NUMERAL_CHARS}]{{1,3}}|\d{{1,2}})、")
+_WHITESPACE = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -96,14 +96,12 @@ class FoldedText:
 
     @classmethod
     def of(cls, text: str) -> FoldedText:
-        chars: list[str] = []
-        breaks: set[int] = set()
-        for char in text:
-            if char.isspace():
-                breaks.add(len(chars))
-            else:
-                chars.append(width_fold_char(char))
-        return cls("".join(chars), frozenset(breaks))
+        pieces = [fold(piece) for piece in _WHITESPACE.split(text)]
+        breaks, at = set(), 0
+        for piece in pieces[:-1]:  # whitespace stood after each piece but the last
+            at += len(piece)
+            breaks.add(at)
+        return cls("".join(pieces), frozenset(breaks))
 
     def starts_clause(self, at: int) -> bool:
         if at == 0 or at in self.breaks or self.key[at - 1] in _CLAUSE_MARKS | _OPENING | _CLOSING:
@@ -515,20 +513,50 @@ FRAGMENT_RULE = (
 )
 
 
-class _Checker:
-    def __init__(self, text: str, title: str | None, published: dt.date | None = None) -> None:
-        self.lines = FoldedText.of(text)
-        self.folded = self.lines.key
-        self.published = published
+@dataclass(frozen=True)
+class Source:
+    """What verification compares an answer with, prepared once per text: its folded key with its
+    line breaks, the key read as Simplified, the numbers and dates it states, its language and its
+    injection spans."""
+
+    text: str
+    lines: FoldedText
+    simplified: str
+    numbers: SourceNumbers
+    dates: SourceDates
+    english: bool  # an English page
+    published: dt.date | None
+    injections: tuple[tuple[int, int], ...]
+
+    @classmethod
+    def of(cls, text: str, title: str | None = None, published: dt.date | None = None) -> Source:
         context = f"{title}\n{text}" if title else text
         if published is not None:  # the METADATA line: a summary may take the year from it
             context += f"\n{published.year}年{published.month}月{published.day}日"
-        self.simplified = simplified_key(context)
-        self.numbers = source_numbers(context)
-        self.dates = SourceDates.of(f"{title}\n{text}" if title else text, published)
-        # A Chinese summary of an English page renders its figures with Chinese measure words (153,600
-        # cases → 153,600件, 87 drugs → 87个): there only the value and its magnitude can be compared.
-        self.english = len(re.findall(r"[A-Za-z]", text)) > len(HAN.findall(text))
+        return cls(
+            text=text,
+            lines=FoldedText.of(text),
+            simplified=simplified_key(context),
+            numbers=source_numbers(context),
+            dates=SourceDates.of(f"{title}\n{text}" if title else text, published),
+            # A Chinese summary of an English page renders its figures with Chinese measure words
+            # (153,600 cases → 153,600件, 87 drugs → 87个): there only the value and its magnitude
+            # can be compared.
+            english=len(re.findall(r"[A-Za-z]", text)) > len(HAN.findall(text)),
+            published=published,
+            injections=tuple(injection_spans(text)),
+        )
+
+
+class _Checker:
+    def __init__(self, source: Source) -> None:
+        self.lines = source.lines
+        self.folded = self.lines.key
+        self.published = source.published
+        self.simplified = source.simplified
+        self.numbers = source.numbers
+        self.dates = source.dates
+        self.english = source.english
         self.checks: list[Check] = []
 
     def add(self, kind: CheckKind, target: str, value: str, problem: str | None) -> None:
@@ -731,8 +759,14 @@ def verify(
     """Every verdict on ``extraction`` against the document's cleaned ``text`` (``title``, when given,
     may also be the source of a figure in a summary; ``published``, the publication date the request's
     METADATA gave, may be the source of a publication date and of the year a summary names)."""
-    checker = _Checker(text, title, published)
-    flagged_spans = [fold(text[start:end]) for start, end in injection_spans(text)]
+    return verify_against(extraction, Source.of(text, title, published))
+
+
+def verify_against(extraction: Extraction, source: Source) -> list[Check]:
+    """``verify`` against a source prepared once (``Source.of``) for all the answers checked on it."""
+    checker = _Checker(source)
+    text = source.text
+    flagged_spans = [fold(text[start:end]) for start, end in source.injections]
     for index, requirement in enumerate(extraction.requirements):
         where = f"requirements[{index}]"
         checker.sentence(f"{where}.source_sentence", requirement.source_sentence)
@@ -768,7 +802,7 @@ def verify(
         checker.document_number(extraction.document_number)
     if incomplete := _incomplete(extraction, text):
         checker.add("completeness", "requirements", *incomplete)
-    for start, end in injection_spans(text):
+    for start, end in source.injections:
         checker.add(
             "injection",
             "document",
@@ -796,12 +830,36 @@ def problems(checks: list[Check]) -> list[str]:
     ]
 
 
-def soft_check(
-    text: str, title: str | None = None, published: dt.date | None = None
-) -> Callable[[Extraction], list[str]]:
+class SoftCheck:
+    """The ``check`` hook of a model call: the problems of an answer against one text. The text is
+    prepared once however many answers it checks (re-asks, an answer from the cache), and the
+    verdicts on the last answer are kept, so the digest takes them instead of verifying it again."""
+
+    def __init__(self, text: str, title: str | None = None, published: dt.date | None = None) -> None:
+        self._args = (text, title, published)
+        self._source: Source | None = None
+        self._last: tuple[Extraction, list[Check]] | None = None
+
+    @property
+    def source_text(self) -> str:
+        return self._args[0]
+
+    @property
+    def source(self) -> Source:
+        if self._source is None:
+            self._source = Source.of(*self._args)
+        return self._source
+
+    def checks(self, extraction: Extraction) -> list[Check]:
+        """Every verdict on ``extraction`` (the same answer object is verified once)."""
+        if self._last is None or self._last[0] is not extraction:
+            self._last = (extraction, verify_against(extraction, self.source))
+        return list(self._last[1])
+
+    def __call__(self, extraction: Extraction) -> list[str]:
+        return problems(self.checks(extraction))
+
+
+def soft_check(text: str, title: str | None = None, published: dt.date | None = None) -> SoftCheck:
     """The ``check`` hook of a model call: the problems of an answer against ``text``."""
-
-    def check(extraction: Extraction) -> list[str]:
-        return problems(verify(extraction, text, title, published))
-
-    return check
+    return SoftCheck(text, title, published)
