@@ -22,9 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from briefs import resources  # noqa: E402
-from briefs.dedupe import NEAR_DUPLICATE, features, mark_duplicates, sentence_keys, similarity  # noqa: E402
-from briefs.models import Document  # noqa: E402
+from briefs import resources
+from briefs.dedupe import NEAR_DUPLICATE, features, mark_duplicates, sentence_keys, similarity
+from briefs.models import Document
 
 SENTENCE = re.compile(r"[^。！？\n]{12,}?[。！？]")
 
@@ -56,6 +56,7 @@ def document(number: int, sentences: list[str]) -> Document:
 def run(documents: int, seed: int) -> dict[str, float]:
     rng = random.Random(seed)
     sentences = pool()
+
     def own() -> str:
         sentence = rng.choice(sentences)[:-1]
         return "".join(rng.sample(sentence, len(sentence))) + "。"
@@ -109,8 +110,10 @@ def main() -> None:
             f"mark_duplicates {r['seconds']:.2f} s"
         )
     if len(results) > 1:
-        print(f"recall at {results[-1]['documents']} / recall at {results[0]['documents']}: "
-              f"{results[-1]['recall'] / max(results[0]['recall'], 1e-9):.2f}")
+        print(
+            f"recall at {results[-1]['documents']} / recall at {results[0]['documents']}: "
+            f"{results[-1]['recall'] / max(results[0]['recall'], 1e-9):.2f}"
+        )
 
 
 if __name__ == "__main__":

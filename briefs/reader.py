@@ -89,15 +89,18 @@ class _LazyCounter:
     def _encode(self, text: str) -> list[int]:
         if self._last is not None and self._last[0] is text:
             return self._last[1]
-        if self._encoding is None:
-            self._encoding = tokens.encoding_for(self._settings.model, self._settings.encoding)
-        found = self._encoding.encode_ordinary(text)
+        found = self.encoding.encode_ordinary(text)
         self._last = (text, found)
         return found
 
+    @property
+    def encoding(self) -> tiktoken.Encoding:
+        if self._encoding is None:
+            self._encoding = tokens.encoding_for(self._settings.model, self._settings.encoding)
+        return self._encoding
+
     def ends(self, text: str) -> list[int]:
-        ids = self._encode(text)
-        return tokens.ends_of(ids, self._encoding)
+        return tokens.ends_of(self._encode(text), self.encoding)
 
     def __call__(self, text: str) -> int:
         return len(self._encode(text))

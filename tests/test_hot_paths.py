@@ -46,7 +46,7 @@ def _breaks_by_definition(text: str) -> frozenset[int]:
 def _mixed_texts() -> list[str]:
     rng = random.Random(5)
     alphabet = [chr(c) for c in range(0x20, 0x3100)] + [chr(c) for c in range(0xFF00, 0xFFF0)]
-    alphabet += list("药品监督管理局，。！？　\n\t\u2028\u00a0￣①㈠") + ["\U00020000"]
+    alphabet += [*"药品监督管理局，。！？\u3000\n\t\u2028\u00a0￣①㈠", "\U00020000"]
     texts = ["", " ", "\u3000\u3000", "２０２２年　１月", "a\u3000b\nc ￣d", "一、总则\n\n第一条　为了"]
     texts += ["".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 400))) for _ in range(300)]
     return texts
