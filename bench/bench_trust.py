@@ -42,8 +42,10 @@ from briefs.extract import chunk_label, extract_documents  # noqa: E402
 from briefs.llm import LLMConfig, ModelClient  # noqa: E402
 from briefs.llm.fake_server import FakeServer  # noqa: E402
 from briefs.models import Digest, Document  # noqa: E402
+from briefs.prompting import Prompts  # noqa: E402
 from briefs.reader import read_paths  # noqa: E402
 from briefs.settings import Settings  # noqa: E402
+from briefs.verify import glossary_drift  # noqa: E402
 
 ANSWERS = Path(__file__).resolve().parent / "independent" / "answers"
 # sha256 of the cleaned text each answer was written for (the reader of the commit PROVENANCE.md names)
@@ -172,6 +174,11 @@ def faithful(bench: Bench, cases: list[Case], verbose: bool) -> dict[str, Digest
         f"({flagged_docs * 15 / max(len(cases), 1):.1f} in 15; goal ≤ 1 in 15)"
     )
     print(f"requests per document: {requests / max(len(cases), 1):.2f} ({requests} for {len(cases)})")
+    terms = [(term.zh, term.en) for term in Prompts().glossary]
+    drift = [check for digest in baseline.values() if digest.extraction for check in glossary_drift(digest.extraction, terms)]
+    missed = sum(not check.ok for check in drift)
+    print(f"glossary drift (measured, not flagged): {missed} of {len(drift)} glossary terms in quoted sentences "
+          f"not rendered with the locked English term ({missed / max(len(drift), 1):.1%})")
     changed = [case for case in cases if case.text_changed]
     if changed:
         same = [baseline[case.name] for case in cases if not case.text_changed]

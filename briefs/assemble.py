@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from briefs.models import (
+    Bilingual,
     Briefing,
     BriefingAction,
     BriefingCampaign,
@@ -30,6 +31,7 @@ from briefs.models import (
     SourceLink,
     WeekSynthesis,
 )
+from briefs.zhtext import simplified_key
 
 
 def relative_path(path: str, corpus: Path | None) -> str:
@@ -95,6 +97,18 @@ def requirement_verdicts(digest: Digest) -> list[BriefingRequirement]:
     return entries
 
 
+NOT_PUBLISHED = Bilingual(zh="（页面未发布标题，此为概括）", en=" (no title published: a descriptive title)")
+
+
+def shown_title(title: Bilingual, document: Document) -> Bilingual:
+    """The extracted title, marked when the page published none: the reader found no title and the
+    model's title is not a line of the page, so it was written by the model, not by the issuer."""
+    key = simplified_key(title.zh)
+    if document.title is not None or not key or key in simplified_key(document.text):
+        return title
+    return Bilingual(zh=title.zh + NOT_PUBLISHED.zh, en=title.en + NOT_PUBLISHED.en)
+
+
 def briefing_document(item: NumberedDigest, corpus: Path | None) -> BriefingDocument:
     digest, document = item.digest, item.digest.document
     extraction = digest.extraction
@@ -104,7 +118,7 @@ def briefing_document(item: NumberedDigest, corpus: Path | None) -> BriefingDocu
         id=document.id,
         path=relative_path(document.path, corpus),
         sha256=document.sha256,
-        title=extraction.title,
+        title=shown_title(extraction.title, document),
         doc_type=extraction.doc_type,
         issuer=extraction.issuer,
         document_number=extraction.document_number,

@@ -256,7 +256,7 @@ class Extraction(_Strict):
 # --- verification and digests ----------------------------------------------------------------------
 
 
-CheckKind = Literal["quote", "figure", "date", "injection", "document_number", "completeness"]
+CheckKind = Literal["quote", "figure", "date", "injection", "document_number", "completeness", "glossary"]
 
 
 class Check(BaseModel):

@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx2
 
@@ -55,6 +56,7 @@ from briefs.settings import Settings, Team
 from briefs.synthesize import prompt_version as synthesis_prompt_version
 from briefs.synthesize import synthesize
 from briefs.teams import for_team
+from briefs.verify import glossary_drift
 from briefs.weeks import in_period
 
 log = logging.getLogger("briefs")
@@ -230,7 +232,8 @@ def generate(settings: Settings, request: GenerateRequest, seam: ModelSeam = Mod
     result.briefing = briefing
     # what each team will be mailed, written with the briefing so that a person can review it
     team_files = team_mail_files(briefing, settings.teams) if not request.team else {}
-    result.written = write_outputs(briefing, request.formats, out_dir, started, corpus, team_files)
+    drift = glossary_drift_record(digests, prompts, base)
+    result.written = write_outputs(briefing, request.formats, out_dir, started, corpus, team_files, drift)
     if history_problem is None:
         history_problem = record_week(store, whole_week, numbered, corpus)
     if history_problem is not None:
@@ -399,6 +402,7 @@ def write_outputs(
     started: float,
     corpus: Path,
     extra: dict[str, str] | None = None,
+    glossary: dict[str, Any] | None = None,
 ) -> list[Path]:
     """Render every format and the run record first, then make them the week's folder as one set
     (staging folder, one atomic swap): a template error, a full disk or a kill leaves the earlier
@@ -406,7 +410,7 @@ def write_outputs(
     folder (``mail/``) stays."""
     files = {f"{BRIEFING_NAME}.{fmt}": render(briefing, fmt) for fmt in formats}
     files.update(extra or {})  # the teams' emails (teams/<team>/...), swapped in with the rest
-    files[RUN_RECORD_NAME] = run_file_text(briefing, started, corpus, list(files))
+    files[RUN_RECORD_NAME] = run_file_text(briefing, started, corpus, list(files), glossary)
     try:
         replace_folder(out_dir, files, keep=lambda name: not _is_briefing_file(name))
     except OSError as error:  # disk full, a read-only folder: one line, not a traceback
@@ -418,8 +422,28 @@ def _is_briefing_file(name: str) -> bool:
     return name in (RUN_RECORD_NAME, TEAMS_FOLDER) or name.startswith(f"{BRIEFING_NAME}.")
 
 
-def run_file_text(briefing: Briefing, started: float, corpus: Path, files: list[str]) -> str:
-    """run.json: the briefing's run record plus what only this run knows (time, files)."""
+def glossary_drift_record(digests: list[Digest], prompts: Prompts, base: Path | None) -> dict[str, Any]:
+    """How often a requirement's English missed the locked term of a glossary term its source
+    sentence holds: a rate for run.json and the misses behind it (a soft flag, never re-asked)."""
+    terms = [(term.zh, term.en) for term in prompts.glossary]
+    checked = 0
+    misses = []
+    for digest in digests:
+        if digest.extraction is None:
+            continue
+        for check in glossary_drift(digest.extraction, terms):
+            checked += 1
+            if not check.ok:
+                path = relative_path(digest.document.path, base)
+                misses.append({"document": path, "target": check.target, "term": check.value, "detail": check.detail})
+    rate = round(len(misses) / checked, 4) if checked else 0.0
+    return {"terms_checked": checked, "missed": len(misses), "drift_rate": rate, "misses": misses}
+
+
+def run_file_text(
+    briefing: Briefing, started: float, corpus: Path, files: list[str], glossary: dict[str, Any] | None = None
+) -> str:
+    """run.json: the briefing's run record plus what only this run knows (time, files, glossary drift)."""
     record = {
         "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "seconds": round(time.monotonic() - started, 3),
@@ -429,6 +453,7 @@ def run_file_text(briefing: Briefing, started: float, corpus: Path, files: list[
         "coverage": briefing.coverage.model_dump(mode="json"),
         "warnings": [w.model_dump(mode="json") for w in briefing.warnings],
         "files": files,
+        "glossary": glossary or {"terms_checked": 0, "missed": 0, "drift_rate": 0.0, "misses": []},
         **briefing.run.model_dump(mode="json"),
     }
     return json.dumps(record, ensure_ascii=False, indent=2) + "\n"

@@ -819,6 +819,57 @@ def verify_against(extraction: Extraction, source: Source) -> list[Check]:
     return checker.checks
 
 
+# --- glossary drift (measured, never re-asked) --------------------------------------------------------
+
+
+def _stem(text: str) -> str:
+    """Lower case, each word without its plural ending: "authorities" and "authority" compare equal."""
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    return " ".join(word[:-3] + "y" if word.endswith("ies") else word[:-1] if word.endswith("s") and len(word) > 3 else word for word in words)
+
+
+def locked_forms(english: str) -> tuple[str, ...]:
+    """How a locked term may be written: whole, the name before its parenthesis, or the abbreviation
+    inside it (marketing authorization holder (MAH) → either, or MAH)."""
+    forms = {english}
+    if match := re.fullmatch(r"(.+?) \((.+)\)", english):
+        forms.add(match[1])
+        if re.fullmatch(r"[A-Z][A-Za-z/]*", match[2]):
+            forms.add(match[2])
+    return tuple(_stem(form) for form in forms)
+
+
+def glossary_terms_in(sentence: str, terms: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The glossary terms a Chinese sentence holds, longest first, none inside a longer one
+    (药品上市许可持有人 is one term, not also 药品 and 持有人); Traditional read as Simplified."""
+    key = simplified_key(sentence)
+    found: list[tuple[str, str]] = []
+    taken: list[tuple[int, int]] = []
+    for zh, en in sorted(terms, key=lambda term: len(term[0]), reverse=True):
+        term = fold(zh)
+        at = key.find(term)
+        while at >= 0:
+            if not any(start < at + len(term) and at < end for start, end in taken):
+                taken.append((at, at + len(term)))
+                found.append((zh, en))
+                break
+            at = key.find(term, at + 1)
+    return found
+
+
+def glossary_drift(extraction: Extraction, terms: list[tuple[str, str]]) -> list[Check]:
+    """For each glossary term in a requirement's source sentence, whether its English uses the locked
+    term. A miss is a soft flag: measured (the run's drift rate), never a failed verification."""
+    checks = []
+    for index, requirement in enumerate(extraction.requirements):
+        english = f" {_stem(requirement.text_en)} "
+        for zh, en in glossary_terms_in(requirement.source_sentence, terms):
+            ok = any(f" {form} " in english for form in locked_forms(en))
+            detail = "" if ok else f"the English does not use the locked term {en!r} for {zh}"
+            checks.append(Check(kind="glossary", target=f"requirements[{index}].text_en", value=zh, ok=ok, detail=detail))
+    return checks
+
+
 def problems(checks: list[Check]) -> list[str]:
     """One line per failed verdict, for a re-ask. An injection attempt is not a problem with the
     answer (reporting it is the right answer), so it is not re-asked; nor is a possibly incomplete
