@@ -175,10 +175,14 @@ def faithful(bench: Bench, cases: list[Case], verbose: bool) -> dict[str, Digest
     )
     print(f"requests per document: {requests / max(len(cases), 1):.2f} ({requests} for {len(cases)})")
     terms = [(term.zh, term.en) for term in Prompts().glossary]
-    drift = [check for digest in baseline.values() if digest.extraction for check in glossary_drift(digest.extraction, terms)]
+    drift = [
+        check for digest in baseline.values() if digest.extraction for check in glossary_drift(digest.extraction, terms)
+    ]
     missed = sum(not check.ok for check in drift)
-    print(f"glossary drift (measured, not flagged): {missed} of {len(drift)} glossary terms in quoted sentences "
-          f"not rendered with the locked English term ({missed / max(len(drift), 1):.1%})")
+    print(
+        f"glossary drift (measured, not flagged): {missed} of {len(drift)} glossary terms in quoted sentences "
+        f"not rendered with the locked English term ({missed / max(len(drift), 1):.1%})"
+    )
     changed = [case for case in cases if case.text_changed]
     if changed:
         same = [baseline[case.name] for case in cases if not case.text_changed]

@@ -825,7 +825,10 @@ def verify_against(extraction: Extraction, source: Source) -> list[Check]:
 def _stem(text: str) -> str:
     """Lower case, each word without its plural ending: "authorities" and "authority" compare equal."""
     words = re.findall(r"[a-z0-9]+", text.lower())
-    return " ".join(word[:-3] + "y" if word.endswith("ies") else word[:-1] if word.endswith("s") and len(word) > 3 else word for word in words)
+    return " ".join(
+        word[:-3] + "y" if word.endswith("ies") else word[:-1] if word.endswith("s") and len(word) > 3 else word
+        for word in words
+    )
 
 
 def locked_forms(english: str) -> tuple[str, ...]:
@@ -866,7 +869,9 @@ def glossary_drift(extraction: Extraction, terms: list[tuple[str, str]]) -> list
         for zh, en in glossary_terms_in(requirement.source_sentence, terms):
             ok = any(f" {form} " in english for form in locked_forms(en))
             detail = "" if ok else f"the English does not use the locked term {en!r} for {zh}"
-            checks.append(Check(kind="glossary", target=f"requirements[{index}].text_en", value=zh, ok=ok, detail=detail))
+            checks.append(
+                Check(kind="glossary", target=f"requirements[{index}].text_en", value=zh, ok=ok, detail=detail)
+            )
     return checks
 
 

@@ -4,7 +4,7 @@ the page never published is marked as the model's own in the briefing."""
 from __future__ import annotations
 
 from briefs.assemble import NOT_PUBLISHED, shown_title
-from briefs.models import Bilingual, Digest, Requirement
+from briefs.models import Bilingual, Digest
 from briefs.pipeline import glossary_drift_record
 from briefs.prompting import Prompts
 from briefs.verify import glossary_drift, glossary_terms_in
