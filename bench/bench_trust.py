@@ -45,7 +45,7 @@ from briefs.models import Digest, Document  # noqa: E402
 from briefs.prompting import Prompts  # noqa: E402
 from briefs.reader import read_paths  # noqa: E402
 from briefs.settings import Settings  # noqa: E402
-from briefs.verify import glossary_drift  # noqa: E402
+from briefs.verify import fold, glossary_drift  # noqa: E402
 
 ANSWERS = Path(__file__).resolve().parent / "independent" / "answers"
 # sha256 of the cleaned text each answer was written for (the reader of the commit PROVENANCE.md names)
@@ -471,6 +471,48 @@ def planted(bench: Bench, cases: list[Case], baseline: dict[str, Digest], verbos
     print(f"  {'all kinds':<34} {totals[0]:>3} / {totals[1]:<3} {totals[0] / max(totals[1], 1):>5.0%}")
 
 
+# --- 3. a per-sentence coverage rule, measured but not enabled --------------------------------------
+
+STRONG_OBLIGATION = re.compile(
+    r"应当|應當|不得|必须|必須|(?<![无無])[须須]|责令|責令|严禁|嚴禁|禁止|\bmust\b|\bshall\b|\bare required to\b",
+    re.IGNORECASE,
+)
+SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
+
+
+def uncovered_obligations(document_text: str, answer: Answer) -> list[str]:
+    """Sentences of the page with a strong obligation word that no requirement quotes (in part)."""
+    quotes = [fold(requirement["source_sentence"]) for requirement in answer["requirements"]]
+    found = []
+    for match in SENTENCE.finditer(document_text):
+        sentence = fold(match.group(0))
+        if STRONG_OBLIGATION.search(match.group(0)) and not any(q and (q in sentence or sentence in q) for q in quotes):
+            found.append(match.group(0).strip())
+    return found
+
+
+def coverage_rule(cases: list[Case]) -> None:
+    """What flagging every uncovered obligation sentence would cost on faithful answers, and what it
+    would catch when one requirement quoting such a sentence is dropped (the rule in use only looks
+    at answers with no requirement at all)."""
+    flagged = [case.name for case in cases if uncovered_obligations(case.document.text, case.answer)]
+    catchable = caught = 0
+    for case in cases:
+        for index, requirement in enumerate(case.answer["requirements"]):
+            if STRONG_OBLIGATION.search(requirement["source_sentence"]):
+                catchable += 1
+                dropped = copy.deepcopy(case.answer)
+                del dropped["requirements"][index]
+                caught += bool(uncovered_obligations(case.document.text, dropped))
+                break
+    print("\n3. a per-sentence coverage rule (measured, not enabled)")
+    print(
+        f"faithful documents it would flag: {len(flagged)} of {len(cases)}"
+        + (f" ({', '.join(flagged)})" if flagged else "")
+    )
+    print(f"one obligation requirement dropped: it would catch {caught} of {catchable}; the rule in use catches none")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared", help="the shared folder (dev pages)")
@@ -485,6 +527,7 @@ def main() -> int:
     try:
         baseline = faithful(bench, cases, args.verbose)
         planted(bench, cases, baseline, args.verbose)
+        coverage_rule(cases)
     finally:
         bench.close()
     return 0
