@@ -18,13 +18,17 @@ document whose call fails becomes a failed digest with one line of error; the ot
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from briefs.llm import CallRequest, CallResult, InvalidOutputError, ModelClient, ModelError
+from pydantic import BaseModel, ConfigDict, create_model
+
+from briefs.llm import CallRequest, CallResult, InvalidOutputError, ModelClient, ModelError, Narrowed
 from briefs.models import Digest, Document, Extraction, Requirement, Usage
 from briefs.prompting import EXTRACT, MERGE, Prompts
 from briefs.verify import SoftCheck, fold, soft_check
@@ -66,6 +70,7 @@ def chunk_requests(document: Document, prompts: Prompts, name: str | None = None
             schema=Extraction,
             prompt_version=prompts.version(EXTRACT),
             check=soft_check(chunk.text, document.title, document.date),
+            narrow=fields_to_fix,
         )
         for chunk in document.chunks
     ]
@@ -88,7 +93,32 @@ def merge_request(
         schema=Extraction,
         prompt_version=prompts.version(MERGE),
         check=lambda overview: against_text(_document_level(overview)),
+        narrow=fields_to_fix,
     )
+
+
+def fields_to_fix(extraction: Extraction, problems: list[str]) -> Narrowed[Extraction] | None:
+    """A check re-ask for only the top-level fields the problems name (summary, figures, dates…):
+    the rest of the answer is kept as it was, and its output tokens are not paid twice."""
+    named = {match.group(0) for problem in problems if (match := re.match(r"[a-z_]+", problem))}
+    fields = sorted(named & set(Extraction.model_fields))
+    if not fields or len(fields) == len(Extraction.model_fields):
+        return None
+
+    def merge(earlier: Extraction, fixed: BaseModel) -> Extraction:
+        return Extraction.model_validate({**earlier.model_dump(), **fixed.model_dump(include=set(fields))})
+
+    return Narrowed(fields=fields, schema=_fix_schema(tuple(fields)), merge=merge)
+
+
+@lru_cache(maxsize=64)
+def _fix_schema(fields: tuple[str, ...]) -> type[BaseModel]:
+    """The fields of Extraction named, as one model; extra keys are ignored, so a model that answers
+    the whole object again is read all the same."""
+    definitions: dict[str, Any] = {
+        name: (Extraction.model_fields[name].annotation, Extraction.model_fields[name]) for name in fields
+    }
+    return create_model("ExtractionFix", __config__=ConfigDict(extra="ignore"), **definitions)
 
 
 def _document_level(overview: Extraction) -> Extraction:

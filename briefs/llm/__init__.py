@@ -6,7 +6,7 @@ failure with evidence); it knows nothing about briefs' documents. It imports ``b
 Names load on first use (PEP 562), as in ``briefs``: ``from briefs.llm import Usage`` (what
 ``briefs.models`` needs) must not pull in the openai SDK.
 
-    config.py      LLMConfig, CallRequest, CallResult, Usage, TokenEstimate
+    config.py      LLMConfig, CallRequest, CallResult, Usage, TokenEstimate, Narrowed
     client.py      ModelClient: call, call_many, estimate (the one call path)
     retry.py       the transport retry policy (tenacity)
     throttle.py    AdaptiveLimit: requests in flight, adapted to what the endpoint keeps up with
@@ -39,6 +39,7 @@ _EXPORTS = {
     "ModelError": "briefs.llm.errors",
     "ModelRequestError": "briefs.llm.errors",
     "ModelUnavailable": "briefs.llm.errors",
+    "Narrowed": "briefs.llm.config",
     "PLACEHOLDER_API_KEY": "briefs.llm.config",
     "PRICES": "briefs.llm.usage",
     "PRICES_AS_OF": "briefs.llm.usage",
@@ -64,6 +65,7 @@ if _typing.TYPE_CHECKING:  # what type checkers and editors see; at run time __g
         CallResult,
         Hints,
         LLMConfig,
+        Narrowed,
         TokenEstimate,
         Usage,
     )
@@ -93,6 +95,7 @@ __all__ = [  # noqa: RUF022 - plain sorted(), which tests/test_llm_surface.py ch
     "ModelError",
     "ModelRequestError",
     "ModelUnavailable",
+    "Narrowed",
     "PLACEHOLDER_API_KEY",
     "PRICES",
     "PRICES_AS_OF",

@@ -53,6 +53,7 @@ from briefs.llm.config import (
     CallResult,
     Hints,
     LLMConfig,
+    Narrowed,
     T,
     TokenEstimate,
     Usage,
@@ -186,9 +187,10 @@ class ModelClient:
         messages: list[dict[str, str]] = [dict(m) for m in request.messages]
         reasks_left, check_reasks_left = self.config.reasks, request.check_reasks
         best: tuple[T, str, list[str]] | None = None  # the last valid answer, with its problems
+        narrowed: Narrowed[T] | None = None  # the check re-ask in flight asks only for these fields
         while True:
             try:
-                reply = self._send(request, messages, params, tally)
+                reply = self._send(request, messages, params, tally, narrowed.schema if narrowed else None)
             except ModelError:
                 if best is None:
                     raise
@@ -196,7 +198,15 @@ class ModelClient:
                 # valid answer already in hand: it stands, with its problems flagged
                 log.info("%s: the re-ask failed; keeping the earlier valid answer", request.label)
                 return self._result(request, *best, tally)
-            answer = self._read(reply, request.schema, tally)
+            if narrowed is not None and best is not None:
+                fixed = self._read(reply, narrowed.schema, tally)
+                merged = _merged(narrowed, best[0], fixed.value) if fixed.error is None else None
+                if merged is None:  # the fields could not be read back: the earlier answer stands
+                    log.info("%s: the re-asked fields were unusable; keeping the earlier answer", request.label)
+                    return self._result(request, *best, tally)
+                answer = _Answer(raw=merged.model_dump_json(), value=merged)
+            else:
+                answer = self._read(reply, request.schema, tally)
             if answer.error is not None:
                 if reasks_left == 0:
                     if best is not None:  # a check re-ask went wrong: the earlier answer still stands
@@ -221,8 +231,9 @@ class ModelClient:
             if not problems or check_reasks_left == 0:
                 return self._result(request, *best, tally)
             check_reasks_left -= 1
+            narrowed = request.narrow(answer.value, problems) if request.narrow else None
             log.info("%s: %d problem(s) in the answer, asking again", request.label, len(problems))
-            messages += _reask_problems(answer.raw, problems)
+            messages += _reask_problems(answer.raw, problems, narrowed.fields if narrowed else None)
 
     def _result(self, request: CallRequest[T], value: T, raw: str, problems: list[str], tally: _Tally) -> CallResult[T]:
         return CallResult(
@@ -236,7 +247,12 @@ class ModelClient:
     # --- transport: one request, retried by the tenacity policy ---------------------------------
 
     def _send(
-        self, request: CallRequest[T], messages: list[dict[str, str]], params: dict[str, Any], tally: _Tally
+        self,
+        request: CallRequest[T],
+        messages: list[dict[str, str]],
+        params: dict[str, Any],
+        tally: _Tally,
+        schema: type[pydantic.BaseModel] | None = None,
     ) -> Any:
         if (down := self._endpoint_failure) is not None:
             raise type(down)(
@@ -254,7 +270,7 @@ class ModelClient:
                     reply = self._openai.chat.completions.with_raw_response.parse(
                         model=self.config.model,
                         messages=messages,  # type: ignore[arg-type]
-                        response_format=request.schema,
+                        response_format=schema or request.schema,
                         extra_headers={LABEL_HEADER: request.label},
                         **params,
                     )
@@ -682,16 +698,28 @@ def _reask_invalid(answer: _Answer[Any]) -> list[dict[str, str]]:
     return [{"role": "user", "content": instruction}]
 
 
-def _reask_problems(raw: str, problems: Sequence[str]) -> list[dict[str, str]]:
+def _reask_problems(raw: str, problems: Sequence[str], fields: Sequence[str] | None = None) -> list[dict[str, str]]:
     listed = "\n".join(f"- {problem}" for problem in problems)
+    ask = (
+        f"Correct them and answer with a JSON object holding only these fields of your answer, "
+        f"corrected: {', '.join(fields)}. Everything else stays as you answered it."
+        if fields
+        else "Correct them and answer again with the complete JSON object."
+    )
     return [
         {"role": "assistant", "content": raw},
-        {
-            "role": "user",
-            "content": f"Your answer has these problems:\n{listed}\n"
-            "Correct them and answer again with the complete JSON object.",
-        },
+        {"role": "user", "content": f"Your answer has these problems:\n{listed}\n{ask}"},
     ]
+
+
+def _merged(narrowed: Narrowed[T], earlier: T, fixed: pydantic.BaseModel | None) -> T | None:
+    """The earlier answer with the re-asked fields replaced, validated as a whole again."""
+    if fixed is None:
+        return None
+    try:
+        return narrowed.merge(earlier, fixed)
+    except (pydantic.ValidationError, ValueError):
+        return None
 
 
 def _describe(error: BaseException | None) -> str:

@@ -59,6 +59,17 @@ class LLMConfig:
 
 
 @dataclass(frozen=True)
+class Narrowed(Generic[T]):
+    """A check re-ask that asks only for the fields that failed: the schema of that partial answer
+    (it must ignore extra keys, so a model that answers the whole object again is still read) and
+    how to put it back into the earlier answer."""
+
+    fields: list[str]
+    schema: type[BaseModel]
+    merge: Callable[[T, BaseModel], T]
+
+
+@dataclass(frozen=True)
 class CallRequest(Generic[T]):
     label: str  # "extract/<doc-stem>/chunk-<i>", "merge/<doc-stem>", "synthesize/<week>"
     messages: list[dict[str, str]]  # static instructions first, document data last
@@ -68,6 +79,9 @@ class CallRequest(Generic[T]):
     # check_reasks times, then the last answer is returned with its problems.
     check: Callable[[T], list[str]] | None = None
     check_reasks: int = 1
+    # The fields a check re-ask asks for (None: the whole object again). Output tokens are most of
+    # the bill: a re-ask for one wrong summary need not repeat every requirement.
+    narrow: Callable[[T, list[str]], Narrowed[T] | None] | None = None
 
     @property
     def stage(self) -> str:
