@@ -19,6 +19,7 @@ stop marker (sidebars, related lists) goes nowhere, so it can never date or titl
 from __future__ import annotations
 
 import html
+import itertools
 import json
 import re
 from dataclasses import dataclass, field
@@ -41,7 +42,11 @@ _STOP = re.compile(
     r"發表評論|暂时没有评论|责任编辑|責任編輯|返回顶部|返回頂部|打印本页|关闭本页|关闭窗口|扫一扫|主办单位|其他報道|"
     r"(?:Latest|Related|More|Recent|Top|Trending)\s+(?:news|articles|stories|posts|reads)\b|You (?:may|might) also like|"
     r"Read (?:more|next)\b|Recommended\b|Most (?:popular|read)\b|Comments?\s*\(?\d*\)?$|Leave a (?:comment|reply)|"
-    r"Chat with us|Live chat)",
+    r"Chat with us|Live chat|"
+    # a feedback form under the article (此頁面有問題嗎? / Was this page helpful?)
+    r"此[頁页]面?有[問问][題题]|本[頁页]面?(?:[資资]訊|信息)?[對对](?:你|您)有(?:幫助|帮助)|[頁页]面(?:是否)?有(?:幫助|帮助)|"
+    r"意[見见][反回][饋馈]|我要[纠糾][错錯]|Was this (?:page|article|information) helpful|Did you find this (?:page|article) helpful|"
+    r"Is (?:there|something) wrong with this page|Report an? (?:problem|issue|error) (?:with|on) this page)",
     re.IGNORECASE,
 )
 # The article's end marker (完, -End-): what follows is the signature date at most, then the site.
@@ -99,6 +104,25 @@ _INLINE_WIDGET = re.compile(
     re.IGNORECASE,
 )
 _SYMBOLS_ONLY = re.compile(r"^[\W_]*$")
+# Page chrome that is not a sentence of the article wherever it sits: a gallery or enlarge button, a
+# subscribe/follow line naming a channel, an ad label, a related link glued to its headline
+# (Related NewsM Stanley: …), a CMS template placeholder left unrendered ([ART_TITLE], {dede:…}).
+_CHROME_LINE = re.compile(
+    r"^(?:查看[圖图]庫|查看[图圖]库|(?:[点點][击擊])?查看(?:大[图圖]|原[图圖]|[圖图]集|[組组][圖图])|"
+    r"View (?:gallery|photos?|more photos|larger image|slideshow)|Enlarge(?: image| photo)?|"
+    r"广告|廣告|赞助内容|贊助內容|Sponsored(?: content)?)$|"
+    r"^(?:[訂订][閱阅]|[關关]注|追[蹤踪]|加入|Follow(?: us on)?|Subscribe to|Join us on)\s*\S{0,24}?"
+    r"(?:Telegram|Facebook|WhatsApp|Instagram|YouTube|Twitter|LINE|WeChat|Weibo|微信|微博|公[众眾][号號]|[频頻]道|抖音|小[红紅][书書]|Signal)|"
+    r"^(?:Related|More|Latest|Recommended)\s+(?:News|Articles|Stories|Reads)(?=[A-Z0-9“\"])|"
+    r"^\[[A-Z][A-Z0-9_]{2,}\]$|^\{(?:dede|\$|%|\{)[^}]*\}\}?$|^<%.*%>$",
+    re.IGNORECASE,
+)
+# A photo credit glued after a caption's last sentence (…受影響。聯合報系資料照): dropped from the line.
+_GLUED_CREDIT = re.compile(
+    r"(?<=[。！？!?])\s*[^\s。！？!?，,]{0,10}(?:[資资]料照片?|[資资]料[圖图]片?|[檔档]案照片?)$"
+)
+# A horizontal rule: two of them around a few short lines box a promotion, not the article.
+_RULE = re.compile(r"^[-—–_=*~＿－·•]{5,}$")
 # Label lines that belong to metadata even when they sit between paragraphs.
 _META_LABEL = re.compile(
     r"^[（(]?\s*(?:文章)?(?:来源|來源|作者|编辑|編輯|记者|記者|发布时间|发布日期|原文链接|原文鏈接|原文地址|信息来源|资料来源|資料來源|"
@@ -263,9 +287,23 @@ def _prepare_lines(text: str, hints: dict[str, str], markdown: bool) -> list[str
                 line = _MD_LINK.sub(r"\1", _MD_IMAGE.sub("", line)).strip(_STRIP)
         if "]]>" in line or "[" in line or "【" in line or "CDATA" in line:
             line = _INLINE_WIDGET.sub("", line).strip(_STRIP)
+        if line.endswith(("照", "照片", "圖", "图", "圖片", "图片")):
+            line = _GLUED_CREDIT.sub("", line)
         if line:
             lines.append(line)
-    return lines
+    return _drop_boxed_promotions(lines)
+
+
+def _drop_boxed_promotions(lines: list[str]) -> list[str]:
+    """Lines between two horizontal rules, when they are few and short (an anniversary slogan, a
+    campaign), go with the rules; a long passage between rules is kept (a section of the article)."""
+    rules = [i for i, line in enumerate(lines) if _RULE.match(line)]
+    dropped: set[int] = set()
+    for first, second in itertools.pairwise(rules):
+        boxed = lines[first + 1 : second]
+        if 1 <= len(boxed) <= 4 and all(len(line) <= 30 for line in boxed):
+            dropped.update(range(first, second + 1))
+    return [line for i, line in enumerate(lines) if i not in dropped] if dropped else lines
 
 
 _CLOSING = re.compile(r"^特此(?:通知|通告|公告|函告|函复|批复|報告|报告|公示|告知)[。.！!]?$")
@@ -297,6 +335,7 @@ def _is_salutation(line: str) -> bool:
 def is_furniture(line: str) -> bool:
     return bool(
         _SYMBOLS_ONLY.match(line)
+        or (len(line) <= 80 and _CHROME_LINE.search(line))
         or _FURNITURE_START.match(line)
         or _FURNITURE_ANYWHERE.search(line)
         or (len(line) <= 60 and _CREDITS.search(line))

@@ -94,3 +94,35 @@ def test_title_rules_on_unseen_shapes(tmp_path, reader_settings, content, title,
     assert (document.date.isoformat() if document.date else None) == date
     if title:
         assert title not in document.text
+
+
+FURNITURE = [
+    pytest.param(f"通告标题在此\n\n{ZH}\n\n查看圖庫\n\n此頁面有問題嗎?\n\n幫助我們改進本網站\n\n* 必填項\n",
+                 ["查看圖庫", "此頁面有問題嗎", "幫助我們改進本網站"], ZH,
+                 id="a gallery button and a feedback form below the body"),
+    pytest.param(f"Drug Recall Notice Issued\n\n{EN}\n\nWas this page helpful?\n\nYes No\n",
+                 ["Was this page helpful", "Yes No"], EN, id="an English feedback form"),
+    pytest.param(f"通告标题在此\n\n{ZH}\n\n訂閱本局Telegram新聞頻道:https://t.me/example,即時接收最新消息。\n\n"
+                 "本局 Facebook\n",
+                 ["訂閱本局Telegram", "t.me/example"], ZH, id="a subscribe line naming a channel, though it ends in 。"),
+    pytest.param(f"通告标题在此\n\n{ZH}\n\n-------------------\n某报创办20周年\n时代在变,信念不变。\n-------------------\n"
+                 "支持我们,您可以:\n成为网站会员\n",
+                 ["某报创办20周年", "时代在变,信念不变。"], ZH, id="a promotion boxed between two rules"),
+    pytest.param(f"Drug Recall Notice Issued\n\n{EN}\n\nRelated NewsBank Says Sector Expected to Grow\n\n"
+                 "The agency will also publish a list of approved products next month, it said in the statement.\n",
+                 ["Related NewsBank"], "The agency will also publish a list of approved products next month",
+                 id="a related link glued to its headline between paragraphs; the body goes on after it"),
+    pytest.param(f"通告标题在此\n\n{ZH}\n\n[ART_TITLE]\n\n{{dede:field.title/}}\n\n"
+                 "各地要加强日常监督检查，发现问题及时处置，并向社会公开处理结果。\n",
+                 ["[ART_TITLE]", "dede:field"], "各地要加强日常监督检查", id="unrendered template placeholders"),
+    pytest.param(f"通告标题在此\n\n{ZH_HANT}某報系資料照\n\n衛生局呼籲市民如有疑問，可致電查詢熱線。\n",
+                 ["某報系資料照"], "衛生局呼籲市民如有疑問", id="a photo credit glued after a caption's sentence"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("content", "furniture", "kept"), FURNITURE)
+def test_furniture_on_unseen_sites(tmp_path, reader_settings, content, furniture, kept):
+    document = _read(tmp_path, content, reader_settings)
+    for item in furniture:
+        assert item not in document.text
+    assert kept in document.text
