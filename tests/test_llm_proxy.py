@@ -120,3 +120,25 @@ def test_the_ca_bundle_setting_reaches_the_model_layer_and_a_missing_file_is_one
     assert make_llm_config(load_settings(None, ca_bundle=pem)).ca_bundle == pem
     with pytest.raises(ConfigError, match=r"--ca-bundle: ca_bundle: file not found"):
         load_settings(None, ca_bundle=tmp_path / "missing.pem")
+
+
+def test_the_preflight_goes_through_the_proxy_and_names_it_when_it_fails(
+    monkeypatch: pytest.MonkeyPatch, fake_openai: FakeServer
+) -> None:
+    with LoopbackProxy(fake_openai.address).running() as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        with client_for(fake_openai, base_url=f"http://{REMOTE}/v1") as client:
+            client.preflight()  # reached through the proxy: the endpoint is there
+    assert proxy.seen == [f"GET http://{REMOTE}/v1/models HTTP/1.1"]
+
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]  # nothing listens here once the block ends
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{closed}")
+    with client_for(fake_openai, base_url=f"http://{REMOTE}/v1") as client:
+        with pytest.raises(ModelUnavailable) as caught:
+            client.preflight()
+    assert f"through the proxy http://127.0.0.1:{closed}" in str(caught.value)
+    assert "check the proxy settings" in str(caught.value)

@@ -140,10 +140,11 @@ class ModelClient:
         timeout = httpx2.Timeout(min(self.config.timeout, 10.0)).as_dict()
         try:
             inner.handle_request(httpx2.Request("GET", url, extensions={"timeout": timeout})).close()
-        except (httpx2.ConnectError, httpx2.ConnectTimeout) as error:
+        except (httpx2.ConnectError, httpx2.ConnectTimeout, httpx2.ProxyError) as error:
+            advice = _connection_advice(error, self._proxy() is not None, self.config.hints)
             raise ModelUnavailable(
-                f"cannot connect to the model endpoint {self._endpoint()} ({type(error).__name__}: "
-                f"{self._scrub(_clip(str(error), 120))}); check OPENAI_BASE_URL and that the server is running",
+                f"cannot connect to the model endpoint {self._endpoint()}{self._route()} ({type(error).__name__}: "
+                f"{self._scrub(_clip(str(error), 120))}); {advice}",
                 label="preflight",
             ) from None
         except httpx2.HTTPError:
@@ -822,7 +823,7 @@ def context_overflow(error: APIStatusError) -> tuple[int | None, int | None] | N
     return request_tokens, context_tokens
 
 
-def _connection_advice(error: APIConnectionError, proxied: bool, hints: Hints) -> str:
+def _connection_advice(error: BaseException, proxied: bool, hints: Hints) -> str:
     """What to check, from what failed: a certificate, the proxy, or the endpoint itself."""
     chain: list[BaseException] = []
     cause: BaseException | None = error
