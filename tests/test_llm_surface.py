@@ -20,6 +20,35 @@ def test_the_public_names_are_sorted_and_exist() -> None:
     assert all(hasattr(briefs.llm, name) for name in briefs.llm.__all__)
 
 
+def test_the_namespace_is_exactly_what_callers_use() -> None:
+    """As httpx's tests/test_exported_members.py: every public name of the package is in __all__ and
+    every name in __all__ is one; the submodules are the only other attributes."""
+    import types
+
+    public = {
+        name
+        for name in dir(briefs.llm)
+        if not name.startswith("_") and not isinstance(getattr(briefs.llm, name), types.ModuleType)
+    }
+    assert public == set(briefs.llm.__all__)
+
+
+def test_every_public_name_is_used_outside_the_model_layer() -> None:
+    """__all__ is what callers use: a name only the layer itself needs stays in its submodule."""
+    import re
+
+    root = LLM_DIR.parent.parent
+    outside = [
+        path
+        for folder in ("briefs", "tests", "bench", "scripts")
+        for path in (root / folder).rglob("*.py")
+        if LLM_DIR not in path.parents
+    ]
+    text = "\n".join(path.read_text(encoding="utf-8") for path in outside)
+    unused = [name for name in briefs.llm.__all__ if not re.search(rf"\b{re.escape(name)}\b", text)]
+    assert unused == ["CacheInfo"]  # named by no caller, but it is what cache_info() hands them
+
+
 def test_cache_info_and_clear(fake_openai: FakeServer, tmp_path: Path, monkeypatch) -> None:
     home = tmp_path / "home"
     monkeypatch.setenv("BRIEFS_HOME", str(home))

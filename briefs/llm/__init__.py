@@ -31,7 +31,6 @@ _EXPORTS = {
     "CallRequest": "briefs.llm.config",
     "CallResult": "briefs.llm.config",
     "InvalidOutputError": "briefs.llm.errors",
-    "LABEL_HEADER": "briefs.llm.recording",
     "Hints": "briefs.llm.config",
     "LLMConfig": "briefs.llm.config",
     "Ledger": "briefs.llm.usage",
@@ -41,10 +40,7 @@ _EXPORTS = {
     "ModelUnavailable": "briefs.llm.errors",
     "Narrowed": "briefs.llm.config",
     "PLACEHOLDER_API_KEY": "briefs.llm.config",
-    "PRICES": "briefs.llm.usage",
     "PRICES_AS_OF": "briefs.llm.usage",
-    "Price": "briefs.llm.usage",
-    "RecordReplayTransport": "briefs.llm.recording",
     "ReplayMissError": "briefs.llm.errors",
     "TokenEstimate": "briefs.llm.config",
     "Usage": "briefs.llm.config",
@@ -77,8 +73,8 @@ if _typing.TYPE_CHECKING:  # what type checkers and editors see; at run time __g
         ModelUnavailable,
         ReplayMissError,
     )
-    from briefs.llm.recording import LABEL_HEADER, RecordReplayTransport, unused_recordings
-    from briefs.llm.usage import PRICES, PRICES_AS_OF, Ledger, Price, cost_usd, price_for
+    from briefs.llm.recording import unused_recordings
+    from briefs.llm.usage import PRICES_AS_OF, Ledger, cost_usd, price_for
 
 __all__ = [  # noqa: RUF022 - plain sorted(), which tests/test_llm_surface.py checks
     "AnswerBookTransport",
@@ -88,7 +84,6 @@ __all__ = [  # noqa: RUF022 - plain sorted(), which tests/test_llm_surface.py ch
     "CallResult",
     "Hints",
     "InvalidOutputError",
-    "LABEL_HEADER",
     "LLMConfig",
     "Ledger",
     "ModelClient",
@@ -97,10 +92,7 @@ __all__ = [  # noqa: RUF022 - plain sorted(), which tests/test_llm_surface.py ch
     "ModelUnavailable",
     "Narrowed",
     "PLACEHOLDER_API_KEY",
-    "PRICES",
     "PRICES_AS_OF",
-    "Price",
-    "RecordReplayTransport",
     "ReplayMissError",
     "TokenEstimate",
     "Usage",
