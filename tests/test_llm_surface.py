@@ -42,7 +42,7 @@ def test_every_public_name_is_used_outside_the_model_layer() -> None:
         path
         for folder in ("briefs", "tests", "bench", "scripts")
         for path in (root / folder).rglob("*.py")
-        if LLM_DIR not in path.parents
+        if LLM_DIR not in path.parents and path.name != Path(__file__).name
     ]
     text = "\n".join(path.read_text(encoding="utf-8") for path in outside)
     unused = [name for name in briefs.llm.__all__ if not re.search(rf"\b{re.escape(name)}\b", text)]
