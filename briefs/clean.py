@@ -104,17 +104,21 @@ _INLINE_WIDGET = re.compile(
     re.IGNORECASE,
 )
 _SYMBOLS_ONLY = re.compile(r"^[\W_]*$")
-# Page chrome that is not a sentence of the article wherever it sits: a gallery or enlarge button, a
-# subscribe/follow line naming a channel, an ad label, a related link glued to its headline
+# Page chrome that is not a sentence of the article wherever it sits: a gallery or enlarge button, an ad label, a related link glued to its headline
 # (Related NewsM Stanley: …), a CMS template placeholder left unrendered ([ART_TITLE], {dede:…}).
 _CHROME_LINE = re.compile(
     r"^(?:查看[圖图]庫|查看[图圖]库|(?:[点點][击擊])?查看(?:大[图圖]|原[图圖]|[圖图]集|[組组][圖图])|"
     r"View (?:gallery|photos?|more photos|larger image|slideshow)|Enlarge(?: image| photo)?|"
     r"广告|廣告|赞助内容|贊助內容|Sponsored(?: content)?)$|"
-    r"^(?:[訂订][閱阅]|[關关]注|追[蹤踪]|加入|Follow(?: us on)?|Subscribe to|Join us on)\s*\S{0,24}?"
-    r"(?:Telegram|Facebook|WhatsApp|Instagram|YouTube|Twitter|LINE|WeChat|Weibo|微信|微博|公[众眾][号號]|[频頻]道|抖音|小[红紅][书書]|Signal)|"
-    r"^(?:Related|More|Latest|Recommended)\s+(?:News|Articles|Stories|Reads)(?=[A-Z0-9“\"])|"
+    r"^(?:Related|More|Latest|Recommended)\s+(?:News|Articles|Stories|Reads)(?=(?-i:[A-Z0-9“\"]))|"
     r"^\[[A-Z][A-Z0-9_]{2,}\]$|^\{(?:dede|\$|%|\{)[^}]*\}\}?$|^<%.*%>$",
+    re.IGNORECASE,
+)
+# A subscribe/follow line naming a channel (訂閱本局Telegram頻道:…, Follow us on WeChat): short, so a
+# sentence of the article that mentions a channel stays.
+_SUBSCRIBE_LINE = re.compile(
+    r"^(?:[訂订][閱阅]|[關关]注|追[蹤踪]|加入|Follow(?: us on)?|Subscribe to|Join us on)\s*\S{0,24}?"
+    r"(?:Telegram|Facebook|WhatsApp|Instagram|YouTube|Twitter|LINE|WeChat|Weibo|微信|微博|公[众眾][号號]|[频頻]道|抖音|小[红紅][书書]|Signal)",
     re.IGNORECASE,
 )
 # A photo credit glued after a caption's last sentence (…受影響。聯合報系資料照): dropped from the line.
@@ -335,7 +339,8 @@ def _is_salutation(line: str) -> bool:
 def is_furniture(line: str) -> bool:
     return bool(
         _SYMBOLS_ONLY.match(line)
-        or (len(line) <= 80 and _CHROME_LINE.search(line))
+        or _CHROME_LINE.search(line)
+        or (len(line) <= 80 and _SUBSCRIBE_LINE.search(line))
         or _FURNITURE_START.match(line)
         or _FURNITURE_ANYWHERE.search(line)
         or (len(line) <= 60 and _CREDITS.search(line))
@@ -414,9 +419,9 @@ def _body_start(lines: list[str]) -> int | None:
     return start
 
 
-# A headline with an exclamation or question inside it (食藥署發警訊！2款電刀異常 24家醫院受影響):
+# A headline with an exclamation or question inside it (食藥署發警訊！2款電刀異常 24家醫院受影響, 重磅！…):
 # short, no comma or full stop, and it does not end a sentence. Prose that exclaims has commas.
-_HEADLINE_SHAPE = re.compile(r"^[^，,。；;：:]{4,}[！？!?][^，,。；;：:]{2,}$")
+_HEADLINE_SHAPE = re.compile(r"^[^，,。；;：:]{2,}[！？!?][^，,。；;：:]{2,}$")
 
 
 def _headline_shaped(line: str) -> bool:

@@ -553,8 +553,33 @@ def _headline_glued_to_byline(header: list[str]) -> tuple[str, None, int] | None
     return None
 
 
+# A document number glued before or after a headline (国药监药管〔2021〕31号关于…的通知): not part of it.
+# The parenthesised issue number of a bulletin, （2022年第12号）, is part of its title and stays.
+_LEADING_DOCUMENT_NUMBER = re.compile(
+    rf"^[{HAN_CLASS}]{{1,12}}\s*[〔\[［]\s*\d{{4}}\s*[〕\]］]\s*(?:第\s*)?\d+\s*[号號]\s*"
+)
+_TRAILING_DOCUMENT_NUMBER = re.compile(r"[〔\[［]\s*\d{4}\s*[〕\]］]\s*(?:第\s*)?\d+\s*[号號]$")
+# What a document's headline ends with (…的通知, …公告): the agency's abbreviation after it cannot be
+# told from the headline's last words otherwise.
+_DOCUMENT_KIND_END = re.compile(
+    r"(?:通知|通告|公告|决定|決定|意见|意見|办法|辦法|批复|批覆|规定|規定|细则|細則|方案|的函|规范|規範)"
+)
+
+
+def _without_document_number(title: str) -> str:
+    title = _LEADING_DOCUMENT_NUMBER.sub("", title)
+    if trailing := _TRAILING_DOCUMENT_NUMBER.search(title):
+        before = title[: trailing.start()]
+        ends = list(_DOCUMENT_KIND_END.finditer(before, max(0, len(before) - 14)))
+        if ends and len(HAN.findall(before[ends[-1].end() :])) <= 12:
+            title = before[: ends[-1].end()]
+    return title.strip()
+
+
 def clean_title(title: str) -> str:
     title = title.strip().strip("\"'“”").rstrip("|｜ ").strip()
+    if len(HAN.findall(without_number := _without_document_number(title))) >= 6:
+        title = without_number
     previous = None
     while previous != title:
         previous, title = title, _GLUE.sub("", title).strip()

@@ -126,3 +126,30 @@ def test_furniture_on_unseen_sites(tmp_path, reader_settings, content, furniture
     for item in furniture:
         assert item not in document.text
     assert kept in document.text
+
+
+@pytest.mark.parametrize(
+    ("headline", "title"),
+    [
+        ("国药监药管〔2021〕31号国家药监局关于印发药品检查管理办法的通知", "国家药监局关于印发药品检查管理办法的通知"),
+        ("国家药监局关于印发药品检查管理办法的通知国药监药管〔2021〕31号", "国家药监局关于印发药品检查管理办法的通知"),
+        ("某省药监局关于化妆品抽检结果的公告（2022年第12号）", "某省药监局关于化妆品抽检结果的公告（2022年第12号）"),
+        ("重磅！国家药监局发布药品网络销售新规", "重磅！国家药监局发布药品网络销售新规"),
+    ],
+    ids=[
+        "a document number glued before the headline",
+        "a document number glued after the headline",
+        "a bulletin's issue number stays in its title",
+        "a headline opening with 重磅！ is the title, not the body",
+    ],
+)
+def test_headline_shapes(tmp_path, reader_settings, headline, title):
+    document = _read(tmp_path, f"{headline}\n\n2021-05-28 10:00 来源：某网\n\n{ZH}\n", reader_settings)
+    assert (document.title, str(document.date)) == (title, "2021-05-28")
+    assert headline not in document.text
+
+
+def test_prose_that_starts_like_a_related_link_stays(tmp_path, reader_settings):
+    line = "More newspapers reported the recall on Friday, and officials said more batches may follow."
+    document = _read(tmp_path, f"Drug Recall Notice Issued\n\n{EN}\n\n{line}\n", reader_settings)
+    assert line in document.text
