@@ -15,7 +15,7 @@ ended (mentioned in the previous stored week and not in this one).
 from __future__ import annotations
 
 from briefs.history import Earlier, StoredDeadline, StoredDocument, one_per_deadline
-from briefs.identity import campaign_key, number_key, number_stem, same_campaign, title_key, title_stem
+from briefs.identity import DRAFT, campaign_key, number_key, number_stem, same_campaign, title_key, title_stem
 from briefs.models import (
     Bilingual,
     Briefing,
@@ -28,8 +28,6 @@ from briefs.models import (
     MatchedOn,
     UpcomingDeadline,
 )
-
-DRAFT = "draft_for_comment"
 
 
 def history_for(briefing: Briefing, earlier: Earlier, window_days: int = 90) -> History:

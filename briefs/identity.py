@@ -11,7 +11,10 @@ and the wrapping 关于公开征求《…》意见的通知 taken away.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 
+from briefs.models import Check, Digest, Document, SourceRef
 from briefs.zhtext import simplified_key
 
 # Every bracket a 文号's year is written in, folded to one pair (after width folding: ［ is [ by then).
@@ -83,3 +86,98 @@ def same_campaign(a: str, b: str) -> bool:
         return True
     shorter, longer = sorted((a, b), key=len)
     return len(shorter) >= 4 and shorter in longer
+
+
+# --- one identity within a week: copies of one 文号 are one document ----------------------------------
+
+DRAFT = "draft_for_comment"
+# The extraction's lists a copy can add to: each item is compared by what it states, so the same
+# requirement (or date, or figure) read from two copies is kept once.
+_ITEM_LISTS: dict[str, Callable[[Any], tuple]] = {
+    "requirements": lambda r: (simplified_key(r.source_sentence),),
+    "dates": lambda d: (d.date, d.kind),
+    "figures": lambda f: (f.value, simplified_key(f.source_phrase)),
+}
+
+
+def verified_number_key(digest: Digest) -> str | None:
+    """The digest's normalised 文号 when the model gave one and it was found in the page; else None
+    (a 文号 the verifier could not find must not join documents)."""
+    extraction = digest.extraction
+    if extraction is None or not extraction.document_number:
+        return None
+    checks = [c for c in digest.checks if c.kind == "document_number"]
+    if not checks or not all(c.ok for c in checks):
+        return None
+    return number_key(extraction.document_number)
+
+
+def merge_same_number(digests: list[Digest]) -> list[Digest]:
+    """The week's digests with every group sharing a verified 文号 and a content kind (a draft for
+    comment is never merged with its final rule) made one: the earliest copy (by date, then path: the
+    briefing's order) stays and lists every copy's source, as the reading-time duplicate merge does,
+    and gains each requirement, date and figure that only another copy states, with that copy's
+    verification. Other digests pass through unchanged, in their order."""
+    groups: dict[tuple[str, bool], list[Digest]] = {}
+    for digest in digests:
+        if key := verified_number_key(digest):
+            assert digest.extraction is not None
+            groups.setdefault((key, digest.extraction.doc_type == DRAFT), []).append(digest)
+    merged: dict[int, Digest] = {}
+    dropped: set[int] = set()
+    for group in groups.values():
+        if len(group) < 2:
+            continue
+        keeper, *others = sorted(group, key=_briefing_order)
+        merged[id(keeper)] = _merged(keeper, others)
+        dropped.update(id(other) for other in others)
+    return [merged.get(id(d), d) for d in digests if id(d) not in dropped]
+
+
+def _briefing_order(digest: Digest) -> tuple:
+    document = digest.document
+    return (document.date is None, document.date, document.path)
+
+
+def copies_of(document: Document) -> list[SourceRef]:
+    """Every source a document was found at (itself when the reader merged no duplicate into it)."""
+    own = SourceRef(path=document.path, source=document.source, url=document.url, title=document.title)
+    return document.copies or [own]
+
+
+def _merged(keeper: Digest, others: list[Digest]) -> Digest:
+    assert keeper.extraction is not None
+    copies = {copy.path: copy for digest in (keeper, *others) for copy in copies_of(digest.document)}
+    lists = {name: list(getattr(keeper.extraction, name)) for name in _ITEM_LISTS}
+    checks = list(keeper.checks)
+    for other in others:
+        assert other.extraction is not None
+        for name, identity in _ITEM_LISTS.items():
+            known = {identity(item) for item in lists[name]}
+            for index, item in enumerate(getattr(other.extraction, name)):
+                if identity(item) in known:
+                    continue
+                known.add(identity(item))
+                checks += _moved_checks(other.checks, f"{name}[{index}]", f"{name}[{len(lists[name])}]")
+                lists[name].append(item)
+        # what was flagged about the copy itself (text addressed to the model, a title not found) stays
+        # visible, named by the copy
+        checks += [
+            c.model_copy(update={"target": f"{other.document.path}: {c.target}"})
+            for c in other.checks
+            if not c.ok and not c.target.startswith(tuple(f"{name}[" for name in _ITEM_LISTS))
+        ]
+    status = "flagged" if any(not c.ok for c in checks) else keeper.status
+    return keeper.model_copy(
+        update={
+            "document": keeper.document.model_copy(update={"copies": list(copies.values())}),
+            "extraction": keeper.extraction.model_copy(update=lists),
+            "checks": checks,
+            "status": status,
+        }
+    )
+
+
+def _moved_checks(checks: list[Check], old: str, new: str) -> list[Check]:
+    """A copy's checks of one item, re-targeted at the item's place in the merged extraction."""
+    return [c.model_copy(update={"target": new + c.target[len(old) :]}) for c in checks if c.target.startswith(old)]

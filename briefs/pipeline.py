@@ -33,6 +33,7 @@ from briefs.deliver import NO_TEAMS, MailContent, SendReport, send_week, subject
 from briefs.errors import EXIT_INCOMPLETE, EXIT_NOTHING, EXIT_OK, ConfigError, DeliveryError, HistoryError, RenderError
 from briefs.extract import extract_documents, extraction_requests
 from briefs.files import replace_folder, temporary_prefix
+from briefs.identity import merge_same_number
 from briefs.llm import PRICES_AS_OF, ModelClient, TokenEstimate
 from briefs.llm_setup import make_llm_config, resolve_mode
 from briefs.models import (
@@ -207,7 +208,7 @@ def generate(settings: Settings, request: GenerateRequest, seam: ModelSeam = Mod
         digests = extract_documents(selected, client, prompts)
         if digests and all(digest.extraction is None for digest in digests):
             return _nothing_extracted(result, digests, request.period, base)
-        numbered = number_digests(digests)
+        numbered = number_digests(merge_same_number(digests))  # one document per verified 文号
         outcome = synthesize(client, request.period, numbered, settings.synthesis_tokens)
         unused = client.unused_recordings() if request.list_unused_recordings and config.mode == "replay" else []
         run = run_record(settings, config.mode, client, selected, base, prompts)

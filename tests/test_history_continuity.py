@@ -223,3 +223,53 @@ def test_a_rerun_of_a_past_week_sees_only_the_weeks_before_it(weeks) -> None:
     continuity, briefings = weeks
     rerun = continuity.run("2022-W07").briefing
     assert rerun is not None and rerun.history == briefings["2022-W07"].history
+
+
+# --- one 文号 within a week: one item listing every copy ----------------------------------------------
+
+
+def test_copies_of_one_document_number_in_one_week_are_one_item_listing_every_copy(tmp_path: Path) -> None:
+    """The provincial repost dated into the draft's week (and a day before it, so that the repost is
+    the copy that stays): one document with both copies, and the requirement and date that only the
+    NMPA copy states are still there, with their own verification."""
+    continuity = Continuity(tmp_path)
+    repost = continuity.corpus / "c2_repost_provincial.txt"
+    repost.write_text(repost.read_text(encoding="utf-8").replace("2022-02-22", "2022-02-08"), encoding="utf-8")
+    result = continuity.run("2022-W06")
+    assert result.exit_code == 0, result.lines
+    briefing = result.briefing
+    assert briefing is not None
+    [merged] = [d for d in briefing.documents if d.document_number]
+    assert len(briefing.documents) == 2  # the draft (both copies) and the campaign meeting
+    assert [c.path for c in merged.copies] == ["c2_repost_provincial.txt", "c1_draft_online_sales.txt"]
+    assert [c.url for c in merged.copies] == [
+        "https://example.org/province/2022/repost-online-sales",
+        "https://example.org/nmpa/2022/draft-online-sales",
+    ]
+    sentences = [r.requirement.source_sentence for r in merged.requirements]
+    assert sentences.count("药品网络销售企业应当建立并实施药品质量安全管理制度。") == 1
+    assert "第三方平台应当对入驻的药品网络销售企业的资质进行审核。" in sentences  # only the NMPA copy has it
+    assert all(r.verified for r in merged.requirements)
+    assert briefing.history is not None and briefing.history.documents == []  # one item, not a repost of itself
+    for fmt in ("md", "txt", "html"):
+        text = render(briefing, fmt)
+        assert "https://example.org/nmpa/2022/draft-online-sales" in text  # the other copy, shown as a copy
+        assert text.count("第三方平台应当对入驻的药品网络销售企业的资质进行审核。") >= 1
+    with sqlite3.connect(continuity.store) as connection:
+        assert connection.execute("SELECT COUNT(*) FROM documents").fetchone()[0] == 2
+        assert connection.execute("SELECT COUNT(*) FROM copies").fetchone()[0] >= 2
+        unverified = connection.execute("SELECT verified FROM dates WHERE date = '2022-04-01'").fetchall()
+    assert unverified == [(0,)]  # the NMPA copy's unverified date is kept, still unverified
+
+
+def test_a_draft_and_its_final_in_one_week_stay_two_items(tmp_path: Path) -> None:
+    continuity = Continuity(tmp_path)
+    final = continuity.corpus / "c3_final_online_sales.txt"
+    text = final.read_text(encoding="utf-8")
+    final.write_text(text.replace(text.split("date: ")[1].split(" ")[0], "2022-02-10", 1), encoding="utf-8")
+    result = continuity.run("2022-W06")
+    assert result.briefing is not None
+    assert sorted(d.doc_type for d in result.briefing.documents if d.document_number) == [
+        "draft_for_comment",
+        "regulation",
+    ]
