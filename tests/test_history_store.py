@@ -480,3 +480,29 @@ def test_a_store_damaged_by_hand_is_one_warning_never_a_crash(tmp_path: Path) ->
     assert result.exit_code == 0
     warnings = [line for line in result.lines if "history store" in line]
     assert len(warnings) == 1 and "no such table: campaigns" in warnings[0], warnings
+
+
+def _numbered_copy(name: str, number: str, found: bool):
+    import datetime as dt
+
+    from briefing_factory import digest, document, extraction
+
+    from briefs.models import Check
+
+    made = digest(
+        document(name, date=dt.date(2022, 2, 9), url=f"https://example.org/{name}"),
+        extraction().model_copy(update={"document_number": number}),
+    )
+    check = Check(kind="document_number", target="document_number", value=number, ok=found)
+    return made.model_copy(update={"checks": [*made.checks, check]})
+
+
+def test_one_document_number_in_one_week_is_merged_only_when_the_verifier_found_it_in_each_page() -> None:
+    from briefs.identity import merge_same_number
+
+    found = [_numbered_copy("a.txt", "国药监药管〔2022〕5号", True), _numbered_copy("b.txt", "国药监药管(2022)5号", True)]
+    [merged] = merge_same_number(found)
+    assert [c.url for c in merged.document.copies] == ["https://example.org/a.txt", "https://example.org/b.txt"]
+    assert len(merged.extraction.requirements) == 1  # the same requirement in both copies: once
+    invented = [found[0], _numbered_copy("b.txt", "国药监药管(2022)5号", False)]
+    assert len(merge_same_number(invented)) == 2
