@@ -555,35 +555,57 @@ def _stored_document(row: tuple) -> StoredDocument:
 
 
 def earlier_than(path: Path, period: Period, window_days: int) -> Earlier:
-    """What the store holds before ``period`` (weeks that start earlier), with the deadlines of those
-    weeks that fall from the period's first day to ``window_days`` after its last."""
+    """What the store holds before ``period`` (earlier_periods), with the deadlines of those periods
+    that fall from the period's first day to ``window_days`` after its last."""
     start = period.start.isoformat()
     until = (period.end + dt.timedelta(days=window_days)).isoformat()
     with connect(path) as connection:
-        weeks = [
-            row[0]
-            for row in connection.execute(
-                "SELECT label FROM weeks WHERE start_date < ? ORDER BY start_date, label", (start,)
-            )
-        ]
+        kept = earlier_periods(connection, start)
+        ids = [week_id for week_id, _ in kept]
+        among = f"w.id IN ({', '.join('?' * len(ids))})"
         documents = [
             _stored_document(row)
             for row in connection.execute(
                 f"SELECT {_DOCUMENT_COLUMNS} FROM documents d JOIN weeks w ON w.id = d.week_id "
-                "WHERE w.start_date < ? ORDER BY w.start_date, d.id",
-                (start,),
+                f"WHERE {among} ORDER BY w.start_date, d.id",
+                ids,
             )
         ]
         campaigns = [
             StoredCampaign(r[0], dt.date.fromisoformat(r[1]), r[2], r[3], r[4])
             for r in connection.execute(
                 "SELECT w.label, w.start_date, c.name_zh, c.name_en, c.name_key FROM campaigns c "
-                "JOIN weeks w ON w.id = c.week_id WHERE w.start_date < ? ORDER BY w.start_date, c.position",
-                (start,),
+                f"JOIN weeks w ON w.id = c.week_id WHERE {among} ORDER BY w.start_date, c.position",
+                ids,
             )
         ]
-        deadlines = _deadlines(connection, "w.start_date < ?", (start,), start, until)
-    return Earlier(weeks=weeks, documents=documents, campaigns=campaigns, deadlines=deadlines)
+        deadlines = _deadlines(connection, among, tuple(ids), start, until)
+    return Earlier(weeks=[label for _, label in kept], documents=documents, campaigns=campaigns, deadlines=deadlines)
+
+
+def earlier_periods(connection: sqlite3.Connection, start: str) -> list[tuple[int, str]]:
+    """(id, label) of the stored periods a briefing beginning on ``start`` reads as earlier, oldest
+    first, each document counted once: the periods that end before it begins; among them every ISO
+    week, and a --from/--to period only when it overlaps no stored ISO week and no earlier period kept
+    (its documents would otherwise be read twice)."""
+    rows = connection.execute(
+        "SELECT id, label, start_date, end_date, iso_week FROM weeks ORDER BY start_date, label"
+    ).fetchall()
+    weeks = [(row[2], row[3]) for row in rows if row[4] is not None]
+    kept: list[tuple] = []
+    for row in rows:
+        if row[3] >= start:
+            continue
+        span = (row[2], row[3])
+        if row[4] is None and any(_overlap(span, other) for other in [*weeks, *((k[2], k[3]) for k in kept)]):
+            continue
+        kept.append(row)
+    return [(row[0], row[1]) for row in kept]
+
+
+def _overlap(a: tuple[str, str], b: tuple[str, str]) -> bool:
+    """Two periods of ISO dates (first, last), inclusive, share a day."""
+    return a[0] <= b[1] and b[0] <= a[1]
 
 
 def _deadlines(

@@ -27,7 +27,7 @@ from briefs import resources
 from briefs.history import store_path
 from briefs.llm import AnswerBookTransport
 from briefs.llm_setup import token_counter
-from briefs.models import Briefing
+from briefs.models import Briefing, Period
 from briefs.pipeline import GenerateRequest, GenerateResult, ModelSeam, generate
 from briefs.render import render
 from briefs.settings import load_settings
@@ -55,11 +55,12 @@ class Continuity:
         )
         self.store = store_path(self.settings.home)
 
-    def run(self, week: str, **request: object) -> GenerateResult:
+    def run(self, week: str | Period, **request: object) -> GenerateResult:
         seam = ModelSeam(
             inner_transport=AnswerBookTransport(self.answers, token_counter(self.settings)), provenance="t"
         )
-        return generate(self.settings, GenerateRequest(period=parse_week(week), **request), seam)
+        period = parse_week(week) if isinstance(week, str) else week
+        return generate(self.settings, GenerateRequest(period=period, **request), seam)
 
 
 @pytest.fixture(scope="module")
@@ -273,3 +274,39 @@ def test_a_draft_and_its_final_in_one_week_stay_two_items(tmp_path: Path) -> Non
         "draft_for_comment",
         "regulation",
     ]
+
+
+# --- a --from/--to period beside the ISO weeks ----------------------------------------------------------
+
+
+def test_a_from_to_period_overlapping_stored_weeks_is_not_counted_twice(tmp_path: Path) -> None:
+    """A custom period stored beside the weeks it overlaps changes nothing in the weeks' sections, and
+    its own sections do not read the weeks it overlaps as earlier ones (its documents would be
+    reposts of themselves)."""
+    from briefs.weeks import parse_range
+
+    continuity = Continuity(tmp_path)
+    for week in ("2022-W06", "2022-W07"):
+        assert continuity.run(week).exit_code == 0
+    custom = continuity.run(parse_range("2022-02-08", "2022-02-28")).briefing
+    assert custom is not None and custom.history is not None
+    assert custom.history.documents == [], "the week it overlaps is not an earlier week"
+    w08 = continuity.run("2022-W08").briefing
+    assert w08 is not None and w08.history is not None
+    assert (w08.history.previous_week, w08.history.weeks_before) == ("2022-W07", 2)
+    [change] = w08.history.documents
+    assert (change.earlier.week, change.earlier.ref) == ("2022-W06", "D1")
+    assert [d.date.isoformat() for d in w08.history.deadlines].count("2022-03-10") == 1
+
+
+def test_from_to_periods_that_overlap_no_week_are_each_others_history(tmp_path: Path) -> None:
+    """Monthly briefings (no ISO week stored): March reads February as its earlier period."""
+    from briefs.weeks import parse_range
+
+    continuity = Continuity(tmp_path)
+    continuity.run(parse_range("2022-02-01", "2022-02-28"))
+    march = continuity.run(parse_range("2022-03-01", "2022-03-31")).briefing
+    assert march is not None and march.history is not None
+    assert march.history.previous_week == "2022-02-01_2022-02-28"
+    [change] = march.history.documents
+    assert (change.kind, change.earlier.week) == ("final_of_draft", "2022-02-01_2022-02-28")

@@ -500,7 +500,10 @@ def _numbered_copy(name: str, number: str, found: bool):
 def test_one_document_number_in_one_week_is_merged_only_when_the_verifier_found_it_in_each_page() -> None:
     from briefs.identity import merge_same_number
 
-    found = [_numbered_copy("a.txt", "国药监药管〔2022〕5号", True), _numbered_copy("b.txt", "国药监药管(2022)5号", True)]
+    found = [
+        _numbered_copy("a.txt", "国药监药管〔2022〕5号", True),
+        _numbered_copy("b.txt", "国药监药管(2022)5号", True),
+    ]
     [merged] = merge_same_number(found)
     assert [c.url for c in merged.document.copies] == ["https://example.org/a.txt", "https://example.org/b.txt"]
     assert len(merged.extraction.requirements) == 1  # the same requirement in both copies: once
