@@ -416,12 +416,13 @@ class Languages:
         kind_zh, kind_en = _vocabulary(change.kind)
         e = change.earlier
         number = self.native(e.document_number)
+        where = f"{e.week} {e.ref}".strip()  # no ref: a document of this week the team does not receive
         zh = (
-            f"{change.ref}「{change.title.zh}」是 {e.week} {e.ref}「{e.title.zh}」"
+            f"{change.ref}「{change.title.zh}」是 {where}「{e.title.zh}」"
             f"{'（' + e.document_number + '）' if e.document_number else ''}的{kind_zh}。"
         )
         en = (
-            f"{change.ref} “{change.title.en}” is {kind_en} {e.week} {e.ref} “{e.title.en}”"
+            f"{change.ref} “{change.title.en}” is {kind_en} {where} “{e.title.en}”"
             f"{' (' + number + ')' if number else ''}."
         )
         return self.pick(zh, en)

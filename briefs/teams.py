@@ -11,7 +11,8 @@ Nothing disappears without being counted, and what cannot be judged stays:
 * Below the minimum priority, a document also goes when its relevance is below it and no requirement
   of it is left.
 * Actions follow the same scope and priority rules; themes and campaigns lose links to removed
-  documents and go when none is left. Warnings about removed documents go with them.
+  documents and go when none is left. Warnings about removed documents go with them, and so do the
+  history sections' changes and campaign links naming them.
 * The headline and executive summary were written over the whole week and are free text: they stay,
   and the TeamFilter tells the reader so by its presence.
 
@@ -30,6 +31,8 @@ from briefs.models import (
     BriefingDocument,
     BriefingRequirement,
     BriefingTheme,
+    CampaignChange,
+    History,
     Priority,
     ProductScope,
     Relevance,
@@ -85,6 +88,7 @@ def for_team(briefing: Briefing, team: Team) -> Briefing:
             "themes": _linked(briefing.themes, kept_refs),
             "campaigns": _linked(briefing.campaigns, kept_refs),
             "warnings": [w for w in briefing.warnings if _about_kept(w.document, briefing, kept_refs)],
+            "history": _history_of_kept(briefing.history, briefing.period.label, kept_refs),
             "team_filter": TeamFilter(
                 team=team.name,
                 product_scope=team.product_scope,
@@ -117,7 +121,7 @@ def _with_sources(action: BriefingAction, kept_refs: set[str]) -> BriefingAction
     return action.model_copy(update={"sources": _kept_links(action.sources, kept_refs)})
 
 
-_Linked = TypeVar("_Linked", BriefingTheme, BriefingCampaign)
+_Linked = TypeVar("_Linked", BriefingTheme, BriefingCampaign, CampaignChange)
 
 
 def _linked(items: list[_Linked], kept_refs: set[str]) -> list[_Linked]:
@@ -127,6 +131,25 @@ def _linked(items: list[_Linked], kept_refs: set[str]) -> list[_Linked]:
         if links or not item.sources:
             kept.append(item.model_copy(update={"sources": links}))
     return kept
+
+
+def _history_of_kept(history: History | None, week: str, kept_refs: set[str]) -> History | None:
+    """The history sections without this week's documents the team does not receive: a document's
+    change goes with it, a change naming a removed document of this week as the earlier one names it
+    by title only (its ref would point at nothing in this briefing), and a campaign loses its links to
+    them (and goes when none is left, as the campaigns to watch do). A campaign no longer mentioned
+    and the earlier weeks' deadlines name no document of this week: they stay."""
+    if history is None:
+        return None
+    changes = []
+    for change in history.documents:
+        if change.ref not in kept_refs:
+            continue
+        earlier = change.earlier
+        if earlier.week == week and earlier.ref not in kept_refs:
+            change = change.model_copy(update={"earlier": earlier.model_copy(update={"ref": ""})})
+        changes.append(change)
+    return history.model_copy(update={"documents": changes, "campaigns": _linked(history.campaigns, kept_refs)})
 
 
 def _kept_links(links: list[SourceLink], kept_refs: set[str]) -> list[SourceLink]:

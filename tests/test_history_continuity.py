@@ -310,3 +310,27 @@ def test_from_to_periods_that_overlap_no_week_are_each_others_history(tmp_path: 
     assert march.history.previous_week == "2022-02-01_2022-02-28"
     [change] = march.history.documents
     assert (change.kind, change.earlier.week) == ("final_of_draft", "2022-02-01_2022-02-28")
+
+
+# --- a team's briefing ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("week", ["2022-W07", "2022-W08"])
+def test_a_teams_history_sections_never_name_a_document_its_filter_removed(weeks, week: str) -> None:
+    from briefs.settings import Team
+    from briefs.teams import for_team
+
+    _, briefings = weeks
+    whole = briefings[week]
+    assert whole.history is not None
+    assert whole.history.documents or any(c.sources for c in whole.history.campaigns)
+    team = Team(name="devices", recipients=["qa@example.com"], product_scope=["medical_devices"])
+    view = for_team(whole, team)
+    kept = {d.ref for d in view.documents}
+    assert view.history is not None
+    assert [c.ref for c in view.history.documents if c.ref not in kept] == []
+    assert [s.ref for c in view.history.campaigns for s in c.sources if s.ref not in kept] == []
+    assert [c.state for c in view.history.campaigns if c.state == "ended"] == [
+        c.state for c in whole.history.campaigns if c.state == "ended"
+    ], "a campaign no longer mentioned names no document of this week: it stays"
+    assert view.history.deadlines == whole.history.deadlines

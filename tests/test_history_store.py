@@ -509,3 +509,42 @@ def test_one_document_number_in_one_week_is_merged_only_when_the_verifier_found_
     assert len(merged.extraction.requirements) == 1  # the same requirement in both copies: once
     invented = [found[0], _numbered_copy("b.txt", "国药监药管(2022)5号", False)]
     assert len(merge_same_number(invented)) == 2
+
+
+def test_a_team_that_drops_the_earlier_copy_of_this_week_sees_the_change_without_a_dangling_ref() -> None:
+    import datetime as dt
+
+    from briefing_factory import WEEK_06, digest, document, extraction, requirement, run_record, synthesis
+
+    from briefs.assemble import build_briefing, coverage_of, number_digests
+    from briefs.continuity import history_for
+    from briefs.render import render
+    from briefs.settings import Team
+    from briefs.teams import for_team
+
+    devices = extraction(scope=("medical_devices",), requirements=[requirement(scope=("medical_devices",))])
+    drugs = extraction(scope=("drugs",), requirements=[requirement(scope=("drugs",))])
+    a = digest(document("a.txt", date=dt.date(2022, 2, 9)), devices)
+    b = digest(document("b.txt", date=dt.date(2022, 2, 10), text="另一份文件。"), drugs)
+    briefing = build_briefing(
+        period=WEEK_06,
+        numbered=number_digests([a, b]),
+        failed=[],
+        coverage=coverage_of([], [], [], None),
+        synthesis=synthesis(),
+        synthesis_error=None,
+        synthesis_problems=[],
+        run=run_record(),
+        corpus=None,
+        language="both",
+    )
+    week_before = history.Earlier(weeks=["2022-W05"], documents=[], campaigns=[], deadlines=[])
+    briefing = briefing.model_copy(update={"history": history_for(briefing, week_before)})
+    assert [(c.ref, c.earlier.ref) for c in briefing.history.documents] == [("D2", "D1")]
+    view = for_team(briefing, Team(name="drugs", recipients=["qa@example.com"], product_scope=["drugs"]))
+    assert [d.ref for d in view.documents] == ["D2"]
+    [change] = view.history.documents
+    assert change.earlier.ref == "" and change.earlier.title.zh  # named by its title, not by a ref it lacks
+    text = render(view, "txt")
+    lines = [line for line in text.splitlines() if "an update of 2022-W06" in line or "是 2022-W06" in line]
+    assert len(lines) == 2 and not any("D1" in line for line in lines)
