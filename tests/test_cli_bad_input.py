@@ -346,3 +346,51 @@ def test_the_formats_of_the_config_file_are_the_ones_written(tmp_path: Path, mon
     assert sorted(p.name for p in (tmp_path / "o" / "2022-W06").iterdir()) == ["briefing.md", "run.json"]
     run = CliRunner().invoke(app, [*WEEK, "--mode", "replay", "--out", str(tmp_path / "p"), "--format", "txt"])
     assert sorted(p.name for p in (tmp_path / "p" / "2022-W06").iterdir()) == ["briefing.txt", "run.json"]
+
+
+# --- a reader that goes away: `briefs ... | head` -------------------------------------------------------
+
+
+def _with_closed_stdout(*args: str, home: Path) -> "subprocess.CompletedProcess[str]":
+    """The real CLI in a subprocess whose stdout is a pipe nobody reads any more (head has exited)."""
+    import os
+    import subprocess
+    import sys
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before the first line: every write meets a broken pipe
+    try:
+        env = {**os.environ, "BRIEFS_HOME": str(home)}
+        env.pop("BRIEFS_DEBUG", None)
+        return subprocess.run(
+            [sys.executable, "-m", "briefs", *args], stdout=write_end, stderr=subprocess.PIPE, text=True, env=env
+        )
+    finally:
+        os.close(write_end)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["inspect", str(resources.sample_corpus_dir())],
+        ["inspect", "--json", str(resources.sample_corpus_dir())],
+        ["cache", "info"],
+        ["--help"],
+        ["--version"],
+    ],
+    ids=lambda args: " ".join(args[:2]).replace(str(resources.sample_corpus_dir()), "SAMPLE"),
+)
+def test_a_reader_that_stops_reading_ends_the_command_quietly(tmp_path: Path, args: list[str]) -> None:
+    done = _with_closed_stdout(*args, home=tmp_path)
+    assert done.stderr == "" and done.returncode == 141  # 128 + SIGPIPE, what `set -o pipefail` expects
+
+
+def test_a_broken_pipe_that_is_not_stdout_is_still_a_bug_in_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    import typer
+
+    from briefs import cli
+
+    monkeypatch.delenv("BRIEFS_DEBUG", raising=False)
+    with pytest.raises(typer.Exit) as stopped, cli.user_errors():
+        raise BrokenPipeError(32, "Broken pipe")  # e.g. a socket: stdout is fine
+    assert stopped.value.exit_code == 70
