@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import select
 import signal
 import sys
 import threading
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from briefs.errors import EXIT_INTERNAL, EXIT_USAGE, BriefsError, ConfigError
+from briefs.errors import EXIT_INTERNAL, EXIT_READER_GONE, EXIT_USAGE, BriefsError, ConfigError
 
 if TYPE_CHECKING:  # the commands import their stages lazily, so that --help stays fast
     from briefs.settings import Settings
@@ -127,9 +128,13 @@ class Terminated(KeyboardInterrupt):
 
 @contextmanager
 def user_errors() -> Iterator[None]:
-    """The one place errors become a line and an exit code. BRIEFS_DEBUG=1 shows the traceback."""
+    """The one place errors become a line and an exit code. BRIEFS_DEBUG=1 shows the traceback.
+
+    It also delivers the command's output: stdout is flushed here, so that a reader that went away
+    (``briefs ... | head``) is met inside the boundary and ends the command quietly."""
     try:
         yield
+        deliver_output()
     except BriefsError as error:
         shout(f"briefs: error: {error}")
         raise typer.Exit(error.exit_code) from None
@@ -138,12 +143,54 @@ def user_errors() -> Iterator[None]:
         shout(f"briefs: {what}; nothing more was sent, finished calls are cached, rerun to continue")
         raise typer.Exit(code) from None
     except typer.Exit:
+        deliver_output()
+        raise
+    except SystemExit as stop:
+        if isinstance(stop.__context__, BrokenPipeError):  # a library that stopped on a broken pipe (rich)
+            raise _reader_gone() from None
         raise
     except Exception as error:  # a bug: still one line, with the way to see more
+        if isinstance(error, BrokenPipeError) and stdout_reader_gone():
+            raise _reader_gone() from None
         if os.environ.get("BRIEFS_DEBUG"):
             raise
         shout(f"briefs: internal error: {type(error).__name__}: {error} (rerun with BRIEFS_DEBUG=1 for details)")
         raise typer.Exit(EXIT_INTERNAL) from None
+
+
+def deliver_output() -> None:
+    """Flush what the command printed; a reader that went away ends the run quietly (EXIT_READER_GONE)."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise _reader_gone() from None
+
+
+def stdout_reader_gone() -> bool:
+    """Whether stdout is a pipe whose reader has closed it: poll reports an error on such a pipe. A
+    broken pipe elsewhere (a socket) is a different matter. Where poll is missing, assume stdout,
+    the usual place of a broken pipe in a command-line tool."""
+    try:
+        descriptor = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # a test runner's stand-in: not a pipe
+        return False
+    if not hasattr(select, "poll"):
+        return True
+    poller = select.poll()
+    poller.register(descriptor, 0)  # errors and hang-ups are always reported
+    return any(events & select.POLLERR for _, events in poller.poll(0))
+
+
+def _reader_gone() -> typer.Exit:
+    """Nothing more reaches the reader: stdout goes to the null device, so that what is still buffered
+    (and Python's own flush at exit) writes nowhere instead of raising again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (AttributeError, OSError, ValueError):
+        pass
+    return typer.Exit(EXIT_READER_GONE)
 
 
 @app.command()
@@ -604,6 +651,10 @@ def main() -> None:
     except typer.Abort:
         say("briefs: interrupted")
         code = 130
+    except SystemExit as stop:  # the CLI library stops on a broken pipe met outside a command (--help)
+        if not isinstance(stop.__context__, BrokenPipeError):
+            raise
+        code = _reader_gone().exit_code
     _exit(code if isinstance(code, int) else 0)
 
 
@@ -611,7 +662,10 @@ def _exit(code: int) -> None:
     """Exit now. Model calls abandoned on an interrupt may still be blocked on a hanging endpoint in
     worker threads; a normal exit would wait for each of them (minutes), so the process ends
     without them. Everything worth keeping was written atomically before this point."""
-    sys.stdout.flush()
+    try:  # what was printed outside a command (--help, --version) meets its reader here
+        deliver_output()
+    except typer.Exit as gone:
+        code = gone.exit_code
     sys.stderr.flush()
     if any(t.is_alive() and not t.daemon for t in threading.enumerate() if t is not threading.main_thread()):
         os._exit(code)

@@ -31,6 +31,7 @@ EXIT_INCOMPLETE = 1  # the job ran, but something was left out (a document faile
 EXIT_USAGE = 2  # bad command line, setting or config file
 EXIT_NOTHING = 3  # nothing could be done: no document readable, the model unreachable, mail server down
 EXIT_INTERNAL = 70  # a bug in briefs (EX_SOFTWARE)
+EXIT_READER_GONE = 141  # stdout's reader went away (`briefs ... | head`): 128 + SIGPIPE, as a shell reports it
 
 
 class BriefsError(Exception):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -351,10 +352,9 @@ def test_the_formats_of_the_config_file_are_the_ones_written(tmp_path: Path, mon
 # --- a reader that goes away: `briefs ... | head` -------------------------------------------------------
 
 
-def _with_closed_stdout(*args: str, home: Path) -> "subprocess.CompletedProcess[str]":
+def _with_closed_stdout(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
     """The real CLI in a subprocess whose stdout is a pipe nobody reads any more (head has exited)."""
     import os
-    import subprocess
     import sys
 
     read_end, write_end = os.pipe()
