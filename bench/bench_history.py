@@ -9,6 +9,8 @@ regulatory vocabulary.
 * Week write: one week of ``--docs`` documents written to a fresh store (briefs.history.write_week,
   one transaction), then the same week written again (a rerun: delete + insert). Side by side, in
   the same run: rendering and writing that week's JSON briefing, which every run does anyway.
+* One identity within a week: the same week with every two documents sharing a verified 文号, merged
+  (briefs.identity.merge_same_number, every run after extraction), beside assembling its briefing.
 * Search: ``--weeks`` weeks of ``--history-docs`` documents each, then `history search` for a
   three-character Chinese term (trigram index), a two-character one (substring scan, as the trigram
   cannot serve it), an English word, and the same three-character term by a plain LIKE scan over
@@ -32,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from briefs import history
 from briefs.assemble import build_briefing, coverage_of, number_digests
 from briefs.files import write_atomically
+from briefs.identity import merge_same_number
 from briefs.models import (
     Bilingual,
     Campaign,
@@ -190,6 +193,46 @@ def bench_week_write(docs: int, scratch: Path) -> None:
     print(f"  ratio history rerun / JSON briefing: {rerun / baseline:.2f}x")
 
 
+def bench_same_number(docs: int) -> None:
+    """The merge of copies sharing a verified 文号 (every run, after extraction), beside assembling the
+    briefing of the same week (which every run does anyway)."""
+    rng = random.Random(3)
+    period = week_of(dt.date(2024, 3, 4))
+    digests = []
+    for index, digest in enumerate(week_digests(rng, period, docs)):
+        assert digest.extraction is not None
+        number = f"国药监药管〔2024〕{index // 2}号"  # every two documents: one 文号, found in the page
+        check = Check(kind="document_number", target="document_number", value=number, ok=True)
+        digests.append(
+            digest.model_copy(
+                update={
+                    "extraction": digest.extraction.model_copy(update={"document_number": number}),
+                    "checks": [*digest.checks, check],
+                }
+            )
+        )
+    merged = merge_same_number(digests)
+    seconds = timed(lambda: merge_same_number(digests), repeat=3)
+    numbered = number_digests(merged)
+    assembly = timed(
+        lambda: build_briefing(
+            period=period,
+            numbered=numbered,
+            failed=[],
+            coverage=coverage_of([], [], [], None),
+            synthesis=None,
+            synthesis_error=None,
+            synthesis_problems=[],
+            run=RunRecord(model="bench", mode="replay"),
+            corpus=None,
+        ),
+        repeat=3,
+    )
+    print(f"one identity within a week: {docs} documents, two copies per 文号 -> {len(merged)} items")
+    print(f"  merge: {seconds:.3f} s; assembling the briefing of the merged week: {assembly:.3f} s")
+    print(f"  ratio merge / assembly: {seconds / assembly:.2f}x")
+
+
 def bench_search(weeks: int, docs: int, scratch: Path) -> None:
     rng = random.Random(2)
     store = scratch / "history.db"
@@ -236,6 +279,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="briefs-bench-history-") as scratch:
         bench_week_write(args.docs, Path(scratch))
+        bench_same_number(args.docs)
         bench_search(args.weeks, args.history_docs, Path(scratch))
 
 
