@@ -189,11 +189,20 @@ def run_week(documents: int, scale: float, capacity: int) -> dict[str, Any]:
             rejected = server.rejected
         briefing = result.briefing
         prompt = cached = completion = 0
+        by_stage: dict[str, Counter] = {}
         for s in seen:
             tokens, prefix = request_tokens(s.body)
             prompt += tokens
             cached += (prefix // 128) * 128 if prefix >= 1024 else 0
-            completion += COUNT(json.dumps(answer(s.body), ensure_ascii=False))
+            answered = COUNT(json.dumps(answer(s.body), ensure_ascii=False))
+            completion += answered
+            stage = by_stage.setdefault(s.label.split("/", 1)[0], Counter())
+            stage["requests"] += 1
+            stage["reasks"] += len(s.body["messages"]) > 2  # a re-ask carries the answer and its problems
+            stage["system"] += COUNT(s.body["messages"][0]["content"])
+            stage["schema"] += COUNT(json.dumps(s.body.get("response_format"), ensure_ascii=False))
+            stage["prompt"] += tokens
+            stage["answer"] += answered
         price = price_for(MODEL)
         assert price is not None
         per_m = 1_000_000
@@ -217,6 +226,7 @@ def run_week(documents: int, scale: float, capacity: int) -> dict[str, Any]:
             "cached_cost": cached_cost,
             "batch": list_cost / 2,
             "stages": {s.stage: s.usage.calls for s in briefing.run.stages} if briefing else {},
+            "by_stage": by_stage,
         }
 
 
@@ -240,6 +250,13 @@ def main() -> None:
             f"  tokens: {r['prompt']:,} prompt ({r['cached']:,} of them a cacheable static prefix), "
             f"{r['completion']:,} completion; {r['prompt'] / max(r['calls'], 1):,.0f} prompt tokens per call"
         )
+        for stage, t in r["by_stage"].items():
+            n = t["requests"]
+            print(
+                f"  {stage}: {n} requests, re-asks {t['reasks'] / n:.0%}; per request: system {t['system'] / n:,.0f} + "
+                f"schema {t['schema'] / n:,.0f} + the rest {(t['prompt'] - t['system'] - t['schema']) / n:,.0f} "
+                f"prompt tokens, answer {t['answer'] / n:,.0f}"
+            )
         print(
             f"  cost per week on {MODEL}: list ${r['list']:.2f}, with the prefix cached ${r['cached_cost']:.2f}, "
             f"Batch ${r['batch']:.2f}"

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import typing
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
@@ -148,6 +148,21 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def _structure_only(schema: dict[str, Any]) -> None:
+    # The extract and merge system prompts carry every field's description (prompting.field_guide
+    # reads them from these models); the schema is sent with every call as well, where the same
+    # words would cost some 700 tokens a call again. Structure, types and allowed values stay.
+    schema.pop("description", None)
+    for field_schema in schema.get("properties", {}).values():
+        field_schema.pop("description", None)
+
+
+class _Guided(_Strict):
+    """A model whose field guidance is in the system prompt: its JSON schema is structure only."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_structure_only)
+
+
 def _not_blank(value: str) -> str:
     # A schema-valid answer can still say nothing (a broken or random-weight model answers "" for
     # every string): required text that is empty is invalid, so the answer is re-asked like any
@@ -169,7 +184,7 @@ class Bilingual(_Strict):
     en: Text = Field(description="English, using the glossary's locked terms")
 
 
-class StatedDate(_Strict):
+class StatedDate(_Guided):
     kind: DateKind = Field(
         description=(
             "effective (施行), comment_deadline (意见反馈截止), compliance (must comply by), "
@@ -182,13 +197,13 @@ class StatedDate(_Strict):
     )
 
 
-class Figure(_Strict):
+class Figure(_Guided):
     value: Text = Field(description="the figure exactly as written in the document, e.g. 15.36万件, 17.65%, 20批次")
     meaning: Bilingual = Field(description="what the figure counts or measures")
     source_phrase: Text = Field(description="the phrase of the document containing the figure, copied verbatim")
 
 
-class Requirement(_Strict):
+class Requirement(_Guided):
     source_sentence: Text = Field(
         description=(
             "the sentence of the document this requirement comes from, copied verbatim in the document's own "
@@ -213,7 +228,7 @@ class Requirement(_Strict):
     _blank_due_is_null = field_validator("due_date", "due_phrase")(_blank_is_null)
 
 
-class Extraction(_Strict):
+class Extraction(_Guided):
     """Everything briefs needs from one document (or one chunk of it), in one answer."""
 
     title: Bilingual = Field(description="zh: the title as published; en: its English translation")

@@ -4,6 +4,7 @@ and the cut of an oversize sentence. Behaviour is pinned against the plain defin
 
 from __future__ import annotations
 
+import json
 import random
 import unicodedata
 import zlib
@@ -212,3 +213,23 @@ def test_a_repost_is_found_after_its_originals_probes_turned_into_boilerplate(mo
     bodies = ["".join(original), *("".join(o) for o in others), "".join(repost)]
     groups = dedupe._group([dedupe.sentence_keys(body) for body in bodies])
     assert [0, 4] in groups and len(groups) == 4
+
+
+# --- the static prefix: each field described once ---------------------------------------------------
+
+
+def test_field_descriptions_are_sent_once_in_the_system_prompt_not_again_in_the_schema() -> None:
+    from openai.lib._pydantic import to_strict_json_schema
+
+    from briefs.models import Extraction
+    from briefs.prompting import MERGE, field_guide
+
+    sent = json.dumps(to_strict_json_schema(Extraction), ensure_ascii=False)
+    prompts = Prompts()
+    guided = [guide for guide in field_guide(Extraction) if guide.description]
+    assert len(guided) > 20
+    for guide in guided:
+        assert guide.description not in sent, guide.path
+        for name in (EXTRACT, MERGE):
+            assert guide.description in prompts.system_message(name), (name, guide.path)
+    assert '"enum"' in sent and '"required"' in sent  # structure and allowed values stay
