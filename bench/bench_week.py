@@ -100,7 +100,7 @@ def grounded(template: dict[str, Any], text: str, title: str) -> dict[str, Any]:
 
     def no_digits(value: Any) -> Any:
         if isinstance(value, str):
-            return re.sub(r"[0-9０-９一二三四五六七八九十百千万亿]+", "", value)
+            return re.sub(r"[0-9０-９零〇两一二三四五六七八九十百千万亿]+", "", value)
         if isinstance(value, dict):
             return {k: no_digits(v) for k, v in value.items()}
         if isinstance(value, list):
@@ -138,12 +138,12 @@ def answerer() -> Any:
                         item["deadline"] = None
             for key in ("headline", "executive_summary"):
                 found[key] = {
-                    k: re.sub(r"[0-9０-９一二三四五六七八九十百千万亿]+", "", v) for k, v in found[key].items()
+                    k: re.sub(r"[0-9０-９零〇两一二三四五六七八九十百千万亿]+", "", v) for k, v in found[key].items()
                 }
             for group in ("themes", "top_actions", "campaigns_to_watch"):
                 found[group] = [
                     {
-                        k: {kk: re.sub(r"[0-9一二三四五六七八九十百千万亿]+", "", vv) for kk, vv in v.items()}
+                        k: {kk: re.sub(r"[0-9零〇两一二三四五六七八九十百千万亿]+", "", vv) for kk, vv in v.items()}
                         if isinstance(v, dict)
                         else v
                         for k, v in item.items()
