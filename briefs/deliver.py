@@ -4,7 +4,8 @@
 
 * The message is stdlib ``EmailMessage``: ``multipart/alternative`` with the plain text first and the
   HTML (CSS inlined, no ``<style>`` left: mail clients drop it) last, because clients show the last
-  alternative they can display. Chinese in the subject and display name is RFC 2047-encoded by the
+  alternative they can display. A message with attachments (the team's full briefing) wraps that in
+  ``multipart/mixed``, the attachments after it. Chinese in the subject and display name is RFC 2047-encoded by the
   default policy.
 * Exactly once, per recipient: the send log (JSON lines, ``settings.home / "sendlog.jsonl"``) records
   every attempt — week, team, Message-ID, recipients, time, outcome — and from it each recipient's
@@ -61,6 +62,15 @@ RecipientState = Literal["accepted", "refused", "unknown", "not sent"]
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file the message carries as it is on disk (the team's full briefing)."""
+
+    filename: str
+    data: bytes
+    content_type: str = "text/markdown"
+
+
+@dataclass(frozen=True)
 class MailContent:
     """One team's briefing, rendered: what the message carries."""
 
@@ -70,6 +80,7 @@ class MailContent:
     headline: str | None = None  # one line for the subject, in the team's language(s)
     title: tuple[str, str] = DEFAULT_TITLE  # (Chinese, English): the subject is bilingual for every team
     audience: str | None = None  # the team's name when its briefing is filtered: said in the subject
+    attachments: tuple[Attachment, ...] = ()  # after the alternatives: the message becomes multipart/mixed
 
 
 @dataclass
@@ -161,6 +172,10 @@ def build_message(
     # quoted-printable (every Han character is nine bytes in QP, four in base64).
     message.set_content(content.text, subtype="plain", cte="base64")
     message.add_alternative(inline_css(content.html), subtype="html", cte="base64")
+    for attachment in content.attachments:
+        # Bytes, base64: the file arrives exactly as it was reviewed on disk.
+        maintype, _, subtype = attachment.content_type.partition("/")
+        message.add_attachment(attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename)
     return message
 
 

@@ -29,7 +29,7 @@ from briefs import resources
 from briefs.assemble import build_briefing, coverage_of, number_digests, relative_path
 from briefs.baseline import quiet_alert, source_counts
 from briefs.continuity import history_for
-from briefs.deliver import NO_TEAMS, MailContent, SendReport, send_week, subject_for
+from briefs.deliver import NO_TEAMS, Attachment, MailContent, SendReport, send_week, subject_for
 from briefs.errors import EXIT_INCOMPLETE, EXIT_NOTHING, EXIT_OK, ConfigError, DeliveryError, HistoryError, RenderError
 from briefs.extract import extract_documents, extraction_requests
 from briefs.files import replace_folder, temporary_prefix
@@ -575,6 +575,10 @@ def send_briefings(
 
 TEAMS_FOLDER = "teams"
 MAIL_META_NAME = "mail.json"
+# The team's whole briefing (every requirement), attached to its email: the mail body shows the top
+# requirements per document to stay within an inbox's clipping limit. Markdown: readable as it is,
+# about a third of the HTML's size, and any editor can review it.
+FULL_BRIEFING_NAME = f"{BRIEFING_NAME}-full.md"
 
 
 def team_mail_dir(out_dir: Path, team: Team) -> Path:
@@ -583,8 +587,8 @@ def team_mail_dir(out_dir: Path, team: Team) -> Path:
 
 def team_mail_files(briefing: Briefing, teams: list[Team]) -> dict[str, str]:
     """Each team's email as it will be sent, by path inside the week's folder
-    (teams/<team>/briefing.html and .txt, plus mail.json with its subject line's headline):
-    `briefs send` mails these files as they are on disk, edits included."""
+    (teams/<team>/briefing.html and .txt, the attached briefing-full.md, plus mail.json with its
+    subject line's headline): `briefs send` mails these files as they are on disk, edits included."""
     files = {}
     for team in teams:
         content = mail_content(briefing, team)
@@ -592,6 +596,7 @@ def team_mail_files(briefing: Briefing, teams: list[Team]) -> dict[str, str]:
         meta = {"headline": content.headline, "audience": content.audience}
         files[f"{folder}/{BRIEFING_NAME}.html"] = content.html
         files[f"{folder}/{BRIEFING_NAME}.txt"] = content.text
+        files[f"{folder}/{FULL_BRIEFING_NAME}"] = content.attachments[0].data.decode("utf-8")
         files[f"{folder}/{MAIL_META_NAME}"] = json.dumps(meta, ensure_ascii=False, indent=2) + "\n"
     return files
 
@@ -599,11 +604,14 @@ def team_mail_files(briefing: Briefing, teams: list[Team]) -> dict[str, str]:
 def reviewed_mail(out_dir: Path, team: Team, period: Period) -> MailContent:
     """The team's email from the files on disk: what a person reviewed (and maybe edited)."""
     folder = team_mail_dir(out_dir, team)
-    texts = {}
-    for name in (f"{BRIEFING_NAME}.html", f"{BRIEFING_NAME}.txt", MAIL_META_NAME):
+    texts, full = {}, b""
+    for name in (f"{BRIEFING_NAME}.html", f"{BRIEFING_NAME}.txt", MAIL_META_NAME, FULL_BRIEFING_NAME):
         path = folder / name
         try:
-            texts[name] = path.read_text(encoding="utf-8")
+            if name == FULL_BRIEFING_NAME:
+                full = path.read_bytes()  # attached as it is: no decoding, no re-encoding
+            else:
+                texts[name] = path.read_text(encoding="utf-8")
         except FileNotFoundError:
             raise DeliveryError(
                 f"{path}: not found; run `briefs generate --week {period.label}` first, review what it wrote, "
@@ -622,6 +630,7 @@ def reviewed_mail(out_dir: Path, team: Team, period: Period) -> MailContent:
         headline=meta.get("headline"),
         title=LABELS["title"],
         audience=meta.get("audience"),
+        attachments=(Attachment(FULL_BRIEFING_NAME, full),),
     )
 
 
@@ -655,11 +664,13 @@ def preview_lines(contents: dict[str, MailContent], teams: list[Team], week: Rev
         content = contents[team.name]
         html_kb = len(content.html.encode("utf-8")) / 1000
         text_kb = len(content.text.encode("utf-8")) / 1000
+        attached = ", ".join(f"{a.filename} {len(a.data) / 1000:.1f} KB" for a in content.attachments)
         lines += [
             f"{team.name}",
             f"  To: {', '.join(team.recipients)}",
             f"  Subject: {subject_for(content)}",
-            f"  Size: {html_kb:.1f} KB HTML (Gmail clips past about 102 KB), {text_kb:.1f} KB text",
+            f"  Size: {html_kb:.1f} KB HTML (Gmail clips past about 102 KB), {text_kb:.1f} KB text"
+            + (f"; attached: {attached}" if attached else ""),
             f"  Briefing: {state}; warnings: {len(week.warnings)}",
             *(f"    - {warning}" for warning in week.warnings),
         ]
@@ -667,12 +678,14 @@ def preview_lines(contents: dict[str, MailContent], teams: list[Team], week: Rev
 
 
 def mail_content(briefing: Briefing, team: Team) -> MailContent:
-    """One team's view of the week's briefing, rendered for email by the briefing's own templates."""
+    """One team's view of the week's briefing, rendered for email by the briefing's own templates,
+    with the full briefing attached."""
     view = for_team(briefing, team)
     return MailContent(
         week=view.period.label,
         text=render(view, "txt"),
-        html=render(view, "html"),
+        html=render(view, "html", full_briefing=FULL_BRIEFING_NAME),
+        attachments=(Attachment(FULL_BRIEFING_NAME, render(view, "md").encode("utf-8")),),
         headline=Languages(view.language).one(view.headline) or None,
         title=LABELS["title"],
         audience=team.name if view.team_filter is not None else None,

@@ -235,8 +235,9 @@ def md_url(url: str) -> str:
 class Languages:
     """Which languages a rendering shows, and the words for them."""
 
-    def __init__(self, choice: BriefingLanguage) -> None:
+    def __init__(self, choice: BriefingLanguage, full_briefing: str | None = None) -> None:
         self.choice = choice
+        self.full_briefing = full_briefing  # the attachment's file name when the email carries the full briefing
         self.codes = {"both": ("zh", "en"), "zh": ("zh",), "en": ("en",)}[choice]
 
     def label(self, key: str, sep: str = " ") -> str:
@@ -322,6 +323,14 @@ class Languages:
         return [r for i, r in enumerate(doc.requirements) if i in keep], len(doc.requirements) - len(keep)
 
     def more_requirements(self, more: int, total: int) -> list[tuple[str, str]]:
+        if self.full_briefing:
+            name = self.full_briefing
+            zh = f"另有 {more} 条要求（共 {total} 条）未在邮件中列出：完整清单见随本邮件附上的完整简报（{name}）。"
+            en = (
+                f"{more} more of its {total} requirements are not listed in this email: the full list is in the full "
+                f"briefing attached to this email ({name})."
+            )
+            return self.pick(zh, en)
         zh = f"另有 {more} 条要求（共 {total} 条）未在邮件中列出：完整清单见完整简报（briefing.md、briefing.txt 或 briefing.json）。"
         en = (
             f"{more} more of its {total} requirements are not listed in this email: the full list is in the full "
@@ -545,14 +554,18 @@ def _inline_css(html: str) -> str:
     return inliner.inline(html)
 
 
-def render(briefing: Briefing, fmt: Format, language: BriefingLanguage | None = None) -> str:
+def render(
+    briefing: Briefing, fmt: Format, language: BriefingLanguage | None = None, *, full_briefing: str | None = None
+) -> str:
     """The briefing as one format. ``language`` overrides the briefing's own (e.g. a team's).
-    JSON is the data itself, both languages kept: downstream systems choose for themselves."""
+    ``full_briefing`` names the attachment that carries every requirement, for an email that shows
+    only the top ones. JSON is the data itself, both languages kept: downstream systems choose for
+    themselves."""
     if fmt == "json":
         return briefing.model_dump_json(indent=2) + "\n"
     if fmt not in FORMATS:
         raise RenderError(f"unknown briefing format {fmt!r}: choose from {', '.join(FORMATS)}")
-    langs = Languages(language or briefing.language)
+    langs = Languages(language or briefing.language, full_briefing)
     try:
         template = _environment().get_template(f"briefing.{fmt}.j2")
         text = template.render(b=briefing, L=langs)

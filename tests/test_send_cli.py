@@ -68,7 +68,9 @@ def test_send_mails_every_team_its_briefing_of_the_sample_week_once(tmp_path: Pa
     by_team = {r.message["X-Briefs-Team"]: r.message for r in mailbox.received}
     assert set(by_team) == {"regulatory-affairs", "devices"}
     for message in by_team.values():
-        assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html"]
+        body, *attached = message.iter_parts()
+        assert [p.get_content_type() for p in body.iter_parts()] == ["text/plain", "text/html"]
+        assert [a.get_filename() for a in attached] == ["briefing-full.md"]
         assert message["Subject"].startswith(f"{WEEK} 药监周报 · China drug regulation weekly")
         assert "<style" not in message.get_body(("html",)).get_content()
     both = by_team["regulatory-affairs"]
@@ -89,7 +91,7 @@ def test_send_one_team_with_dry_run_prints_where_the_eml_is(tmp_path: Path, unus
     eml = Path(run.stdout.strip())
     assert eml == tmp_path / "out" / WEEK / "mail" / "devices.eml"
     message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
-    assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html"]
+    assert [p.get_content_type() for p in message.iter_parts()] == ["multipart/alternative", "text/markdown"]
     assert not (tmp_path / "home" / "sendlog.jsonl").exists()
 
 

@@ -75,3 +75,35 @@ def test_preview_shows_subject_recipients_size_and_warnings_and_sends_nothing(tm
     assert f"Subject: {WEEK} 药监周报 · China drug regulation weekly" in out
     assert "KB HTML" in out and "warnings: 0" in out and "complete" in out
     assert not (tmp_path / "home" / "sendlog.jsonl").exists()
+
+
+def test_the_mail_carries_the_full_briefing_as_an_attachment_byte_for_byte(tmp_path: Path, smtp_server) -> None:
+    """The 177-requirement regulation: the mail body shows the top requirements per document and
+    attaches the team's full briefing, written at generate time beside the reviewed HTML."""
+    import json
+
+    mailbox, port = smtp_server()
+    config = write_config(tmp_path, port)
+    week = "2020-W52"
+    assert run("generate", "--week", week, "--config", str(config)).exit_code == EXIT_OK
+    team_dir = tmp_path / "out" / week / "teams" / "regulatory-affairs"
+    full = team_dir / "briefing-full.md"
+    # a reviewer's note in the attachment arrives too: send mails the file on disk
+    full.write_bytes(full.read_bytes() + "\n审阅人注：完整清单已核对\n".encode())
+    sent = run("send", "--week", week, "--config", str(config), "--team", "regulatory-affairs")
+    assert sent.exit_code == EXIT_OK, sent.stderr
+    message = mailbox.received[0].message
+    assert message.get_content_type() == "multipart/mixed"
+    html = message.get_body(("html",)).get_content()
+    assert len(html.encode("utf-8")) <= 100_000
+    assert "the full list is in the full briefing attached to this email (briefing-full.md)" in html
+    attachments = list(message.iter_attachments())
+    assert [a.get_filename() for a in attachments] == ["briefing-full.md"]
+    assert attachments[0].get_content_type() == "text/markdown"
+    assert attachments[0].get_payload(decode=True) == full.read_bytes()
+    briefing = json.loads((tmp_path / "out" / week / "briefing.json").read_text(encoding="utf-8"))
+    sentences = [r["requirement"]["source_sentence"] for d in briefing["documents"] for r in d["requirements"]]
+    assert len(sentences) == 177
+    attached = full.read_text(encoding="utf-8")
+    assert all(" ".join(s.split()) in attached for s in sentences)
+    assert sum(" ".join(s.split()) in html for s in sentences) < len(sentences)
