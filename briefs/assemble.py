@@ -125,6 +125,7 @@ def briefing_document(item: NumberedDigest, corpus: Path | None) -> BriefingDocu
         product_scope=extraction.product_scope,
         source=document.source,
         url=document.url,
+        official_url=document.official_url,
         date=document.date,
         date_inferred=document.date_inferred,
         date_from_fetch_time=document.date_source == "fetched",

@@ -27,6 +27,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from briefs.models import SHANGHAI, DateSource, Language, iso_week_label
 from briefs.zhtext import (
@@ -206,6 +207,7 @@ class Metadata:
     language: Language | None = None
     source: str | None = None
     url: str | None = None
+    official_url: str | None = None
     problems: list[str] = field(default_factory=list)
 
 
@@ -227,6 +229,7 @@ def extract_metadata(
     meta.title, meta.subtitle, title_index = find_title(header, front_matter, hints)
     meta.source = find_source(header, trailer, front_matter, hints)
     meta.url = find_url(header, trailer, front_matter, hints)
+    meta.official_url = find_official_url(meta.url, [*front_matter.values(), *header, body, *trailer])
     stated_date = scraped.get("date")
     if stated_date and not any(front_matter.get(key) for key in _FRONT_MATTER_DATE_KEYS):
         front_matter = {**front_matter, "date": stated_date, "_date_source": "manifest"}
@@ -727,6 +730,31 @@ def find_url(header: list[str], trailer: list[str], front_matter: dict[str, str]
         if found := _URL.search(line):
             return found.group(0)
     return None
+
+
+# An address a URL ends at: whitespace, quotes, brackets or any non-ASCII character (a Chinese full
+# stop or bracket right after the link is prose, not part of it).
+_ASCII_URL = re.compile(r"https?://[^\s<>\"'\u0080-\U0010ffff]+")  # no IGNORECASE: the Kelvin sign would fold to k
+
+
+def find_official_url(page_url: str | None, texts: Sequence[str]) -> str | None:
+    """The regulator's own address when the page names one: the first http(s) URL on a gov.cn host
+    in the page's metadata or text that is not the page's own URL (a mirror that reposts a notice
+    often says where it came from). The page's own URL on a gov.cn host already is the source."""
+    for text in texts:
+        for found in _ASCII_URL.finditer(text or ""):
+            url = found.group(0).rstrip(".,;:!?)]}")
+            if url != page_url and _is_government_host(url):
+                return url
+    return None
+
+
+def _is_government_host(url: str) -> bool:
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return False
+    return host == "gov.cn" or host.endswith(".gov.cn")
 
 
 # --- language --------------------------------------------------------------------------------------

@@ -129,6 +129,7 @@ class Document(BaseModel):
     language: Language | None = None
     source: str | None = None
     url: str | None = None
+    official_url: str | None = Field(default=None, description="the regulator's own page (gov.cn) the page names")
     text: str = ""
     tokens: int = 0
     chunks: list[Chunk] = []
@@ -422,6 +423,7 @@ class BriefingDocument(BaseModel):
     product_scope: list[ProductScope] = []
     source: str | None = None
     url: str | None = None
+    official_url: str | None = Field(default=None, description="the regulator's own page (gov.cn) the page names")
     date: dt.date | None = None
     date_inferred: bool = False
     date_from_fetch_time: bool = Field(default=False, description="the date is when the page was fetched")

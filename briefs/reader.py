@@ -255,6 +255,7 @@ def read_document(path: Path, data: bytes, count, scraped: manifest.Scraped | No
         language=meta.language,
         source=meta.source,
         url=meta.url,
+        official_url=meta.official_url,
         text=cleaned.body,
         tokens=count(cleaned.body),
         problems=[*loaded.problems, *meta.problems],

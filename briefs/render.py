@@ -107,6 +107,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "nearest_deadline": ("最近截止", "Nearest deadline"),
     "unverified_item": ("未经核实", "not verified"),
     "files": ("文件与问题", "Files and problems"),
+    "number": ("文号", "Document No."),
+    "status": ("状态", "Status"),
+    "draft": ("征求意见稿", "draft for comment"),
+    "final": ("正式发布", "final"),
+    "official": ("官方原文", "Official source"),
     "incomplete": (
         "本简报不完整：有内容缺失，见“警示”。",
         "This briefing is incomplete: something is missing, see Warnings.",
@@ -338,6 +343,15 @@ class Languages:
         )
         return self.pick(zh, en)
 
+    def status(self, doc: BriefingDocument) -> str:
+        """Draft for comment or final: the document type says so, or its Chinese title (征求意见稿)."""
+        return self.label("draft" if is_draft(doc) else "final", " / ")
+
+    @staticmethod
+    def official_host(doc: BriefingDocument) -> str:
+        url = safe_url(doc.official_url)
+        return (urlsplit(url).hostname or url) if url else ""
+
     @staticmethod
     def nearest_deadline(doc: BriefingDocument) -> str | None:
         dates = sorted(r.requirement.due_date for r in doc.requirements if r.requirement.due_date)
@@ -504,6 +518,10 @@ def recording_source(provenance: list[str]) -> str:
 
 MAIL_REQUIREMENTS = 10  # per document in the email; every unverified one is shown besides
 _PRIORITY_RANK = {"high": 0, "medium": 1, "low": 2}
+
+
+def is_draft(doc: BriefingDocument) -> bool:
+    return doc.doc_type == "draft_for_comment" or "征求意见" in doc.title.zh
 
 
 def grouped_documents(documents: list[BriefingDocument]) -> list[tuple[str, list[BriefingDocument]]]:
