@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from briefs.models import (
+    POSSIBLY_INCOMPLETE,
     Bilingual,
     Briefing,
     BriefingAction,
@@ -147,17 +148,20 @@ def _check_warning(ref: str, check: Check) -> BriefingWarning:
             kind="injection",
             document=ref,
             message=f"the document contains text addressed to the model; it was not followed: {value}",
+            detail=value,
         )
     if check.kind == "completeness":
         return BriefingWarning(
             kind="unverified",
             document=ref,
-            message=f"possibly incomplete: no requirement was extracted, but the document says: {value}",
+            message=f"{POSSIBLY_INCOMPLETE}: no requirement was extracted, but the document says: {value}",
+            detail=value,
         )
     return BriefingWarning(
         kind="unverified",
         document=ref,
         message=f"{check.target}: {check.kind} not verified against the source{detail}: {value}",
+        detail=value,
     )
 
 
@@ -181,6 +185,7 @@ def warnings_of(
             kind="failed",
             document=relative_path(d.document.path, corpus),
             message=f"extraction failed, the document is not in this briefing: {d.error or 'no reason recorded'}",
+            detail=d.error or "",
         )
         for d in failed
     ]
@@ -191,10 +196,13 @@ def warnings_of(
             BriefingWarning(
                 kind="synthesis",
                 message=f"the week synthesis failed, documents are listed without it: {synthesis_error}",
+                detail=synthesis_error,
             )
         )
-    warnings.extend(BriefingWarning(kind="unverified", message=f"synthesis: {p}") for p in synthesis_problems)
-    warnings.extend(BriefingWarning(kind="unreadable", document=s.path, message=s.reason) for s in coverage.skipped)
+    warnings.extend(BriefingWarning(kind="unverified", message=f"synthesis: {p}", detail=p) for p in synthesis_problems)
+    warnings.extend(
+        BriefingWarning(kind="unreadable", document=s.path, message=s.reason, detail=s.reason) for s in coverage.skipped
+    )
     return warnings
 
 

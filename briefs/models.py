@@ -532,10 +532,15 @@ class History(BaseModel):
 INCOMPLETE_KINDS = ("failed", "synthesis", "unreadable", "quiet")
 
 
+# How an unverified warning begins when the document seems to state a requirement none was taken from.
+POSSIBLY_INCOMPLETE = "possibly incomplete"
+
+
 class BriefingWarning(BaseModel):
     kind: Literal["unverified", "failed", "unreadable", "undated", "synthesis", "injection", "quiet"]
     document: str | None = Field(default=None, description="the document's ref or path")
     message: str
+    detail: str = Field(default="", description="what the message quotes (a value, an error), as it is: no wording")
 
 
 class TeamFilter(BaseModel):

@@ -28,10 +28,12 @@ from briefs import resources
 from briefs.errors import RenderError
 from briefs.models import (
     FORMATS,
+    POSSIBLY_INCOMPLETE,
     Bilingual,
     Briefing,
     BriefingDocument,
     BriefingLanguage,
+    BriefingWarning,
     CampaignChange,
     DocType,
     DocumentChange,
@@ -115,6 +117,28 @@ LABELS: dict[str, tuple[str, str]] = {
     "incomplete": (
         "本简报不完整：有内容缺失，见“警示”。",
         "This briefing is incomplete: something is missing, see Warnings.",
+    ),
+}
+
+# What each kind of warning means, (Chinese, English): the fixed wording a warning starts with in
+# every language shown; the English message and the data it quotes follow.
+WARNING_WORDS: dict[str, tuple[str, str]] = {
+    "failed": ("提取失败，该文件未收入本简报", "extraction failed, the document is not in this briefing"),
+    "unverified": ("未能在原文中核实", "not verified against the source"),
+    POSSIBLY_INCOMPLETE: (
+        "可能不完整：没有提取到任何要求，但文件中有要求性表述",
+        "possibly incomplete: no requirement was extracted, but the document states one",
+    ),
+    "injection": (
+        "文件中含有针对模型的指令，未予执行",
+        "the document contains text addressed to the model; it was not followed",
+    ),
+    "unreadable": ("文件无法读取，已跳过", "a file could not be read and was skipped"),
+    "undated": ("页面无日期，未归入任何一周", "undated page, not placed in any week"),
+    "synthesis": ("本周综述失败，文件未经综述列出", "the week synthesis failed, documents are listed without it"),
+    "quiet": (
+        "本期没有文件，而此前各周有：请检查抓取程序",
+        "no document this period though earlier weeks had some: check the scraper",
     ),
 }
 
@@ -385,6 +409,17 @@ class Languages:
         zh = f"本期在文件夹中没有找到任何文件，而此前 {weeks} 周共有 {earlier} 份：请先检查抓取程序和文件夹，不要当作平静的一周。"
         en = f"No document of this period was found, though the {weeks} weeks before it had {earlier}: check the scraper and the corpus folder before reading this as a quiet week."
         return self.pick(zh, en)
+
+    def warning_lines(self, warning: BriefingWarning, briefing: Briefing) -> list[tuple[str, str]]:
+        """A warning in the languages shown: Chinese gets the fixed wording of its kind (with the data it
+        quotes when Chinese is the only language), English the message itself."""
+        if warning.kind == "quiet" and briefing.coverage.alert:
+            return self.alert_lines(briefing)
+        key = POSSIBLY_INCOMPLETE if warning.message.startswith(POSSIBLY_INCOMPLETE) else warning.kind
+        zh, en = WARNING_WORDS.get(key, (warning.kind, warning.kind))
+        if self.choice == "zh" and warning.detail:
+            zh += f"：{warning.detail}"
+        return self.pick(zh, warning.message or en)
 
     def filter_lines(self, briefing: Briefing) -> list[tuple[str, str]]:
         f = briefing.team_filter
