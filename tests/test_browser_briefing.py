@@ -215,3 +215,66 @@ def test_the_email_reads_at_phone_and_column_width_without_breaking_words(
         page.screenshot(path=str(ARTIFACTS / f"briefing-{week}-{width}px.png"), full_page=True)
     finally:
         page.close()
+
+
+def new_parts_briefing() -> Briefing:
+    """A draft for comment with its 文号 and a long official link, bilingual warnings of every kind."""
+    official = "https://www.nmpa.gov.cn/xxgk/ggtg/qtggtg/" + "b" * 120 + ".html"
+    doc = factory.document().model_copy(update={"official_url": official})
+    ext = factory.extraction(
+        title_zh="药品生产监督管理办法（征求意见稿）", title_en="Measures (draft for comment)", doc_type="regulation"
+    ).model_copy(update={"document_number": "国药监药管〔2022〕5号"})
+    briefing = full_briefing()
+    draft = assemble.build_briefing(
+        period=factory.WEEK_06,
+        numbered=assemble.number_digests([factory.digest(doc, ext)]),
+        failed=[],
+        coverage=Coverage(),
+        synthesis=None,
+        synthesis_error=None,
+        synthesis_problems=[],
+        run=factory.run_record(),
+        corpus=None,
+    )
+    return briefing.model_copy(update={"documents": [*draft.documents, *briefing.documents[1:]]})
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_status_official_link_and_bilingual_warnings_fit_at_phone_and_column_width(
+    browser, tmp_path: Path, width: int
+) -> None:
+    briefing = new_parts_briefing()
+    html = render(briefing, "html", full_briefing="briefing-full.md")
+    page, errors, requests = open_at_600(browser, html, tmp_path / "briefing.html", width=width)
+    try:
+        assert errors == [] and [url for url in requests if not url.startswith("file:")] == []
+        assert page.evaluate("() => document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+        text = page.inner_text("body")
+        for expected in ("国药监药管〔2022〕5号", "征求意见稿 / draft for comment", "官方原文 Official source",
+                         "www.nmpa.gov.cn", "提取失败", "extraction failed", "未能在原文中核实"):  # fmt: skip
+            assert expected in text, expected
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"briefing-new-parts-{width}px.png"), full_page=True)
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_team_mail_of_the_largest_week_fits_and_says_the_full_briefing_is_attached(
+    browser, tmp_path: Path, width: int
+) -> None:
+    from briefs.pipeline import mail_content
+    from briefs.settings import Team
+
+    result = generate(load_settings(None, out=tmp_path / "out"), GenerateRequest(period=parse_week("2020-W52")))
+    html = mail_content(result.briefing, Team(name="ra", recipients=["ra@example.com"])).html
+    assert len(html.encode("utf-8")) <= 100_000
+    page, errors, _ = open_at_600(browser, html, tmp_path / "mail.html", width=width)
+    try:
+        assert errors == []
+        assert page.evaluate("() => document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+        assert "attached to this email (briefing-full.md)" in page.inner_text("body")
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"mail-2020-W52-{width}px.png"), full_page=True)
+    finally:
+        page.close()
