@@ -372,6 +372,10 @@ class Languages:
         return self.label("draft" if is_draft(doc) else "final", " / ")
 
     @staticmethod
+    def is_draft(doc: BriefingDocument) -> bool:
+        return is_draft(doc)
+
+    @staticmethod
     def official_host(doc: BriefingDocument) -> str:
         url = safe_url(doc.official_url)
         return (urlsplit(url).hostname or url) if url else ""

@@ -85,3 +85,9 @@ def test_an_unsafe_official_link_is_never_a_link(url: str) -> None:
     tags = elements(html)
     assert "script" not in {tag for tag, _ in tags}
     assert not any((attrs.get("href") or "").startswith("javascript") for _, attrs in tags)
+
+
+def test_the_at_a_glance_table_says_which_documents_are_drafts() -> None:
+    html = render(draft_briefing(None), "html")
+    glance = html.split('id="glance"', 1)[1].split('id="documents"', 1)[0]
+    assert "征求意见稿 / draft for comment" in glance

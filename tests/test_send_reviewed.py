@@ -74,6 +74,7 @@ def test_preview_shows_subject_recipients_size_and_warnings_and_sends_nothing(tm
     assert "ra@example.com, li.na@example.com" in out and "qa@example.com" in out
     assert f"Subject: {WEEK} 药监周报 · China drug regulation weekly" in out
     assert "KB HTML" in out and "warnings: 0" in out and "complete" in out
+    assert "attached: briefing-full.md" in out
     assert not (tmp_path / "home" / "sendlog.jsonl").exists()
 
 
