@@ -10,7 +10,9 @@ The public surface for Python users, the same three jobs as the CLI::
     digests = briefs.extract_paths(settings, [path]).digests
     documents = briefs.read_paths([folder], settings).documents
 
-Every error is a ``briefs.BriefsError`` whose ``str()`` is one line. Names load on first use:
+Every error is a ``briefs.BriefsError`` or, from the model layer (which imports nothing from
+briefs), a ``briefs.llm.LLMError`` such as ``briefs.ModelError``; either's ``str()`` is one line.
+Names load on first use:
 the pipeline pulls in openai, tiktoken and jinja2 (about 0.7 s), which ``import briefs`` and so
 ``briefs --help`` must not pay. The model layer's own surface is ``briefs.llm``.
 """

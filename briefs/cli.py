@@ -1,5 +1,6 @@
 """The ``briefs`` command. Thin: it parses flags into settings, calls one function per command and
-turns every ``BriefsError`` into one line on stderr and an exit code (briefs.errors)."""
+turns every error a user can meet (``BriefsError``, the model layer's ``LLMError``) into one line
+on stderr and an exit code (briefs.errors)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from briefs.errors import EXIT_INTERNAL, EXIT_READER_GONE, EXIT_USAGE, BriefsError, ConfigError
+from briefs.errors import (
+    EXIT_INTERNAL,
+    EXIT_READER_GONE,
+    EXIT_USAGE,
+    USER_ERRORS,
+    ConfigError,
+    exit_code,
+)
 
 if TYPE_CHECKING:  # the commands import their stages lazily, so that --help stays fast
     from briefs.settings import Settings
@@ -135,9 +143,9 @@ def user_errors() -> Iterator[None]:
     try:
         yield
         deliver_output()
-    except BriefsError as error:
+    except USER_ERRORS as error:
         shout(f"briefs: error: {error}")
-        raise typer.Exit(error.exit_code) from None
+        raise typer.Exit(exit_code(error)) from None
     except KeyboardInterrupt as stop:
         what, code = ("terminated (SIGTERM)", 143) if isinstance(stop, Terminated) else ("interrupted", 130)
         shout(f"briefs: {what}; nothing more was sent, finished calls are cached, rerun to continue")

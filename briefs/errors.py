@@ -1,29 +1,36 @@
-"""The one error tree of briefs. This module imports nothing from briefs.
+"""The one error tree of briefs. This module imports nothing from briefs but the model layer's errors.
 
-Every error a user can meet is a ``BriefsError``; ``str(error)`` is the single line the CLI prints
-(it names the file, setting or call at fault and says what is wrong). The CLI catches the base
-class once (``briefs.cli``) and exits with ``error.exit_code``; nothing else prints tracebacks.
+Every error a user can meet is a ``BriefsError`` or an ``LLMError`` of the model layer (which
+imports nothing from briefs, so it has a root of its own); ``str(error)`` is the single line the CLI
+prints (it names the file, setting or call at fault and says what is wrong). The CLI catches both
+roots once (``briefs.cli``, ``USER_ERRORS``) and exits with ``exit_code(error)``; nothing else prints
+tracebacks.
 
     BriefsError
     ├── ConfigError              a setting or the config file is wrong (names the key)
     ├── InputError               a document cannot be read (names the file); collected per
     │                            document as a problem, never stops the run
-    ├── ModelError               a model call failed (briefs.llm.errors)
-    │   ├── ModelRequestError    the request is wrong and will not be retried (400/401/403/404/422,
-    │   │                        exhausted quota): says what to fix
-    │   ├── ModelUnavailable     transient failures (429/5xx/timeouts/connection) outlasted retries
-    │   ├── InvalidOutputError   the answer stayed invalid after the re-asks; carries the evidence
-    │   └── ReplayMissError      replay mode and no recording matches; names the request and the
-    │       │                    command that refreshes the recordings
-    │       └── AnswerMissingError   an answer book has no hand-written answer for a call; names
-    │                                the file to write
     ├── RenderError              a briefing could not be rendered
     ├── HistoryError             the history store cannot be opened, read or written (names it);
     │                            while generating, a warning that never sinks the run
     └── DeliveryError            mail could not be sent (server down, authentication refused, ...)
+
+    LLMError                     the model layer's root (briefs.llm.errors)
+    ├── LLMConfigError           the model layer is set up wrong (mode, key, recordings): exit 2
+    └── ModelError               a model call failed: exit 3
+        ├── ModelRequestError    the request is wrong and will not be retried (400/401/403/404/422,
+        │                        exhausted quota): says what to fix
+        ├── ModelUnavailable     transient failures (429/5xx/timeouts/connection) outlasted retries
+        ├── InvalidOutputError   the answer stayed invalid after the re-asks; carries the evidence
+        └── ReplayMissError      replay mode and no recording matches; names the request and the
+            │                    command that refreshes the recordings
+            └── AnswerMissingError   an answer book has no hand-written answer for a call; names
+                                     the file to write
 """
 
 from __future__ import annotations
+
+from briefs.llm import LLMConfigError, LLMError
 
 # Exit codes of the CLI, in one place so README and code agree.
 EXIT_OK = 0
@@ -63,3 +70,15 @@ class HistoryError(BriefsError):
 
 class DeliveryError(BriefsError):
     """A briefing could not be delivered."""
+
+
+# What the CLI's one boundary catches: briefs' own errors and the model layer's.
+USER_ERRORS: tuple[type[Exception], ...] = (BriefsError, LLMError)
+
+
+def exit_code(error: Exception) -> int:
+    """The exit code of an error a user can meet: its own for briefs' errors; for the model layer's,
+    a wrong setting is a usage error and a failed call means nothing could be done."""
+    if isinstance(error, BriefsError):
+        return error.exit_code
+    return EXIT_USAGE if isinstance(error, LLMConfigError) else EXIT_NOTHING

@@ -167,9 +167,9 @@ def generate(settings: Settings, request: GenerateRequest, seam: ModelSeam = Mod
     check was left out; ``EXIT_NOTHING`` when nothing could be read or extracted, and then nothing is
     written, so an earlier briefing stays), the files written, the briefing and the lines to tell the
     user. A dry run (``request.dry_run``) only counts tokens and fills ``estimate``. ``seam`` reaches
-    the model another way (record runs, tests). Raises ``BriefsError`` for a wrong setting or team,
-    a missing recording in replay, or a briefing that cannot be written; one bad document or one
-    failed call never raises.
+    the model another way (record runs, tests). Raises ``BriefsError`` for a wrong setting or team
+    or a briefing that cannot be written, the model layer's ``LLMError`` for a wrong model setup or a
+    missing recording in replay; one bad document or one failed call never raises.
     """
     started = time.monotonic()
     if request.team:

@@ -15,20 +15,26 @@ import pytest
 import briefs
 import briefs.errors
 from briefs.errors import BriefsError
+from briefs.llm.errors import LLMError
 
 PACKAGE_DIR = Path(briefs.__file__).parent
 _BRANCH = re.compile(r"^(?P<prefix>[ │]*)(?:├── |└── )(?P<name>\w+)")
 
 
+ROOTS = ("BriefsError", "LLMError")  # briefs' errors, and the model layer's (which imports nothing from briefs)
+
+
 def drawn_tree(docstring: str) -> dict[str, str | None]:
-    """Each class name in the drawing and the name of its parent (None for the root)."""
-    lines = docstring.splitlines()
-    root_line = next(line for line in lines if line.strip() == "BriefsError")
-    indent = len(root_line) - len(root_line.lstrip())
-    parents: dict[str, str | None] = {"BriefsError": None}
-    path = ["BriefsError"]  # the names on the way down to the current branch
-    for line in lines:
-        if match := _BRANCH.match(line):
+    """Each class name in the drawing and the name of its parent (None for a root)."""
+    parents: dict[str, str | None] = {}
+    path: list[str] = []  # the names on the way down to the current branch
+    indent = 0
+    for line in docstring.splitlines():
+        if line.split()[:1] and line.split()[0] in ROOTS:  # a root, perhaps with a note beside it
+            indent = len(line) - len(line.lstrip())
+            parents[line.split()[0]] = None
+            path = [line.split()[0]]
+        elif path and (match := _BRANCH.match(line)):
             depth = (len(match["prefix"]) - indent) // 4 + 1
             del path[depth:]
             parents[match["name"]] = path[-1]
@@ -46,8 +52,8 @@ def _import_every_module() -> None:
 
 def real_tree() -> dict[str, str | None]:
     _import_every_module()
-    found: dict[str, str | None] = {"BriefsError": None}
-    pending = [BriefsError]
+    found: dict[str, str | None] = {"BriefsError": None, "LLMError": None}
+    pending: list[type] = [BriefsError, LLMError]
     while pending:
         parent = pending.pop()
         for child in parent.__subclasses__():
@@ -95,8 +101,9 @@ def test_the_drawing_is_read_as_a_tree() -> None:
 
 @pytest.mark.parametrize("name", sorted(REAL), ids=[f"{name} says which exit code it means" for name in sorted(REAL)])
 def test_every_error_has_an_exit_code(name: str) -> None:
-    classes = {cls.__name__: cls for cls in [BriefsError, *_all_subclasses(BriefsError)]}
-    assert classes[name].exit_code in {
+    classes = {cls.__name__: cls for root in (BriefsError, LLMError) for cls in [root, *_all_subclasses(root)]}
+    error = classes[name].__new__(classes[name])  # the code depends on the class alone
+    assert briefs.errors.exit_code(error) in {
         briefs.errors.EXIT_USAGE,
         briefs.errors.EXIT_NOTHING,
         briefs.errors.EXIT_INCOMPLETE,
@@ -105,6 +112,18 @@ def test_every_error_has_an_exit_code(name: str) -> None:
 
 def _all_subclasses(cls: type) -> list[type]:
     return [each for sub in cls.__subclasses__() for each in (sub, *_all_subclasses(sub))]
+
+
+def test_the_model_layers_errors_keep_their_exit_codes() -> None:
+    from briefs.llm.errors import LLMConfigError, ModelUnavailable, ReplayMissError
+
+    assert (
+        briefs.errors.exit_code(LLMConfigError("model mode replay: no recordings folder set"))
+        == briefs.errors.EXIT_USAGE
+    )
+    assert briefs.errors.exit_code(ModelUnavailable("gave up")) == briefs.errors.EXIT_NOTHING
+    assert briefs.errors.exit_code(ReplayMissError("no recording")) == briefs.errors.EXIT_NOTHING
+    assert str(LLMError("a\n  b")) == "a b"
 
 
 def test_an_error_is_one_line_whatever_its_message() -> None:

@@ -139,7 +139,9 @@ class Rule:
 
 
 RULES = {
-    "the leaves import nothing from briefs but the model layer's data types": Rule("leaves", frozenset({"briefs.llm"})),
+    "the leaves import nothing from briefs but the model layer's data types, errors and file helpers": Rule(
+        "leaves", frozenset({"briefs.llm", "briefs.llm.files"})
+    ),
     "settings imports only the leaves": Rule("settings", _layers("leaves")),
     "the model layer imports only itself, briefs.errors and briefs.files": Rule(
         "the model layer", MODEL_LAYER | {"briefs.errors", "briefs.files"}
@@ -219,8 +221,9 @@ def test_no_stage_imports_another_stage() -> None:
 
 
 # Reaching into the model layer's modules past ``briefs.llm`` couples the caller to its layout.
-# Known exceptions, each to be removed when its import moves (the test fails when one disappears).
-MODEL_LAYER_REACH_INS: set[tuple[str, str]] = set()
+# Known exceptions (the test fails when one disappears): briefs.files builds on the layer's file
+# helpers, which are not part of what the layer offers its callers.
+MODEL_LAYER_REACH_INS: set[tuple[str, str]] = {("briefs.files", "briefs.llm.files")}
 
 
 def test_outside_the_model_layer_only_its_public_surface_is_imported() -> None:

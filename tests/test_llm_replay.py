@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 from llm_support import NOTE, Note, client_for, note_request
 
-from briefs.errors import ConfigError
 from briefs.llm import (
     AnswerBookTransport,
     AnswerMissingError,
@@ -22,6 +21,7 @@ from briefs.llm import (
     ModelClient,
     ReplayMissError,
 )
+from briefs.llm.errors import LLMConfigError
 from briefs.llm.fake_server import FakeServer, rate_limited, server_error
 from briefs.llm_setup import BRIEFS_HINTS
 
@@ -119,7 +119,7 @@ def test_recordings_nothing_used_are_listed(fake_openai: FakeServer, tmp_path: P
 def test_a_damaged_recording_is_named(tmp_path: Path) -> None:
     (tmp_path / "rec" / "extract").mkdir(parents=True)
     (tmp_path / "rec" / "extract" / "bad.json").write_text("{not json", encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"bad\.json: not a readable recording"):
+    with pytest.raises(LLMConfigError, match=r"bad\.json: not a readable recording"):
         replay_client(tmp_path / "rec")
 
 

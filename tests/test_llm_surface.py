@@ -49,6 +49,35 @@ def test_every_public_name_is_used_outside_the_model_layer() -> None:
     assert unused == ["CacheInfo"]  # named by no caller, but it is what cache_info() hands them
 
 
+def test_the_model_layer_imports_nothing_from_briefs() -> None:
+    """It could be published alone: every module of briefs/llm, imports inside functions and under
+    TYPE_CHECKING included, names no ``briefs.`` module outside ``briefs.llm``."""
+    import ast
+
+    outside: list[str] = []
+    for path in sorted(LLM_DIR.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level:  # ``from ..x import y`` climbs folders
+                inside = node.level <= len(path.relative_to(LLM_DIR).parts)
+                names = [] if inside else [f"{'.' * node.level}{node.module or ''}"]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            else:
+                continue
+            outside += [
+                f"{path.relative_to(LLM_DIR)}:{node.lineno}: {name}"
+                for name in names
+                if name.startswith(".") or name == "briefs" or (name.startswith("briefs.") and not _in_llm(name))
+            ]
+    assert outside == []
+
+
+def _in_llm(module: str) -> bool:
+    return module == "briefs.llm" or module.startswith("briefs.llm.")
+
+
 def test_cache_info_and_clear(fake_openai: FakeServer, tmp_path: Path, monkeypatch) -> None:
     home = tmp_path / "home"
     monkeypatch.setenv("BRIEFS_HOME", str(home))

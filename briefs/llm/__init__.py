@@ -2,7 +2,8 @@
 usage and cost, and record/replay at the HTTP transport.
 
 Generic: it takes messages and a pydantic model and returns a validated instance (or a clear
-failure with evidence); it knows nothing about briefs' documents. It imports ``briefs.errors`` only.
+failure with evidence); it knows nothing about briefs' documents and imports nothing from briefs
+(a test checks), so it could be published alone.
 Names load on first use (PEP 562), as in ``briefs``: ``from briefs.llm import Usage`` (what
 ``briefs.models`` needs) must not pull in the openai SDK.
 
@@ -16,7 +17,8 @@ Names load on first use (PEP 562), as in ``briefs``: ``from briefs.llm import Us
     network.py     the transport that really sends; the switch that keeps tests off remote hosts
     answers.py     AnswerBookTransport (hand-written reference answers)
     fake_server.py an OpenAI-compatible server on 127.0.0.1 for tests and benchmarks
-    errors.py      ModelError and its subclasses
+    files.py       atomic writes and a best-effort folder (the cache's), which briefs.files re-exports
+    errors.py      LLMError, the layer's root: LLMConfigError, ModelError and its subclasses
 """
 
 # The imports are private (underscored) so that the package's namespace is exactly __all__.
@@ -33,6 +35,8 @@ _EXPORTS = {
     "InvalidOutputError": "briefs.llm.errors",
     "Hints": "briefs.llm.config",
     "LLMConfig": "briefs.llm.config",
+    "LLMConfigError": "briefs.llm.errors",
+    "LLMError": "briefs.llm.errors",
     "Ledger": "briefs.llm.usage",
     "ModelClient": "briefs.llm.client",
     "ModelError": "briefs.llm.errors",
@@ -68,6 +72,8 @@ if _typing.TYPE_CHECKING:  # what type checkers and editors see; at run time __g
     from briefs.llm.errors import (
         AnswerMissingError,
         InvalidOutputError,
+        LLMConfigError,
+        LLMError,
         ModelError,
         ModelRequestError,
         ModelUnavailable,
@@ -85,6 +91,8 @@ __all__ = [  # noqa: RUF022 - plain sorted(), which tests/test_llm_surface.py ch
     "Hints",
     "InvalidOutputError",
     "LLMConfig",
+    "LLMConfigError",
+    "LLMError",
     "Ledger",
     "ModelClient",
     "ModelError",

@@ -16,8 +16,7 @@ from typing import Any
 
 import httpx2
 
-from briefs.errors import ConfigError
-from briefs.llm.errors import AnswerMissingError
+from briefs.llm.errors import AnswerMissingError, LLMConfigError
 from briefs.llm.recording import LABEL_HEADER, PROVENANCE_EXTENSION
 
 ESTIMATED_NOTE = "token counts estimated with the local tokenizer"
@@ -61,7 +60,7 @@ class AnswerBookTransport(httpx2.BaseTransport):
             book = json.loads(path.read_text(encoding="utf-8"))
             provenance, answer = str(book["provenance"]), book["answer"]
         except (OSError, ValueError, KeyError, TypeError) as error:
-            raise ConfigError(
+            raise LLMConfigError(
                 f'{path}: not an answer file {{"provenance": …, "answer": {{…}}}} ({type(error).__name__}: {error})'
             ) from None
         if "by hand" not in provenance.lower():  # the promise every hand-written recording makes

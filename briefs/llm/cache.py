@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from briefs.files import BestEffortFolder
+from briefs.llm.files import BestEffortFolder
 
 log = logging.getLogger("briefs.llm")
 

@@ -44,7 +44,6 @@ from openai import (
 )
 from tenacity import RetryCallState
 
-from briefs.errors import ConfigError
 from briefs.llm.cache import ResponseCache, cache_key
 from briefs.llm.config import (
     DEFAULT_BASE_URL,
@@ -59,7 +58,7 @@ from briefs.llm.config import (
     Usage,
     stage_of,
 )
-from briefs.llm.errors import InvalidOutputError, ModelError, ModelRequestError, ModelUnavailable
+from briefs.llm.errors import InvalidOutputError, LLMConfigError, ModelError, ModelRequestError, ModelUnavailable
 from briefs.llm.network import NetworkTransport, shown_proxy
 from briefs.llm.probe import ServerContext, probe_context
 from briefs.llm.recording import LABEL_HEADER, RecordReplayTransport
@@ -474,7 +473,7 @@ class ModelClient:
         """What the requests would send, counted locally; nothing is called. Cached calls are free."""
         count = self.config.count_tokens
         if count is None:
-            raise ConfigError("a dry run needs a token counter (LLMConfig.count_tokens is not set)")
+            raise LLMConfigError("a dry run needs a token counter (LLMConfig.count_tokens is not set)")
         estimate = TokenEstimate()
         for request in requests:
             estimate.calls += 1
@@ -497,7 +496,7 @@ class ModelClient:
         """What one request sends, counted locally: messages, schema and per-message framing."""
         count = self.config.count_tokens
         if count is None:
-            raise ConfigError("counting tokens needs a token counter (LLMConfig.count_tokens is not set)")
+            raise LLMConfigError("counting tokens needs a token counter (LLMConfig.count_tokens is not set)")
         schema = json.dumps(_schema_of(request.schema), ensure_ascii=False)
         return sum(count(m.get("content", "")) + 4 for m in request.messages) + count(schema) + 3
 
@@ -617,18 +616,18 @@ class ModelClient:
 
 def _check_config(config: LLMConfig) -> None:
     if config.mode not in ("live", "replay", "record"):
-        raise ConfigError(f"model mode {config.mode!r} is not one of live, replay, record")
+        raise LLMConfigError(f"model mode {config.mode!r} is not one of live, replay, record")
     if config.mode in ("replay", "record") and config.recordings_dir is None:
-        raise ConfigError(f"model mode {config.mode}: no recordings folder set")
+        raise LLMConfigError(f"model mode {config.mode}: no recordings folder set")
     if (
         config.mode in ("live", "record")
         and config.inner_transport is None
         and not config.api_key
         and not config.base_url
     ):
-        raise ConfigError(f"model mode {config.mode}: set OPENAI_API_KEY, or OPENAI_BASE_URL for a local server")
+        raise LLMConfigError(f"model mode {config.mode}: set OPENAI_API_KEY, or OPENAI_BASE_URL for a local server")
     if config.concurrency < 1:
-        raise ConfigError(f"concurrency must be at least 1 (got {config.concurrency})")
+        raise LLMConfigError(f"concurrency must be at least 1 (got {config.concurrency})")
 
 
 @dataclass

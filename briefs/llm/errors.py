@@ -1,6 +1,8 @@
-"""Errors of the model layer (drawn in the tree in ``briefs/errors.py``).
+"""Errors of the model layer, under their own root ``LLMError`` (the layer imports nothing from
+briefs; briefs' CLI meets these at its one error boundary, beside ``BriefsError``, and the tree in
+``briefs/errors.py`` draws both).
 
-Each error names the call (its label) and carries what a user or the pipeline needs: what to fix
+``str(error)`` is one line. Each error names the call (its label) and carries what a user or the pipeline needs: what to fix
 (``ModelRequestError``), how long it tried (``ModelUnavailable``), the evidence of a bad answer
 (``InvalidOutputError``), or the command that refreshes recordings (``ReplayMissError``).
 Messages never contain an API key: the client scrubs them before raising.
@@ -8,11 +10,22 @@ Messages never contain an API key: the client scrubs them before raising.
 
 from __future__ import annotations
 
-from briefs.errors import BriefsError
 from briefs.llm.config import Usage
 
 
-class ModelError(BriefsError):
+class LLMError(Exception):
+    """Base of every error the model layer raises; its message is one line."""
+
+    def __str__(self) -> str:  # one line, whatever the message was built from
+        return " ".join(super().__str__().split())
+
+
+class LLMConfigError(LLMError):
+    """The model layer is set up wrong (mode, recordings folder, key, concurrency, an unreadable
+    recording or answer book): what to fix, before any call is paid for."""
+
+
+class ModelError(LLMError):
     """A model call failed; ``label`` names the call. ``usage`` is what the call spent before it
     failed (the client fills it in as the error leaves the call), so a caller totals failed calls
     exactly as the ledger does."""

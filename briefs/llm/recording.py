@@ -27,10 +27,9 @@ from typing import Any
 
 import httpx2
 
-from briefs.errors import ConfigError
-from briefs.files import write_atomically
 from briefs.llm.config import Hints
-from briefs.llm.errors import ReplayMissError
+from briefs.llm.errors import LLMConfigError, ReplayMissError
+from briefs.llm.files import write_atomically
 
 LABEL_HEADER = "X-Briefs-Label"
 PROVENANCE_EXTENSION = "briefs_provenance"  # set by transports whose answers are not a model's (answer books)
@@ -83,7 +82,7 @@ class RecordReplayTransport(httpx2.BaseTransport):
         refresh_hint: str = Hints().refresh_recordings,
     ) -> None:
         if mode in ("replay", "record") and recordings_dir is None:
-            raise ConfigError(f"mode {mode}: the recordings folder is not set")
+            raise LLMConfigError(f"mode {mode}: the recordings folder is not set")
         self.mode = mode
         self.recordings_dir = recordings_dir
         self.inner = inner
@@ -212,7 +211,7 @@ def index_recordings(recordings_dir: Path) -> dict[str, Path]:
             body = recording["request"]["body"]
             recording["response"]["status"]
         except (OSError, ValueError, KeyError, TypeError) as error:
-            raise ConfigError(f"{path}: not a readable recording ({type(error).__name__}: {error})") from None
+            raise LLMConfigError(f"{path}: not a readable recording ({type(error).__name__}: {error})") from None
         raw = json.dumps(body, ensure_ascii=False).encode("utf-8") if not isinstance(body, str) else body.encode()
         index[body_digest(canonical_body(raw))] = path
     return index
