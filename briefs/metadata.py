@@ -359,8 +359,14 @@ def _zone_dates(zone: Sequence[str]) -> tuple[list[dt.date], list[str]]:
     down, after an undated one (a table, a quoted notice), is not read."""
     block: list[tuple[str, list[dt.date]]] = []
     ambiguous: list[str] = []
+    previous = ""
     for line in zone:
         text = normalise_for_dates(line)
+        label_above, previous = previous, text
+        if _OTHER_LABEL.search(label_above) and not any(
+            label.search(label_above) for label in (_PUBLISHED_LABEL, _PLAIN_LABEL, _WRITTEN_LABEL)
+        ):
+            continue  # "生产日期：" with its value on the next line: that value is the other date
         if _EFFECTIVE_LINE.search(text) and not _PUBLISHED_WORDS.search(text):
             continue  # "2022年1月1日 施行" says when it applies, not when it was published
         line_days = [

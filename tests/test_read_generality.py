@@ -26,6 +26,12 @@ def _read(tmp_path: Path, content: str, reader_settings, name: str = "page.txt")
 
 
 DATES = [
+    pytest.param(f"某药品召回公告\n\n生产日期：\n\n2021-03-05\n\n{ZH}\n", None,
+                 id="a production date whose value is on the next line is not the publication date"),
+    pytest.param(f"某药品召回公告\n\n发布时间：\n\n2021-03-05\n\n{ZH}\n", "2021-03-05",
+                 id="a publication label whose value is on the next line"),
+    pytest.param(f"某药品召回公告\n\n日期：\n\n2021-03-05\n\n{ZH}\n", "2021-03-05",
+                 id="a bare date label whose value is on the next line"),
     pytest.param(f"某药品召回公告\n\n生产日期：2021-03-05\n\n{ZH}\n", None,
                  id="a production date (生产日期) under the headline is not the publication date"),
     pytest.param(f"某药品召回公告\n\nUpdated: 2024-05-01\n\nPublished: 2024-01-02\n\n{ZH}\n", "2024-01-02",
