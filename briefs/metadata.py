@@ -226,6 +226,7 @@ def extract_metadata(
     meta = Metadata()
     scraped = scraped or {}
     front_matter = {**{k: v for k, v in scraped.items() if k in ("title", "url")}, **front_matter}
+    header = without_site_clock(header)
     meta.title, meta.subtitle, title_index = find_title(header, front_matter, hints)
     meta.source = find_source(header, trailer, front_matter, hints)
     meta.url = find_url(header, trailer, front_matter, hints)
@@ -259,6 +260,39 @@ def header_zone(header: list[str], title_index: int | None) -> list[str]:
 
 
 _SITE_CLOCK = re.compile(r"今天|今日|今天是|Today", re.IGNORECASE)
+_WEEKDAY = re.compile(
+    r"星期.|週[一二三四五六日天]|周[一二三四五六日天]|\b(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\b", re.IGNORECASE
+)
+_CLOCK_TIME = re.compile(r"\b\d{1,2}:\d{2}(?::\d{2})?\b")
+# A feed's RFC 822 stamp (Wed, 27 May 2020 00:00:00 GMT) names its zone; a clock shown to readers does not.
+_TIME_ZONE = re.compile(r"\b(?:GMT|UTC|CST|Z)\b|[+-]\d{2}:?\d{2}\s*$")
+_CLOCK_PART = re.compile(
+    r"^\s*(?:[(（]?(?:星期.|週.|周.|(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?)[)）]?|\d{1,2}:\d{2}(?::\d{2})?)\s*$",
+    re.IGNORECASE,
+)
+
+
+def without_site_clock(header: list[str]) -> list[str]:
+    """The header with a site clock blanked out (indexes kept): a lone date that carries both a
+    weekday and a time of day, on its line or on the one or two lines right under it (2024/05/10 /
+    Friday / 21:04). That is the moment the page was served, never when the article was published;
+    a byline's date carries a time or a weekday, not both with nothing else, and a feed's stamp
+    names its time zone."""
+    cleaned = list(header)
+    for index, line in enumerate(header):
+        if not lone_date(line):
+            continue
+        parts = [line]
+        for below in header[index + 1 : index + 3]:
+            if not _CLOCK_PART.match(below):
+                break
+            parts.append(below)
+        text = " ".join(parts)
+        date_end = full_dates(normalise_for_dates(line))[0].end
+        rest = normalise_for_dates(line)[date_end:] + " " + " ".join(parts[1:])
+        if _WEEKDAY.search(text) and _CLOCK_TIME.search(rest) and not _TIME_ZONE.search(text):
+            cleaned[index : index + len(parts)] = [""] * len(parts)
+    return cleaned
 
 
 def _date_line_above(line: str) -> bool:
@@ -340,10 +374,13 @@ def _labelled_dates(lines: Sequence[str], labels: re.Pattern[str]) -> tuple[list
     """The dates that directly follow a label, and ambiguous ones found there."""
     days: list[dt.date] = []
     ambiguous: list[str] = []
-    for line in lines:
+    for index, line in enumerate(lines):
         text = normalise_for_dates(line)
         for label in labels.finditer(text):
-            rest = roc_numeric_to_western(text[label.end() :])
+            rest = text[label.end() :]
+            if not rest.strip() and index + 1 < len(lines):
+                rest = normalise_for_dates(lines[index + 1])  # the label's value on the next line (發布日期: / 109-04-30)
+            rest = roc_numeric_to_western(rest.strip())
             found = full_dates(rest) or unambiguous_year_last(rest)
             if found and found[0].start == 0:
                 days.append(found[0].date)

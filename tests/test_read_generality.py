@@ -58,6 +58,16 @@ DATES = [
                  "2017-10-11", id="a metadata line with widgets glued on is metadata, not the body's start"),
     pytest.param(f"某药品召回公告\n\n发布时间：2022-01-05\n\n{ZH}\n\n发布日期：2022-03-01\n", None,
                  id="two publication labels that disagree give none"),
+    pytest.param(f"某藥品標示說明\n\n發布日期:\n\n110-05-12\n\n類別:\n\n藥品專區\n\n{ZH_HANT}\n\n更新日期:110-05-11\n",
+                 "2021-05-12", id="a publication label's ROC value on the next line wins over the update date"),
+    pytest.param(f"某新聞網\n\n2025/03/14\n\nFriday\n\n09:30\n\n某藥品廣告警示\n\n2012.06.08\n\n{ZH_HANT}\n",
+                 "2012-06-08", id="a site clock (date, weekday, time) above the headline is not the page's date"),
+    pytest.param(f"首頁\n\n2025年3月14日 星期五 09:30\n\n{ZH_HANT}\n",
+                 None, id="a lone date with weekday and time and no label is a site clock"),
+    pytest.param(f"某藥品回收公告\n\n2023年10月4日 (星期三)\n\n{ZH_HANT}\n",
+                 "2023-10-04", id="a byline's date with its weekday alone is still the date"),
+    pytest.param(f"Wed, 27 May 2020 00:00:00 GMT\n\n某藥品公告草案\n\n{ZH_HANT}\n",
+                 "2020-05-27", id="a feed's RFC 822 stamp with its zone is not a site clock"),
 ]  # fmt: skip
 
 
