@@ -40,7 +40,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from briefs.llm.fake_server import FakeServer  # noqa: E402
+from briefs.llm.testing.fake_server import FakeServer  # noqa: E402
 
 ANSWERS = REPO / "tests" / "fixtures" / "answers"
 FORMATS = ("md", "html", "txt", "json")

@@ -30,7 +30,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from briefs.llm.fake_server import FakeServer  # noqa: E402
+from briefs.llm.testing.fake_server import FakeServer  # noqa: E402
 
 ANSWERS = REPO / "tests" / "fixtures" / "answers"
 WEEKS = {"2022-W06": "1 news page, 2 calls", "2021-W31": "1 long regulation, 3 chunks + merge + synthesis = 5 calls"}

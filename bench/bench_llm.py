@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from briefs.llm import CallRequest, CallResult, LLMConfig, ModelClient
-from briefs.llm.fake_server import FakeServer, rate_limited
+from briefs.llm.testing.fake_server import FakeServer, rate_limited
 
 
 class Item(BaseModel):

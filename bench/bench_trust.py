@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 from briefs import resources  # noqa: E402
 from briefs.extract import chunk_label, extract_documents  # noqa: E402
 from briefs.llm import LLMConfig, ModelClient  # noqa: E402
-from briefs.llm.fake_server import FakeServer  # noqa: E402
+from briefs.llm.testing.fake_server import FakeServer  # noqa: E402
 from briefs.models import Digest, Document  # noqa: E402
 from briefs.prompting import Prompts  # noqa: E402
 from briefs.reader import read_paths  # noqa: E402

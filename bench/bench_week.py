@@ -40,7 +40,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from briefs import resources  # noqa: E402
-from briefs.llm.fake_server import FakeServer  # noqa: E402
+from briefs.llm.testing.fake_server import FakeServer  # noqa: E402
 from briefs.llm.usage import price_for  # noqa: E402
 from briefs.models import Period  # noqa: E402
 from briefs.pipeline import GenerateRequest, generate  # noqa: E402

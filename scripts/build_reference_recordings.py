@@ -21,7 +21,7 @@ from pathlib import Path
 from briefs import resources
 from briefs.errors import BriefsError
 from briefs.extract import call_names, chunk_label, merge_label
-from briefs.llm import AnswerBookTransport
+from briefs.llm.testing.answers import AnswerBookTransport
 from briefs.llm_setup import token_counter
 from briefs.models import Document, Period
 from briefs.pipeline import GenerateRequest, ModelSeam, generate, select_period

@@ -42,8 +42,8 @@ def _no_live_model(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPat
 
 @pytest.fixture
 def fake_openai() -> Iterator[FakeServer]:  # noqa: F821  (imported lazily: conftest stays light)
-    """A fake OpenAI-compatible server on 127.0.0.1 (briefs.llm.fake_server), stopped afterwards."""
-    from briefs.llm.fake_server import FakeServer
+    """A fake OpenAI-compatible server on 127.0.0.1 (briefs.llm.testing.fake_server), stopped afterwards."""
+    from briefs.llm.testing.fake_server import FakeServer
 
     with FakeServer() as server:
         yield server

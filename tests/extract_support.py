@@ -13,7 +13,7 @@ from typing import Any
 
 from briefs import resources
 from briefs.llm import LLMConfig, ModelClient
-from briefs.llm.fake_server import FakeServer
+from briefs.llm.testing.fake_server import FakeServer
 from briefs.models import Chunk, Document
 from briefs.reader import read_paths
 from briefs.settings import Settings

@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from briefs.llm import CallRequest, LLMConfig, ModelClient
-from briefs.llm.fake_server import FakeServer
+from briefs.llm.testing.fake_server import FakeServer
 
 
 class Note(BaseModel):

@@ -292,7 +292,7 @@ def test_a_one_file_corpus_names_its_file_in_the_briefing_not_a_dot(tmp_path: Pa
     record = json.loads((tmp_path / "o" / "2022-W06" / "run.json").read_text(encoding="utf-8"))
     assert [i["path"] for i in record["inputs"]] == [SEED_000]
 
-    from briefs.llm.fake_server import client_error
+    from briefs.llm.testing.fake_server import client_error
 
     fake_openai.script("*", client_error(400, text="context too long"))
     run = CliRunner().invoke(

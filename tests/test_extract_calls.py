@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 
 from briefs.extract import chunk_label, extract_documents, merge_label
-from briefs.llm import AnswerBookTransport, LLMConfig, ModelClient
-from briefs.llm.fake_server import client_error
+from briefs.llm import LLMConfig, ModelClient
+from briefs.llm.testing.answers import AnswerBookTransport
+from briefs.llm.testing.fake_server import client_error
 from briefs.prompting import Prompts
 from briefs.tokens import count_tokens, encoding_for
 from tests.extract_support import (
@@ -383,7 +384,7 @@ def test_two_documents_with_one_file_stem_get_calls_of_their_own(server: Sequenc
 
 def test_a_document_whose_answer_stays_invalid_still_shows_the_tokens_it_spent(server: SequencedServer) -> None:
     """Per-document usage and the run's ledger agree: a failed call's tokens were paid for."""
-    from briefs.llm.fake_server import not_json
+    from briefs.llm.testing.fake_server import not_json
 
     stem = SEED_STEMS[0]
     server.script(f"extract/{stem}/chunk-0", not_json(), not_json(), not_json())

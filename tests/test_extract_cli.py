@@ -11,7 +11,8 @@ from typer.testing import CliRunner
 from briefs import resources
 from briefs.cli import app
 from briefs.extract import extract_documents
-from briefs.llm import AnswerBookTransport, LLMConfig, ModelClient
+from briefs.llm import LLMConfig, ModelClient
+from briefs.llm.testing.answers import AnswerBookTransport
 from briefs.tokens import count_tokens, encoding_for
 from tests.extract_support import ANSWERS_DIR, SEED_STEMS, sample_document
 

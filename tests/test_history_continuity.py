@@ -25,7 +25,7 @@ import pytest
 
 from briefs import resources
 from briefs.history import store_path
-from briefs.llm import AnswerBookTransport
+from briefs.llm.testing.answers import AnswerBookTransport
 from briefs.llm_setup import token_counter
 from briefs.models import Briefing, Period
 from briefs.pipeline import GenerateRequest, GenerateResult, ModelSeam, generate

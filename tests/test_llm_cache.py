@@ -24,7 +24,7 @@ from briefs.llm import (
     cost_usd,
     price_for,
 )
-from briefs.llm.fake_server import FakeServer, not_json, server_error
+from briefs.llm.testing.fake_server import FakeServer, not_json, server_error
 
 
 def test_an_identical_call_is_never_paid_twice(fake_openai: FakeServer, tmp_path: Path) -> None:

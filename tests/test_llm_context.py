@@ -7,7 +7,7 @@ import pytest
 from llm_support import client_for, note_request
 
 from briefs.llm import ModelRequestError
-from briefs.llm.fake_server import FakeServer
+from briefs.llm.testing.fake_server import FakeServer
 from briefs.llm_setup import BRIEFS_HINTS
 
 
@@ -32,7 +32,7 @@ def test_an_oversize_request_says_it_exceeds_the_servers_context_and_how_to_rais
 
 
 def test_a_plain_400_still_says_structured_outputs() -> None:
-    from briefs.llm.fake_server import client_error
+    from briefs.llm.testing.fake_server import client_error
 
     with FakeServer() as server, client_for(server) as client:
         server.script("*", client_error(400, text="response_format json_schema is not supported"))

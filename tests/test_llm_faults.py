@@ -13,7 +13,7 @@ import pytest
 from llm_support import NOTE, Note, Waits, client_for, note_request
 
 from briefs.llm import CallResult, InvalidOutputError, ModelRequestError, ModelUnavailable
-from briefs.llm.fake_server import (
+from briefs.llm.testing.fake_server import (
     FakeServer,
     Fault,
     client_error,

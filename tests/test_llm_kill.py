@@ -20,7 +20,7 @@ from llm_support import client_for, note_request
 
 from briefs.llm import CallResult
 from briefs.llm.cache import cache_info
-from briefs.llm.fake_server import FakeServer
+from briefs.llm.testing.fake_server import FakeServer
 
 CALLS = 20
 KILL_AFTER_ENTRIES = 5

@@ -16,7 +16,7 @@ from proxy_support import LoopbackProxy
 
 from briefs.errors import ConfigError
 from briefs.llm import ModelUnavailable
-from briefs.llm.fake_server import FakeServer
+from briefs.llm.testing.fake_server import FakeServer
 from briefs.llm_setup import BRIEFS_HINTS, make_llm_config
 from briefs.settings import load_settings
 

@@ -14,7 +14,6 @@ import pytest
 from llm_support import NOTE, Note, client_for, note_request
 
 from briefs.llm import (
-    AnswerBookTransport,
     AnswerMissingError,
     InvalidOutputError,
     LLMConfig,
@@ -22,7 +21,8 @@ from briefs.llm import (
     ReplayMissError,
 )
 from briefs.llm.errors import LLMConfigError
-from briefs.llm.fake_server import FakeServer, rate_limited, server_error
+from briefs.llm.testing.answers import AnswerBookTransport
+from briefs.llm.testing.fake_server import FakeServer, rate_limited, server_error
 from briefs.llm_setup import BRIEFS_HINTS
 
 

@@ -8,7 +8,7 @@ import pytest
 from llm_support import NOTE, Note, Waits, client_for, note_request
 
 from briefs.llm import CallResult, ModelRequestError, ModelUnavailable
-from briefs.llm.fake_server import FakeServer, Fault, rate_limited, server_error, status
+from briefs.llm.testing.fake_server import FakeServer, Fault, rate_limited, server_error, status
 
 LABEL = "extract/doc/chunk-0"
 

@@ -14,7 +14,7 @@ from llm_support import client_for
 from pydantic import BaseModel, ConfigDict, Field
 
 from briefs.llm import CallRequest
-from briefs.llm.fake_server import FakeServer
+from briefs.llm.testing.fake_server import FakeServer
 from briefs.models import Extraction, WeekSynthesis
 
 UNSUPPORTED = (

@@ -14,7 +14,7 @@ import pytest
 from llm_support import client_for, note_request
 
 from briefs.llm import LLMConfig, ModelError
-from briefs.llm.fake_server import FakeServer, Fault, client_error, not_json, rate_limited
+from briefs.llm.testing.fake_server import FakeServer, Fault, client_error, not_json, rate_limited
 
 # Built at run time: a credential-shaped literal in the repo would trip the secret scanners we want
 # people to keep trusting. It is not a real key.

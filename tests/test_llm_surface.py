@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 import briefs.llm
 from briefs.cli import app
-from briefs.llm.fake_server import FakeServer
+from briefs.llm.testing.fake_server import FakeServer
 
 LLM_DIR = Path(briefs.llm.__file__).parent
 
@@ -72,6 +72,28 @@ def test_the_model_layer_imports_nothing_from_briefs() -> None:
                 if name.startswith(".") or name == "briefs" or (name.startswith("briefs.") and not _in_llm(name))
             ]
     assert outside == []
+
+
+def test_the_testing_helpers_stay_out_of_the_hot_path() -> None:
+    """The fake server and the answer book are for tests, benchmarks and ``make reference``: no module
+    of the layer outside briefs/llm/testing imports them, nor does any module of briefs."""
+    import ast
+
+    reach = [
+        f"{path.relative_to(LLM_DIR.parent)}: {name}"
+        for path in sorted(LLM_DIR.parent.rglob("*.py"))
+        if LLM_DIR / "testing" not in path.parents
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        for name in (
+            [node.module or ""]
+            if isinstance(node, ast.ImportFrom)
+            else [alias.name for alias in node.names]
+            if isinstance(node, ast.Import)
+            else []
+        )
+        if name.startswith("briefs.llm.testing")
+    ]
+    assert reach == []
 
 
 def _in_llm(module: str) -> bool:

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from briefs.llm import fake_server
-from briefs.llm.fake_server import FakeServer
+from briefs.llm.testing.fake_server import FakeServer
 from briefs.llm.throttle import AdaptiveLimit
 from tests.llm_support import client_for, note_request
 

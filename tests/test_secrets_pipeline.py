@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from briefs.llm.fake_server import FakeServer, Fault
+from briefs.llm.testing.fake_server import FakeServer, Fault
 
 REPO = Path(__file__).resolve().parent.parent
 ANSWERS = REPO / "tests" / "fixtures" / "answers"

@@ -10,7 +10,7 @@ import pytest
 
 from briefs.assemble import build_briefing, number_digests
 from briefs.extract import chunk_label, extract_documents, merge_label, merge_records
-from briefs.llm.fake_server import client_error
+from briefs.llm.testing.fake_server import client_error
 from briefs.models import Coverage, Extraction, Period
 from briefs.prompting import Prompts
 from briefs.render import FORMATS, render

@@ -15,8 +15,9 @@ Names load on first use (PEP 562), as in ``briefs``: ``from briefs.llm import Us
     usage.py       price table, cost, Ledger
     recording.py   record/replay transport, unused recordings
     network.py     the transport that really sends; the switch that keeps tests off remote hosts
-    answers.py     AnswerBookTransport (hand-written reference answers)
-    fake_server.py an OpenAI-compatible server on 127.0.0.1 for tests and benchmarks
+    testing/       out of the hot path, never imported by the layer's own modules:
+      fake_server.py   an OpenAI-compatible server on 127.0.0.1 for tests and benchmarks
+      answers.py       AnswerBookTransport (hand-written reference answers), completion_wire
     files.py       atomic writes and a best-effort folder (the cache's), which briefs.files re-exports
     errors.py      LLMError, the layer's root: LLMConfigError, ModelError and its subclasses
 """
@@ -27,7 +28,6 @@ import typing as _typing
 
 # Each public name and the module that defines it.
 _EXPORTS = {
-    "AnswerBookTransport": "briefs.llm.answers",
     "AnswerMissingError": "briefs.llm.errors",
     "CacheInfo": "briefs.llm.cache",
     "CallRequest": "briefs.llm.config",
@@ -56,7 +56,6 @@ _EXPORTS = {
 }
 
 if _typing.TYPE_CHECKING:  # what type checkers and editors see; at run time __getattr__ loads these
-    from briefs.llm.answers import AnswerBookTransport
     from briefs.llm.cache import CacheInfo, cache_info, clear_cache
     from briefs.llm.client import ModelClient
     from briefs.llm.config import (
@@ -83,7 +82,6 @@ if _typing.TYPE_CHECKING:  # what type checkers and editors see; at run time __g
     from briefs.llm.usage import PRICES_AS_OF, Ledger, cost_usd, price_for
 
 __all__ = [  # noqa: RUF022 - plain sorted(), which tests/test_llm_surface.py checks
-    "AnswerBookTransport",
     "AnswerMissingError",
     "CacheInfo",
     "CallRequest",

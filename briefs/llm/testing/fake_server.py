@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from briefs.llm.answers import completion_wire
 from briefs.llm.recording import LABEL_HEADER
+from briefs.llm.testing.answers import completion_wire
 
 
 @dataclass(frozen=True)
