@@ -12,7 +12,7 @@ from test_generate import SEED_000, corpus_of, serve_reference_answers
 
 from briefs.errors import EXIT_OK
 from briefs.files import BestEffortFolder
-from briefs.llm import fake_server
+from briefs.llm.testing import fake_server
 from briefs.pipeline import GenerateRequest, generate
 from briefs.settings import load_settings
 from briefs.weeks import parse_week

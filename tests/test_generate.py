@@ -20,7 +20,7 @@ from markdown_it import MarkdownIt
 
 from briefs import resources
 from briefs.errors import EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE, ConfigError
-from briefs.llm import fake_server
+from briefs.llm.testing import fake_server
 from briefs.models import Briefing
 from briefs.pipeline import GenerateRequest, generate
 from briefs.render import FORMATS, LABELS

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from briefs.llm import fake_server
+from briefs.llm.testing import fake_server
 from briefs.llm.testing.fake_server import FakeServer
 from briefs.llm.throttle import AdaptiveLimit
 from tests.llm_support import client_for, note_request

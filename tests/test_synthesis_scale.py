@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from briefs.llm import fake_server
+from briefs.llm.testing import fake_server
 from briefs.models import NumberedDigest, Period, WeekSynthesis
 from briefs.synthesize import (
     SynthesisPlan,
