@@ -379,7 +379,8 @@ def _labelled_dates(lines: Sequence[str], labels: re.Pattern[str]) -> tuple[list
         for label in labels.finditer(text):
             rest = text[label.end() :]
             if not rest.strip() and index + 1 < len(lines):
-                rest = normalise_for_dates(lines[index + 1])  # the label's value on the next line (發布日期: / 109-04-30)
+                # the label's value on the next line (發布日期: / 109-04-30)
+                rest = normalise_for_dates(lines[index + 1])
             rest = roc_numeric_to_western(rest.strip())
             found = full_dates(rest) or unambiguous_year_last(rest)
             if found and found[0].start == 0:
