@@ -478,6 +478,87 @@ def cache_clear_command(config: ConfigOption = None) -> None:
         say(f"briefs: removed {removed} cached answers from {directory}")
 
 
+# --- the Batch API -----------------------------------------------------------------------------------
+
+batch_app = typer.Typer(
+    help="A week's extraction through the Batch API (half the price, answered within 24 h): submit, "
+    "status, collect; then `briefs generate` finishes the week from the cache."
+)
+app.add_typer(batch_app, name="batch")
+
+
+FromOption = Annotated[str | None, typer.Option("--from", help="first day of another period (YYYY-MM-DD)")]
+ToOption = Annotated[str | None, typer.Option("--to", help="last day of that period (YYYY-MM-DD)")]
+
+
+def _batch_settings(config: Path | None, corpus: Path | None, model: str | None, mode: str | None):
+    return command_settings(config, corpus=corpus, model=model, mode=mode)
+
+
+@batch_app.command("submit")
+def batch_submit_command(
+    week: Annotated[str | None, typer.Option("--week", help=WEEK_HELP)] = None,
+    date_from: FromOption = None,
+    date_to: ToOption = None,
+    corpus: CorpusOption = None,
+    model: ModelOption = None,
+    mode: ModeOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Upload the week's extraction requests not already answered and create the batch."""
+    with user_errors():
+        from briefs.pipeline import batch_submit
+        from briefs.weeks import resolve_period
+
+        for line in batch_submit(
+            _batch_settings(config, corpus, model, mode), resolve_period(week, date_from, date_to)
+        ):
+            say(line)
+
+
+@batch_app.command("status")
+def batch_status_command(
+    week: Annotated[str | None, typer.Option("--week", help=WEEK_HELP)] = None,
+    date_from: FromOption = None,
+    date_to: ToOption = None,
+    corpus: CorpusOption = None,
+    model: ModelOption = None,
+    mode: ModeOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Where the week's batch stands: its status and how many requests are done or failed."""
+    with user_errors():
+        from briefs.pipeline import batch_status
+        from briefs.weeks import resolve_period
+
+        for line in batch_status(
+            _batch_settings(config, corpus, model, mode), resolve_period(week, date_from, date_to)
+        ):
+            say(line)
+
+
+@batch_app.command("collect")
+def batch_collect_command(
+    week: Annotated[str | None, typer.Option("--week", help=WEEK_HELP)] = None,
+    date_from: FromOption = None,
+    date_to: ToOption = None,
+    corpus: CorpusOption = None,
+    model: ModelOption = None,
+    mode: ModeOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Cache the batch's answers (again is harmless); exit 1 while some are still pending."""
+    with user_errors():
+        from briefs.pipeline import batch_collect
+        from briefs.weeks import resolve_period
+
+        period = resolve_period(week, date_from, date_to)
+        lines, finished = batch_collect(_batch_settings(config, corpus, model, mode), period)
+        for line in lines:
+            say(line)
+        raise typer.Exit(0 if finished else 1)
+
+
 # --- the history store: what crosses weeks ---------------------------------------------------------
 
 history_app = typer.Typer(

@@ -17,7 +17,8 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,16 @@ from briefs.errors import EXIT_INCOMPLETE, EXIT_NOTHING, EXIT_OK, ConfigError, D
 from briefs.extract import extract_documents, extraction_requests
 from briefs.files import replace_folder, temporary_prefix
 from briefs.identity import merge_same_number
-from briefs.llm import PRICES_AS_OF, ModelClient, TokenEstimate
+from briefs.llm import (
+    PRICES_AS_OF,
+    BatchState,
+    CallRequest,
+    ModelClient,
+    TokenEstimate,
+    collect_batch,
+    retrieve_batch,
+    submit_batch,
+)
 from briefs.llm_setup import make_llm_config, resolve_mode
 from briefs.models import (
     FORMATS,
@@ -739,3 +749,72 @@ def rebuild_history(settings: Settings) -> RebuildResult:
         os.replace(fresh, store)
     lines.append(f"briefs: rebuilt {store} ({len(weeks)} weeks)")
     return RebuildResult(exit_code=EXIT_OK, lines=lines)
+
+
+# --- the Batch API: a week's extraction requests at half the price ---------------------------------
+
+
+def batch_state_path(settings: Settings, period: Period) -> Path:
+    return settings.home / "batches" / f"{period.label}.json"
+
+
+@contextmanager
+def _week_extraction(settings: Settings, period: Period) -> Iterator[tuple[ModelClient, list[CallRequest[Any]]]]:
+    """A client and every chunk request of the period: the same requests ``generate`` sends first."""
+    if resolve_mode(settings) == "replay":
+        raise ConfigError("mode: a batch is sent to a live endpoint; set mode = live (or a base URL)")
+    read = read_paths([corpus_dir(settings)], settings)
+    selected = select_period(read.documents, period)
+    requests = [r for per_document in extraction_requests(selected, Prompts()) for r in per_document]
+    with ModelClient(make_llm_config(settings)) as client:
+        yield client, requests
+
+
+def _loaded_state(settings: Settings, period: Period) -> BatchState:
+    path = batch_state_path(settings, period)
+    state = BatchState.load(path)
+    if state is None:
+        raise ConfigError(f"{path}: no batch was submitted for {period.label}; run `briefs batch submit` first")
+    return state
+
+
+def batch_submit(settings: Settings, period: Period) -> list[str]:
+    path = batch_state_path(settings, period)
+    if BatchState.load(path) is not None:
+        raise ConfigError(f"{path}: a batch of {period.label} was already submitted; collect it (or delete the file)")
+    with _week_extraction(settings, period) as (client, requests):
+        state, cached = submit_batch(client, requests, path)
+    if not state.batch_id:
+        return [f"briefs: all {len(requests)} extraction requests of {period.label} are answered already; nothing sent"]
+    return [
+        f"briefs: submitted batch {state.batch_id}: {len(state.keys)} extraction requests of {period.label}"
+        f" ({cached} already answered, not sent); state in {path}"
+    ]
+
+
+def batch_status(settings: Settings, period: Period) -> list[str]:
+    state = _loaded_state(settings, period)
+    with _week_extraction(settings, period) as (client, _):
+        found = retrieve_batch(client, state)
+    counts = found.request_counts
+    done = f": {counts.completed} done, {counts.failed} failed of {counts.total}" if counts else ""
+    return [f"briefs: batch {state.batch_id} is {found.status}{done}"]
+
+
+def batch_collect(settings: Settings, period: Period) -> tuple[list[str], bool]:
+    """Lines to tell, and whether every line of the batch has been answered (cached or failed)."""
+    path = batch_state_path(settings, period)
+    state = _loaded_state(settings, period)
+    with _week_extraction(settings, period) as (client, requests):
+        found = collect_batch(client, requests, state, path)
+    lines = [
+        f"briefs: batch {state.batch_id} is {found.status}: {len(found.cached)} answers cached now, "
+        f"{found.already} earlier, {len(found.failed)} failed, {found.pending} pending"
+    ]
+    lines += [
+        f"briefs: batch line {custom_id} failed ({why}); `briefs generate` asks it online"
+        for custom_id, why in found.failed.items()
+    ]
+    if found.pending == 0:
+        lines.append(f"briefs: run `briefs generate --week {period.label}` to finish the week from the cache")
+    return lines, found.pending == 0

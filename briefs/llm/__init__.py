@@ -9,6 +9,7 @@ Names load on first use (PEP 562), as in ``briefs``: ``from briefs.llm import Us
 
     config.py      LLMConfig, CallRequest, CallResult, Usage, TokenEstimate, Narrowed
     client.py      ModelClient: call, call_many, estimate (the one call path)
+    batch.py       the Batch API: the same requests as batch JSONL, submitted, collected into the cache
     retry.py       the transport retry policy (tenacity)
     throttle.py    AdaptiveLimit: requests in flight, adapted to what the endpoint keeps up with
     cache.py       the on-disk response cache
@@ -29,6 +30,7 @@ import typing as _typing
 # Each public name and the module that defines it.
 _EXPORTS = {
     "AnswerMissingError": "briefs.llm.errors",
+    "BatchState": "briefs.llm.batch",
     "CacheInfo": "briefs.llm.cache",
     "CallRequest": "briefs.llm.config",
     "CallResult": "briefs.llm.config",
@@ -50,12 +52,16 @@ _EXPORTS = {
     "Usage": "briefs.llm.config",
     "cache_info": "briefs.llm.cache",
     "clear_cache": "briefs.llm.cache",
+    "collect_batch": "briefs.llm.batch",
     "cost_usd": "briefs.llm.usage",
     "price_for": "briefs.llm.usage",
+    "retrieve_batch": "briefs.llm.batch",
+    "submit_batch": "briefs.llm.batch",
     "unused_recordings": "briefs.llm.recording",
 }
 
 if _typing.TYPE_CHECKING:  # what type checkers and editors see; at run time __getattr__ loads these
+    from briefs.llm.batch import BatchState, collect_batch, retrieve_batch, submit_batch
     from briefs.llm.cache import CacheInfo, cache_info, clear_cache
     from briefs.llm.client import ModelClient
     from briefs.llm.config import (
@@ -83,6 +89,7 @@ if _typing.TYPE_CHECKING:  # what type checkers and editors see; at run time __g
 
 __all__ = [  # noqa: RUF022 - plain sorted(), which tests/test_llm_surface.py checks
     "AnswerMissingError",
+    "BatchState",
     "CacheInfo",
     "CallRequest",
     "CallResult",
@@ -104,8 +111,11 @@ __all__ = [  # noqa: RUF022 - plain sorted(), which tests/test_llm_surface.py ch
     "Usage",
     "cache_info",
     "clear_cache",
+    "collect_batch",
     "cost_usd",
     "price_for",
+    "retrieve_batch",
+    "submit_batch",
     "unused_recordings",
 ]
 

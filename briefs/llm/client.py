@@ -547,6 +547,25 @@ class ModelClient:
             params["temperature"] = 0
         return params
 
+    def generation_params(self, request: CallRequest[Any]) -> dict[str, Any]:
+        """The generation parameters a call of ``request`` sends (what a batch line sends too)."""
+        return self._generation_params(request)
+
+    def request_key(self, request: CallRequest[Any]) -> str:
+        """The response-cache key of ``request``: where its answer is found, however it was paid for."""
+        key = self._cache_key(request, self._generation_params(request))
+        if key is None:
+            raise LLMConfigError("the response cache is off; a batch's answers have nowhere to go")
+        return key
+
+    def is_cached(self, request: CallRequest[Any]) -> bool:
+        return self._cache is not None and self._cache.get(self.request_key(request)) is not None
+
+    def store(self, request: CallRequest[Any], result: CallResult[Any]) -> None:
+        """Cache an answer obtained another way (a batch), exactly as a call would have."""
+        assert self._cache is not None
+        self._cache.put(self.request_key(request), _cache_entry(request, result, self.config.model))
+
     def _cache_key(self, request: CallRequest[Any], params: dict[str, Any]) -> str | None:
         if self._cache is None:
             return None

@@ -15,6 +15,7 @@ It counts every request it sees, so tests can prove retries do not multiply.
 
 from __future__ import annotations
 
+import email.policy
 import json
 import random
 import socket
@@ -23,6 +24,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from email.parser import BytesParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -149,6 +151,9 @@ class FakeServer:
         self.max_in_flight = 0  # the most requests it was answering at once
         self.rejected = 0  # requests turned away with a 429 because it was at capacity
         self.busy_seconds = 0.0  # answering time summed over requests (what its capacity divides)
+        self.files: dict[str, bytes] = {}  # /v1/files: uploaded batch inputs and written outputs
+        self.batches: dict[str, dict[str, Any]] = {}  # /v1/batches: every batch created
+        self.batch_lines = 0  # batch lines answered (never counted among ``requests``)
 
     # --- scripting -----------------------------------------------------------------------------
 
@@ -246,6 +251,20 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         fake = self.fake
+        if self.path.startswith("/v1/files/") and self.path.endswith("/content"):
+            data = fake.files.get(self.path.split("/")[3])
+            if data is None:
+                self._send_json(404, {"error": {"message": "no such file", "type": "invalid_request_error"}})
+            else:
+                self._send(200, data, {"content-type": "application/octet-stream"})
+            return
+        if self.path.startswith("/v1/batches/"):
+            batch = fake.batches.get(self.path.split("/")[3])
+            if batch is None:
+                self._send_json(404, {"error": {"message": "no such batch", "type": "invalid_request_error"}})
+            else:
+                self._send_json(200, batch)
+            return
         if self.path.rstrip("/") == "/props" and fake.kind == "llama-server":
             self._send_json(200, {"default_generation_settings": {"n_ctx": fake.context_tokens}, "total_slots": 1})
             return
@@ -254,6 +273,12 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         length = int(self.headers.get("content-length") or 0)
         raw = self.rfile.read(length)
+        if self.path.rstrip("/") == "/v1/files":
+            self._send_json(200, _batch_upload(self.fake, self.headers.get("content-type", ""), raw))
+            return
+        if self.path.rstrip("/") == "/v1/batches":
+            self._send_json(200, _run_batch(self.fake, json.loads(raw)))
+            return
         try:
             body = json.loads(raw)
         except ValueError:
@@ -351,6 +376,90 @@ class _Handler(BaseHTTPRequestHandler):
         # headers and body in one write (BaseHTTPRequestHandler's buffer; typeshed leaves it out)
         self._headers_buffer.append(b"\r\n" + data)  # type: ignore[attr-defined]
         self.flush_headers()
+
+
+def _file_object(fake: FakeServer, data: bytes, filename: str, purpose: str) -> dict[str, Any]:
+    file_id = f"file-fake-{len(fake.files)}"
+    fake.files[file_id] = data
+    return {
+        "id": file_id,
+        "object": "file",
+        "bytes": len(data),
+        "created_at": int(time.time()),
+        "filename": filename,
+        "purpose": purpose,
+        "status": "processed",
+    }
+
+
+def _batch_upload(fake: FakeServer, content_type: str, raw: bytes) -> dict[str, Any]:
+    """POST /v1/files: a multipart upload (the SDK's ``files.create``)."""
+    message = BytesParser(policy=email.policy.HTTP).parsebytes(f"content-type: {content_type}\r\n\r\n".encode() + raw)
+    data, filename, purpose = b"", "upload", "batch"
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if name == "file":
+            payload = part.get_payload(decode=True)
+            data, filename = payload if isinstance(payload, bytes) else b"", part.get_filename() or filename
+        elif name == "purpose":
+            payload = part.get_payload(decode=True)
+            purpose = payload.decode() if isinstance(payload, bytes) else purpose
+    with fake._lock:
+        return _file_object(fake, data, filename, purpose)
+
+
+def _run_batch(fake: FakeServer, body: dict[str, Any]) -> dict[str, Any]:
+    """POST /v1/batches: answers every line at once from the configured answers and scripts (a
+    scripted status fault makes that line fail), writes the output and error files, and reports
+    the batch completed."""
+    outputs, errors = [], []
+    lines = fake.files.get(str(body.get("input_file_id")), b"").decode("utf-8").splitlines()
+    for index, text in enumerate(line for line in lines if line.strip()):
+        line = json.loads(text)
+        custom_id, request = line["custom_id"], line["body"]
+        fault = fake._next_fault(custom_id)
+        with fake._lock:
+            fake.batch_lines += 1
+        if fault.kind == "status":
+            error = {"message": fault.text, "type": "error", "code": fault.code}
+            response = {"status_code": fault.status, "request_id": f"req-{index}", "body": {"error": error}}
+            errors.append({"id": f"batch_req_{index}", "custom_id": custom_id, "response": response, "error": None})
+            continue
+        content = json.dumps(fake.answer_for(custom_id, request), ensure_ascii=False)
+        size = len(text.encode("utf-8"))
+        wire = completion_wire(
+            model=str(request.get("model", "fake-model")),
+            content=content,
+            prompt_tokens=max(size // 4, 1),
+            completion_tokens=max(len(content) // 4, 1),
+            completion_id=f"chatcmpl-batch-{index}",
+        )
+        response = {"status_code": 200, "request_id": f"req-{index}", "body": wire}
+        outputs.append({"id": f"batch_req_{index}", "custom_id": custom_id, "response": response, "error": None})
+
+    def jsonl(rows: list[dict[str, Any]]) -> bytes:
+        return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows).encode("utf-8")
+
+    now = int(time.time())
+    with fake._lock:
+        output = _file_object(fake, jsonl(outputs), "batch_output.jsonl", "batch_output") if outputs else None
+        error_file = _file_object(fake, jsonl(errors), "batch_errors.jsonl", "batch_output") if errors else None
+        batch_id = f"batch_fake_{len(fake.batches)}"
+        batch = {
+            "id": batch_id,
+            "object": "batch",
+            "endpoint": body.get("endpoint"),
+            "input_file_id": body.get("input_file_id"),
+            "completion_window": body.get("completion_window"),
+            "status": "completed",
+            "created_at": now,
+            "completed_at": now,
+            "output_file_id": output["id"] if output else None,
+            "error_file_id": error_file["id"] if error_file else None,
+            "request_counts": {"total": len(outputs) + len(errors), "completed": len(outputs), "failed": len(errors)},
+        }
+        fake.batches[batch_id] = batch
+    return batch
 
 
 def _ollama_show(body: dict[str, Any], num_ctx: int | None) -> dict[str, Any]:
