@@ -666,10 +666,31 @@ _NEVER_TITLE = re.compile(
 # A channel or desk tag between a headline and its byline (时讯, 社會事, 衛生局; too short for a
 # headline, which needs four Han characters): skipped.
 _SHORT_TAG = re.compile(rf"^[{HAN_CLASS}]{{1,3}}$")
+# Short page chrome that has a headline's shape but labels something else: a channel or column
+# (媒体滚动, 要闻频道), an image (文章插图, 官网截图), a logo's alt text, a credit naming where the
+# text was taken from (取自…網站), an English source's name (Center for Biosimilars) and a
+# month-year byline with its authors (September, 2023 - names).
+_CHROME_LINE = re.compile(
+    rf"^[{HAN_CLASS}]{{0,6}}(?:滚动|滾動|频道|頻道|要闻|要聞|快讯|快訊|栏目|欄目|专栏|專欄|专题|專題)$|"
+    rf"^[{HAN_CLASS}]{{0,12}}(?:插图|插圖|配图|配圖|截图|截圖|图片|圖片|供图|供圖|摄影|攝影)$|"
+    r"[(（]\s*logo\b|\blogo[-_ ](?:image|img|text)\b|^logo$|"
+    rf"^(?:取自|摘自|转自|轉自|转载自|轉載自|引自|来自|來自|图片来源|圖片來源)[^。！？]{{2,24}}$|"
+    r"^(?:The\s+)?(?:[A-Z][\w&'’.-]*\s+){0,2}(?:Center|Centre|Institute|Association|Society|Council|Foundation)"
+    r"(?:\s+(?:for|of|on)\s+(?:the\s+)?[A-Z][\w&'’.-]*(?:\s+[A-Z][\w&'’.-]*){0,2})?$|"
+    r"^(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?,?\s+(?:19|20)\d{2}\s*[-–—|]",
+    re.IGNORECASE,
+)
+# A label alone on its line (公報編號:), its value on the next: a metadata table, read past upwards.
+_LONE_LABEL = re.compile(r"^[^:：]{1,12}[:：]\s*$")
 
 
 def _is_title_like(line: str) -> bool:
-    if _TABLE_DEBRIS.search(line) or _DOCUMENT_NUMBER.search(line) or _NEVER_TITLE.search(line):
+    if (
+        _TABLE_DEBRIS.search(line)
+        or _DOCUMENT_NUMBER.search(line)
+        or _NEVER_TITLE.search(line)
+        or _CHROME_LINE.search(line.strip())
+    ):
         return False
     han = len(HAN.findall(line))
     if han < 4 and _is_english_title_like(line):
@@ -699,8 +720,18 @@ def _title_lines(header: list[str]) -> list[int]:
     run: list[int] = []
     skipped_tags = 0
     for i in range(meta_index - 1, -1, -1):
-        if not run and skipped_tags < 2 and _SHORT_TAG.match(header[i].strip()):
+        line = header[i].strip()
+        if not run and skipped_tags < 2 and (_SHORT_TAG.match(line) or _CHROME_LINE.search(line)):
             skipped_tags += 1
+            continue
+        if (
+            not run
+            and skipped_tags < 6
+            and (
+                _LONE_LABEL.match(line) or (i and _LONE_LABEL.match(header[i - 1].strip()) and not _is_title_like(line))
+            )
+        ):
+            skipped_tags += 1  # a label/value table between the headline and the first date (公報編號: / 29/1999)
             continue
         if not _is_title_like(header[i]):
             break

@@ -100,6 +100,21 @@ TITLES = [
                  id="a law firm's name is a byline, not a headline; the source's date line dates the page"),
     pytest.param(f"Some Journal 2020, 7(4), 98; https://doi.org/10.1234/abc\n\n{EN}\n", None, None,
                  id="a citation line is not a title"),
+    pytest.param(f"某某财经\n\n某市开展药品安全宣传周活动启动仪式\n\n要闻滚动\n\n{ZH}\n",
+                 "某市开展药品安全宣传周活动启动仪式", None, id="a channel label under the headline is not the title"),
+    pytest.param(f"新闻配图\n\n{ZH}\n", None, None, id="an image label is not a title"),
+    pytest.param(f"某某報(Logo-image) 某某報(Logo-text)\n\n{ZH_HANT}\n", None, None,
+                 id="a logo's alt text is not a title"),
+    pytest.param(f"請勿購買來路不明的減肥藥\n\n摘自某某縣府網站\n\n2009.03.02\n\n{ZH_HANT}\n",
+                 "請勿購買來路不明的減肥藥", "2009-03-02", id="a source credit line between headline and date is skipped"),
+    pytest.param(f"Regulator Opens Fast Track for Rare Disease Drugs\n\nInstitute for Drug Policy\n\n{EN}\n",
+                 "Regulator Opens Fast Track for Rare Disease Drugs", None,
+                 id="a source's name under the headline is not the title"),
+    pytest.param(f"Notes on the Annual Drug Review Report\n\nMarch, 2024 - Ann LEE, Bo (Bob) WANG\n\n{EN}\n",
+                 "Notes on the Annual Drug Review Report", None,
+                 id="a month-year byline with author names is not the title, nor a date"),
+    pytest.param(f"類別:\n\n第12/01/M號法令\n\n公報編號:\n\n12/2001\n\n刊登日期:\n\n2001.3.5\n\n{ZH_HANT}\n",
+                 "第12/01/M號法令", "2001-03-05", id="a regulation's number as the value in a label/value table"),
 ]  # fmt: skip
 
 
