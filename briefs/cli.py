@@ -27,6 +27,9 @@ from briefs.errors import (
 )
 
 if TYPE_CHECKING:  # the commands import their stages lazily, so that --help stays fast
+    from typing import Any
+
+    from briefs.llm import BatchProgress
     from briefs.settings import Settings
 
 app = typer.Typer(
@@ -76,6 +79,38 @@ def say(message: str) -> None:
 def shout(message: str) -> None:
     """An error line: shown even with -q."""
     typer.echo(message, err=True)
+
+
+class ProgressBars:
+    """Draws the model layer's batches of calls (extracting, synthesizing, ...) as rich bars on
+    stderr when it is a terminal; silence when stderr is a pipe or a file. The model layer only
+    tells (``LLMConfig.progress``); the drawing is the CLI's."""
+
+    def __init__(self) -> None:
+        self._bar: Any = None
+        self._task: Any = None
+
+    def __call__(self, event: BatchProgress) -> None:
+        if self._bar is None:
+            if event.finished or not sys.stderr.isatty():
+                return
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self._bar = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+                transient=False,
+            )
+            self._bar.start()
+            self._task = self._bar.add_task(event.description, total=event.total)
+        self._bar.update(self._task, completed=event.done, total=event.total)
+        if event.finished:
+            self._bar.stop()
+            self._bar = None
 
 
 def _version(value: bool) -> None:
@@ -231,7 +266,7 @@ def generate(
     """Write the bilingual briefing of one week (or --from/--to period) to OUT/<week>/."""
     with user_errors():
         from briefs.models import FORMATS, LANGUAGES
-        from briefs.pipeline import GenerateRequest, coverage_line, incomplete_line, run_line
+        from briefs.pipeline import GenerateRequest, ModelSeam, coverage_line, incomplete_line, run_line
         from briefs.pipeline import generate as run_generate
         from briefs.weeks import resolve_period
 
@@ -264,7 +299,7 @@ def generate(
             dry_run=dry_run,
             list_unused_recordings=unused_recordings,
         )
-        result = run_generate(settings, request)
+        result = run_generate(settings, request, ModelSeam(progress=ProgressBars()))
         for line in result.lines:
             say(line)
         if result.briefing is not None:
@@ -352,7 +387,7 @@ def extract(
         from briefs.pipeline import extract_paths
 
         settings = command_settings(config, no_cache, model=model, mode=mode, concurrency=concurrency)
-        outcome = extract_paths(settings, paths)
+        outcome = extract_paths(settings, paths, progress=ProgressBars())
         for line in outcome.lines:
             say(line)
         for digest in outcome.digests:

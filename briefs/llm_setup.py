@@ -12,7 +12,7 @@ from collections.abc import Callable
 import httpx2
 
 from briefs import resources
-from briefs.llm import Hints, LLMConfig
+from briefs.llm import BatchProgress, Hints, LLMConfig
 from briefs.settings import Settings
 from briefs.tokens import counter_for
 
@@ -44,6 +44,7 @@ def make_llm_config(
     *,
     provenance: str | None = None,
     inner_transport: httpx2.BaseTransport | None = None,
+    progress: Callable[[BatchProgress], None] | None = None,
 ) -> LLMConfig:
     """The model layer's configuration for these settings.
 
@@ -73,4 +74,5 @@ def make_llm_config(
         inner_transport=inner_transport,
         count_tokens=token_counter(settings),
         hints=BRIEFS_HINTS,
+        progress=progress,
     )

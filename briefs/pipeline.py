@@ -37,6 +37,7 @@ from briefs.files import replace_folder, temporary_prefix
 from briefs.identity import merge_same_number
 from briefs.llm import (
     PRICES_AS_OF,
+    BatchProgress,
     BatchState,
     CallRequest,
     ModelClient,
@@ -107,6 +108,7 @@ class ModelSeam:
 
     inner_transport: httpx2.BaseTransport | None = None
     provenance: str | None = None
+    progress: Callable[[BatchProgress], None] | None = None  # told how each batch of calls stands (the CLI draws)
 
 
 def corpus_dir(settings: Settings) -> Path:
@@ -202,7 +204,9 @@ def generate(settings: Settings, request: GenerateRequest, seam: ModelSeam = Mod
         return result
     selected = select_period(read.documents, request.period)
 
-    config = make_llm_config(settings, provenance=seam.provenance, inner_transport=seam.inner_transport)
+    config = make_llm_config(
+        settings, provenance=seam.provenance, inner_transport=seam.inner_transport, progress=seam.progress
+    )
     prompts = Prompts()  # one per run: templates, glossary and versions are read once
     with ModelClient(config) as client:
         if request.dry_run:
@@ -507,8 +511,11 @@ class ExtractResult:
     lines: list[str]  # what the command tells the user, in order
 
 
-def extract_paths(settings: Settings, paths: list[Path]) -> ExtractResult:
-    """read → extract (+ verify) for the given files, whatever their dates."""
+def extract_paths(
+    settings: Settings, paths: list[Path], progress: Callable[[BatchProgress], None] | None = None
+) -> ExtractResult:
+    """read → extract (+ verify) for the given files, whatever their dates; ``progress`` is told how
+    the calls stand."""
     check_recordings(settings, resolve_mode(settings))
     read = read_paths(paths, settings)
     lines = [f"briefs: warning: {note}" for note in read.notes]
@@ -516,7 +523,7 @@ def extract_paths(settings: Settings, paths: list[Path]) -> ExtractResult:
     lines += [f"briefs: skipped {d.path}: duplicate of {d.duplicate_of}" for d in read.documents if d.duplicate_of]
     if line := mode_line(settings):
         lines.insert(0, line)
-    with ModelClient(make_llm_config(settings)) as client:
+    with ModelClient(make_llm_config(settings, progress=progress)) as client:
         digests = extract_documents(read.readable, client)
         lines.append(f"briefs: {client.ledger.summary()}")
     failed = any(digest.status == "failed" for digest in digests)

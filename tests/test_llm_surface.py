@@ -96,6 +96,40 @@ def test_the_testing_helpers_stay_out_of_the_hot_path() -> None:
     assert reach == []
 
 
+def test_a_batch_of_calls_tells_its_progress_and_the_layer_never_draws(fake_openai: FakeServer) -> None:
+    from briefs.llm import BatchProgress, CallRequest
+
+    told: list[BatchProgress] = []
+
+    def then(index: int, outcome: object) -> list[CallRequest[object]]:
+        return [note_request("merge/doc", text="合并")] if index == 0 else []
+
+    with client_for(fake_openai, progress=told.append) as client:
+        client.call_many([note_request("a", text="甲"), note_request("b", text="乙")], "extracting", then=then)
+    assert told[0] == BatchProgress("extracting", 0, 2)
+    assert [(event.done, event.total) for event in told[1:-1]][-1] == (3, 3)  # the follow-up grew the total
+    assert told[-1] == BatchProgress("extracting", 3, 3, finished=True)
+    assert all(event.total >= event.done for event in told)
+    import re
+
+    drawing = [
+        path.name
+        for path in LLM_DIR.rglob("*.py")
+        if re.search(r"^\s*(from|import) rich\b", path.read_text(encoding="utf-8"), re.M)
+    ]
+    assert drawing == []
+
+
+def test_the_cli_draws_no_bar_when_stderr_is_not_a_terminal(capsys) -> None:
+    from briefs.cli import ProgressBars
+    from briefs.llm import BatchProgress
+
+    bars = ProgressBars()
+    for event in (BatchProgress("extracting", 0, 1), BatchProgress("extracting", 1, 1, finished=True)):
+        bars(event)
+    assert capsys.readouterr().err == ""
+
+
 def _in_llm(module: str) -> bool:
     return module == "briefs.llm" or module.startswith("briefs.llm.")
 

@@ -7,7 +7,7 @@ failure with evidence); it knows nothing about briefs' documents and imports not
 Names load on first use (PEP 562), as in ``briefs``: ``from briefs.llm import Usage`` (what
 ``briefs.models`` needs) must not pull in the openai SDK.
 
-    config.py      LLMConfig, CallRequest, CallResult, Usage, TokenEstimate, Narrowed
+    config.py      LLMConfig, CallRequest, CallResult, Usage, TokenEstimate, Narrowed, BatchProgress
     client.py      ModelClient: call, call_many, estimate (the one call path)
     batch.py       the Batch API: the same requests as batch JSONL, submitted, collected into the cache
     retry.py       the transport retry policy (tenacity)
@@ -30,6 +30,7 @@ import typing as _typing
 # Each public name and the module that defines it.
 _EXPORTS = {
     "AnswerMissingError": "briefs.llm.errors",
+    "BatchProgress": "briefs.llm.config",
     "BatchState": "briefs.llm.batch",
     "CacheInfo": "briefs.llm.cache",
     "CallRequest": "briefs.llm.config",
@@ -66,6 +67,7 @@ if _typing.TYPE_CHECKING:  # what type checkers and editors see; at run time __g
     from briefs.llm.client import ModelClient
     from briefs.llm.config import (
         PLACEHOLDER_API_KEY,
+        BatchProgress,
         CallRequest,
         CallResult,
         Hints,
@@ -89,6 +91,7 @@ if _typing.TYPE_CHECKING:  # what type checkers and editors see; at run time __g
 
 __all__ = [  # noqa: RUF022 - plain sorted(), which tests/test_llm_surface.py checks
     "AnswerMissingError",
+    "BatchProgress",
     "BatchState",
     "CacheInfo",
     "CallRequest",

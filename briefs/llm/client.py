@@ -20,12 +20,10 @@ from __future__ import annotations
 import json
 import logging
 import re
-import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Generic
 
@@ -48,6 +46,7 @@ from briefs.llm.cache import ResponseCache, cache_key
 from briefs.llm.config import (
     DEFAULT_BASE_URL,
     PLACEHOLDER_API_KEY,
+    BatchProgress,
     CallRequest,
     CallResult,
     Hints,
@@ -442,8 +441,9 @@ class ModelClient:
             return []
         results: dict[int, CallResult[Any] | ModelError] = {}
         pool = ThreadPoolExecutor(max_workers=max(1, self.config.concurrency))
+        progress = _Counter(description, len(todo), self.config.progress)
         try:
-            with _progress(description, len(todo)) as progress:
+            try:
                 futures = {pool.submit(self.call, request): i for i, request in enumerate(todo)}
                 while futures:
                     done, _ = wait(futures, return_when=FIRST_COMPLETED)
@@ -458,6 +458,8 @@ class ModelClient:
                             todo.append(follow_up)
                             progress.add(1)
                             futures[pool.submit(self.call, follow_up)] = len(todo) - 1
+            finally:
+                progress.finish()
         except BaseException:
             # Interrupted (Ctrl-C, SIGTERM) or a bug: nothing new is sent, queued calls are dropped and
             # calls stuck on a hanging endpoint are not waited for. Finished answers are already cached.
@@ -777,40 +779,26 @@ def _cache_entry(request: CallRequest[Any], result: CallResult[Any], model: str)
 
 
 class _Counter:
-    """Progress of a batch of calls whose total may grow (follow-up calls)."""
+    """Progress of a batch of calls whose total may grow (follow-up calls), told to ``progress``."""
 
-    def __init__(self, bar: Any = None, task: Any = None) -> None:
-        self._bar, self._task = bar, task
+    def __init__(self, description: str, total: int, progress: Callable[[BatchProgress], None] | None) -> None:
+        self._description, self._done, self._total, self._progress = description, 0, total, progress
+        self._tell()
 
     def advance(self) -> None:
-        if self._bar is not None:
-            self._bar.advance(self._task)
+        self._done += 1
+        self._tell()
 
     def add(self, more: int) -> None:
-        if self._bar is not None:
-            total = self._bar.tasks[self._task].total or 0
-            self._bar.update(self._task, total=total + more)
+        self._total += more
+        self._tell()
 
+    def finish(self) -> None:
+        self._tell(finished=True)
 
-@contextmanager
-def _progress(description: str, total: int) -> Iterator[_Counter]:
-    """A rich progress bar on a terminal; silence when stderr is a pipe or a file."""
-    if not sys.stderr.isatty():
-        yield _Counter()
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        transient=False,
-    ) as progress:
-        task = progress.add_task(description, total=total)
-        yield _Counter(progress, task)
+    def _tell(self, finished: bool = False) -> None:
+        if self._progress is not None:
+            self._progress(BatchProgress(self._description, self._done, self._total, finished))
 
 
 _CONTEXT_WORDS = re.compile(r"context (length|size|window)|maximum context|too many tokens|exceeds? .*context", re.I)

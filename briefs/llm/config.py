@@ -56,6 +56,21 @@ class LLMConfig:
     inner_transport: httpx2.BaseTransport | None = None  # live/record: what actually sends (default: network)
     count_tokens: Callable[[str], int] | None = None  # dry-run estimates and answer books
     hints: Hints = field(default_factory=Hints)  # the caller's words for what to change
+    # Told how each batch of calls (call_many) stands; the caller draws it (a terminal bar, a log),
+    # the layer never does. None: nothing is told.
+    progress: Callable[[BatchProgress], None] | None = None
+
+
+@dataclass(frozen=True)
+class BatchProgress:
+    """Where a batch of calls (``ModelClient.call_many``) stands: ``done`` of ``total`` answered (the
+    total grows as follow-up calls are added). Told once at the start (``done`` 0), after each
+    answer, and once more with ``finished`` when the batch ends, answered or interrupted."""
+
+    description: str
+    done: int
+    total: int
+    finished: bool = False
 
 
 @dataclass(frozen=True)
