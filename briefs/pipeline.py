@@ -32,6 +32,7 @@ from briefs.baseline import quiet_alert, source_counts
 from briefs.continuity import history_for
 from briefs.deliver import NO_TEAMS, Attachment, MailContent, SendReport, send_week, subject_for
 from briefs.errors import EXIT_INCOMPLETE, EXIT_NOTHING, EXIT_OK, ConfigError, DeliveryError, HistoryError, RenderError
+from briefs.estimate import WeekEstimate, estimate_week
 from briefs.extract import extract_documents, extraction_requests
 from briefs.files import replace_folder, temporary_prefix
 from briefs.identity import merge_same_number
@@ -99,6 +100,7 @@ class GenerateResult:
     written: list[Path] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)  # what the command tells the user, in order
     estimate: TokenEstimate | None = None
+    week_estimate: WeekEstimate | None = None  # a dry run: every call of the week, priced
     seconds: float = 0.0
 
 
@@ -210,9 +212,12 @@ def generate(settings: Settings, request: GenerateRequest, seam: ModelSeam = Mod
     prompts = Prompts()  # one per run: templates, glossary and versions are read once
     with ModelClient(config) as client:
         if request.dry_run:
-            requests = [r for per_document in extraction_requests(selected, prompts) for r in per_document]
-            result.estimate = client.estimate(requests)
-            result.lines.append(dry_run_line(result.estimate, selected, request.period))
+            per_document = extraction_requests(selected, prompts)
+            result.estimate = client.estimate([r for requests in per_document for r in requests])
+            week = estimate_week(client, request.period, selected, per_document, prompts, settings.synthesis_tokens)
+            result.week_estimate = week
+            result.lines.append(dry_run_line(result.estimate, week, request.period))
+            result.lines.extend(f"briefs: warning: {warning}" for warning in week.warnings)
             return result
         if warning := client.context_warning(
             [r for per_document in extraction_requests(selected, prompts) for r in per_document]
@@ -370,17 +375,21 @@ def run_line(briefing: Briefing, seconds: float) -> str:
     )
 
 
-def dry_run_line(estimate: TokenEstimate, documents: list[Document], period: Period) -> str:
-    long_docs = sum(1 for doc in documents if len(doc.chunks) > 1)
-    cost = (
-        "unknown (no price: the endpoint is not a priced hosted API, or the model is not in the price table)"
-        if estimate.input_cost_usd is None
-        else (f"${estimate.input_cost_usd:.4f} input, at most ${estimate.max_cost_usd:.4f} with output")
-    )
+def dry_run_line(estimate: TokenEstimate, week: WeekEstimate, period: Period) -> str:
+    """Every call the week would make, expected tokens and the three prices (or why there is none)."""
+    if week.list_usd is None:
+        cost = "estimated cost unknown (no price: the endpoint is not a priced hosted API, or the model is not in the price table)"
+    else:
+        cost = (
+            f"estimated cost ${week.list_usd:.4f} at list price, ${week.cached_usd:.4f} with the prompt cache, "
+            f"${week.batch_usd:.4f} through the Batch API"
+        )
     return (
-        f"dry run {period.label}: {len(documents)} documents, {estimate.calls} extraction calls "
-        f"({estimate.cache_hits} already cached), {estimate.prompt_tokens} prompt tokens, estimated cost {cost}; "
-        f"then {long_docs} merge calls and 1 synthesis call over the answers. Nothing was sent."
+        f"dry run {period.label}: {week.documents} documents, {week.calls} calls "
+        f"({week.chunk_calls - week.cached} extraction, {week.merge_calls} merge, {week.synthesis_calls} synthesis; "
+        f"{estimate.cache_hits} extraction calls already cached) and about {week.reasks} re-asks; "
+        f"about {week.prompt_tokens:,} prompt tokens ({week.static_tokens:,} of them a static prefix) and "
+        f"{week.output_tokens:,} output tokens expected from measured answer sizes; {cost}. Nothing was sent."
     )
 
 

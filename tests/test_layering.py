@@ -107,7 +107,7 @@ LAYERS: dict[str, frozenset[str]] = {
     "history": frozenset({"briefs.identity", "briefs.history", "briefs.continuity", "briefs.calendar"}),
     "delivery": frozenset({"briefs.deliver", "briefs.teams"}),
     "the model wiring": frozenset({"briefs.llm_setup"}),
-    "the pipeline": frozenset({"briefs.pipeline"}),
+    "the pipeline": frozenset({"briefs.pipeline", "briefs.estimate"}),
     "the entry points": frozenset({"briefs", "briefs.cli", "briefs.__main__"}),
 }
 

@@ -54,6 +54,7 @@ _EXPORTS = {
     "cache_info": "briefs.llm.cache",
     "clear_cache": "briefs.llm.cache",
     "collect_batch": "briefs.llm.batch",
+    "context_tokens_of": "briefs.llm.usage",
     "cost_usd": "briefs.llm.usage",
     "price_for": "briefs.llm.usage",
     "retrieve_batch": "briefs.llm.batch",
@@ -87,7 +88,7 @@ if _typing.TYPE_CHECKING:  # what type checkers and editors see; at run time __g
         ReplayMissError,
     )
     from briefs.llm.recording import unused_recordings
-    from briefs.llm.usage import PRICES_AS_OF, Ledger, cost_usd, price_for
+    from briefs.llm.usage import PRICES_AS_OF, Ledger, context_tokens_of, cost_usd, price_for
 
 __all__ = [  # noqa: RUF022 - plain sorted(), which tests/test_llm_surface.py checks
     "AnswerMissingError",
@@ -115,6 +116,7 @@ __all__ = [  # noqa: RUF022 - plain sorted(), which tests/test_llm_surface.py ch
     "cache_info",
     "clear_cache",
     "collect_batch",
+    "context_tokens_of",
     "cost_usd",
     "price_for",
     "retrieve_batch",

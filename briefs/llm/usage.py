@@ -45,6 +45,22 @@ def priced_endpoint(base_url: str) -> bool:
 _DATED_SNAPSHOT = re.compile(r"-\d{4}-\d{2}-\d{2}$")
 
 
+# Context windows as published in OpenAI's model pages, in tokens (what a request and its answer share).
+CONTEXT_TOKENS: dict[str, int] = {
+    "gpt-4.1": 1_047_576,
+    "gpt-4.1-mini": 1_047_576,
+    "gpt-4.1-nano": 1_047_576,
+    "gpt-4o": 128_000,
+    "gpt-4o-mini": 128_000,
+    "gpt-5-mini": 400_000,
+}
+
+
+def context_tokens_of(model: str) -> int | None:
+    """A hosted model's context window, or None when it is not in the table."""
+    return CONTEXT_TOKENS.get(model) or CONTEXT_TOKENS.get(_DATED_SNAPSHOT.sub("", model))
+
+
 def price_for(model: str) -> Price | None:
     """The price of ``model``; a dated snapshot ("gpt-4.1-mini-2025-04-14") costs what its alias does."""
     return PRICES.get(model) or PRICES.get(_DATED_SNAPSHOT.sub("", model))

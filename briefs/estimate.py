@@ -1,0 +1,199 @@
+"""An honest dry run: every call a week would make, what it would send and, from measured answer
+sizes, what it would get back, priced at list, prompt-cache and Batch rates; nothing is called.
+
+Only the chunk requests exist before the model answers. The rest is estimated from them and from
+the sizes of real answers (the bundled sample recordings, counted with the run's tokenizer): a long
+document's merge reads its chunk answers; the synthesis reads one compact record per document and,
+past its budget, is split into parts and reduced (the same arithmetic as the synthesis plan).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pydantic
+
+from briefs import resources
+from briefs.extract import merge_request
+from briefs.llm import CallRequest, ModelClient, context_tokens_of, price_for
+from briefs.models import Digest, Document, Extraction, NumberedDigest, Period
+from briefs.prompting import Prompts
+from briefs.synthesize import SynthesisPlan, _as_data, compact_record
+
+# Re-asks (an invalid answer, a check that wants a field again) cannot be known in advance: this
+# share of calls is assumed to be asked twice (bench/bench_week.py measured about a quarter).
+REASK_SHARE = 0.25
+
+
+@dataclass(frozen=True)
+class AnswerSizes:
+    """Mean answer tokens per stage and mean compact-record tokens, measured on real answers."""
+
+    extract: float
+    merge: float
+    synthesize: float
+    records: list[Extraction]
+
+    @classmethod
+    def measure(cls, count: Callable[[str], int], folder: Path | None = None) -> AnswerSizes:
+        folder = folder or resources.sample_recordings_dir()
+        sizes: dict[str, list[int]] = {"extract": [], "merge": [], "synthesize": []}
+        records: list[Extraction] = []
+        for path in sorted(folder.rglob("*.json")):  # extract/<document>/chunk-0.<hash>.json, merge/..., ...
+            recording = json.loads(path.read_text(encoding="utf-8"))
+            content = recording["response"]["body"]["choices"][0]["message"]["content"] or ""
+            stage = path.relative_to(folder).parts[0]
+            if stage in sizes:
+                sizes[stage].append(count(content))
+            if stage in ("extract", "merge"):
+                try:
+                    records.append(Extraction.model_validate_json(content))
+                except pydantic.ValidationError:
+                    pass
+        means = {stage: sum(found) / len(found) if found else 0.0 for stage, found in sizes.items()}
+        return cls(means["extract"], means["merge"] or means["extract"], means["synthesize"], records)
+
+    def record_tokens(self, count: Callable[[str], int], document: Document) -> float:
+        """Mean tokens of one document's compact record in the synthesis request."""
+        if not self.records:
+            return 0.0
+        items = [
+            NumberedDigest(ref="D1", digest=Digest(document=document, extraction=record)) for record in self.records
+        ]
+        return sum(count(_as_data(compact_record(item))) for item in items) / len(items)
+
+
+@dataclass
+class WeekEstimate:
+    documents: int = 0
+    chunk_calls: int = 0
+    cached: int = 0  # chunk calls answered in the response cache already (free)
+    merge_calls: int = 0
+    synthesis_calls: int = 0
+    reasks: int = 0  # expected, at REASK_SHARE
+    prompt_tokens: int = 0  # re-asks included
+    static_tokens: int = 0  # of those, the static prefix a provider's prompt cache discounts
+    output_tokens: int = 0  # expected, re-asks included
+    list_usd: float | None = None
+    cached_usd: float | None = None
+    batch_usd: float | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def calls(self) -> int:
+        return self.chunk_calls - self.cached + self.merge_calls + self.synthesis_calls
+
+
+def estimate_week(
+    client: ModelClient,
+    period: Period,
+    documents: Sequence[Document],
+    per_document: Sequence[Sequence[CallRequest[Extraction]]],
+    prompts: Prompts,
+    synthesis_budget: int,
+) -> WeekEstimate:
+    count = client.config.count_tokens or len
+    sizes = AnswerSizes.measure(count)
+    estimate = WeekEstimate(documents=len(documents))
+    largest = 0
+    extracted = 0
+    for document, requests in zip(documents, per_document, strict=True):
+        if not requests:
+            continue
+        extracted += 1
+        for request in requests:
+            estimate.chunk_calls += 1
+            if client.is_cached(request):
+                estimate.cached += 1
+                continue
+            tokens = client.prompt_tokens(request)
+            largest = max(largest, tokens)
+            _add(estimate, tokens, _static(client, request, count), sizes.extract)
+        if len(requests) > 1:
+            merge = merge_request(document, [], prompts)
+            tokens = client.prompt_tokens(merge) + round(len(requests) * sizes.extract)
+            largest = max(largest, tokens)
+            estimate.merge_calls += 1
+            _add(estimate, tokens, _static(client, merge, count), sizes.merge)
+    if extracted:
+        _add_synthesis(estimate, client, period, documents, extracted, sizes, synthesis_budget, count)
+    estimate.reasks = round(REASK_SHARE * estimate.calls)
+    _price(estimate, client)
+    _context_warnings(estimate, client, largest, synthesis_budget)
+    return estimate
+
+
+def _static(client: ModelClient, request: CallRequest[Extraction], count: Callable[[str], int]) -> int:
+    """The request's static prefix: its system message and schema, the same in every call."""
+    system = sum(count(m.get("content", "")) for m in request.messages if m.get("role") == "system")
+    return system + client.prompt_tokens(CallRequest(label="-", messages=[], schema=request.schema, prompt_version="-"))
+
+
+def _add(estimate: WeekEstimate, prompt: int, static: int, output: float) -> None:
+    # a re-ask sends the request again with the answer and the problems: counted as one more request
+    estimate.prompt_tokens += round(prompt * (1 + REASK_SHARE))
+    estimate.static_tokens += round(static * (1 + REASK_SHARE))
+    estimate.output_tokens += round(output * (1 + REASK_SHARE))
+
+
+def _add_synthesis(
+    estimate: WeekEstimate,
+    client: ModelClient,
+    period: Period,
+    documents: Sequence[Document],
+    extracted: int,
+    sizes: AnswerSizes,
+    budget: int,
+    count: Callable[[str], int],
+) -> None:
+    plan = SynthesisPlan(period, [], budget, count)
+    records = extracted * sizes.record_tokens(count, documents[0])
+    if plan.overhead + records <= budget:
+        estimate.synthesis_calls += 1
+        _add(estimate, round(plan.overhead + records), plan.overhead, sizes.synthesize)
+        return
+    parts = math.ceil(records / max(budget - plan.overhead, 1))
+    estimate.synthesis_calls += parts
+    _add(estimate, round(parts * plan.overhead + records), parts * plan.overhead, parts * sizes.synthesize)
+    per_call = max(int((budget - plan.reduce_overhead) // max(sizes.synthesize, 1)), 2)
+    while True:  # reduce rounds: each call combines as many partial answers as fit the budget
+        calls = 1 if parts <= per_call else math.ceil(parts / per_call)
+        estimate.synthesis_calls += calls
+        prompt = calls * plan.reduce_overhead + parts * sizes.synthesize
+        _add(estimate, round(prompt), calls * plan.reduce_overhead, calls * sizes.synthesize)
+        if calls == 1:
+            return
+        parts = calls
+
+
+def _price(estimate: WeekEstimate, client: ModelClient) -> None:
+    price = price_for(client.config.model)
+    if not client.priced or price is None:
+        return
+    per_m = 1_000_000
+    uncached = estimate.prompt_tokens - estimate.static_tokens
+    output = estimate.output_tokens * price.output
+    estimate.list_usd = (estimate.prompt_tokens * price.input + output) / per_m
+    estimate.cached_usd = (uncached * price.input + estimate.static_tokens * price.cached_input + output) / per_m
+    estimate.batch_usd = estimate.list_usd / 2  # the Batch API bills input and output at half
+
+
+def _context_warnings(estimate: WeekEstimate, client: ModelClient, largest: int, budget: int) -> None:
+    context = context_tokens_of(client.config.model)
+    if context is None:
+        return
+    answer = client.config.max_output_tokens
+    if largest + answer > context:
+        estimate.warnings.append(
+            f"a request of about {largest:,} tokens plus up to {answer:,} for its answer exceeds "
+            f"{client.config.model}'s context of {context:,} tokens"
+        )
+    if budget + answer > context:
+        estimate.warnings.append(
+            f"the synthesis budget of {budget:,} tokens plus up to {answer:,} for its answer exceeds "
+            f"{client.config.model}'s context of {context:,} tokens: lower synthesis_tokens"
+        )
