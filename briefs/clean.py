@@ -52,6 +52,19 @@ _STOP = re.compile(
 # The article's end marker (完, -End-): what follows is the signature date at most, then the site.
 _END_MARK = re.compile(r"^[（(\-—－\s]*(?:完|END|End|全文完)[）)\-—－\s]*$")
 _ENDS_DATED = re.compile(r"^Ends\s*/\s*\S", re.IGNORECASE)
+# A "more" list's heading (1. 更多, 更多某某報報導), an original-article button (【看原文連結】) and a
+# members' comment box: the article has ended.
+_STOP_MORE = re.compile(
+    r"^(?:\d{1,2}[.)、]\s*)?更多$|^更多\S{0,12}(?:報導|报道|新聞|新闻|文章|消息)$|"
+    r"^[【\[]\s*(?:看|閱讀|阅读|查看)?原文(?:連結|链接|鏈接)?\s*[】\]]$|"
+    r"^(?:Member|Reader|User|Visitor)s?['’]?\s+Comments?$|Please (?:log\s?in|sign in|register) to (?:add|post|leave|view)",
+    re.IGNORECASE,
+)
+# A relative time on a line of its own (12分鐘前, 3 hours ago): a news list's item, never the article.
+_RELATIVE_TIME = re.compile(
+    r"^\d{1,3}\s*(?:秒|分鐘|分钟|小時|小时|天|日|周|週|個月|个月)前$|^\d{1,3}\s+(?:seconds?|minutes?|mins?|hours?|days?)\s+ago$",
+    re.IGNORECASE,
+)
 # Reaction and counter widgets (反对 0, 收藏 0, 评论 3): below an article they end it.
 _REACTIONS = re.compile(
     r"^(?:\d*(?:点赞|點贊|點讚|赞|讚|反对|反對|举报|舉報|收藏|打赏|打賞|评论|評論|转发|轉發|在看|喜欢|喜歡|留言)\s*[(（]?\d*[)）]?\s*){1,4}$"
@@ -59,6 +72,7 @@ _REACTIONS = re.compile(
 # Disclaimers and copyright notices are prose, but never the article: they end it wherever they are.
 _DISCLAIMER = re.compile(
     r"^[【\[(（]?\s*(?:版权声明|版權聲明|免责声明|免責聲明|凡(?:本[网網站]|注明)|本[网網站](?:声明|聲明)|"
+    r"(?:声明|聲明)\s*[:：]\s*(?:转载|轉載|本文|本站|本网|本網|文章)|转载此文|轉載此文|"
     r"转载请注明|轉載請註明|本文(?:仅代表|僅代表|系转载|來源於))|未经.{0,12}(?:授权|许可).{0,12}不得(?:转载|复制|使用)|"
     r"未經.{0,12}(?:授權|許可).{0,12}不得(?:轉載|複製|使用)",
     re.IGNORECASE,
@@ -109,7 +123,10 @@ _SYMBOLS_ONLY = re.compile(r"^[\W_]*$")
 _CHROME_LINE = re.compile(
     r"^(?:查看[圖图]庫|查看[图圖]库|(?:[点點][击擊])?查看(?:大[图圖]|原[图圖]|[圖图]集|[組组][圖图])|"
     r"View (?:gallery|photos?|more photos|larger image|slideshow)|Enlarge(?: image| photo)?|"
-    r"广告|廣告|赞助内容|贊助內容|Sponsored(?: content)?)$|"
+    r"(?:广告|廣告)(?:\s*(?:广告|廣告))*|赞助内容|贊助內容|Sponsored(?: content)?|"
+    # an empty media slot and a download prompt (Image or Video; Click the download button for the PDF)
+    r"(?:Image|Video|Photo)(?:\s+(?:or|and|/)\s+(?:Image|Video|Photo))?)$|"
+    r"^(?:Click|Tap)\s+(?:on\s+)?(?:the\s+)?(?:download|here)\b[^.]{0,60}\b(?:PDF|download|report|file)\b|"
     r"^(?:Related|More|Latest|Recommended)\s+(?:News|Articles|Stories|Reads)(?=(?-i:[A-Z0-9“\"]))|"
     r"^\[[A-Z][A-Z0-9_]{2,}\]$|^\{(?:dede|\$|%|\{)[^}]*\}\}?$|^<%.*%>$",
     re.IGNORECASE,
@@ -346,13 +363,14 @@ def is_furniture(line: str) -> bool:
         or (len(line) <= 60 and _CREDITS.search(line))
         or (len(line) <= 40 and not _TERMINATOR.search(line) and _CAPTION.search(line))
         or _EN_WIDGETS.match(line)
+        or _RELATIVE_TIME.match(line)
     )
 
 
 def is_stop(line: str) -> bool:
     if _FOOTER_START.match(line) or _FOOTER_ANYWHERE.search(line) or _DISCLAIMER.search(line):
         return True
-    if _REACTIONS.match(line):
+    if _REACTIONS.match(line) or _STOP_MORE.search(line):
         return True
     return bool(_STOP.match(line)) and not is_paragraph(line)
 

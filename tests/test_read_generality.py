@@ -148,6 +148,22 @@ FURNITURE = [
                  ["[ART_TITLE]", "dede:field"], "各地要加强日常监督检查", id="unrendered template placeholders"),
     pytest.param(f"通告标题在此\n\n{ZH_HANT}某報系資料照\n\n衛生局呼籲市民如有疑問，可致電查詢熱線。\n",
                  ["某報系資料照"], "衛生局呼籲市民如有疑問", id="a photo credit glued after a caption's sentence"),
+    pytest.param(f"通告标题在此\n\n{ZH}\n\n声明:转载此文是出于传递更多信息之目的。若有来源标注错误,请与本站联系。\n",
+                 ["转载此文"], ZH, id="a reposting disclaimer"),
+    pytest.param(f"通告標題在此\n\n{ZH_HANT}\n\n1. 更多\n\n1. 某地發生交通意外兩人受傷\n\n12分鐘前\n\n"
+                 "2. 另一則新聞標題\n\n3小時前\n", ["更多", "交通意外", "12分鐘前", "3小時前"], ZH_HANT,
+                 id="a numbered 'more' list with relative times"),
+    pytest.param(f"通告標題在此\n\n{ZH_HANT}\n\n廣告 廣告\n\n衛生局呼籲市民如有疑問，可致電查詢熱線。\n\n"
+                 "【看原文連結】\n\n更多某某報報導\n\n某名人慘淪外送員 放下自尊悲吐原因\n",
+                 ["廣告", "看原文連結", "更多某某報報導", "外送員"], "衛生局呼籲市民如有疑問",
+                 id="a repeated ad label in the body; an original-link button and a 'more from' list end it"),
+    pytest.param(f"Drug Recall Notice Issued\n\n{EN}\n\nImage or Video\n\n"
+                 "The agency will also publish a list of approved products next month, it said in the statement.\n\n"
+                 "Click the download button for the full PDF of this report.\n",
+                 ["Image or Video", "Click the download"], "The agency will also publish",
+                 id="a media placeholder between paragraphs and a download prompt"),
+    pytest.param(f"Drug Recall Notice Issued\n\n{EN}\n\nMEMBER COMMENTS\n\nMember: Please login to add your comment.\n",
+                 ["MEMBER COMMENTS", "Please login"], EN, id="a members' comment widget"),
 ]  # fmt: skip
 
 
