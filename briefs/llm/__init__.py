@@ -9,6 +9,7 @@ Names load on first use (PEP 562), as in ``briefs``: ``from briefs.llm import Us
 
     config.py      LLMConfig, CallRequest, CallResult, Usage, TokenEstimate, Narrowed, BatchProgress
     client.py      ModelClient: call, call_many, estimate (the one call path)
+    http_errors.py how an HTTP failure is read: context overflow, connection advice, failures that repeat
     batch.py       the Batch API: the same requests as batch JSONL, submitted, collected into the cache
     retry.py       the transport retry policy (tenacity)
     throttle.py    AdaptiveLimit: requests in flight, adapted to what the endpoint keeps up with

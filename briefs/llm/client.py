@@ -49,7 +49,6 @@ from briefs.llm.config import (
     BatchProgress,
     CallRequest,
     CallResult,
-    Hints,
     LLMConfig,
     Narrowed,
     T,
@@ -58,6 +57,7 @@ from briefs.llm.config import (
     stage_of,
 )
 from briefs.llm.errors import InvalidOutputError, LLMConfigError, ModelError, ModelRequestError, ModelUnavailable
+from briefs.llm.http_errors import connection_advice, context_overflow, never_connected, repeats_for_every_call
 from briefs.llm.network import NetworkTransport, shown_proxy
 from briefs.llm.probe import ServerContext, probe_context
 from briefs.llm.recording import LABEL_HEADER, RecordReplayTransport
@@ -139,7 +139,7 @@ class ModelClient:
         try:
             inner.handle_request(httpx2.Request("GET", url, extensions={"timeout": timeout})).close()
         except (httpx2.ConnectError, httpx2.ConnectTimeout, httpx2.ProxyError) as error:
-            advice = _connection_advice(error, self._proxy() is not None, self.config.hints)
+            advice = connection_advice(error, self._proxy() is not None, self.config.hints)
             raise ModelUnavailable(
                 f"cannot connect to the model endpoint {self._endpoint()}{self._route()} ({type(error).__name__}: "
                 f"{self._scrub(_clip(str(error), 120))}); {advice}",
@@ -290,7 +290,7 @@ class ModelClient:
             return retrying(attempt)
         except APIError as error:
             failure = self._failure(error, request.label, tally.attempts, time.monotonic() - started)
-            if _repeats_for_every_call(error):
+            if repeats_for_every_call(error):
                 self._endpoint_failure = failure
             raise failure from None
 
@@ -323,7 +323,7 @@ class ModelClient:
                 label=label,
                 attempts=attempts,
             )
-        if isinstance(error, APIConnectionError) and not _never_connected(error):
+        if isinstance(error, APIConnectionError) and not never_connected(error):
             return ModelUnavailable(
                 f"{label}: the connection to {base} was dropped before an answer ({what}), {attempts} attempts "
                 f"in {elapsed:.1f}s; the server was reached, so try again later",
@@ -333,7 +333,7 @@ class ModelClient:
         if isinstance(error, APIConnectionError):
             return ModelUnavailable(
                 f"{label}: cannot connect to the model endpoint {base}{self._route()} ({what}), {attempts} attempts "
-                f"in {elapsed:.1f}s; {_connection_advice(error, self._proxy() is not None, self.config.hints)}",
+                f"in {elapsed:.1f}s; {connection_advice(error, self._proxy() is not None, self.config.hints)}",
                 label=label,
                 attempts=attempts,
             )
@@ -799,71 +799,6 @@ class _Counter:
     def _tell(self, finished: bool = False) -> None:
         if self._progress is not None:
             self._progress(BatchProgress(self._description, self._done, self._total, finished))
-
-
-_CONTEXT_WORDS = re.compile(r"context (length|size|window)|maximum context|too many tokens|exceeds? .*context", re.I)
-
-
-def context_overflow(error: APIStatusError) -> tuple[int | None, int | None] | None:
-    """(request tokens, context tokens) when a 400 says the request is larger than the model's
-    context (llama-server's exceed_context_size_error, OpenAI's and vLLM's context_length_exceeded),
-    each None when the server does not say; None when the error is something else."""
-    body = error.body if isinstance(error.body, dict) else {}
-    detail: dict[str, Any] = body["error"] if isinstance(body.get("error"), dict) else body
-    message = str(detail.get("message") or error.message or "")
-    kind = f"{detail.get('type') or ''} {detail.get('code') or ''}"
-    if (
-        "exceed_context_size" not in kind
-        and "context_length_exceeded" not in kind
-        and not _CONTEXT_WORDS.search(message)
-    ):
-        return None
-    request_tokens = detail.get("n_prompt_tokens")
-    context_tokens = detail.get("n_ctx")
-    if not isinstance(request_tokens, int):
-        found = re.search(r"request \((\d+) tokens\)|resulted in (\d+) tokens|requested (\d+) tokens", message)
-        request_tokens = int(next(g for g in found.groups() if g)) if found else None
-    if not isinstance(context_tokens, int):
-        found = re.search(r"context (?:size|length) (?:is )?\(?(\d+)|maximum context length is (\d+)", message)
-        context_tokens = int(next(g for g in found.groups() if g)) if found else None
-    return request_tokens, context_tokens
-
-
-def _connection_advice(error: BaseException, proxied: bool, hints: Hints) -> str:
-    """What to check, from what failed: a certificate, the proxy, or the endpoint itself."""
-    chain: list[BaseException] = []
-    cause: BaseException | None = error
-    while cause is not None and len(chain) < 8:
-        chain.append(cause)
-        cause = cause.__cause__ or cause.__context__
-    text = " ".join(f"{type(c).__name__} {c}" for c in chain)
-    if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text:
-        return f"the server's TLS certificate is not trusted; behind a TLS-inspecting proxy, {hints.ca_bundle}"
-    if proxied:
-        return (
-            "check the proxy settings (HTTPS_PROXY, HTTP_PROXY, ALL_PROXY; NO_PROXY for hosts to reach "
-            "directly) and that the proxy lets this host through"
-        )
-    return "check OPENAI_BASE_URL and that the server is running"
-
-
-def _repeats_for_every_call(error: APIError) -> bool:
-    """Failures that do not depend on the request: no point sending the next one."""
-    if isinstance(error, APIConnectionError):
-        # refused, DNS: the endpoint is not there. A timeout may be one slow answer, and a connection
-        # dropped mid-answer came from a server that is running: those stay with their own call.
-        return _never_connected(error)
-    if isinstance(error, APIStatusError):
-        return error.status_code in (401, 403, 404) or is_quota_exhausted(error)
-    return False
-
-
-def _never_connected(error: APIConnectionError) -> bool:
-    """True when no connection was made at all (refused, no such host), not when one was lost."""
-    if isinstance(error, APITimeoutError):
-        return False
-    # a proxy that refuses the tunnel never connected us to the endpoint either
-    return isinstance(error.__cause__, (httpx2.ConnectError, httpx2.ProxyError)) or error.__cause__ is None
 
 
 _SCHEMAS: dict[type[pydantic.BaseModel], dict[str, Any]] = {}
