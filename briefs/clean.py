@@ -434,6 +434,8 @@ def _body_start(lines: list[str]) -> int | None:
     ):
         start -= 1
         absorbed += 1
+    if absorbed and start > 0 and _LIST_ITEM.match(lines[start]) and _is_salutation(lines[start - 1]):
+        return start - 1  # the sentence that leads into the list (…包裝上應載明:)
     return start
 
 

@@ -164,6 +164,9 @@ FURNITURE = [
                  id="a media placeholder between paragraphs and a download prompt"),
     pytest.param(f"Drug Recall Notice Issued\n\n{EN}\n\nMEMBER COMMENTS\n\nMember: Please login to add your comment.\n",
                  ["MEMBER COMMENTS", "Please login"], EN, id="a members' comment widget"),
+    pytest.param("某藥品標示說明\n\n發布日期:2021-01-01\n\n為保障民眾用藥安全,藥品包裝上應載明下列事項:\n\n"
+                 "(1)品名、重量、製造日期、有效期限\n\n(2)廠商名稱及地址、批號、保存方法與使用注意事項。\n",
+                 [], "為保障民眾用藥安全", id="a lead-in line ending in a colon before a list starts the body"),
 ]  # fmt: skip
 
 
