@@ -16,7 +16,9 @@ Printed, side by side:
 * wall time / ideal, where ideal = the server's busy time / its capacity (what the endpoint itself
   allows), and whether the week got its synthesis;
 * cost per week on gpt-4.1-mini at list, cached-prefix and Batch prices, from tiktoken counts of the
-  requests the server really received and of the answers it gave.
+  requests the server really received and of the answers it gave;
+* beside it, what `briefs generate --dry-run` predicted for the same week before the run (calls,
+  tokens, the three prices) and the ratio predicted / measured.
 
     python bench/bench_week.py [--documents 500] [--scale 0.1] [--capacity 64]
 """
@@ -40,6 +42,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from briefs import resources  # noqa: E402
+from briefs.estimate import REASK_SHARE  # noqa: E402
 from briefs.llm.testing.fake_server import FakeServer  # noqa: E402
 from briefs.llm.usage import price_for  # noqa: E402
 from briefs.models import Period  # noqa: E402
@@ -163,6 +166,25 @@ def request_tokens(body: dict[str, Any]) -> tuple[int, int]:
     return system + rest, system
 
 
+def dry_run(settings: Any) -> Any:
+    """What `--dry-run` predicts for the week (the same estimate_week), priced as for OpenAI's own endpoint (which the bench
+    never calls: the fake server is not a priced endpoint, so the price is switched on here)."""
+    from briefs.estimate import estimate_week
+    from briefs.extract import extraction_requests
+    from briefs.llm import ModelClient
+    from briefs.llm_setup import make_llm_config
+    from briefs.pipeline import corpus_dir, read_paths, select_period
+    from briefs.prompting import Prompts
+
+    selected = select_period(read_paths([corpus_dir(settings)], settings).documents, WEEK)
+    prompts = Prompts()
+    with ModelClient(make_llm_config(settings)) as client:
+        client.priced = True
+        return estimate_week(
+            client, WEEK, selected, extraction_requests(selected, prompts), prompts, settings.synthesis_tokens
+        )
+
+
 def run_week(documents: int, scale: float, capacity: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -181,6 +203,7 @@ def run_week(documents: int, scale: float, capacity: int) -> dict[str, Any]:
                 base_url=server.base_url,
                 model=MODEL,
             )
+            estimate = dry_run(settings)  # before the run: nothing cached yet
             started = time.perf_counter()
             result = generate(settings, GenerateRequest(period=WEEK))
             wall = time.perf_counter() - started
@@ -227,6 +250,7 @@ def run_week(documents: int, scale: float, capacity: int) -> dict[str, Any]:
             "batch": list_cost / 2,
             "stages": {s.stage: s.usage.calls for s in briefing.run.stages} if briefing else {},
             "by_stage": by_stage,
+            "estimate": estimate,
         }
 
 
@@ -260,6 +284,14 @@ def main() -> None:
         print(
             f"  cost per week on {MODEL}: list ${r['list']:.2f}, with the prefix cached ${r['cached_cost']:.2f}, "
             f"Batch ${r['batch']:.2f}"
+        )
+        e = r["estimate"]
+        print(
+            f"  --dry-run predicted: {e.calls} calls ({e.chunk_calls} extraction, {e.merge_calls} merge, "
+            f"{e.synthesis_calls} synthesis) + ~{e.reasks} re-asks, {e.prompt_tokens:,} prompt, "
+            f"{e.output_tokens:,} output tokens; list ${e.list_usd:.2f}, prompt cache ${e.cached_usd:.2f}, "
+            f"Batch ${e.batch_usd:.2f}; predicted/measured list cost {e.list_usd / r['list']:.2f} "
+            f"({e.list_usd / (1 + REASK_SHARE) / r['list']:.2f} without the assumed re-asks: this bench's answers need none)"
         )
 
 

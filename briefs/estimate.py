@@ -30,32 +30,71 @@ REASK_SHARE = 0.25
 
 
 @dataclass(frozen=True)
-class AnswerSizes:
-    """Mean answer tokens per stage and mean compact-record tokens, measured on real answers."""
+class Line:
+    """answer tokens = intercept + slope x the request's own (non-static) tokens, fitted on real answers:
+    a dense legal chunk gets a longer answer than a short news page."""
 
-    extract: float
-    merge: float
+    intercept: float
+    slope: float
+
+    @classmethod
+    def fit(cls, points: list[tuple[int, int]]) -> Line:
+        if not points:
+            return cls(0.0, 0.0)
+        n = len(points)
+        mean_x = sum(x for x, _ in points) / n
+        mean_y = sum(y for _, y in points) / n
+        spread = sum((x - mean_x) ** 2 for x, _ in points)
+        slope = max(sum((x - mean_x) * (y - mean_y) for x, y in points) / spread, 0.0) if spread else 0.0
+        return cls(max(mean_y - slope * mean_x, 0.0), slope)
+
+    def __call__(self, tokens: float) -> float:
+        return self.intercept + self.slope * tokens
+
+
+@dataclass(frozen=True)
+class AnswerSizes:
+    """Answer tokens per stage and compact-record tokens, measured on real answers (the bundled
+    sample recordings): what a call is expected to return, instead of the output limit."""
+
+    extract: Line
+    merge: Line
+    merge_input_per_chunk: float  # what a merge reads of one chunk answer (its merge view)
     synthesize: float
     records: list[Extraction]
 
     @classmethod
     def measure(cls, count: Callable[[str], int], folder: Path | None = None) -> AnswerSizes:
         folder = folder or resources.sample_recordings_dir()
-        sizes: dict[str, list[int]] = {"extract": [], "merge": [], "synthesize": []}
+        points: dict[str, list[tuple[int, int]]] = {"extract": [], "merge": [], "synthesize": []}
+        per_chunk: list[float] = []
         records: list[Extraction] = []
         for path in sorted(folder.rglob("*.json")):  # extract/<document>/chunk-0.<hash>.json, merge/..., ...
             recording = json.loads(path.read_text(encoding="utf-8"))
             content = recording["response"]["body"]["choices"][0]["message"]["content"] or ""
+            body = recording["request"].get("body") or {}
+            own = sum(count(m["content"]) for m in body.get("messages", []) if m.get("role") != "system")
             stage = path.relative_to(folder).parts[0]
-            if stage in sizes:
-                sizes[stage].append(count(content))
+            if stage in points:
+                points[stage].append((own, count(content)))
+            if stage == "merge":
+                document = str(recording.get("label", "")).rsplit("/", 1)[-1]
+                chunks = len(list((folder / "extract" / document).glob("*.json")))
+                if chunks:
+                    per_chunk.append(own / chunks)
             if stage in ("extract", "merge"):
                 try:
                     records.append(Extraction.model_validate_json(content))
                 except pydantic.ValidationError:
                     pass
-        means = {stage: sum(found) / len(found) if found else 0.0 for stage, found in sizes.items()}
-        return cls(means["extract"], means["merge"] or means["extract"], means["synthesize"], records)
+        synthesis = [answer for _, answer in points["synthesize"]]
+        return cls(
+            extract=Line.fit(points["extract"]),
+            merge=Line.fit(points["merge"]),
+            merge_input_per_chunk=sum(per_chunk) / len(per_chunk) if per_chunk else 0.0,
+            synthesize=sum(synthesis) / len(synthesis) if synthesis else 0.0,
+            records=records,
+        )
 
     def record_tokens(self, count: Callable[[str], int], document: Document) -> float:
         """Mean tokens of one document's compact record in the synthesis request."""
@@ -112,13 +151,15 @@ def estimate_week(
                 continue
             tokens = client.prompt_tokens(request)
             largest = max(largest, tokens)
-            _add(estimate, tokens, _static(client, request, count), sizes.extract)
+            static = _static(client, request, count)
+            _add(estimate, tokens, static, sizes.extract(tokens - static))
         if len(requests) > 1:
             merge = merge_request(document, [], prompts)
-            tokens = client.prompt_tokens(merge) + round(len(requests) * sizes.extract)
+            own = round(len(requests) * sizes.merge_input_per_chunk)
+            tokens = client.prompt_tokens(merge) + own
             largest = max(largest, tokens)
             estimate.merge_calls += 1
-            _add(estimate, tokens, _static(client, merge, count), sizes.merge)
+            _add(estimate, tokens, _static(client, merge, count), sizes.merge(own))
     if extracted:
         _add_synthesis(estimate, client, period, documents, extracted, sizes, synthesis_budget, count)
     estimate.reasks = round(REASK_SHARE * estimate.calls)
