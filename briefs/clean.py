@@ -65,6 +65,12 @@ _RELATIVE_TIME = re.compile(
     r"^\d{1,3}\s*(?:秒|分鐘|分钟|小時|小时|天|日|周|週|個月|个月)前$|^\d{1,3}\s+(?:seconds?|minutes?|mins?|hours?|days?)\s+ago$",
     re.IGNORECASE,
 )
+# A gazette's link to a related act (第4/2023號法律 - 動物診療…) and its note that the act was
+# amended or republished (本法規的內容已被第27/2024號法律重新公佈): the page's index, not the act's text.
+_ACT_LINK = re.compile(
+    r"^[•·*\s]*第\s*\d+/\d+(?:/[A-Z])?\s*[號号]\S{0,10}\s+[-–—]\s+\S|"
+    r"^本(?:法規|法规|法律|法令|條例|条例|規章|规章)的?(?:內容|内容)?已被.{1,30}(?:修改|修訂|修订|廢止|废止|取代|重新公佈|重新公布)$"
+)
 # Reaction and counter widgets (反对 0, 收藏 0, 评论 3): below an article they end it.
 _REACTIONS = re.compile(
     r"^(?:\d*(?:点赞|點贊|點讚|赞|讚|反对|反對|举报|舉報|收藏|打赏|打賞|评论|評論|转发|轉發|在看|喜欢|喜歡|留言)\s*[(（]?\d*[)）]?\s*){1,4}$"
@@ -364,6 +370,7 @@ def is_furniture(line: str) -> bool:
         or (len(line) <= 40 and not _TERMINATOR.search(line) and _CAPTION.search(line))
         or _EN_WIDGETS.match(line)
         or _RELATIVE_TIME.match(line)
+        or _ACT_LINK.match(line)
     )
 
 
@@ -475,6 +482,8 @@ def _ends_sentence(line: str) -> bool:
         return False
     if re.search(r"[。！？!?]$", line) and len(HAN.findall(line)) >= 4:
         return True
+    if re.search(r"[;；]$", line) and _EIGHT_HAN.search(line):
+        return True  # a definition or list item of a law ends in a semicolon
     return bool(re.search(r"[a-z][.!?][\"”’]?$", line)) and len(_WORD.findall(line)) >= 4
 
 

@@ -167,6 +167,11 @@ FURNITURE = [
     pytest.param("某藥品標示說明\n\n發布日期:2021-01-01\n\n為保障民眾用藥安全,藥品包裝上應載明下列事項:\n\n"
                  "(1)品名、重量、製造日期、有效期限\n\n(2)廠商名稱及地址、批號、保存方法與使用注意事項。\n",
                  [], "為保障民眾用藥安全", id="a lead-in line ending in a colon before a list starts the body"),
+    pytest.param(f"第12/01/M號法令\n\n{ZH_HANT}\n\n• 第5/2020號法律 - 藥物註冊及監督法。\n\n"
+                 "本法規的內容已被第9/2024號法律重新公佈\n\n第一條\n\n為適用本法規的規定,下列各詞之定義為:\n\n"
+                 "“生產”:是指以收集或提取之方式,從天然有機體獲得藥物;\n",
+                 ["第5/2020號法律", "重新公佈"], "“生產”:是指以收集或提取之方式",
+                 id="a gazette's related-act links and change note go; a definition ending in ; ends the body"),
 ]  # fmt: skip
 
 
