@@ -56,6 +56,8 @@ def test_submit_collect_then_generate_sends_no_extraction_request(week, tmp_path
     assert {"model", "messages", "max_completion_tokens", "temperature"} <= set(upload["body"])
     state_files = list((tmp_path / "briefs-home" / "batches").glob("*.json"))
     assert [p.name for p in state_files] == [f"{RANGE.label}.json"]
+    kept = state_files[0].with_suffix(".jsonl")  # the same JSONL, kept for an offline runner
+    assert kept.read_bytes() == week.files["file-fake-0"]
 
     status = briefs("batch", "status", *PERIOD)
     assert "completed" in status.output and "2 done, 0 failed of 2" in status.output

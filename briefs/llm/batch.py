@@ -103,6 +103,9 @@ def submit_batch(client: ModelClient, requests: list[CallRequest[Any]], state_pa
     if not lines:
         return BatchState("", "", {}), len(requests)
     data = ("\n".join(lines) + "\n").encode("utf-8")
+    # kept beside the state: the same file runs offline too (vLLM's batch runner reads this format)
+    state_path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(state_path.with_suffix(".jsonl"), data.decode("utf-8"))
     uploaded = client._openai.files.create(file=("batch.jsonl", data, "application/jsonl"), purpose="batch")
     batch = client._openai.batches.create(input_file_id=uploaded.id, endpoint=ENDPOINT, completion_window="24h")
     state = BatchState(batch.id, uploaded.id, keys)
