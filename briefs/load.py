@@ -116,6 +116,8 @@ def load_bytes(path: Path, data: bytes) -> Loaded:
         fmt = "markdown"  # a Jekyll post saved as .txt is still a Markdown post
     elif fmt != "html" and _HTML_START.match(text):
         fmt = "html"
+    if not front_matter:
+        front_matter, text = split_date_stamp(text)
     return Loaded(
         path=path,
         sha256=hashlib.sha256(data).hexdigest(),
@@ -276,6 +278,20 @@ def split_front_matter(text: str) -> tuple[dict[str, str], str]:
         return {}, text
     front = {str(key).lower(): _as_text(value) for key, value in values.items() if value is not None}
     return front, text[found.end() :]
+
+
+# A page store's own stamp opening the saved text: " date 2026-03-07" (then a tag, the navigation
+# or the first sentence on the same line). It is the store's record of the page's date, like front
+# matter, and not page text.
+_DATE_STAMP = re.compile(r"\A[ \t]*date[ \t]+(\d{4}-\d{2}-\d{2})(?=[\s\u3000]|\Z)[ \t\u3000]*")
+
+
+def split_date_stamp(text: str) -> tuple[dict[str, str], str]:
+    """A leading ``date YYYY-MM-DD`` stamp as front matter, and the text without it."""
+    found = _DATE_STAMP.match(text)
+    if not found:
+        return {}, text
+    return {"date": found.group(1)}, text[found.end() :]
 
 
 def _as_text(value: object) -> str:

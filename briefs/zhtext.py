@@ -266,12 +266,14 @@ _MONTH_NAME = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + 
 _ORDINAL = r"(?:st|nd|rd|th)?"
 _LATIN = re.compile(r"[A-Za-z]{3}")
 # "Feb. 11, 2022", "March 08, 2021", "Sep 08, 2025"; "30 June 2023", "25 November, 2024", RFC 822's
-# "Wed, 27 May 2020". The year must follow at once: "August 17 to 19 2020" is a range, not a date.
+# "Wed, 27 May 2020"; forum and log stamps' "24-Apr-2020". The year must follow at once: "August 17
+# to 19 2020" is a range, not a date.
 EN_MONTH_FIRST = re.compile(
     rf"(?<![A-Za-z]){_MONTH_NAME}\s+(?P<day>\d{{1,2}}){_ORDINAL},?\s+(?P<year>(?:19|20)\d{{2}})(?!\d)", re.IGNORECASE
 )
 EN_DAY_FIRST = re.compile(
-    rf"(?<![\d.])(?P<day>\d{{1,2}}){_ORDINAL}\s+{_MONTH_NAME},?\s+(?P<year>(?:19|20)\d{{2}})(?!\d)", re.IGNORECASE
+    rf"(?<![\d.\-])(?P<day>\d{{1,2}}){_ORDINAL}(?:\s+|-){_MONTH_NAME}(?:,?\s+|-)(?P<year>(?:19|20)\d{{2}})(?!\d)",
+    re.IGNORECASE,
 )
 # "April 21st", "On September 5": a month and day with no year after them.
 EN_MONTH_DAY = re.compile(
