@@ -526,8 +526,21 @@ FromOption = Annotated[str | None, typer.Option("--from", help="first day of ano
 ToOption = Annotated[str | None, typer.Option("--to", help="last day of that period (YYYY-MM-DD)")]
 
 
-def _batch_settings(config: Path | None, corpus: Path | None, model: str | None, mode: str | None):
-    return command_settings(config, corpus=corpus, model=model, mode=mode)
+def _batch_step(
+    step: str,
+    config: Path | None,
+    corpus: Path | None,
+    model: str | None,
+    mode: str | None,
+    period_flags: tuple[str | None, str | None, str | None],
+):
+    """Run one batch step of the pipeline (by name: the pipeline is imported lazily, so that --help
+    stays fast) for the period the flags name."""
+    from briefs import pipeline
+    from briefs.weeks import resolve_period
+
+    settings = command_settings(config, corpus=corpus, model=model, mode=mode)
+    return getattr(pipeline, step)(settings, resolve_period(*period_flags))
 
 
 @batch_app.command("submit")
@@ -542,12 +555,7 @@ def batch_submit_command(
 ) -> None:
     """Upload the week's extraction requests not already answered and create the batch."""
     with user_errors():
-        from briefs.pipeline import batch_submit
-        from briefs.weeks import resolve_period
-
-        for line in batch_submit(
-            _batch_settings(config, corpus, model, mode), resolve_period(week, date_from, date_to)
-        ):
+        for line in _batch_step("batch_submit", config, corpus, model, mode, (week, date_from, date_to)):
             say(line)
 
 
@@ -563,12 +571,7 @@ def batch_status_command(
 ) -> None:
     """Where the week's batch stands: its status and how many requests are done or failed."""
     with user_errors():
-        from briefs.pipeline import batch_status
-        from briefs.weeks import resolve_period
-
-        for line in batch_status(
-            _batch_settings(config, corpus, model, mode), resolve_period(week, date_from, date_to)
-        ):
+        for line in _batch_step("batch_status", config, corpus, model, mode, (week, date_from, date_to)):
             say(line)
 
 
@@ -584,11 +587,7 @@ def batch_collect_command(
 ) -> None:
     """Cache the batch's answers (again is harmless); exit 1 while some are still pending."""
     with user_errors():
-        from briefs.pipeline import batch_collect
-        from briefs.weeks import resolve_period
-
-        period = resolve_period(week, date_from, date_to)
-        lines, finished = batch_collect(_batch_settings(config, corpus, model, mode), period)
+        lines, finished = _batch_step("batch_collect", config, corpus, model, mode, (week, date_from, date_to))
         for line in lines:
             say(line)
         raise typer.Exit(0 if finished else 1)

