@@ -42,7 +42,6 @@ from briefs.llm import (
     BatchState,
     CallRequest,
     ModelClient,
-    TokenEstimate,
     collect_batch,
     retrieve_batch,
     submit_batch,
@@ -99,7 +98,6 @@ class GenerateResult:
     briefing: Briefing | None = None
     written: list[Path] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)  # what the command tells the user, in order
-    estimate: TokenEstimate | None = None
     week_estimate: WeekEstimate | None = None  # a dry run: every call of the week, priced
     seconds: float = 0.0
 
@@ -180,7 +178,7 @@ def generate(settings: Settings, request: GenerateRequest, seam: ModelSeam = Mod
     Returns the exit code (``EXIT_OK``; ``EXIT_INCOMPLETE`` when a document, the synthesis or a
     check was left out; ``EXIT_NOTHING`` when nothing could be read or extracted, and then nothing is
     written, so an earlier briefing stays), the files written, the briefing and the lines to tell the
-    user. A dry run (``request.dry_run``) only counts tokens and fills ``estimate``. ``seam`` reaches
+    user. A dry run (``request.dry_run``) only counts tokens and fills ``week_estimate``. ``seam`` reaches
     the model another way (record runs, tests). Raises ``BriefsError`` for a wrong setting or team
     or a briefing that cannot be written, the model layer's ``LLMError`` for a wrong model setup or a
     missing recording in replay; one bad document or one failed call never raises.
@@ -213,10 +211,9 @@ def generate(settings: Settings, request: GenerateRequest, seam: ModelSeam = Mod
     with ModelClient(config) as client:
         if request.dry_run:
             per_document = extraction_requests(selected, prompts)
-            result.estimate = client.estimate([r for requests in per_document for r in requests])
             week = estimate_week(client, request.period, selected, per_document, prompts, settings.synthesis_tokens)
             result.week_estimate = week
-            result.lines.append(dry_run_line(result.estimate, week, request.period))
+            result.lines.append(dry_run_line(week, request.period))
             result.lines.extend(f"briefs: warning: {warning}" for warning in week.warnings)
             return result
         if warning := client.context_warning(
@@ -375,7 +372,7 @@ def run_line(briefing: Briefing, seconds: float) -> str:
     )
 
 
-def dry_run_line(estimate: TokenEstimate, week: WeekEstimate, period: Period) -> str:
+def dry_run_line(week: WeekEstimate, period: Period) -> str:
     """Every call the week would make, expected tokens and the three prices (or why there is none)."""
     if week.list_usd is None:
         cost = "estimated cost unknown (no price: the endpoint is not a priced hosted API, or the model is not in the price table)"
@@ -387,7 +384,7 @@ def dry_run_line(estimate: TokenEstimate, week: WeekEstimate, period: Period) ->
     return (
         f"dry run {period.label}: {week.documents} documents, {week.calls} calls "
         f"({week.chunk_calls - week.cached} extraction, {week.merge_calls} merge, {week.synthesis_calls} synthesis; "
-        f"{estimate.cache_hits} extraction calls already cached) and about {week.reasks} re-asks; "
+        f"{week.cached} extraction calls already cached) and about {week.reasks} re-asks; "
         f"about {week.prompt_tokens:,} prompt tokens ({week.static_tokens:,} of them a static prefix) and "
         f"{week.output_tokens:,} output tokens expected from measured answer sizes; {cost}. Nothing was sent."
     )

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
-from briefs.files import sweep_temporaries, write_atomically
+from briefs.files import BestEffortFolder, sweep_temporaries
 from briefs.models import Document
 
 # The modules whose rules shape a reading; their source makes up the reader's version.
@@ -60,9 +60,16 @@ class ReadCache:
     folder: Path
     settings_key: str  # encoding and chunk settings
     warnings: list[str] = field(default_factory=list)
-    enabled: bool = True
     hits: int = 0
     misses: int = 0
+
+    def __post_init__(self) -> None:
+        self._store = BestEffortFolder(self.folder, "the reading cache", on_switch_off=self._switched_off)
+
+    def _switched_off(self, reason: str) -> None:
+        self.warnings.append(
+            f"reading cache {self.folder}: cannot write ({reason}); this run reads every file without it"
+        )
 
     def key(self, path: Path, data: bytes, scraped: dict[str, str] | None) -> str:
         identity = {
@@ -74,51 +81,41 @@ class ReadCache:
         }
         return hashlib.sha256(json.dumps(identity, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
-    def _file(self, key: str) -> Path:
-        return self.folder / key[:2] / f"{key}.json"
-
     def get(self, key: str) -> tuple[Document, list[str]] | None:
         """The document and its duplicate-detection keys, or None (absent, unreadable, outdated)."""
-        if not self.enabled:
-            return None
+        text = self._store.read(_entry_file(key))
         try:
-            entry = _Entry.model_validate_json(self._file(key).read_text(encoding="utf-8"))
-        except (OSError, ValueError, ValidationError):
+            entry = _Entry.model_validate_json(text) if text is not None else None
+        except (ValueError, ValidationError):
+            entry = None  # torn or from an older model: read the file again
+        if entry is None:
             self.misses += 1
-            return None  # absent, unreadable or from an older model: read the file again
+            return None
         self.hits += 1
         return entry.document, entry.keys
 
     def put(self, key: str, document: Document, keys: list[str]) -> None:
-        self._write(self._file(key), _Entry(document=document, keys=keys).model_dump_json())
+        self._store.write(_entry_file(key), _Entry(document=document, keys=keys).model_dump_json())
 
     def groups(self, keys: list[str]) -> list[list[int]] | None:
         """The duplicate grouping of exactly these entries, in this order, if a run has made it."""
-        if not self.enabled:
-            return None
+        text = self._store.read(_groups_file(keys))
         try:
-            groups = json.loads(self._groups_file(keys).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            groups = json.loads(text) if text is not None else None
+        except ValueError:
             return None
         return groups if isinstance(groups, list) else None
 
     def put_groups(self, keys: list[str], groups: list[list[int]]) -> None:
-        self._write(self._groups_file(keys), json.dumps(groups))
+        self._store.write(_groups_file(keys), json.dumps(groups))
 
-    def _groups_file(self, keys: list[str]) -> Path:
-        return self.folder / "groups" / f"{hashlib.sha256(chr(10).join(keys).encode()).hexdigest()}.json"
 
-    def _write(self, path: Path, text: str) -> None:
-        if not self.enabled:
-            return
-        try:
-            write_atomically(path, text)
-        except OSError as error:
-            self.enabled = False
-            self.warnings.append(
-                f"reading cache {self.folder}: cannot write ({error.strerror or error}); "
-                "this run reads every file without it"
-            )
+def _entry_file(key: str) -> str:
+    return f"{key[:2]}/{key}.json"
+
+
+def _groups_file(keys: list[str]) -> str:
+    return f"groups/{hashlib.sha256(chr(10).join(keys).encode()).hexdigest()}.json"
 
 
 def open_cache(home: Path, settings_key: str, enabled: bool) -> ReadCache | None:

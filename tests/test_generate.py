@@ -330,7 +330,8 @@ def test_a_dry_run_counts_tokens_and_calls_nothing(tmp_path: Path, fake_openai) 
     settings = live_settings(tmp_path, fake_openai)
     result = generate(settings, GenerateRequest(period=W06, dry_run=True))
     assert fake_openai.count() == 0 and result.briefing is None and not result.out_dir.exists()
-    assert result.estimate.calls == 1 and result.estimate.prompt_tokens > 1000
+    week = result.week_estimate
+    assert week is not None and week.chunk_calls == 1 and week.prompt_tokens > 1000
     # a server on 127.0.0.1 is not a priced hosted API, whatever the model's name: tokens, no price
     assert "Nothing was sent" in result.lines[-1] and "estimated cost unknown (no price" in result.lines[-1]
 

@@ -15,6 +15,7 @@ import shutil
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 _umask_lock = threading.Lock()
@@ -61,10 +62,12 @@ class BestEffortFolder:
     already paid for are never lost to a cache that cannot keep them. Paths are relative to the folder.
     """
 
-    def __init__(self, directory: Path, what: str) -> None:
+    def __init__(self, directory: Path, what: str, on_switch_off: Callable[[str], None] | None = None) -> None:
         self.directory = directory
         self.what = what
         self.off: str | None = None  # why it was switched off
+        # Told the reason instead of the log, for a caller that reports warnings as data.
+        self.on_switch_off = on_switch_off
 
     def check(self) -> bool:
         """Usable now? Tries a real write (mkdir, a temporary file, its removal) and switches the
@@ -109,6 +112,9 @@ class BestEffortFolder:
             if self.off is not None:
                 return
             self.off = error.strerror or str(error)
+        if self.on_switch_off is not None:
+            self.on_switch_off(self.off)
+            return
         log.warning(
             "warning: %s %s: cannot be used (%s); this run goes on without it (nothing is kept there for the next)",
             self.what,
