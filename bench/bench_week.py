@@ -291,7 +291,8 @@ def main() -> None:
             f"{e.synthesis_calls} synthesis) + ~{e.reasks} re-asks, {e.prompt_tokens:,} prompt, "
             f"{e.output_tokens:,} output tokens; list ${e.list_usd:.2f}, prompt cache ${e.cached_usd:.2f}, "
             f"Batch ${e.batch_usd:.2f}; predicted/measured list cost {e.list_usd / r['list']:.2f} "
-            f"({e.list_usd / (1 + REASK_SHARE) / r['list']:.2f} without the assumed re-asks: this bench's answers need none)"
+            f"(it counts re-asks for {REASK_SHARE:.1%} of calls, as bench/bench_reasks.py measured; "
+            "this bench's answers need none)"
         )
 
 
