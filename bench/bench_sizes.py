@@ -9,7 +9,7 @@ message past about 102 KB of HTML; briefs aims at 100 KB or less for every week.
 
     python bench/bench_sizes.py
 
-Figures, not pass/fail (the size limit itself is asserted by tests/test_email_fit.py).
+Figures, not pass/fail (the size limit itself is asserted by tests/test_render_email.py).
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ Two kinds of model live here:
   *strict-safe*: every field required, no defaults, optional fields written ``X | None``, enums as
   ``Literal``, no ``dict``/``Any``. The SDK turns them into strict JSON schemas, and their field
   descriptions are part of the prompt: they tell the model what each field means.
-  ``tests/test_llm_schema.py`` keeps them honest.
+  ``tests/test_schemas_strict.py`` keeps them honest.
 
 This module imports nothing from briefs but the model layer's ``Usage`` (tokens and cost, one shape
 from a single call up to the run record).

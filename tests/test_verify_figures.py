@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 
 from briefs.verify import date_stated_in, verify
-from tests.test_verify_rules import extraction
+from tests.test_verify import extraction
 
 ENGLISH_PAGE = (
     "In 2022, regulators handled 153,600 cases and approved 87 drugs, up 17.65 percent.\n"

@@ -9,7 +9,7 @@ from briefs.pipeline import glossary_drift_record
 from briefs.prompting import Prompts
 from briefs.verify import glossary_drift, glossary_terms_in
 from tests.extract_support import hand_document
-from tests.test_verify_rules import extraction
+from tests.test_verify import extraction
 
 TERMS = [
     ("药品上市许可持有人", "marketing authorization holder (MAH)"),

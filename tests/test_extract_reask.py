@@ -8,7 +8,7 @@ import json
 from briefs.extract import chunk_label, extract_documents, fields_to_fix
 from briefs.models import Bilingual
 from tests.extract_support import SequencedServer, client_for, hand_document
-from tests.test_trust_both_ways import TEXT, extraction
+from tests.test_verify_both_ways import TEXT, extraction
 
 WRONG = Bilingual(zh="国家药监局检查30家企业。", en="NMPA inspects 30 companies.")
 RIGHT = Bilingual(zh="国家药监局检查20家企业。", en="NMPA inspects 20 companies.")

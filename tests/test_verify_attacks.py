@@ -9,7 +9,7 @@ import pytest
 from briefs.models import Bilingual, Figure
 from briefs.verify import date_stated_in, verify
 from tests.extract_support import SEED_STEMS, sample_document
-from tests.test_verify_rules import SOURCE, extraction, failed
+from tests.test_verify import SOURCE, extraction, failed
 
 # --- quotes: whole sentences or clauses of the cleaned body, nothing else --------------------------
 
@@ -48,7 +48,7 @@ QUOTE_IDS = [
     "only a full stop fails",
     "only punctuation fails",
     "only quotation marks fail",
-]  # a quote of only whitespace is an invalid answer: see test_verify_rules
+]  # a quote of only whitespace is an invalid answer: see test_verify.py
 
 
 @pytest.mark.parametrize(("quote", "ok"), QUOTES, ids=QUOTE_IDS)
