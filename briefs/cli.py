@@ -29,7 +29,7 @@ from briefs.errors import (
 if TYPE_CHECKING:  # the commands import their stages lazily, so that --help stays fast
     from typing import Any
 
-    from briefs.llm import BatchProgress
+    from briefs.llm import BatchProgress, BatchRun, BatchWaiting, Collected
     from briefs.settings import Settings
 
 app = typer.Typer(
@@ -111,6 +111,56 @@ class ProgressBars:
         if event.finished:
             self._bar.stop()
             self._bar = None
+
+
+class BatchWatch:
+    """Says how a Batch API batch that `generate --batch` waits for stands: a line when the wait
+    starts and at each change of status (what a log or a cron mail keeps), and a bar on a terminal."""
+
+    def __init__(self) -> None:
+        self._status: str | None = None
+        self._bars = ProgressBars()
+
+    def __call__(self, event: BatchWaiting) -> None:
+        from briefs.llm import BatchProgress
+
+        if self._status is None:
+            say(
+                f"briefs: waiting for batch {event.batch_id} ({event.total} extraction requests); Ctrl-C stops "
+                "the waiting, not the batch: `briefs generate --batch` or `briefs batch collect` picks it up"
+            )
+        if event.status != self._status:
+            say(f"briefs: batch {event.batch_id} is {event.status}: {event.done} of {event.total} answered")
+            self._status = event.status
+        self._bars(BatchProgress(f"batch {event.batch_id}", event.done, event.total, event.finished))
+
+
+def batch_run_lines(run: BatchRun, week: str) -> list[str]:
+    """What `generate --batch` did before the online run, for the user."""
+    if run.collected is None:
+        if run.state is not None and run.state.finished and run.left_online:
+            return [
+                f"briefs: the batch of {week} ({run.state.batch_id}) was collected earlier; "
+                f"{run.left_online} requests left are asked online"
+            ]
+        return [f"briefs: all {run.already} extraction requests of {week} are answered already; no batch sent"]
+    assert run.state is not None
+    found = run.collected
+    how = "resumed" if run.resumed else f"submitted with {run.submitted} requests ({run.already} answered before)"
+    lines = [
+        f"briefs: batch {run.state.batch_id} ({how}) is {found.status}: {len(found.cached)} answers collected "
+        f"({batch_cost_words(found)}), {found.already} earlier, {len(found.failed)} failed"
+    ]
+    lines += [f"briefs: batch line {custom_id} failed ({why}); asked online" for custom_id, why in found.failed.items()]
+    return lines
+
+
+def batch_cost_words(found: Collected) -> str:
+    usage = found.usage
+    tokens = f"{usage.prompt_tokens:,} tokens in, {usage.completion_tokens:,} out"
+    if usage.cost_usd is None or not found.cached:
+        return tokens
+    return f"{tokens}, ${usage.cost_usd:.4f} at Batch prices"
 
 
 def _version(value: bool) -> None:
@@ -261,6 +311,18 @@ def generate(
     unused_recordings: Annotated[
         bool, typer.Option("--unused-recordings", help="after a replay run, list the recordings nothing used")
     ] = False,
+    batch: Annotated[
+        bool,
+        typer.Option(
+            "--batch",
+            help="extract through the Batch API first (half the price; submits or resumes the week's batch, "
+            "waits for it, collects it), then finish online",
+        ),
+    ] = False,
+    poll_seconds: Annotated[
+        float | None,
+        typer.Option("--poll-seconds", help="with --batch: seconds between looks at the batch (default 30)"),
+    ] = None,
     config: ConfigOption = None,
 ) -> None:
     """Write the bilingual briefing of one week (or --from/--to period) to OUT/<week>/."""
@@ -290,6 +352,7 @@ def generate(
             concurrency=concurrency,
             mode=mode,
             formats=chosen or None,  # unset: the config file's `formats`, else all
+            batch_poll_seconds=poll_seconds,
         )
         request = GenerateRequest(
             period=period,
@@ -298,8 +361,11 @@ def generate(
             team=team,
             dry_run=dry_run,
             list_unused_recordings=unused_recordings,
+            batch=batch,
         )
-        result = run_generate(settings, request, ModelSeam(progress=ProgressBars()))
+        result = run_generate(settings, request, ModelSeam(progress=ProgressBars(), batch_progress=BatchWatch()))
+        for line in batch_run_lines(result.batch, period.label) if result.batch else []:
+            say(line)
         for line in result.lines:
             say(line)
         if result.briefing is not None:
@@ -533,14 +599,15 @@ def _batch_step(
     model: str | None,
     mode: str | None,
     period_flags: tuple[str | None, str | None, str | None],
-):
+    **options: Any,
+) -> Any:
     """Run one batch step of the pipeline (by name: the pipeline is imported lazily, so that --help
     stays fast) for the period the flags name."""
     from briefs import pipeline
     from briefs.weeks import resolve_period
 
     settings = command_settings(config, corpus=corpus, model=model, mode=mode)
-    return getattr(pipeline, step)(settings, resolve_period(*period_flags))
+    return getattr(pipeline, step)(settings, resolve_period(*period_flags), **options)
 
 
 @batch_app.command("submit")
@@ -551,12 +618,32 @@ def batch_submit_command(
     corpus: CorpusOption = None,
     model: ModelOption = None,
     mode: ModeOption = None,
+    offline: Annotated[
+        bool,
+        typer.Option(
+            "--offline",
+            help="only write the batch JSONL (for vLLM's run_batch or another runner of yours); upload nothing",
+        ),
+    ] = False,
     config: ConfigOption = None,
 ) -> None:
     """Upload the week's extraction requests not already answered and create the batch."""
     with user_errors():
-        for line in _batch_step("batch_submit", config, corpus, model, mode, (week, date_from, date_to)):
-            say(line)
+        done = _batch_step("batch_submit", config, corpus, model, mode, (week, date_from, date_to), offline=offline)
+        label = done.path.stem
+        if not done.state.keys:
+            say(f"briefs: all {done.total} extraction requests of {label} are answered already; nothing sent")
+        elif done.offline:
+            say(
+                f"briefs: wrote {len(done.state.keys)} extraction requests of {label} to {done.path.with_suffix('.jsonl')}"
+                f" ({done.already} already answered, not written); run it, then "
+                f"`briefs batch collect --week {label} --from-file OUTPUT.jsonl`"
+            )
+        else:
+            say(
+                f"briefs: submitted batch {done.state.batch_id}: {len(done.state.keys)} extraction requests of "
+                f"{label} ({done.already} already answered, not sent); state in {done.path}"
+            )
 
 
 @batch_app.command("status")
@@ -571,8 +658,14 @@ def batch_status_command(
 ) -> None:
     """Where the week's batch stands: its status and how many requests are done or failed."""
     with user_errors():
-        for line in _batch_step("batch_status", config, corpus, model, mode, (week, date_from, date_to)):
-            say(line)
+        found = _batch_step("batch_status", config, corpus, model, mode, (week, date_from, date_to))
+        if found.status == "offline":
+            say(
+                f"briefs: the batch ({found.total} requests) was written for an offline runner; collect with --from-file"
+            )
+            return
+        done = f": {found.done} done, {found.failed} failed of {found.total}" if found.done is not None else ""
+        say(f"briefs: batch {found.batch_id} is {found.status}{done}")
 
 
 @batch_app.command("collect")
@@ -583,14 +676,41 @@ def batch_collect_command(
     corpus: CorpusOption = None,
     model: ModelOption = None,
     mode: ModeOption = None,
+    from_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--from-file", help="read the answers from this batch output file (vLLM run_batch -o, or downloaded)"
+        ),
+    ] = None,
     config: ConfigOption = None,
 ) -> None:
     """Cache the batch's answers (again is harmless); exit 1 while some are still pending."""
     with user_errors():
-        lines, finished = _batch_step("batch_collect", config, corpus, model, mode, (week, date_from, date_to))
-        for line in lines:
-            say(line)
-        raise typer.Exit(0 if finished else 1)
+        period = (week, date_from, date_to)
+        state, found = _batch_step("batch_collect", config, corpus, model, mode, period, from_file=from_file)
+        name = f"batch {state.batch_id}" if state.batch_id else f"the batch output {from_file}"
+        if found.pending:
+            say(
+                f"briefs: {name} is still {found.status}: {found.pending} of {len(state.keys)} requests pending, "
+                f"{len(found.cached)} answers cached now; collect again later"
+            )
+        else:
+            say(
+                f"briefs: {name} is {found.status}: {len(found.cached)} answers cached now, "
+                f"{found.already} earlier, {len(found.failed)} failed, {found.pending} pending"
+            )
+        for custom_id, why in found.failed.items():
+            say(f"briefs: batch line {custom_id} failed ({why}); `briefs generate` asks it online")
+        if not found.pending:
+            label = resolve_label(period)
+            say(f"briefs: run `briefs generate --week {label}` to finish the week from the cache")
+        raise typer.Exit(0 if not found.pending else 1)
+
+
+def resolve_label(period_flags: tuple[str | None, str | None, str | None]) -> str:
+    from briefs.weeks import resolve_period
+
+    return resolve_period(*period_flags).label
 
 
 # --- the history store: what crosses weeks ---------------------------------------------------------

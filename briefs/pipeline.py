@@ -39,12 +39,18 @@ from briefs.identity import merge_same_number
 from briefs.llm import (
     PRICES_AS_OF,
     BatchProgress,
+    BatchRun,
     BatchState,
+    BatchWaiting,
     CallRequest,
+    Collected,
     ModelClient,
     collect_batch,
+    collect_file,
     retrieve_batch,
+    run_batch,
     submit_batch,
+    write_offline,
 )
 from briefs.llm_setup import make_llm_config, resolve_mode
 from briefs.models import (
@@ -89,6 +95,7 @@ class GenerateRequest:
     dry_run: bool = False
     list_unused_recordings: bool = False
     history: Path | None = None  # the history store; None: $BRIEFS_HOME/history.db
+    batch: bool = False  # extraction through the Batch API first (submit or resume, wait, collect)
 
 
 @dataclass
@@ -100,6 +107,7 @@ class GenerateResult:
     lines: list[str] = field(default_factory=list)  # what the command tells the user, in order
     week_estimate: WeekEstimate | None = None  # a dry run: every call of the week, priced
     seconds: float = 0.0
+    batch: BatchRun | None = None  # what `--batch` did before the online run
 
 
 @dataclass(frozen=True)
@@ -109,6 +117,8 @@ class ModelSeam:
     inner_transport: httpx2.BaseTransport | None = None
     provenance: str | None = None
     progress: Callable[[BatchProgress], None] | None = None  # told how each batch of calls stands (the CLI draws)
+    batch_progress: Callable[[BatchWaiting], None] | None = None  # told how a Batch API batch stands while waited for
+    batch_sleep: Callable[[float], None] | None = None  # how the wait between polls is spent (tests)
 
 
 def corpus_dir(settings: Settings) -> Path:
@@ -188,6 +198,8 @@ def generate(settings: Settings, request: GenerateRequest, seam: ModelSeam = Mod
         settings.team(request.team)  # an unknown team fails now, before anything is read or paid for
     corpus = corpus_dir(settings)
     check_recordings(settings, resolve_mode(settings))
+    if request.batch and not request.dry_run:
+        check_batch_mode(settings)
     base = paths_base(corpus)
     out_dir = settings.out / request.period.label
     result = GenerateResult(exit_code=EXIT_OK, out_dir=out_dir)
@@ -216,11 +228,14 @@ def generate(settings: Settings, request: GenerateRequest, seam: ModelSeam = Mod
             result.lines.append(dry_run_line(week, request.period))
             result.lines.extend(f"briefs: warning: {warning}" for warning in week.warnings)
             return result
-        if warning := client.context_warning(
-            [r for per_document in extraction_requests(selected, prompts) for r in per_document]
-        ):
+        chunk_requests = [r for per_document in extraction_requests(selected, prompts) for r in per_document]
+        if warning := client.context_warning(chunk_requests):
             log.warning("warning: %s", warning)  # now, before the first call, not after the run
         preflight(client, out_dir, selected, len(request.formats))
+        if request.batch:  # the answers land in the cache, where the extraction below finds them
+            path = batch_state_path(settings, request.period)
+            progress, sleep = seam.batch_progress, seam.batch_sleep
+            result.batch = run_batch(client, chunk_requests, path, settings.batch_poll_seconds, progress, sleep)
         digests = extract_documents(selected, client, prompts)
         if digests and all(digest.extraction is None for digest in digests):
             return _nothing_extracted(result, digests, request.period, base)
@@ -771,11 +786,15 @@ def batch_state_path(settings: Settings, period: Period) -> Path:
     return settings.home / "batches" / f"{period.label}.json"
 
 
+def check_batch_mode(settings: Settings) -> None:
+    if resolve_mode(settings) == "replay":
+        raise ConfigError("mode: a batch is sent to a live endpoint; set mode = live (or a base URL)")
+
+
 @contextmanager
 def _week_extraction(settings: Settings, period: Period) -> Iterator[tuple[ModelClient, list[CallRequest[Any]]]]:
     """A client and every chunk request of the period: the same requests ``generate`` sends first."""
-    if resolve_mode(settings) == "replay":
-        raise ConfigError("mode: a batch is sent to a live endpoint; set mode = live (or a base URL)")
+    check_batch_mode(settings)
     read = read_paths([corpus_dir(settings)], settings)
     selected = select_period(read.documents, period)
     requests = [r for per_document in extraction_requests(selected, Prompts()) for r in per_document]
@@ -791,43 +810,62 @@ def _loaded_state(settings: Settings, period: Period) -> BatchState:
     return state
 
 
-def batch_submit(settings: Settings, period: Period) -> list[str]:
+@dataclass(frozen=True)
+class BatchSubmitted:
+    """What `batch submit` did: the new batch's state (no keys: nothing was left to send), how many
+    of the period's requests were answered already, and where the state and its JSONL are."""
+
+    state: BatchState
+    already: int
+    total: int
+    path: Path
+    offline: bool
+
+
+def batch_submit(settings: Settings, period: Period, offline: bool = False) -> BatchSubmitted:
+    """Upload the period's extraction requests not answered yet and create the batch; ``offline``:
+    only write them (beside the state) for a runner of the user's own."""
     path = batch_state_path(settings, period)
-    if BatchState.load(path) is not None:
+    earlier = BatchState.load(path)
+    if earlier is not None and not earlier.finished:
         raise ConfigError(f"{path}: a batch of {period.label} was already submitted; collect it (or delete the file)")
     with _week_extraction(settings, period) as (client, requests):
-        state, cached = submit_batch(client, requests, path)
-    if not state.batch_id:
-        return [f"briefs: all {len(requests)} extraction requests of {period.label} are answered already; nothing sent"]
-    return [
-        f"briefs: submitted batch {state.batch_id}: {len(state.keys)} extraction requests of {period.label}"
-        f" ({cached} already answered, not sent); state in {path}"
-    ]
+        state, already = (write_offline if offline else submit_batch)(client, requests, path)
+    return BatchSubmitted(state, already, len(requests), path, offline)
 
 
-def batch_status(settings: Settings, period: Period) -> list[str]:
+@dataclass(frozen=True)
+class BatchStatus:
+    batch_id: str
+    status: str  # the provider's word (validating, in_progress, completed, ...) or "offline"
+    done: int | None = None  # None: the provider gave no counts
+    failed: int = 0
+    total: int = 0
+
+
+def batch_status(settings: Settings, period: Period) -> BatchStatus:
     state = _loaded_state(settings, period)
+    if state.offline:
+        return BatchStatus("", "offline", total=len(state.keys))
     with _week_extraction(settings, period) as (client, _):
         found = retrieve_batch(client, state)
     counts = found.request_counts
-    done = f": {counts.completed} done, {counts.failed} failed of {counts.total}" if counts else ""
-    return [f"briefs: batch {state.batch_id} is {found.status}{done}"]
+    if counts is None:
+        return BatchStatus(state.batch_id, found.status)
+    return BatchStatus(state.batch_id, found.status, counts.completed, counts.failed, counts.total)
 
 
-def batch_collect(settings: Settings, period: Period) -> tuple[list[str], bool]:
-    """Lines to tell, and whether every line of the batch has been answered (cached or failed)."""
+def batch_collect(settings: Settings, period: Period, from_file: Path | None = None) -> tuple[BatchState, Collected]:
+    """Cache the answers of the period's batch (from the provider, or the output file a batch
+    runner wrote); the state says which batch, the result what was found."""
     path = batch_state_path(settings, period)
     state = _loaded_state(settings, period)
+    if from_file is None and state.offline:
+        raise ConfigError(
+            f"{path}: the batch of {period.label} was written for an offline runner; "
+            "collect its output file with --from-file FILE"
+        )
     with _week_extraction(settings, period) as (client, requests):
-        found = collect_batch(client, requests, state, path)
-    lines = [
-        f"briefs: batch {state.batch_id} is {found.status}: {len(found.cached)} answers cached now, "
-        f"{found.already} earlier, {len(found.failed)} failed, {found.pending} pending"
-    ]
-    lines += [
-        f"briefs: batch line {custom_id} failed ({why}); `briefs generate` asks it online"
-        for custom_id, why in found.failed.items()
-    ]
-    if found.pending == 0:
-        lines.append(f"briefs: run `briefs generate --week {period.label}` to finish the week from the cache")
-    return lines, found.pending == 0
+        if from_file is not None:
+            return state, collect_file(client, requests, state, path, from_file)
+        return state, collect_batch(client, requests, state, path)

@@ -170,6 +170,9 @@ class Settings(BaseSettings):
         default=60_000, ge=4000, description="most tokens one synthesis request may hold; larger weeks are reduced"
     )
     use_cache: bool = True
+    batch_poll_seconds: float = Field(
+        default=30.0, gt=0, description="`generate --batch`: seconds between looks at the batch"
+    )
     api_key: SecretStr | None = Field(default=None, description="from OPENAI_API_KEY")
     base_url: str | None = Field(default=None, description="from OPENAI_BASE_URL")
     ca_bundle: Path | None = Field(

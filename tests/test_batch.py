@@ -5,6 +5,12 @@ no extraction request for a collected answer; a failed batch line is reported an
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -12,7 +18,7 @@ from typer.testing import CliRunner
 
 from briefs.cli import app
 from briefs.llm.testing import fake_server
-from briefs.pipeline import GenerateRequest, generate
+from briefs.pipeline import GenerateRequest, ModelSeam, generate
 from briefs.settings import load_settings
 from briefs.weeks import parse_range
 from tests.test_generate import SEED_000, SEED_001, answer, corpus_of
@@ -107,3 +113,231 @@ def test_a_second_submit_is_refused_while_one_is_outstanding(week) -> None:
     again = briefs("batch", "submit", *PERIOD)
     assert again.exit_code == 2 and "already submitted" in again.output
     assert week.batch_lines == 2
+
+
+# --- waiting for a batch: collect while it runs, `generate --batch`, an interrupted wait ------------
+
+
+def test_a_collect_while_the_batch_runs_says_so_in_one_line_and_exits_1_then_finishes(week) -> None:
+    week.batch_polls = 3  # the batch answers on the third look
+    assert briefs("batch", "submit", *PERIOD).exit_code == 0
+    early = briefs("batch", "collect", *PERIOD)
+    assert early.exit_code == 1, early.output
+    assert early.output.count("\n") == 1, early.output
+    assert "is still in_progress: 2 of 2 requests pending, 0 answers cached now; collect again later" in early.output
+
+    assert briefs("batch", "collect", *PERIOD).exit_code == 1
+    late = briefs("batch", "collect", *PERIOD)
+    assert late.exit_code == 0, late.output
+    assert "is completed: 2 answers cached now, 0 earlier, 0 failed, 0 pending" in late.output
+
+    result = generate(load_settings(None), GenerateRequest(period=RANGE))
+    assert result.exit_code == 0 and [week.count(label) for label in CHUNKS] == [0, 0]
+
+
+def test_generate_batch_submits_waits_collects_and_finishes_online(week, monkeypatch: pytest.MonkeyPatch) -> None:
+    week.batch_polls = 3
+    monkeypatch.setenv("BRIEFS_BATCH_POLL_SECONDS", "0.01")
+    result = briefs("generate", "--batch", *PERIOD)
+    assert result.exit_code == 0, result.output
+    assert [week.count(label) for label in CHUNKS] == [0, 0], "every extraction came from the batch"
+    assert week.count() == 1, "only the synthesis was asked online"
+    assert len(week.batches) == 1 and week.batch_lines == 2
+    assert "briefs: waiting for batch batch_fake_0 (2 extraction requests)" in result.output
+    assert "briefs: batch batch_fake_0 is in_progress: 0 of 2 answered" in result.output
+    assert "briefs: batch batch_fake_0 is completed: 2 of 2 answered" in result.output
+    assert (
+        "briefs: batch batch_fake_0 (submitted with 2 requests (0 answered before)) is completed: 2 answers "
+        "collected" in result.output
+    )
+    assert "wrote " in result.output and "Traceback" not in result.output
+
+    again = briefs("generate", "--batch", *PERIOD)  # everything cached: nothing is sent at all
+    assert again.exit_code == 0, again.output
+    assert week.count() == 1 and len(week.batches) == 1
+    assert f"all 2 extraction requests of {RANGE.label} are answered already; no batch sent" in again.output
+
+
+def test_the_wait_tells_a_progress_callback_and_polls_at_the_set_pace(week) -> None:
+    week.batch_polls = 4
+    seen, waits = [], []
+    seam = ModelSeam(batch_progress=seen.append, batch_sleep=waits.append)
+    settings = load_settings(None, batch_poll_seconds=7.5)
+    result = generate(settings, GenerateRequest(period=RANGE, batch=True), seam)
+    assert result.exit_code == 0 and result.batch is not None
+    assert [(e.status, e.done, e.total, e.finished) for e in seen] == [
+        ("in_progress", 0, 2, False),
+        ("in_progress", 1, 2, False),
+        ("in_progress", 1, 2, False),
+        ("completed", 2, 2, True),
+    ]
+    assert waits == [7.5, 7.5, 7.5], "one pause between two looks, none after the last"
+    assert result.batch.submitted == 2 and len(result.batch.collected.cached) == 2
+
+
+def test_an_interrupted_wait_loses_nothing_collect_then_rerun_sends_no_new_request(week) -> None:
+    week.batch_polls = 2
+
+    def interrupt(seconds: float) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        generate(load_settings(None), GenerateRequest(period=RANGE, batch=True), ModelSeam(batch_sleep=interrupt))
+    assert week.count() == 0 and len(week.batches) == 1, "nothing was asked online; the batch was created"
+
+    collected = briefs("batch", "collect", *PERIOD)  # the state survived the interruption
+    assert collected.exit_code == 0 and "2 answers cached now" in collected.output
+
+    first = generate(load_settings(None), GenerateRequest(period=RANGE, batch=True))
+    assert first.exit_code == 0
+    assert [week.count(label) for label in CHUNKS] == [0, 0] and week.count() == 1  # the synthesis
+    sent = (week.count(), list(week.batch_calls), week.batch_lines)
+
+    rerun = generate(load_settings(None), GenerateRequest(period=RANGE, batch=True))
+    assert rerun.exit_code == 0
+    assert (week.count(), list(week.batch_calls), week.batch_lines) == sent, "the rerun sent no request at all"
+
+
+def test_ctrl_c_while_a_real_process_waits_exits_130_and_the_next_run_resumes(week, tmp_path: Path) -> None:
+    """A real `briefs generate --batch` process waiting between polls: SIGINT ends it at once (130)
+    with the state on disk; the next `generate --batch` resumes that batch instead of paying again."""
+    week.batch_polls = 1_000  # it would wait for ever
+    env = {**os.environ, "BRIEFS_BATCH_POLL_SECONDS": "30", "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    child = subprocess.Popen(
+        [sys.executable, "-m", "briefs", "generate", "--batch", *PERIOD],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    watchdog = threading.Timer(30, child.kill)  # never hang: a silent child is killed, and fails below
+    watchdog.start()
+    told = []
+    while not any("briefs: batch batch_fake_0 is" in line for line in told):  # it has polled, and now waits
+        line = child.stderr.readline() if child.stderr else ""
+        if not line:
+            pytest.fail(f"the child ended or went silent before it waited: {''.join(told)}")
+        told.append(line)
+    watchdog.cancel()
+    child.send_signal(signal.SIGINT)
+    started = time.monotonic()
+    _, rest = child.communicate(timeout=10)
+    assert child.returncode == 130, rest
+    assert time.monotonic() - started < 5, "the wait between polls ended at once"
+    assert "waiting for batch batch_fake_0" in "".join(told) and "interrupted" in rest
+    assert week.count() == 0 and len(week.batches) == 1
+
+    week.batch_polls = 0
+    week._polls_left.clear()  # the provider finishes the batch meanwhile
+    week.batches["batch_fake_0"] = week._finished_batches["batch_fake_0"]
+    resumed = briefs("generate", "--batch", *PERIOD)
+    assert resumed.exit_code == 0, resumed.output
+    assert "batch batch_fake_0 (resumed) is completed: 2 answers collected" in resumed.output
+    assert len(week.batches) == 1 and week.batch_lines == 2, "the same batch, not a second one"
+    assert [week.count(label) for label in CHUNKS] == [0, 0]
+
+
+# --- the batch file itself, and the offline path through a runner of one's own (vLLM) -------------
+
+# The chat-completions fields vLLM's ChatCompletionRequest declares (vllm/entrypoints/openai/
+# protocol.py) among those a body may carry; a field outside it is ignored there with a log line
+# (prompt_cache_key is such: OpenAI's prompt-cache routing hint, harmless for vLLM).
+VLLM_CHAT_FIELDS = {"messages", "model", "max_completion_tokens", "response_format", "stream", "temperature", "seed"}
+VLLM_IGNORES = {"prompt_cache_key"}
+
+
+def test_every_batch_line_is_the_standard_request_line(week, tmp_path: Path) -> None:
+    """The envelope OpenAI's Batch API and vLLM's run_batch (BatchRequestInput) both read: exactly
+    custom_id, method POST, url /v1/chat/completions and a chat-completions body; custom_ids unique."""
+    from openai.types.chat.completion_create_params import CompletionCreateParamsNonStreaming
+
+    assert briefs("batch", "submit", "--offline", *PERIOD).exit_code == 0
+    text = (tmp_path / "briefs-home" / "batches" / f"{RANGE.label}.jsonl").read_text(encoding="utf-8")
+    lines = [json.loads(line) for line in text.splitlines()]
+    assert len(lines) == 2 and len({line["custom_id"] for line in lines}) == 2
+    known = CompletionCreateParamsNonStreaming.__required_keys__ | CompletionCreateParamsNonStreaming.__optional_keys__
+    for line in lines:
+        assert set(line) == {"custom_id", "method", "url", "body"}
+        assert isinstance(line["custom_id"], str) and line["method"] == "POST" and line["url"] == "/v1/chat/completions"
+        body = line["body"]
+        assert set(body) <= known, "every body field is a chat-completions parameter of the official SDK"
+        assert set(body) <= VLLM_CHAT_FIELDS | VLLM_IGNORES
+        assert body["stream"] is False and body["response_format"]["type"] == "json_schema"
+        assert {"name", "schema", "strict"} <= set(body["response_format"]["json_schema"])
+        assert [m["role"] for m in body["messages"]] == ["system", "user"]
+    assert "国家药品监督管理局" in text or "药" in text, "Chinese is written as it is, not escaped"
+
+
+def vllm_output_line(custom_id: str, content: dict | None, error: str | None = None) -> str:
+    """A line as vLLM's run_batch writes it (BatchRequestOutput): a chat completion, or for a request
+    it could not run, status 400, no body and the error as a plain string."""
+    if error is not None:
+        response = {"status_code": 400, "request_id": "vllm-batch-1", "body": None}
+        return json.dumps({"id": "vllm-1", "custom_id": custom_id, "response": response, "error": error})
+    message = {"role": "assistant", "content": json.dumps(content, ensure_ascii=False), "tool_calls": []}
+    body = {
+        "id": "chatcmpl-1",
+        "object": "chat.completion",
+        "created": 1,
+        "model": "gpt-4.1-mini",
+        "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": "stop", "stop_reason": None}],
+        "usage": {"prompt_tokens": 900, "total_tokens": 1300, "completion_tokens": 400, "prompt_tokens_details": None},
+        "prompt_logprobs": None,
+    }
+    response = {"status_code": 200, "request_id": "vllm-batch-0", "body": body}
+    return json.dumps({"id": "vllm-0", "custom_id": custom_id, "response": response, "error": None}, ensure_ascii=False)
+
+
+def test_offline_batch_written_then_collected_from_a_vllm_output_file(week, tmp_path: Path) -> None:
+    written = briefs("batch", "submit", "--offline", *PERIOD)
+    assert written.exit_code == 0, written.output
+    assert week.batch_calls == [] and week.count() == 0, "nothing was uploaded or asked"
+    assert f"wrote 2 extraction requests of {RANGE.label} to " in written.output and "--from-file" in written.output
+    status = briefs("batch", "status", *PERIOD)
+    assert status.exit_code == 0 and "written for an offline runner" in status.output
+    plain = briefs("batch", "collect", *PERIOD)
+    assert plain.exit_code == 2 and "--from-file" in plain.output
+
+    output = tmp_path / "vllm-output.jsonl"
+    output.write_text(
+        vllm_output_line(CHUNKS[0], answer(CHUNKS[0]))
+        + "\n"
+        + vllm_output_line(CHUNKS[1], None, error="The model `gpt-4.1-mini` does not exist.")
+        + "\n",
+        encoding="utf-8",
+    )
+    collected = briefs("batch", "collect", "--from-file", str(output), *PERIOD)
+    assert collected.exit_code == 0, collected.output
+    assert "1 answers cached now, 0 earlier, 1 failed, 0 pending" in collected.output
+    assert f"batch line {CHUNKS[1]} failed (HTTP 400: The model `gpt-4.1-mini` does not exist.)" in collected.output
+    assert week.batch_calls == [], "an offline collect asks no provider"
+
+    result = generate(load_settings(None), GenerateRequest(period=RANGE))
+    assert result.exit_code == 0
+    assert week.count(CHUNKS[0]) == 0, "answered by the offline runner"
+    assert week.count(CHUNKS[1]) == 1, "the failed line was asked online, once"
+
+
+def test_a_broken_output_file_is_one_line_naming_it(week, tmp_path: Path) -> None:
+    assert briefs("batch", "submit", "--offline", *PERIOD).exit_code == 0
+    missing = briefs("batch", "collect", "--from-file", str(tmp_path / "nope.jsonl"), *PERIOD)
+    assert missing.exit_code == 2 and "nope.jsonl: cannot be read" in missing.output
+    garbled = tmp_path / "garbled.jsonl"
+    garbled.write_text("not json\n", encoding="utf-8")
+    bad = briefs("batch", "collect", "--from-file", str(garbled), *PERIOD)
+    assert bad.exit_code == 2 and "garbled.jsonl, line 1: not a batch output line" in bad.output
+    assert "Traceback" not in missing.output + bad.output
+
+
+def test_generate_batch_reports_a_failed_line_and_asks_it_online(week, monkeypatch: pytest.MonkeyPatch) -> None:
+    week.script(CHUNKS[1], fake_server.server_error(500))
+    result = briefs("generate", "--batch", *PERIOD)
+    assert result.exit_code == 0, result.output
+    assert "1 answers collected" in result.output and "1 failed" in result.output
+    assert f"briefs: batch line {CHUNKS[1]} failed (HTTP 500" in result.output and "asked online" in result.output
+    assert week.count(CHUNKS[0]) == 0 and week.count(CHUNKS[1]) == 1
+    assert len(week.batches) == 1
+
+    rerun = briefs("generate", "--batch", *PERIOD)  # the failed line was answered online: nothing left
+    assert rerun.exit_code == 0 and len(week.batches) == 1 and week.count(CHUNKS[1]) == 1

@@ -32,10 +32,13 @@ import typing as _typing
 _EXPORTS = {
     "AnswerMissingError": "briefs.llm.errors",
     "BatchProgress": "briefs.llm.config",
+    "BatchRun": "briefs.llm.batch",
     "BatchState": "briefs.llm.batch",
+    "BatchWaiting": "briefs.llm.batch",
     "CacheInfo": "briefs.llm.cache",
     "CallRequest": "briefs.llm.config",
     "CallResult": "briefs.llm.config",
+    "Collected": "briefs.llm.batch",
     "InvalidOutputError": "briefs.llm.errors",
     "Hints": "briefs.llm.config",
     "LLMConfig": "briefs.llm.config",
@@ -55,16 +58,30 @@ _EXPORTS = {
     "cache_info": "briefs.llm.cache",
     "clear_cache": "briefs.llm.cache",
     "collect_batch": "briefs.llm.batch",
+    "collect_file": "briefs.llm.batch",
+    "write_offline": "briefs.llm.batch",
     "context_tokens_of": "briefs.llm.usage",
     "cost_usd": "briefs.llm.usage",
     "price_for": "briefs.llm.usage",
     "retrieve_batch": "briefs.llm.batch",
+    "run_batch": "briefs.llm.batch",
     "submit_batch": "briefs.llm.batch",
     "unused_recordings": "briefs.llm.recording",
 }
 
 if _typing.TYPE_CHECKING:  # what type checkers and editors see; at run time __getattr__ loads these
-    from briefs.llm.batch import BatchState, collect_batch, retrieve_batch, submit_batch
+    from briefs.llm.batch import (
+        BatchRun,
+        BatchState,
+        BatchWaiting,
+        Collected,
+        collect_batch,
+        collect_file,
+        retrieve_batch,
+        run_batch,
+        submit_batch,
+        write_offline,
+    )
     from briefs.llm.cache import CacheInfo, cache_info, clear_cache
     from briefs.llm.client import ModelClient
     from briefs.llm.config import (
@@ -94,10 +111,13 @@ if _typing.TYPE_CHECKING:  # what type checkers and editors see; at run time __g
 __all__ = [  # noqa: RUF022 - plain sorted(), which tests/test_llm_surface.py checks
     "AnswerMissingError",
     "BatchProgress",
+    "BatchRun",
     "BatchState",
+    "BatchWaiting",
     "CacheInfo",
     "CallRequest",
     "CallResult",
+    "Collected",
     "Hints",
     "InvalidOutputError",
     "LLMConfig",
@@ -117,12 +137,15 @@ __all__ = [  # noqa: RUF022 - plain sorted(), which tests/test_llm_surface.py ch
     "cache_info",
     "clear_cache",
     "collect_batch",
+    "collect_file",
     "context_tokens_of",
     "cost_usd",
     "price_for",
     "retrieve_batch",
+    "run_batch",
     "submit_batch",
     "unused_recordings",
+    "write_offline",
 ]
 
 

@@ -8,11 +8,19 @@ nothing. ``collect_batch`` downloads the output and error files and writes every
 same response cache the online path reads: the next online run finds them there and sends only
 what is left (a failed line, an invalid answer, an answer whose checks want a re-ask).
 Collecting again is harmless: an answer already cached is left as it is.
+
+``run_batch`` does the whole round for a caller that can wait: it submits what is not answered yet
+(or resumes the batch a state file names), polls it, telling a ``progress`` callback how it stands
+(the layer never draws), and collects it. An interruption while it waits loses nothing: the state
+is on disk before the first poll, and the next run (or a collect) picks the batch up again.
+``write_offline`` writes the same JSONL without uploading it, for a runner on the user's own
+machine (vLLM's ``run_batch``); ``collect_file`` reads that runner's output file into the cache.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -24,9 +32,13 @@ from briefs.llm.client import ModelClient
 from briefs.llm.config import CallRequest, CallResult, Usage
 from briefs.llm.errors import LLMConfigError
 from briefs.llm.files import write_atomically
+from briefs.llm.usage import cost_usd
 
 ENDPOINT: Final = "/v1/chat/completions"
 STATE_VERSION = 1
+# A batch in one of these states changes no more: what it did not answer, it never will.
+TERMINAL: Final = frozenset({"completed", "failed", "expired", "cancelled"})
+BATCH_PRICE: Final = 0.5  # the Batch API bills input and output at half the list price
 
 
 @dataclass
@@ -37,6 +49,12 @@ class BatchState:
     input_file_id: str
     keys: dict[str, str]  # custom_id -> cache key of the request it carries
     collected: list[str] = field(default_factory=list)  # custom_ids whose answers are cached
+    finished: bool = False  # the batch ended and was collected: nothing more will come of it
+
+    @property
+    def offline(self) -> bool:
+        """Written for a runner of the user's own, never uploaded: its output comes back as a file."""
+        return not self.batch_id
 
     def save(self, path: Path) -> None:
         data = {"version": STATE_VERSION, **self.__dict__}
@@ -53,7 +71,13 @@ class BatchState:
             raise LLMConfigError(f"{path}: the batch state cannot be read ({error})") from None
         if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
             raise LLMConfigError(f"{path}: not a batch state this version writes")
-        return cls(data["batch_id"], data["input_file_id"], dict(data["keys"]), list(data.get("collected", [])))
+        return cls(
+            data["batch_id"],
+            data["input_file_id"],
+            dict(data["keys"]),
+            list(data.get("collected", [])),
+            bool(data.get("finished", False)),
+        )
 
 
 @dataclass
@@ -65,6 +89,33 @@ class Collected:
     already: int = 0  # answers a previous collect had cached
     failed: dict[str, str] = field(default_factory=dict)  # custom_id -> why (left for the online run)
     pending: int = 0  # lines the batch has not answered yet
+    usage: Usage = field(default_factory=Usage)  # the tokens of the answers cached now (billed at batch prices)
+
+
+@dataclass(frozen=True)
+class BatchWaiting:
+    """Where a batch being waited for stands, told after each poll (the caller draws or says it).
+    ``done`` counts answered and failed lines; ``finished`` is told once, when the batch has ended."""
+
+    batch_id: str
+    status: str
+    done: int
+    failed: int
+    total: int
+    finished: bool = False
+
+
+@dataclass
+class BatchRun:
+    """What ``run_batch`` did: a new batch submitted (``submitted`` lines) or an earlier one
+    resumed, what was answered before, and what the collect found (None: nothing was waited for)."""
+
+    state: BatchState | None
+    submitted: int = 0
+    resumed: bool = False
+    already: int = 0  # requests answered before this run (cached, or by an earlier batch)
+    collected: Collected | None = None
+    left_online: int = 0  # requests left to the online run (failed lines, answers to re-ask)
 
 
 def request_body(client: ModelClient, request: CallRequest[Any]) -> dict[str, Any]:
@@ -95,22 +146,54 @@ def batch_lines(client: ModelClient, requests: list[CallRequest[Any]]) -> tuple[
     return lines, keys
 
 
-def submit_batch(client: ModelClient, requests: list[CallRequest[Any]], state_path: Path) -> tuple[BatchState, int]:
-    """Upload the requests not already cached and create the batch; returns its state and how many
-    requests were already answered (those are not sent)."""
-    todo = [r for r in requests if not client.is_cached(r)]
+def submit_batch(
+    client: ModelClient, requests: list[CallRequest[Any]], state_path: Path, *, skip: Iterable[str] = ()
+) -> tuple[BatchState, int]:
+    """Upload the requests not already cached (nor among the cache keys in ``skip``) and create the
+    batch; returns its state (no batch id when nothing was left to send) and how many requests were
+    left out."""
+    todo = _unanswered(client, requests, skip)
     lines, keys = batch_lines(client, todo)
     if not lines:
         return BatchState("", "", {}), len(requests)
-    data = ("\n".join(lines) + "\n").encode("utf-8")
-    # kept beside the state: the same file runs offline too (vLLM's batch runner reads this format)
-    state_path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomically(state_path.with_suffix(".jsonl"), data.decode("utf-8"))
+    data = _write_jsonl(lines, state_path)
     uploaded = client._openai.files.create(file=("batch.jsonl", data, "application/jsonl"), purpose="batch")
     batch = client._openai.batches.create(input_file_id=uploaded.id, endpoint=ENDPOINT, completion_window="24h")
     state = BatchState(batch.id, uploaded.id, keys)
     state.save(state_path)
     return state, len(requests) - len(todo)
+
+
+def write_offline(client: ModelClient, requests: list[CallRequest[Any]], state_path: Path) -> tuple[BatchState, int]:
+    """Write the requests not already cached as batch JSONL beside the state, upload nothing: a
+    runner of the user's own answers it (vLLM: ``python -m vllm.entrypoints.openai.run_batch -i
+    IN -o OUT``) and ``collect_file`` reads OUT back. Returns the state and how many were left out."""
+    todo = _unanswered(client, requests, ())
+    lines, keys = batch_lines(client, todo)
+    if not lines:
+        return BatchState("", "", {}), len(requests)
+    _write_jsonl(lines, state_path)
+    state = BatchState("", "", keys)
+    state.save(state_path)
+    return state, len(requests) - len(todo)
+
+
+def jsonl_path(state_path: Path) -> Path:
+    """Where the batch's JSONL is kept: beside its state."""
+    return state_path.with_suffix(".jsonl")
+
+
+def _unanswered(client: ModelClient, requests: list[CallRequest[Any]], skip: Iterable[str]) -> list[CallRequest[Any]]:
+    skipped = set(skip)
+    return [r for r in requests if not client.is_cached(r) and client.request_key(r) not in skipped]
+
+
+def _write_jsonl(lines: list[str], state_path: Path) -> bytes:
+    """The batch file's bytes, kept beside the state: the same file runs offline too."""
+    data = ("\n".join(lines) + "\n").encode("utf-8")
+    state_path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(jsonl_path(state_path), data.decode("utf-8"))
+    return data
 
 
 def retrieve_batch(client: ModelClient, state: BatchState) -> Any:
@@ -121,46 +204,139 @@ def retrieve_batch(client: ModelClient, state: BatchState) -> Any:
 def collect_batch(
     client: ModelClient, requests: list[CallRequest[Any]], state: BatchState, state_path: Path
 ) -> Collected:
-    """Cache every valid answer of a finished batch; say what failed and what is still pending."""
+    """Cache every valid answer the batch has written; say what failed and what is still pending.
+    Once the batch has ended, a line it never answered is failed (the online run asks it)."""
     batch = retrieve_batch(client, state)
-    found = Collected(status=batch.status)
+    lines: list[str] = []
+    for file_id in (batch.output_file_id, batch.error_file_id):
+        if file_id:
+            lines += client._openai.files.content(file_id).text.splitlines()
+    return _collect_lines(client, requests, state, state_path, batch.status, lines)
+
+
+def collect_file(
+    client: ModelClient, requests: list[CallRequest[Any]], state: BatchState, state_path: Path, output: Path
+) -> Collected:
+    """Cache the answers of an output file a batch runner wrote (vLLM's ``run_batch -o``, or a
+    provider's output file downloaded by hand): the same lines a provider's batch writes."""
+    try:
+        lines = output.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as error:
+        raise LLMConfigError(f"--from-file {output}: cannot be read ({error})") from None
+    return _collect_lines(client, requests, state, state_path, "completed", lines, source=str(output))
+
+
+def _collect_lines(
+    client: ModelClient,
+    requests: list[CallRequest[Any]],
+    state: BatchState,
+    state_path: Path,
+    status: str,
+    lines: list[str],
+    source: str = "",
+) -> Collected:
+    found = Collected(status=status)
     by_key = {client.request_key(r): r for r in requests}
     answered: set[str] = set()
-    for file_id in (batch.output_file_id, batch.error_file_id):
-        if not file_id:
+    for number, raw_line in enumerate(lines, 1):
+        if not raw_line.strip():
             continue
-        text = client._openai.files.content(file_id).text
-        for raw_line in text.splitlines():
-            if not raw_line.strip():
-                continue
+        try:
             line = json.loads(raw_line)
             custom_id = str(line.get("custom_id", ""))
-            answered.add(custom_id)
-            if custom_id in state.collected:
-                found.already += 1
-                continue
-            request = by_key.get(state.keys.get(custom_id, ""))
-            if request is None:
-                found.failed[custom_id] = "no request of this week carries it any more"
-                continue
-            why = _store(client, request, line)
-            if why is None:
-                found.cached.append(custom_id)
-            else:
-                found.failed[custom_id] = why
-    found.pending = len([c for c in state.keys if c not in answered])
-    if found.cached:
+        except (ValueError, AttributeError):
+            where = f"{source}, line {number}" if source else f"line {number} of the batch output"
+            raise LLMConfigError(f"{where}: not a batch output line (JSON with a custom_id)") from None
+        if custom_id not in state.keys:
+            found.failed[custom_id] = "not a line of this batch"
+            continue
+        answered.add(custom_id)
+        if custom_id in state.collected:
+            found.already += 1
+            continue
+        request = by_key.get(state.keys[custom_id])
+        if request is None:
+            found.failed[custom_id] = "no request of this week carries it any more"
+            continue
+        why = _store(client, request, line)
+        if isinstance(why, Usage):
+            found.cached.append(custom_id)
+            found.usage += why
+        else:
+            found.failed[custom_id] = why
+    unanswered = [c for c in state.keys if c not in answered]
+    if status in TERMINAL:
+        for custom_id in unanswered:
+            found.failed[custom_id] = f"the batch ended ({status}) without answering it"
+    else:
+        found.pending = len(unanswered)
+    if found.cached or (status in TERMINAL and not state.finished):
         state.collected += found.cached
+        state.finished = state.finished or status in TERMINAL
         state.save(state_path)
     return found
 
 
-def _store(client: ModelClient, request: CallRequest[Any], line: dict[str, Any]) -> str | None:
-    """Cache the answer a batch line carries, or say why it cannot be used (None: cached)."""
+def wait_for_batch(
+    client: ModelClient,
+    state: BatchState,
+    poll_seconds: float,
+    progress: Callable[[BatchWaiting], None] | None = None,
+    sleep: Callable[[float], None] | None = None,
+) -> Any:
+    """Poll the batch until it has ended, telling ``progress`` after each poll; returns the batch.
+    Interrupting the wait (Ctrl-C) loses nothing: the batch runs on and its state is saved."""
+    pause = sleep or client._sleep
+    while True:
+        batch = retrieve_batch(client, state)
+        counts = batch.request_counts
+        done, failed, total = (counts.completed + counts.failed, counts.failed, counts.total) if counts else (0, 0, 0)
+        ended = batch.status in TERMINAL
+        if progress is not None:
+            progress(BatchWaiting(state.batch_id, batch.status, done, failed, total or len(state.keys), ended))
+        if ended:
+            return batch
+        pause(poll_seconds)
+
+
+def run_batch(
+    client: ModelClient,
+    requests: list[CallRequest[Any]],
+    state_path: Path,
+    poll_seconds: float,
+    progress: Callable[[BatchWaiting], None] | None = None,
+    sleep: Callable[[float], None] | None = None,
+) -> BatchRun:
+    """Answer ``requests`` through the Batch API and cache the answers: resume the batch the state
+    file names if it has not been collected, else submit those neither cached nor sent in the last
+    batch (a line that failed there is left to the online run, not sent again); wait; collect."""
+    state = BatchState.load(state_path)
+    run = BatchRun(state=state)
+    if state is not None and not state.finished:
+        if state.offline:
+            raise LLMConfigError(
+                f"{state_path}: the batch was written for an offline runner; collect its output with --from-file"
+            )
+        run.resumed = True
+    else:
+        earlier = state.keys.values() if state is not None else ()
+        new_state, run.already = submit_batch(client, requests, state_path, skip=earlier)
+        if new_state.offline:  # nothing left to send
+            run.left_online = len(_unanswered(client, requests, ()))
+            return run
+        state = run.state = new_state
+        run.submitted = len(state.keys)
+    wait_for_batch(client, state, poll_seconds, progress, sleep)
+    run.collected = collect_batch(client, requests, state, state_path)
+    run.left_online = len(_unanswered(client, requests, ()))
+    return run
+
+
+def _store(client: ModelClient, request: CallRequest[Any], line: dict[str, Any]) -> Usage | str:
+    """Cache the answer a batch line carries (returns its usage), or say why it cannot be used."""
     response = line.get("response") or {}
     if line.get("error") or response.get("status_code") != 200:
-        error = line.get("error") or (response.get("body") or {}).get("error") or {}
-        return f"HTTP {response.get('status_code')}: {error.get('message', 'no answer')}"
+        return f"HTTP {response.get('status_code')}: {_error_message(line)}"
     body = response.get("body") or {}
     try:
         choice = body["choices"][0]
@@ -176,12 +352,34 @@ def _store(client: ModelClient, request: CallRequest[Any], line: dict[str, Any])
     if request.check and request.check_reasks and list(request.check(value)):
         return "its checks found problems; the online run re-asks it"
     wire_usage = body.get("usage") or {}
+    prompt_tokens = int(wire_usage.get("prompt_tokens") or 0)
+    cached_tokens = int((wire_usage.get("prompt_tokens_details") or {}).get("cached_tokens") or 0)
+    completion_tokens = int(wire_usage.get("completion_tokens") or 0)
+    at_list = cost_usd(client.config.model, prompt_tokens, cached_tokens, completion_tokens) if client.priced else None
     usage = Usage(
         calls=1,
         attempts=1,
-        prompt_tokens=int(wire_usage.get("prompt_tokens") or 0),
-        completion_tokens=int(wire_usage.get("completion_tokens") or 0),
+        prompt_tokens=prompt_tokens,
+        cached_tokens=cached_tokens,
+        completion_tokens=completion_tokens,
+        cost_usd=None if at_list is None else at_list * BATCH_PRICE,
     )
     result = CallResult(label=request.label, value=value, problems=[], raw=content, usage=usage)
     client.store(request, result)
-    return None
+    return usage
+
+
+def _error_message(line: dict[str, Any]) -> str:
+    """Why a line failed, as the provider or runner wrote it: OpenAI puts an error object in the
+    response body or in ``error``; vLLM writes a plain string, or an error response (``{"error":
+    {"message": ...}}``, or the message at the top in older versions)."""
+    body = (line.get("response") or {}).get("body")
+    for error in (line.get("error"), body.get("error") if isinstance(body, dict) else None):
+        if isinstance(error, str) and error.strip():
+            return error.strip()
+        if isinstance(error, dict):
+            inner = error.get("error")
+            message = inner.get("message") if isinstance(inner, dict) else error.get("message")
+            if message:
+                return str(message)
+    return "no answer"

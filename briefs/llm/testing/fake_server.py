@@ -138,6 +138,9 @@ class FakeServer:
     # oversize request as OpenAI and vLLM do. Request size is estimated as bytes / 4.
     context_tokens: int | None = None
     kind: str = "openai"
+    # A batch reports "in_progress" (its lines answered a share at a time) to this many retrievals
+    # before it is "completed" and its output can be read, as a real batch takes its time. 0: at once.
+    batch_polls: int = 0
 
     def __post_init__(self) -> None:
         self.requests: list[Seen] = []
@@ -154,6 +157,9 @@ class FakeServer:
         self.files: dict[str, bytes] = {}  # /v1/files: uploaded batch inputs and written outputs
         self.batches: dict[str, dict[str, Any]] = {}  # /v1/batches: every batch created
         self.batch_lines = 0  # batch lines answered (never counted among ``requests``)
+        self.batch_calls: list[str] = []  # every /v1/files and /v1/batches request, as "METHOD path"
+        self._finished_batches: dict[str, dict[str, Any]] = {}  # what a batch will report once done
+        self._polls_left: dict[str, int] = {}
 
     # --- scripting -----------------------------------------------------------------------------
 
@@ -251,6 +257,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         fake = self.fake
+        if self.path.startswith(("/v1/files", "/v1/batches")):
+            with fake._lock:
+                fake.batch_calls.append(f"GET {self.path}")
         if self.path.startswith("/v1/files/") and self.path.endswith("/content"):
             data = fake.files.get(self.path.split("/")[3])
             if data is None:
@@ -259,7 +268,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(200, data, {"content-type": "application/octet-stream"})
             return
         if self.path.startswith("/v1/batches/"):
-            batch = fake.batches.get(self.path.split("/")[3])
+            batch = _retrieved_batch(fake, self.path.split("/")[3])
             if batch is None:
                 self._send_json(404, {"error": {"message": "no such batch", "type": "invalid_request_error"}})
             else:
@@ -273,6 +282,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         length = int(self.headers.get("content-length") or 0)
         raw = self.rfile.read(length)
+        if self.path.startswith(("/v1/files", "/v1/batches")):
+            with self.fake._lock:
+                self.fake.batch_calls.append(f"POST {self.path}")
         if self.path.rstrip("/") == "/v1/files":
             self._send_json(200, _batch_upload(self.fake, self.headers.get("content-type", ""), raw))
             return
@@ -458,8 +470,34 @@ def _run_batch(fake: FakeServer, body: dict[str, Any]) -> dict[str, Any]:
             "error_file_id": error_file["id"] if error_file else None,
             "request_counts": {"total": len(outputs) + len(errors), "completed": len(outputs), "failed": len(errors)},
         }
+        if fake.batch_polls:
+            fake._finished_batches[batch_id] = batch
+            fake._polls_left[batch_id] = fake.batch_polls
+            batch = {**batch, "status": "validating", "completed_at": None, "output_file_id": None}
+            batch |= {"error_file_id": None, "request_counts": {"total": 0, "completed": 0, "failed": 0}}
         fake.batches[batch_id] = batch
     return batch
+
+
+def _retrieved_batch(fake: FakeServer, batch_id: str) -> dict[str, Any] | None:
+    """GET /v1/batches/{id}: a batch still running moves a step on with each retrieval, its
+    counts growing, until it reports the completed batch with its files."""
+    with fake._lock:
+        left = fake._polls_left.get(batch_id, 0)
+        if not left:
+            return fake.batches.get(batch_id)
+        fake._polls_left[batch_id] = left - 1
+        final = fake._finished_batches[batch_id]
+        if left == 1:
+            fake.batches[batch_id] = final
+            return final
+        counts = final["request_counts"]
+        share = (fake.batch_polls - left + 1) / fake.batch_polls
+        running = {key: int(value * share) for key, value in counts.items() if key != "total"}
+        batch = {**fake.batches[batch_id], "status": "in_progress"}
+        batch["request_counts"] = {"total": counts["total"], **running}
+        fake.batches[batch_id] = batch
+        return batch
 
 
 def _ollama_show(body: dict[str, Any], num_ctx: int | None) -> dict[str, Any]:
