@@ -31,6 +31,7 @@ def token_counter(settings: Settings) -> Callable[[str], int]:
 BRIEFS_HINTS = Hints(
     timeout="a slow local server may need a longer timeout (BRIEFS_TIMEOUT)",
     input_size="lower the chunk budget (BRIEFS_CHUNK_TOKENS or chunk_tokens in the config file) or max_output_tokens",
+    concurrency="lower --concurrency (BRIEFS_CONCURRENCY)",
     ca_bundle="set BRIEFS_CA_BUNDLE (or ca_bundle in the config file) to its CA certificate file",
     refresh_recordings=(
         "refresh with `briefs generate --week … --mode record` against a live model, "

@@ -124,3 +124,15 @@ def test_a_remote_endpoint_is_unreachable_from_a_test_that_did_not_opt_in() -> N
     config = LLMConfig(model="gpt-4.1-mini", mode="live", api_key="sk-not-real", base_url="https://api.openai.com/v1")
     with ModelClient(config) as client, pytest.raises(ModelRequestError, match="switched off"):
         client.call(note_request("extract/remote/chunk-0"))
+
+
+def test_a_password_in_the_base_url_is_not_repeated_by_a_404s_advice(fake_openai: FakeServer) -> None:
+    """A gateway's user:password@ in the base URL is a secret too: the advice names the URL without it."""
+    password = "-".join(("gateway", "SENTINEL", "3b9d"))
+    fake_openai.script("x", client_error(404), client_error(404))
+    base_url = fake_openai.base_url.replace("http://", f"http://briefs:{password}@")
+    with client_for(fake_openai, base_url=base_url) as client, pytest.raises(ModelError) as caught:
+        client.call(note_request("x"))
+    message = str(caught.value)
+    assert "check the model name" in message and fake_openai.base_url in message
+    assert password not in message

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from llm_support import client_for, note_request
 from typer.testing import CliRunner
 
@@ -167,3 +168,20 @@ def test_briefs_passes_its_own_words_for_what_to_change(tmp_path: Path) -> None:
     config = make_llm_config(Settings(home=tmp_path, mode="replay"))
     assert config.hints == BRIEFS_HINTS and "BRIEFS_TIMEOUT" in config.hints.timeout
     assert "make reference" in config.hints.refresh_recordings
+    assert "--concurrency" in config.hints.concurrency
+
+
+def test_an_endpoint_that_keeps_failing_is_told_to_go_slower_in_the_callers_words(fake_openai: FakeServer) -> None:
+    """The advice to send fewer requests at once names the caller's setting, never briefs' flag."""
+    from briefs.llm import Hints, ModelUnavailable
+    from briefs.llm.testing.fake_server import server_error
+
+    for hints, expected in (
+        (Hints(), "lower LLMConfig.concurrency"),
+        (Hints(concurrency="turn the dial"), "turn the dial"),
+    ):
+        fake_openai.script("busy", server_error(503), server_error(503))
+        with client_for(fake_openai, max_attempts=2, hints=hints) as client, pytest.raises(ModelUnavailable) as caught:
+            client.call(note_request("busy"))
+        message = str(caught.value)
+        assert f"or {expected} if it is rate limiting" in message and "--concurrency" not in message

@@ -8,8 +8,9 @@ Names load on first use (PEP 562), as in ``briefs``: ``from briefs.llm import Us
 ``briefs.models`` needs) must not pull in the openai SDK.
 
     config.py      LLMConfig, CallRequest, CallResult, Usage, TokenEstimate, Narrowed, BatchProgress
-    client.py      ModelClient: call, call_many, estimate (the one call path)
-    http_errors.py how an HTTP failure is read: context overflow, connection advice, failures that repeat
+    client.py      ModelClient: call, call_many, estimate (the one call path); sends, retries, caches
+    answers.py     reading an answer; deciding and building a re-ask; merging re-asked fields back
+    http_errors.py an HTTP failure as a ModelError with what to change; failures that repeat for every call
     batch.py       the Batch API: the same requests as batch JSONL, submitted, collected into the cache
     retry.py       the transport retry policy (tenacity)
     throttle.py    AdaptiveLimit: requests in flight, adapted to what the endpoint keeps up with

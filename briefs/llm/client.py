@@ -3,11 +3,12 @@
 One call path: ``client.chat.completions.parse`` of the official SDK (a pydantic model becomes a
 strict JSON schema), against api.openai.com or any OpenAI-compatible base URL. Around it:
 
-* transport faults → the tenacity policy in ``briefs.llm.retry`` (the SDK's retries are off);
+* transport faults → the tenacity policy in ``briefs.llm.retry`` (the SDK's retries are off), and
+  a failure it gives up on → a ``ModelError`` saying what to change (``briefs.llm.http_errors``);
 * invalid answers (not JSON, schema violations, cut off, refused, filtered) → re-asked with the
-  error shown to the model, ``reasks`` times, then ``InvalidOutputError`` with the evidence
-  (the pattern of instructor's retry.py: a failed validation becomes the next prompt);
-* soft checks (``CallRequest.check``) → re-asked ``check_reasks`` times, then returned with problems;
+  error shown to the model, ``reasks`` times, then ``InvalidOutputError`` with the evidence;
+  soft checks (``CallRequest.check``) → re-asked ``check_reasks`` times, then returned with
+  problems. Reading answers and deciding re-asks is ``briefs.llm.answers``; this module sends;
 * the on-disk cache (``briefs.llm.cache``), the ledger (``briefs.llm.usage``) and record/replay
   (``briefs.llm.recording``) at the HTTP transport handed to the SDK.
 
@@ -19,29 +20,18 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
-from dataclasses import dataclass
-from typing import Any, Generic
+from typing import Any
 
 import httpx2
 import pydantic
-from openai import (
-    APIConnectionError,
-    APIError,
-    APIStatusError,
-    APITimeoutError,
-    ContentFilterFinishReasonError,
-    DefaultHttpx2Client,
-    LengthFinishReasonError,
-    OpenAI,
-    RateLimitError,
-)
+from openai import APIError, DefaultHttpx2Client, OpenAI, RateLimitError
 from tenacity import RetryCallState
 
+from briefs.llm.answers import Answer, Checked, Conversation
 from briefs.llm.cache import ResponseCache, cache_key
 from briefs.llm.config import (
     DEFAULT_BASE_URL,
@@ -50,26 +40,24 @@ from briefs.llm.config import (
     CallRequest,
     CallResult,
     LLMConfig,
-    Narrowed,
     T,
     TokenEstimate,
     Usage,
     stage_of,
 )
-from briefs.llm.errors import InvalidOutputError, LLMConfigError, ModelError, ModelRequestError, ModelUnavailable
-from briefs.llm.http_errors import connection_advice, context_overflow, never_connected, repeats_for_every_call
-from briefs.llm.network import NetworkTransport, shown_proxy
+from briefs.llm.errors import InvalidOutputError, LLMConfigError, ModelError, ModelUnavailable
+from briefs.llm.http_errors import Endpoint, call_failure, describe, repeats_for_every_call, unreachable
+from briefs.llm.network import NetworkTransport, shown_proxy, without_userinfo
 from briefs.llm.probe import ServerContext, probe_context
 from briefs.llm.recording import LABEL_HEADER, RecordReplayTransport
-from briefs.llm.retry import is_quota_exhausted, is_transient, transport_retrying
+from briefs.llm.retry import transport_retrying
 from briefs.llm.throttle import AdaptiveLimit
-from briefs.llm.usage import Ledger, cost_usd, priced_endpoint
+from briefs.llm.usage import CallTally, Ledger, cost_usd, priced_endpoint
 
 log = logging.getLogger("briefs.llm")
 
 # Models that only accept the default temperature (reasoning models reject temperature=0 with a 400).
 _NO_TEMPERATURE_PREFIXES = ("gpt-5", "o1", "o3", "o4")
-_MAX_ERROR_CHARS = 400
 
 
 class ModelClient:
@@ -139,12 +127,7 @@ class ModelClient:
         try:
             inner.handle_request(httpx2.Request("GET", url, extensions={"timeout": timeout})).close()
         except (httpx2.ConnectError, httpx2.ConnectTimeout, httpx2.ProxyError) as error:
-            advice = connection_advice(error, self._proxy() is not None, self.config.hints)
-            raise ModelUnavailable(
-                f"cannot connect to the model endpoint {self._endpoint()}{self._route()} ({type(error).__name__}: "
-                f"{self._scrub(_clip(str(error), 120))}); {advice}",
-                label="preflight",
-            ) from None
+            raise unreachable(error, self._where(), scrub=self._scrub) from None
         except httpx2.HTTPError:
             pass  # it answered, or was slow to: reachable; the calls have their own retries
 
@@ -170,7 +153,7 @@ class ModelClient:
             return self._locks.setdefault(key, threading.Lock())
 
     def _call_uncached(self, request: CallRequest[T], params: dict[str, Any], key: str | None) -> CallResult[T]:
-        tally = _Tally()
+        tally = CallTally()
         try:
             result = self._ask(request, params, tally)
         except ModelError as error:
@@ -182,64 +165,52 @@ class ModelClient:
             self._cache.put(key, _cache_entry(request, result, self.config.model))
         return result
 
-    def _ask(self, request: CallRequest[T], params: dict[str, Any], tally: _Tally) -> CallResult[T]:
-        messages: list[dict[str, str]] = [dict(m) for m in request.messages]
-        reasks_left, check_reasks_left = self.config.reasks, request.check_reasks
-        best: tuple[T, str, list[str]] | None = None  # the last valid answer, with its problems
-        narrowed: Narrowed[T] | None = None  # the check re-ask in flight asks only for these fields
+    def _ask(self, request: CallRequest[T], params: dict[str, Any], tally: CallTally) -> CallResult[T]:
+        """Send, read, and ask again while the conversation wants to; the answer that stands."""
+        talk = Conversation(request, reasks=self.config.reasks, max_output_tokens=self.config.max_output_tokens)
         while True:
             try:
-                reply = self._send(request, messages, params, tally, narrowed.schema if narrowed else None)
+                reply = self._send(request, talk.messages, params, tally, talk.schema)
             except ModelError:
-                if best is None:
+                if talk.best is None:
                     raise
                 # a re-ask that cannot be sent (503s, a dropped line) takes nothing away from the
                 # valid answer already in hand: it stands, with its problems flagged
                 log.info("%s: the re-ask failed; keeping the earlier valid answer", request.label)
-                return self._result(request, *best, tally)
-            if narrowed is not None and best is not None:
-                fixed = self._read(reply, narrowed.schema, tally)
-                merged = _merged(narrowed, best[0], fixed.value) if fixed.error is None else None
-                if merged is None:  # the fields could not be read back: the earlier answer stands
-                    log.info("%s: the re-asked fields were unusable; keeping the earlier answer", request.label)
-                    return self._result(request, *best, tally)
-                answer = _Answer(raw=merged.model_dump_json(), value=merged)
-            else:
-                answer = self._read(reply, request.schema, tally)
+                return self._result(request, talk.best, tally)
+            answer = talk.read(reply, tally)
+            if answer is None:
+                log.info("%s: the re-asked fields were unusable; keeping the earlier answer", request.label)
+                return self._result(request, talk.standing, tally)
             if answer.error is not None:
-                if reasks_left == 0:
-                    if best is not None:  # a check re-ask went wrong: the earlier answer still stands
-                        return self._result(request, *best, tally)
-                    raise InvalidOutputError(
-                        self._scrub(
-                            f"{request.label}: the answer stayed invalid after {tally.attempts} attempts "
-                            f"({self.config.reasks} re-asks): {answer.error}"
-                        ),
-                        label=request.label,
-                        attempts=tally.attempts,
-                        last_raw=self._scrub(answer.raw),
-                        usage=tally.usage(self.config.model, priced=self.priced, failed=True),
-                    )
-                reasks_left -= 1
-                log.info("%s: invalid answer, asking again: %s", request.label, self._scrub(answer.error))
-                messages += _reask_invalid(answer)
-                continue
-            assert answer.value is not None
-            problems = list(request.check(answer.value)) if request.check else []
-            best = (answer.value, answer.raw, problems)
-            if not problems or check_reasks_left == 0:
-                return self._result(request, *best, tally)
-            check_reasks_left -= 1
-            narrowed = request.narrow(answer.value, problems) if request.narrow else None
-            log.info("%s: %d problem(s) in the answer, asking again", request.label, len(problems))
-            messages += _reask_problems(answer.raw, problems, narrowed.fields if narrowed else None)
+                if talk.reask_invalid(answer):
+                    log.info("%s: invalid answer, asking again: %s", request.label, self._scrub(answer.error))
+                    continue
+                if talk.best is not None:  # a check re-ask went wrong: the earlier answer still stands
+                    return self._result(request, talk.best, tally)
+                raise self._invalid_output(request, answer, tally)
+            if not talk.reask_problems(answer):
+                return self._result(request, talk.standing, tally)
+            log.info("%s: %d problem(s) in the answer, asking again", request.label, len(talk.standing.problems))
 
-    def _result(self, request: CallRequest[T], value: T, raw: str, problems: list[str], tally: _Tally) -> CallResult[T]:
+    def _invalid_output(self, request: CallRequest[Any], answer: Answer[Any], tally: CallTally) -> InvalidOutputError:
+        return InvalidOutputError(
+            self._scrub(
+                f"{request.label}: the answer stayed invalid after {tally.attempts} attempts "
+                f"({self.config.reasks} re-asks): {answer.error}"
+            ),
+            label=request.label,
+            attempts=tally.attempts,
+            last_raw=self._scrub(answer.raw),
+            usage=tally.usage(self.config.model, priced=self.priced, failed=True),
+        )
+
+    def _result(self, request: CallRequest[T], answer: Checked[T], tally: CallTally) -> CallResult[T]:
         return CallResult(
             label=request.label,
-            value=value,
-            problems=problems,
-            raw=raw,
+            value=answer.value,
+            problems=answer.problems,
+            raw=answer.raw,
             usage=tally.usage(self.config.model, priced=self.priced),
         )
 
@@ -250,7 +221,7 @@ class ModelClient:
         request: CallRequest[T],
         messages: list[dict[str, str]],
         params: dict[str, Any],
-        tally: _Tally,
+        tally: CallTally,
         schema: type[pydantic.BaseModel] | None = None,
     ) -> Any:
         if (down := self._endpoint_failure) is not None:
@@ -289,7 +260,10 @@ class ModelClient:
         try:
             return retrying(attempt)
         except APIError as error:
-            failure = self._failure(error, request.label, tally.attempts, time.monotonic() - started)
+            elapsed = time.monotonic() - started
+            failure = call_failure(
+                error, self._where(), label=request.label, attempts=tally.attempts, elapsed=elapsed, scrub=self._scrub
+            )
             if repeats_for_every_call(error):
                 self._endpoint_failure = failure
             raise failure from None
@@ -301,7 +275,7 @@ class ModelClient:
             log.info(  # the failure line says how many attempts were spent; each one is not news
                 "%s: %s; retrying in %.2fs (attempt %d of %d)",
                 label,
-                self._scrub(_describe(error)),
+                self._scrub(describe(error)),
                 wait,
                 state.attempt_number,
                 self.config.max_attempts,
@@ -311,117 +285,23 @@ class ModelClient:
 
     def _endpoint(self) -> str:
         """The base URL in use, without any user:password@ in it."""
-        return re.sub(r"//[^/@]*@", "//", self.config.base_url or DEFAULT_BASE_URL)
+        return without_userinfo(self.config.base_url or DEFAULT_BASE_URL)
 
-    def _failure(self, error: APIError, label: str, attempts: int, elapsed: float) -> ModelError:
-        what = self._scrub(_describe(error))
-        base = self._endpoint()
-        if isinstance(error, APITimeoutError):
-            return ModelUnavailable(
-                f"{label}: {base} did not answer within {self.config.timeout:g}s, {attempts} attempts in "
-                f"{elapsed:.1f}s; {self.config.hints.timeout}",
-                label=label,
-                attempts=attempts,
-            )
-        if isinstance(error, APIConnectionError) and not never_connected(error):
-            return ModelUnavailable(
-                f"{label}: the connection to {base} was dropped before an answer ({what}), {attempts} attempts "
-                f"in {elapsed:.1f}s; the server was reached, so try again later",
-                label=label,
-                attempts=attempts,
-            )
-        if isinstance(error, APIConnectionError):
-            return ModelUnavailable(
-                f"{label}: cannot connect to the model endpoint {base}{self._route()} ({what}), {attempts} attempts "
-                f"in {elapsed:.1f}s; {connection_advice(error, self._proxy() is not None, self.config.hints)}",
-                label=label,
-                attempts=attempts,
-            )
-        if is_transient(error) or (isinstance(error, APIStatusError) and error.status_code >= 500):
-            return ModelUnavailable(
-                f"{label}: the model endpoint kept failing ({what}) after {attempts} attempts in {elapsed:.1f}s; "
-                "try again later, or lower --concurrency if it is rate limiting",
-                label=label,
-                attempts=attempts,
-            )
-        if not isinstance(error, APIStatusError):  # an unexpected response shape, say
-            return ModelUnavailable(f"{label}: {what}", label=label, attempts=attempts)
-        return ModelRequestError(f"{label}: {self._advice(error)} ({what})", label=label, attempts=attempts)
+    def _where(self) -> Endpoint:
+        """Where the calls go, as a failure's message names it."""
+        proxy = self._proxy()
+        return Endpoint(
+            url=self._endpoint(),
+            model=self.config.model,
+            timeout=self.config.timeout,
+            proxy=None if proxy is None else shown_proxy(proxy),
+            hints=self.config.hints,
+        )
 
     def _proxy(self) -> httpx2.URL | None:
         if self._network is None:
             return None
         return self._network.proxy_for(httpx2.URL(self.config.base_url or DEFAULT_BASE_URL))
-
-    def _route(self) -> str:
-        """Words to add to a connection error when the endpoint is reached through a proxy."""
-        proxy = self._proxy()
-        return "" if proxy is None else f" through the proxy {shown_proxy(proxy)}"
-
-    def _overflow_advice(self, request_tokens: int | None, context_tokens: int | None) -> str:
-        size = f"the request ({request_tokens:,} tokens)" if request_tokens else "the request"
-        limit = f"the server's context ({context_tokens:,} tokens)" if context_tokens else "the server's context"
-        return (
-            f"{size} exceeds {limit} of model {self.config.model!r} at {self._endpoint()}: raise the context "
-            "(llama-server -c 32768; Ollama num_ctx / OLLAMA_CONTEXT_LENGTH; vLLM --max-model-len) "
-            f"or {self.config.hints.input_size}"
-        )
-
-    def _advice(self, error: APIStatusError) -> str:
-        model, base = self.config.model, self.config.base_url or DEFAULT_BASE_URL
-        if is_quota_exhausted(error):
-            return "the account's quota is exhausted: check billing and the plan limits of the API key"
-        status = error.status_code
-        if status == 400 and (overflow := context_overflow(error)) is not None:
-            return self._overflow_advice(*overflow)
-        if status == 400:
-            return (
-                f"the endpoint rejected the request: check that model {model!r} "
-                "supports structured outputs (json_schema)"
-            )
-        if status == 401:
-            return "the API key was refused: set a valid OPENAI_API_KEY (or none for a local server without auth)"
-        if status == 403:
-            return f"permission denied: the API key's project may not use model {model!r}"
-        if status == 404:
-            return f"not found: check the model name {model!r} and the base URL {base} (OPENAI_BASE_URL)"
-        if status == 422:
-            return f"the endpoint could not process the request for model {model!r}"
-        return f"the endpoint refused the request (HTTP {status})"
-
-    # --- reading an answer ------------------------------------------------------------------------
-
-    def _read(self, reply: Any, schema: type[T], tally: _Tally) -> _Answer[T]:
-        text = reply.http_response.text
-        try:
-            wire = json.loads(text)
-        except ValueError:
-            return _Answer(raw=text, error=f"the response body is not JSON: {_clip(text)}", echo=False)
-        tally.add_usage(wire.get("usage") if isinstance(wire, dict) else None)
-        raw = _content_of(wire)
-        try:
-            completion = reply.parse()
-        except LengthFinishReasonError:
-            limit = self.config.max_output_tokens
-            return _Answer(
-                raw=raw, error=f"the answer was cut off at the {limit}-token limit; answer more concisely", echo=False
-            )
-        except ContentFilterFinishReasonError:
-            return _Answer(raw=raw, error="the answer was stopped by the content filter", echo=False)
-        except pydantic.ValidationError as error:
-            return _Answer(raw=raw, error=_summarise(error))
-        except APIError as error:  # a 200 whose body is not a chat completion
-            return _Answer(
-                raw=raw or text, error=f"the response is not a chat completion ({_clip(str(error))})", echo=False
-            )
-        if not completion.choices:
-            return _Answer(raw=raw or text, error="the response has no choices", echo=False)
-        message = completion.choices[0].message
-        if message.refusal:
-            return _Answer(raw=message.refusal, error=f"the model refused: {_clip(message.refusal)}", echo=False)
-        if message.parsed is None:
-            return _Answer(raw=raw, error="the answer was empty", echo=False)
-        return _Answer(raw=raw, value=message.parsed)
 
     # --- many calls -------------------------------------------------------------------------------
 
@@ -649,114 +529,6 @@ def _check_config(config: LLMConfig) -> None:
         raise LLMConfigError(f"model mode {config.mode}: set OPENAI_API_KEY, or OPENAI_BASE_URL for a local server")
     if config.concurrency < 1:
         raise LLMConfigError(f"concurrency must be at least 1 (got {config.concurrency})")
-
-
-@dataclass
-class _Tally:
-    """Attempts and tokens of one call so far, every HTTP attempt and re-ask included."""
-
-    attempts: int = 0
-    prompt_tokens: int = 0
-    cached_tokens: int = 0
-    completion_tokens: int = 0
-
-    def add_usage(self, usage: Any) -> None:
-        if not isinstance(usage, dict):
-            return  # a local server may send none: we count what we are told
-        details = usage.get("prompt_tokens_details") or {}
-        self.prompt_tokens += int(usage.get("prompt_tokens") or 0)
-        self.cached_tokens += int(details.get("cached_tokens") or 0) if isinstance(details, dict) else 0
-        self.completion_tokens += int(usage.get("completion_tokens") or 0)
-
-    def usage(self, model: str, *, priced: bool, failed: bool = False) -> Usage:
-        """This call's usage so far, as one call (answered, or ``failed``)."""
-        cost = cost_usd(model, self.prompt_tokens, self.cached_tokens, self.completion_tokens) if priced else None
-        return Usage(
-            calls=1,
-            attempts=self.attempts,
-            prompt_tokens=self.prompt_tokens,
-            cached_tokens=self.cached_tokens,
-            completion_tokens=self.completion_tokens,
-            cost_usd=cost,
-            failed=int(failed),
-        )
-
-
-@dataclass
-class _Answer(Generic[T]):
-    """One answer read: a valid value, or the error to show the model when asking again."""
-
-    raw: str
-    value: T | None = None
-    error: str | None = None
-    echo: bool = True  # show the raw answer back to the model when re-asking
-
-
-def _content_of(wire: Any) -> str:
-    try:
-        content = wire["choices"][0]["message"]["content"]
-    except (KeyError, IndexError, TypeError):
-        return ""
-    return content if isinstance(content, str) else ""
-
-
-def _summarise(error: pydantic.ValidationError) -> str:
-    issues = error.errors(include_url=False, include_input=False)
-    if issues and all(issue["type"] == "json_invalid" for issue in issues):
-        return f"the answer is not valid JSON ({issues[0]['msg']})"
-    lines = [f"{'.'.join(str(p) for p in issue['loc']) or '(root)'}: {issue['msg']}" for issue in issues[:12]]
-    more = f"; and {len(issues) - 12} more" if len(issues) > 12 else ""
-    return f"the answer does not match the schema ({len(issues)} errors): " + "; ".join(lines) + more
-
-
-def _reask_invalid(answer: _Answer[Any]) -> list[dict[str, str]]:
-    instruction = (
-        f"Your previous answer could not be used: {answer.error}.\n"
-        "Answer again with only one JSON object that matches the required schema exactly."
-    )
-    if answer.echo and answer.raw:
-        return [{"role": "assistant", "content": answer.raw}, {"role": "user", "content": instruction}]
-    return [{"role": "user", "content": instruction}]
-
-
-def _reask_problems(raw: str, problems: Sequence[str], fields: Sequence[str] | None = None) -> list[dict[str, str]]:
-    listed = "\n".join(f"- {problem}" for problem in problems)
-    ask = (
-        f"Correct them and answer with a JSON object holding only these fields of your answer, "
-        f"corrected: {', '.join(fields)}. Everything else stays as you answered it."
-        if fields
-        else "Correct them and answer again with the complete JSON object."
-    )
-    return [
-        {"role": "assistant", "content": raw},
-        {"role": "user", "content": f"Your answer has these problems:\n{listed}\n{ask}"},
-    ]
-
-
-def _merged(narrowed: Narrowed[T], earlier: T, fixed: pydantic.BaseModel | None) -> T | None:
-    """The earlier answer with the re-asked fields replaced, validated as a whole again."""
-    if fixed is None:
-        return None
-    try:
-        return narrowed.merge(earlier, fixed)
-    except (pydantic.ValidationError, ValueError):
-        return None
-
-
-def _describe(error: BaseException | None) -> str:
-    if isinstance(error, APIStatusError):
-        return f"HTTP {error.status_code}: {_clip(error.message)}"
-    if isinstance(error, APITimeoutError):
-        return "timed out"
-    if isinstance(error, APIConnectionError):
-        cause = error.__cause__
-        return f"connection failed ({type(cause).__name__ if cause else 'unknown'})"
-    return _clip(f"{type(error).__name__}: {error}")
-
-
-def _clip(text: str, limit: int = _MAX_ERROR_CHARS) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _cache_entry(request: CallRequest[Any], result: CallResult[Any], model: str) -> dict[str, Any]:

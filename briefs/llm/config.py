@@ -31,6 +31,7 @@ class Hints:
 
     timeout: str = "a slow server may need a longer timeout (LLMConfig.timeout)"
     input_size: str = "send less input per request"
+    concurrency: str = "lower LLMConfig.concurrency"  # to a rate-limiting endpoint
     ca_bundle: str = "set LLMConfig.ca_bundle to its CA certificate file"
     refresh_recordings: str = "record the calls again in record mode against a live model"
 

@@ -12,6 +12,15 @@ from __future__ import annotations
 
 from briefs.llm.config import Usage
 
+# What of a server's words an error message quotes: enough to recognise, never a page of HTML.
+MAX_QUOTED_CHARS = 400
+
+
+def clipped(text: str, limit: int = MAX_QUOTED_CHARS) -> str:
+    """``text`` on one line and at most ``limit`` characters, for quoting in a message."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
 
 class LLMError(Exception):
     """Base of every error the model layer raises; its message is one line."""

@@ -1,17 +1,135 @@
-"""How the model layer reads an HTTP failure: a request too large for the model's context, what to
-check when no connection was made (a certificate, the proxy, the endpoint), and the failures that
-would repeat for every call (so the next ones are not sent). Pure functions of the SDK's errors."""
+"""How the model layer reads an HTTP failure and tells it: which ``ModelError`` it becomes, with
+what to check or change (a certificate, the proxy, the key, the model name, a request too large for
+the model's context, a slow server), and which failures would repeat for every call (so the next ones
+are not sent). Pure functions of the SDK's errors and of the ``Endpoint`` the calls go to; the
+words that name the caller's settings come in through ``Hints``."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import httpx2
 from openai import APIConnectionError, APIError, APIStatusError, APITimeoutError
 
 from briefs.llm.config import Hints
-from briefs.llm.retry import is_quota_exhausted
+from briefs.llm.errors import ModelError, ModelRequestError, ModelUnavailable, clipped
+from briefs.llm.retry import is_quota_exhausted, is_transient
+
+Scrub = Callable[[str], str]  # takes every secret out of a message
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where a client's calls go, as its failure messages name it."""
+
+    url: str  # the base URL, without any user:password@ in it
+    model: str
+    timeout: float  # seconds a request may take
+    proxy: str | None  # the proxy on the way, as shown (no password); None: a direct connection
+    hints: Hints
+
+    @property
+    def route(self) -> str:
+        """Words to add to a connection error when the endpoint is reached through a proxy."""
+        return "" if self.proxy is None else f" through the proxy {self.proxy}"
+
+
+def call_failure(
+    error: APIError, endpoint: Endpoint, *, label: str, attempts: int, elapsed: float, scrub: Scrub
+) -> ModelError:
+    """The error a call ends with once the retry policy has given up on ``error``."""
+    what = scrub(describe(error))
+    spent = f"{attempts} attempts in {elapsed:.1f}s"
+    if isinstance(error, APITimeoutError):
+        return ModelUnavailable(
+            f"{label}: {endpoint.url} did not answer within {endpoint.timeout:g}s, {spent}; {endpoint.hints.timeout}",
+            label=label,
+            attempts=attempts,
+        )
+    if isinstance(error, APIConnectionError) and not never_connected(error):
+        return ModelUnavailable(
+            f"{label}: the connection to {endpoint.url} was dropped before an answer ({what}), {spent}; "
+            "the server was reached, so try again later",
+            label=label,
+            attempts=attempts,
+        )
+    if isinstance(error, APIConnectionError):
+        return ModelUnavailable(
+            f"{label}: cannot connect to the model endpoint {endpoint.url}{endpoint.route} ({what}), {spent}; "
+            f"{connection_advice(error, endpoint.proxy is not None, endpoint.hints)}",
+            label=label,
+            attempts=attempts,
+        )
+    if is_transient(error) or (isinstance(error, APIStatusError) and error.status_code >= 500):
+        return ModelUnavailable(
+            f"{label}: the model endpoint kept failing ({what}) after {spent}; "
+            f"try again later, or {endpoint.hints.concurrency} if it is rate limiting",
+            label=label,
+            attempts=attempts,
+        )
+    if not isinstance(error, APIStatusError):  # an unexpected response shape, say
+        return ModelUnavailable(f"{label}: {what}", label=label, attempts=attempts)
+    return ModelRequestError(f"{label}: {request_advice(error, endpoint)} ({what})", label=label, attempts=attempts)
+
+
+def unreachable(error: httpx2.HTTPError, endpoint: Endpoint, *, scrub: Scrub) -> ModelUnavailable:
+    """The error of a preflight request that could not connect, before any call is paid for."""
+    advice = connection_advice(error, endpoint.proxy is not None, endpoint.hints)
+    return ModelUnavailable(
+        f"cannot connect to the model endpoint {endpoint.url}{endpoint.route} ({type(error).__name__}: "
+        f"{scrub(clipped(str(error), 120))}); {advice}",
+        label="preflight",
+    )
+
+
+def request_advice(error: APIStatusError, endpoint: Endpoint) -> str:
+    """What to change when the endpoint refused the request itself (retrying cannot help)."""
+    model = endpoint.model
+    if is_quota_exhausted(error):
+        return "the account's quota is exhausted: check billing and the plan limits of the API key"
+    status = error.status_code
+    if status == 400 and (overflow := context_overflow(error)) is not None:
+        return overflow_advice(*overflow, endpoint=endpoint)
+    if status == 400:
+        return (
+            f"the endpoint rejected the request: check that model {model!r} supports structured outputs (json_schema)"
+        )
+    if status == 401:
+        return "the API key was refused: set a valid OPENAI_API_KEY (or none for a local server without auth)"
+    if status == 403:
+        return f"permission denied: the API key's project may not use model {model!r}"
+    if status == 404:
+        return f"not found: check the model name {model!r} and the base URL {endpoint.url} (OPENAI_BASE_URL)"
+    if status == 422:
+        return f"the endpoint could not process the request for model {model!r}"
+    return f"the endpoint refused the request (HTTP {status})"
+
+
+def overflow_advice(request_tokens: int | None, context_tokens: int | None, *, endpoint: Endpoint) -> str:
+    """What to raise or lower when a request did not fit the model's context."""
+    size = f"the request ({request_tokens:,} tokens)" if request_tokens else "the request"
+    limit = f"the server's context ({context_tokens:,} tokens)" if context_tokens else "the server's context"
+    return (
+        f"{size} exceeds {limit} of model {endpoint.model!r} at {endpoint.url}: raise the context "
+        "(llama-server -c 32768; Ollama num_ctx / OLLAMA_CONTEXT_LENGTH; vLLM --max-model-len) "
+        f"or {endpoint.hints.input_size}"
+    )
+
+
+def describe(error: BaseException | None) -> str:
+    """An SDK error in a few words, for a retry line or a failure's message."""
+    if isinstance(error, APIStatusError):
+        return f"HTTP {error.status_code}: {clipped(error.message)}"
+    if isinstance(error, APITimeoutError):
+        return "timed out"
+    if isinstance(error, APIConnectionError):
+        cause = error.__cause__
+        return f"connection failed ({type(cause).__name__ if cause else 'unknown'})"
+    return clipped(f"{type(error).__name__}: {error}")
+
 
 _CONTEXT_WORDS = re.compile(r"context (length|size|window)|maximum context|too many tokens|exceeds? .*context", re.I)
 

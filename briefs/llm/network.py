@@ -44,9 +44,14 @@ def trust_context(ca_bundle: Path | None = None) -> ssl.SSLContext:
     return context
 
 
+def without_userinfo(url: httpx2.URL | str) -> str:
+    """``url`` without any user:password@ in it, for a message or a cache key."""
+    return re.sub(r"//[^/@]*@", "//", str(url))
+
+
 def shown_proxy(url: httpx2.URL | str) -> str:
     """A proxy URL for a message: scheme, host and port, never a user:password@ in it."""
-    return re.sub(r"//[^/@]*@", "//", str(url)).rstrip("/")
+    return without_userinfo(url).rstrip("/")
 
 
 class NetworkTransport(httpx2.BaseTransport):

@@ -1,6 +1,6 @@
 """Who retries what. Transport faults have one owner: this tenacity policy (the SDK's own
 ``max_retries`` is 0, so attempts never multiply). Invalid answers are a different failure with a
-different owner: the re-ask loop in ``briefs.llm.client``.
+different owner: the re-asks of ``briefs.llm.answers``, which the client's call loop follows.
 
 Retried: 429 (except an exhausted quota), 408, 409, 5xx, timeouts and connection errors, unless the
 server says ``x-should-retry: false``. The wait is the server's ``retry-after-ms``, else its

@@ -1,11 +1,13 @@
-"""Tokens and money: a price table for a few known models, the cost of a call, and the ``Ledger``
-that totals calls per stage (the label up to its first "/") and per run."""
+"""Tokens and money: a price table for a few known models, the cost of a call, the ``CallTally`` of
+one call's attempts and tokens, and the ``Ledger`` that totals calls per stage (the label up to its
+first "/") and per run."""
 
 from __future__ import annotations
 
 import re
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 from briefs.llm.config import Usage, stage_of
@@ -74,6 +76,38 @@ def cost_usd(model: str, prompt_tokens: int, cached_tokens: int, completion_toke
     uncached = max(prompt_tokens - cached_tokens, 0)
     total = uncached * price.input + cached_tokens * price.cached_input + completion_tokens * price.output
     return round(total / 1_000_000, 8)
+
+
+@dataclass
+class CallTally:
+    """Attempts and tokens of one call so far, every HTTP attempt and re-ask included."""
+
+    attempts: int = 0
+    prompt_tokens: int = 0
+    cached_tokens: int = 0
+    completion_tokens: int = 0
+
+    def add_wire_usage(self, usage: Any) -> None:
+        """Add the ``usage`` object of a chat completion as it came over the wire."""
+        if not isinstance(usage, dict):
+            return  # a local server may send none: we count what we are told
+        details = usage.get("prompt_tokens_details") or {}
+        self.prompt_tokens += int(usage.get("prompt_tokens") or 0)
+        self.cached_tokens += int(details.get("cached_tokens") or 0) if isinstance(details, dict) else 0
+        self.completion_tokens += int(usage.get("completion_tokens") or 0)
+
+    def usage(self, model: str, *, priced: bool, failed: bool = False) -> Usage:
+        """This call's usage so far, as one call (answered, or ``failed``)."""
+        cost = cost_usd(model, self.prompt_tokens, self.cached_tokens, self.completion_tokens) if priced else None
+        return Usage(
+            calls=1,
+            attempts=self.attempts,
+            prompt_tokens=self.prompt_tokens,
+            cached_tokens=self.cached_tokens,
+            completion_tokens=self.completion_tokens,
+            cost_usd=cost,
+            failed=int(failed),
+        )
 
 
 @dataclass
