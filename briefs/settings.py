@@ -333,7 +333,7 @@ def config_key(loc: tuple[Any, ...]) -> str:
 
 
 # Errors where the bad value helps the user see the typo. Never for unknown keys or free text:
-# someone may have pasted a password there (tests/test_send_config.py checks it is not echoed).
+# someone may have pasted a password there (tests/test_settings.py checks it is not echoed).
 _ECHOED_ERRORS = frozenset({"int_parsing", "float_parsing", "bool_parsing"})
 
 

@@ -46,6 +46,10 @@ def test_each_commented_value_is_the_real_default(section: str, key: str, value:
     assert value == (str(default) if isinstance(default, Path) else default)
 
 
-def test_the_example_loads_as_a_config_file(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_example_config_loads_and_documents_every_mail_and_team_key() -> None:
     settings = load_settings(EXAMPLE)
     assert [team.name for team in settings.teams] == ["regulatory-affairs", "devices-quality"]
+    assert settings.mail.security == "starttls" and settings.mail.password_env == "BRIEFS_SMTP_PASSWORD"
+    text = EXAMPLE.read_text(encoding="utf-8")
+    for key in [*type(settings.mail).model_fields, *type(settings.teams[0]).model_fields]:
+        assert key in text, f"briefs.example.toml does not mention {key}"
