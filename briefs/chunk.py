@@ -19,10 +19,11 @@ additive across a cut, so a candidate that comes out over budget gives up its la
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from briefs import tokens
 from briefs.models import Chunk
 
 Counter = Callable[[str], int]
@@ -55,11 +56,14 @@ def chunk_text(
     overlap: int = 0,
     total: int | None = None,
     ends: Ends | None = None,
+    splits_at_line_starts: bool = False,
 ) -> list[Chunk]:
     """The chunks of ``text``; an empty body has none. ``total``: the tokens of ``text`` if known.
     ``ends`` (``tokens.token_ends``): with it the text is encoded once and each sentence's tokens are
     read off that one encoding (then only the chunks themselves are counted again, exactly); without
-    it each sentence is counted on its own."""
+    it each sentence is counted on its own. ``splits_at_line_starts`` (``tokens.splits_at_line_starts``
+    of the encoding behind ``ends``): a chunk's exact count then encodes only its first and last
+    paragraph and reads the paragraphs between off the one encoding, which is exact there."""
     if budget < 1:
         raise ValueError("chunk budget must be at least one token")
     if not text:
@@ -70,9 +74,9 @@ def chunk_text(
     if total <= budget:
         return [Chunk(id=f"{doc_id}:0", index=0, start=0, end=len(text), text=text, tokens=total)]
     count = _remembering(count)  # packing asks again for the span it settled on: encode each span once
-    measure = _Measure(text, count, token_ends)
+    measure = _Measure(text, count, token_ends, splits_at_line_starts)
     units = split_units(text, count, budget, measure)
-    spans = _pack(text, units, count, budget, overlap)
+    spans = _pack(units, measure, budget, overlap)
     return [
         Chunk(id=f"{doc_id}:{index}", index=index, start=start, end=end, text=text[start:end], tokens=tokens)
         for index, (start, end, tokens) in enumerate(spans)
@@ -96,9 +100,13 @@ class _Measure:
     (UTF-8 byte offsets) a stretch's count is read off them: the tokens ending inside it. That is an
     estimate at its two edges (a token may straddle one), so whatever must fit is counted exactly."""
 
-    def __init__(self, text: str, count: Counter, token_ends: list[int] | None) -> None:
+    def __init__(
+        self, text: str, count: Counter, token_ends: list[int] | None, splits_at_line_starts: bool = False
+    ) -> None:
         self.text, self.count, self.ends = text, count, token_ends
         self._char, self._byte = 0, 0  # a running position: units are measured left to right
+        # where a token always ends, so the tokens between two of them are exact off the one encoding
+        self._line_starts = tokens.line_starts(text) if token_ends is not None and splits_at_line_starts else None
 
     def byte_at(self, char: int) -> int:
         if char < self._char:
@@ -123,6 +131,21 @@ class _Measure:
             return self.count(self.text[start:end])
         low, high = self.byte_at(start), self.byte_at(end)
         return bisect_right(self.ends, high) - bisect_right(self.ends, low)
+
+    def exact(self, start: int, end: int) -> int:
+        """The tokens of ``text[start:end]``, exactly: encoded, except the stretch between its first
+        and last line start, which is read off the whole text's encoding (exact there)."""
+        starts = self._line_starts
+        if starts is None:
+            return self.count(self.text[start:end])
+        first, last = bisect_left(starts, start), bisect_right(starts, end) - 1
+        if first >= last:  # fewer than two line starts inside: nothing to read off
+            return self.count(self.text[start:end])
+        head, tail = starts[first], starts[last]
+        edges = (self.count(self.text[start:head]) if head > start else 0) + (
+            self.count(self.text[tail:end]) if end > tail else 0
+        )
+        return edges + self.tokens(head, tail)
 
 
 def split_units(text: str, count: Counter, budget: int, measure: _Measure | None = None) -> list[Unit]:
@@ -195,19 +218,19 @@ def _cut_oversize(
     return pieces
 
 
-def _pack(text: str, units: list[Unit], count: Counter, budget: int, overlap: int) -> list[tuple[int, int, int]]:
+def _pack(units: list[Unit], measure: _Measure, budget: int, overlap: int) -> list[tuple[int, int, int]]:
     spans: list[tuple[int, int, int]] = []
     first_new = 0  # the first unit no chunk has covered yet
     previous_start = -1
     while first_new < len(units):
         start = _overlap_start(units, first_new, previous_start, overlap)
         while True:
-            last = _last_fitting(text, units, start, first_new, count, budget)
+            last = _last_fitting(units, start, first_new, measure, budget)
             if last is not None:
                 break
             start += 1  # the overlap plus the next sentence do not fit: give up overlap
         begin, end = units[start].start, units[last].end
-        spans.append((begin, end, count(text[begin:end])))
+        spans.append((begin, end, measure.exact(begin, end)))
         previous_start = start
         first_new = last + 1
     return spans
@@ -224,7 +247,7 @@ def _overlap_start(units: list[Unit], first_new: int, previous_start: int, overl
     return start
 
 
-def _last_fitting(text: str, units: list[Unit], start: int, first_new: int, count: Counter, budget: int) -> int | None:
+def _last_fitting(units: list[Unit], start: int, first_new: int, measure: _Measure, budget: int) -> int | None:
     """The last unit of the chunk starting at ``start``: the best end (``_prefer_boundary``) such that
     units[start..last] fit the budget and cover ``first_new``. Units' counts choose it; only the
     chosen span is counted exactly (stepping back while it is over)."""
@@ -234,7 +257,7 @@ def _last_fitting(text: str, units: list[Unit], start: int, first_new: int, coun
         estimate += units[last].tokens
     while last >= first_new:
         chosen = _prefer_boundary(units, start, first_new, last, budget)
-        if count(text[units[start].start : units[chosen].end]) <= budget:
+        if measure.exact(units[start].start, units[chosen].end) <= budget:
             return chosen
         last = chosen - 1
     return None

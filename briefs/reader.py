@@ -118,7 +118,14 @@ def _read_cached(
         return cached[0], cached[1], key
     document = read_document(path, data, count, scraped)
     document.chunks = chunk.chunk_text(
-        "", document.text, count, settings.chunk_tokens, settings.chunk_overlap, document.tokens, count.ends
+        "",
+        document.text,
+        count,
+        settings.chunk_tokens,
+        settings.chunk_overlap,
+        document.tokens,
+        count.ends,
+        splits_at_line_starts=tokens.splits_at_line_starts(count.encoding),
     )
     sentence_keys = dedupe.sentence_keys(document.text)
     if cache is not None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import threading
 from collections.abc import Callable
 from itertools import accumulate
@@ -36,6 +37,22 @@ SHIPPED_SHA256 = {
 _cache: dict[str, tiktoken.Encoding] = {}
 _byte_lengths: dict[str, list[int]] = {}  # encoding name -> UTF-8 byte length of each token id
 _lock = threading.Lock()
+
+
+# tiktoken's pre-tokenizer patterns (the regex that splits a text into pieces before each piece is
+# encoded on its own) under which a newline followed by a letter or digit always ends a piece, and no
+# piece looks behind its start: there, a text cut at such a line start encodes, on each side, into
+# exactly the tokens the whole text has there. Only these patterns, read alternative by alternative,
+# are trusted with that; any other counts every stretch by encoding it.
+_LINE_START_SPLITTING = frozenset(
+    {
+        r"'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|"
+        r"\s+(?!\S)|\s",
+        r"[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?|"
+        r"[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?|"
+        r"\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+",
+    }
+)
 
 
 def encoding_name_for(model: str) -> str:
@@ -74,6 +91,21 @@ def token_ends(text: str, encoding: tiktoken.Encoding) -> list[int]:
 def ends_of(tokens: list[int], encoding: tiktoken.Encoding) -> list[int]:
     """``token_ends`` of a text already encoded (``encode_ordinary``) into ``tokens``."""
     return list(accumulate(map(_byte_lengths[encoding.name].__getitem__, tokens)))
+
+
+def splits_at_line_starts(encoding: tiktoken.Encoding) -> bool:
+    """Whether ``encoding`` always ends a token at a line start (a newline, then a letter or digit),
+    so that the tokens of a stretch between two line starts can be read off the whole text's
+    encoding exactly (see ``line_starts``)."""
+    return encoding._pat_str in _LINE_START_SPLITTING
+
+
+_LINE_START = re.compile(r"\n(?=[^\W_])")  # [^\W_]: a letter or digit (str.isalnum)
+
+
+def line_starts(text: str) -> list[int]:
+    """Offsets in ``text`` right after a newline that a letter or digit follows, in order."""
+    return [match.end() for match in _LINE_START.finditer(text)]
 
 
 def ends_for(model: str, name: str | None = None) -> Callable[[str], list[int]]:

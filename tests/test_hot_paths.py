@@ -10,6 +10,8 @@ import unicodedata
 import zlib
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from briefs import dedupe
 from briefs import verify as verify_module
@@ -178,6 +180,37 @@ def test_a_long_document_is_encoded_whole_once_then_only_its_chunks() -> None:
     assert [(c.start, c.end, c.tokens) for c in chunks] == [(c.start, c.end, c.tokens) for c in document.chunks]
     assert len(chunks) > 3
     assert tally.counted <= 2.3 * len(document.text)  # the whole text, then each chunk (with its overlap)
+
+
+@pytest.mark.parametrize("stem", LONG_STEMS)
+def test_a_long_documents_chunks_are_counted_off_its_one_encoding_but_their_edges(stem: str) -> None:
+    document = sample_document(stem)
+    tally = _Tally()
+    chunks = chunk_text("d", document.text, tally.count, 3000, 150, ends=tally.ends, splits_at_line_starts=True)
+    assert [(c.start, c.end, c.tokens) for c in chunks] == [(c.start, c.end, c.tokens) for c in document.chunks]
+    assert all(chunk.tokens == count_tokens(chunk.text, tally.encoding) for chunk in chunks)
+    assert len(chunks) > 1
+    assert tally.counted <= 1.3 * len(document.text)  # the whole text, then only each chunk's edge paragraphs
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    paragraphs=st.lists(
+        st.lists(
+            st.sampled_from(["药品", "监督", "第一条", "。", "，", " ", "MAH", "2022", "/", "'s", "\n"]), max_size=40
+        ),
+        min_size=1,
+        max_size=30,
+    ),
+    budget=st.integers(min_value=8, max_value=120),
+    overlap=st.integers(min_value=0, max_value=30),
+)
+def test_chunks_counted_off_the_one_encoding_are_the_chunks_counted_one_by_one(paragraphs, budget, overlap) -> None:
+    text = "\n\n".join("".join(words) for words in paragraphs).strip()
+    tally = _Tally()
+    plain = chunk_text("d", text, tally.count, budget, overlap, ends=tally.ends)
+    read_off = chunk_text("d", text, tally.count, budget, overlap, ends=tally.ends, splits_at_line_starts=True)
+    assert read_off == plain
 
 
 # --- duplicate recall that holds as the corpus grows -----------------------------------------------

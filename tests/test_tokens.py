@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import bisect
+import itertools
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from briefs.errors import ConfigError
-from briefs.tokens import count_tokens, encoding_for, load_ranks
+from briefs.tokens import count_tokens, encoding_for, line_starts, load_ranks, splits_at_line_starts, token_ends
 
 
 @pytest.mark.parametrize(
@@ -44,3 +49,25 @@ def test_a_file_with_the_wrong_sha256_is_refused(tmp_path):
 def test_an_encoding_briefs_does_not_ship_is_a_config_error():
     with pytest.raises(ConfigError, match="not shipped"):
         encoding_for("gpt-4.1-mini", "p50k_base")
+
+
+# Characters that sit at the edges of the pre-tokenizer's pieces: newlines and other blanks, the
+# slash o200k glues to newlines, apostrophes of English contractions, digits, marks, Han, punctuation.
+_BLANKS = ["\n", "\n", "\r", " ", "\t", "\u3000", "\u00a0", "\u2028", "\x1c"]
+_WORDS = ["/", "'", "s", "t", "ll", "A", "b", "Zé", "\u0301", "7", "2022", "_", "-", "(", "\U0001f600"]
+_HAN = ["药", "品", "第", "一", "。", "，", "“", "”", "："]
+_EDGY = st.lists(st.sampled_from(_BLANKS + _WORDS + _HAN), max_size=60).map("".join)
+
+
+@pytest.mark.parametrize("name", ["o200k_base", "cl100k_base"])
+@settings(max_examples=300, deadline=None)
+@given(text=_EDGY)
+def test_a_stretch_between_line_starts_has_the_tokens_the_whole_text_has_there(name, text):
+    encoding = encoding_for("any", name)
+    assert splits_at_line_starts(encoding)
+    ends = token_ends(text, encoding)
+    cuts = [0, *line_starts(text), len(text)]
+    for start, end in itertools.combinations(cuts, 2):
+        low, high = len(text[:start].encode()), len(text[:end].encode())
+        read_off = bisect.bisect_right(ends, high) - bisect.bisect_right(ends, low)
+        assert read_off == count_tokens(text[start:end], encoding), (start, end)
