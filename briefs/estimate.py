@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,11 +35,15 @@ REASK_SHARE = 2 / 35
 # A check re-ask asks back only the fields its problems name: 82% of those answers' tokens (same run).
 REASK_OUTPUT_SHARE = 0.82
 
+_DOCUMENT = re.compile(r"^<<<DOCUMENT [^>]*>>>\n(.*)\n<<<END DOCUMENT [^>]*>>>$", re.DOTALL | re.MULTILINE)
+
 
 @dataclass(frozen=True)
 class Line:
-    """answer tokens = intercept + slope x the request's own (non-static) tokens, fitted on real answers:
-    a dense legal chunk gets a longer answer than a short news page."""
+    """answer tokens = intercept + slope x the tokens of the data a request carries (a chunk's text,
+    the merge's records), fitted on real answers: a dense legal chunk gets a longer answer than a
+    short news page. The data, not the whole user message: the preamble and the glossary terms sent
+    with a chunk say nothing about how long its answer will be."""
 
     intercept: float
     slope: float
@@ -82,7 +87,7 @@ class AnswerSizes:
             own = sum(count(m["content"]) for m in body.get("messages", []) if m.get("role") != "system")
             stage = path.relative_to(folder).parts[0]
             if stage in points:
-                points[stage].append((own, count(content)))
+                points[stage].append((count(_data_of(body)) if stage == "extract" else own, count(content)))
             if stage == "merge":
                 document = str(recording.get("label", "")).rsplit("/", 1)[-1]
                 chunks = len(list((folder / "extract" / document).glob("*.json")))
@@ -150,15 +155,14 @@ def estimate_week(
         if not requests:
             continue
         extracted += 1
-        for request in requests:
+        for chunk, request in zip(document.chunks, requests, strict=True):
             estimate.chunk_calls += 1
             if client.is_cached(request):
                 estimate.cached += 1
                 continue
             tokens = client.prompt_tokens(request)
             largest = max(largest, tokens)
-            static = _static(client, request, count)
-            _add(estimate, tokens, static, sizes.extract(tokens - static))
+            _add(estimate, tokens, _static(client, request, count), sizes.extract(count(chunk.text)))
         if len(requests) > 1:
             merge = merge_request(document, [], prompts)
             own = round(len(requests) * sizes.merge_input_per_chunk)
@@ -172,6 +176,14 @@ def estimate_week(
     _price(estimate, client)
     _context_warnings(estimate, client, largest, synthesis_budget)
     return estimate
+
+
+def _data_of(body: dict) -> str:
+    """The document text a recorded chunk request carried (between its DOCUMENT markers); the whole
+    user message when there are none (a prompts folder of one's own may lay it out otherwise)."""
+    user = "".join(m.get("content", "") for m in body.get("messages", []) if m.get("role") == "user")
+    found = _DOCUMENT.search(user)
+    return found.group(1) if found else user
 
 
 def _static(client: ModelClient, request: CallRequest[Extraction], count: Callable[[str], int]) -> int:

@@ -3,9 +3,11 @@ messages whose version is derived from their content.
 
 Layout of every request (why: providers cache the longest byte-identical prefix, ≥1024 tokens):
 
-    system  static instructions + field guidance (from the schema's descriptions) + glossary
+    system  static instructions + field guidance (from the schema's descriptions)
             — byte-identical for every call of one prompt
-    user    a short, fixed preamble, then the untrusted data (document chunk, or the chunks'
+    user    a short, fixed preamble, the glossary terms that occur in the data (a chunk holds a
+            handful of the glossary's terms: sending all of them in every call cost more than a
+            third of the system message), then the untrusted data (document chunk, or the chunks'
             records) last, between markers that carry a hash of the data itself, so the data
             cannot close its own block
 
@@ -32,6 +34,7 @@ from pydantic import BaseModel
 from briefs import resources
 from briefs.errors import ConfigError
 from briefs.models import Bilingual, Chunk, Document, Extraction, WeekSynthesis
+from briefs.zhtext import glossary_terms_in
 
 GLOSSARY_FILE = "glossary.tsv"
 EXTRACT = "extract"
@@ -170,6 +173,12 @@ class Prompts:
     def glossary(self) -> list[Term]:
         return read_glossary(self.directory / GLOSSARY_FILE)
 
+    def terms_in(self, text: str) -> list[Term]:
+        """The glossary's terms that occur in ``text`` (Traditional read as Simplified), in glossary
+        order: what a request tells the model to render with the locked English terms."""
+        found = {zh for zh, _ in glossary_terms_in(text, [(term.zh, term.en) for term in self.glossary])}
+        return [term for term in self.glossary if term.zh in found]
+
     @cached_property
     def fields(self) -> list[FieldGuide]:
         return field_guide(Extraction)
@@ -203,7 +212,7 @@ class Prompts:
         """The static part of a prompt: identical bytes for every call, rendered once per instance
         (every request of a run shares the one string: a week of chunks holds no copies of it)."""
         if name not in self._systems:
-            self._systems[name] = self._render(f"{name}_system.j2", glossary=self.glossary, fields=self.fields)
+            self._systems[name] = self._render(f"{name}_system.j2", fields=self.fields)
         return self._systems[name]
 
     def extract_messages(self, document: Document, chunk: Chunk) -> list[dict[str, str]]:
@@ -219,6 +228,7 @@ class Prompts:
             part=chunk.index + 1,
             parts=len(document.chunks) or 1,
             text=chunk.text,
+            terms=self.terms_in(f"{metadata['title']}\n{chunk.text}"),
             **metadata,
         )
         return [{"role": "system", "content": self.system_message(EXTRACT)}, {"role": "user", "content": user}]
@@ -237,6 +247,7 @@ class Prompts:
             marker=data_marker(records_json),
             parts=len(records),
             records=records_json,
+            terms=self.terms_in(records_json),
         )
         return [{"role": "system", "content": self.system_message(MERGE)}, {"role": "user", "content": user}]
 

@@ -62,6 +62,7 @@ from briefs.zhtext import (
     english_months,
     english_number_words,
     fold,
+    glossary_terms_in,
     roc_years_to_western,
     simplified_key,
     to_simplified,
@@ -840,24 +841,6 @@ def locked_forms(english: str) -> tuple[str, ...]:
         if re.fullmatch(r"[A-Z][A-Za-z/]*", match[2]):
             forms.add(match[2])
     return tuple(_stem(form) for form in forms)
-
-
-def glossary_terms_in(sentence: str, terms: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """The glossary terms a Chinese sentence holds, longest first, none inside a longer one
-    (药品上市许可持有人 is one term, not also 药品 and 持有人); Traditional read as Simplified."""
-    key = simplified_key(sentence)
-    found: list[tuple[str, str]] = []
-    taken: list[tuple[int, int]] = []
-    for zh, en in sorted(terms, key=lambda term: len(term[0]), reverse=True):
-        term = fold(zh)
-        at = key.find(term)
-        while at >= 0:
-            if not any(start < at + len(term) and at < end for start, end in taken):
-                taken.append((at, at + len(term)))
-                found.append((zh, en))
-                break
-            at = key.find(term, at + 1)
-    return found
 
 
 def glossary_drift(extraction: Extraction, terms: list[tuple[str, str]]) -> list[Check]:

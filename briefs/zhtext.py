@@ -12,7 +12,8 @@ The API, for modules that extend it (more date forms belong here, beside the one
   ``CN_NUMERAL_CHARS`` / ``CN_DIGIT_CHARS`` — character-class bodies for regexes;
   ``chinese_numeral_value("二〇二二")`` → 2022, ``("三十一")`` → 31, ``("一万二千")`` → 12000.
 * ``width_fold_char`` / ``fold`` / ``width_fold`` — full/half-width folding (``fold`` also drops
-  whitespace); ``to_simplified`` / ``simplified_key`` — script folding (OpenCC t2s).
+  whitespace); ``to_simplified`` / ``simplified_key`` — script folding (OpenCC t2s);
+  ``glossary_terms_in`` — the glossary terms a text holds (for the prompt and the drift measure).
 * Dates: ``normalise_for_dates`` (the reader's comparison copy: NFKC, Chinese-numeral dates as
   digits, ROC years as Western ones: ``roc_years_to_western``); ``english_dates`` /
   ``english_month_days`` ("Feb. 11, 2022", "30 June 2023", RFC 822's "Wed, 27 May 2020", "April 21st") and the patterns it is read with (``ISO_LIKE``, ``CJK_FULL_DATE``, ``MONTH_DAY``,
@@ -97,6 +98,24 @@ def width_fold(text: str) -> str:
 def simplified_key(text: str) -> str:
     """``fold`` of the text read as Simplified: for comparing a Simplified summary with a Traditional page."""
     return fold(to_simplified(text))
+
+
+def glossary_terms_in(text: str, terms: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The glossary terms a Chinese text holds, longest first, none inside a longer one
+    (药品上市许可持有人 is one term, not also 药品 and 持有人); Traditional read as Simplified."""
+    key = simplified_key(text)
+    found: list[tuple[str, str]] = []
+    taken: list[tuple[int, int]] = []
+    for zh, en in sorted(terms, key=lambda term: len(term[0]), reverse=True):
+        term = fold(zh)
+        at = key.find(term)
+        while at >= 0:
+            if not any(start < at + len(term) and at < end for start, end in taken):
+                taken.append((at, at + len(term)))
+                found.append((zh, en))
+                break
+            at = key.find(term, at + 1)
+    return found
 
 
 # --- Chinese numerals ----------------------------------------------------------------------------

@@ -1,0 +1,76 @@
+"""The glossary in a request: only the terms the data holds, in the user message, so the system
+message stays byte-identical (a cacheable prefix) and does not carry ~1,400 tokens of terms a chunk
+never uses. Verification still measures drift against the whole glossary."""
+
+from __future__ import annotations
+
+from briefs.extract import extract_documents
+from briefs.models import Extraction
+from briefs.prompting import EXTRACT, MERGE, Prompts
+from briefs.tokens import count_tokens, encoding_for
+from briefs.verify import glossary_drift
+from tests.extract_support import SequencedServer, answer, client_for, hand_document
+
+TEXT = "國家藥監局要求藥品上市許可持有人開展自查。飛行檢查將以疫苗為重點。"  # Traditional on purpose
+OTHER = "省药监局部署化妆品专项整治。"
+
+
+def lines_of(prompts: Prompts, zh: str) -> str:
+    term = next(term for term in prompts.glossary if term.zh == zh)
+    return f"{term.zh} → {term.en}"
+
+
+def test_a_chunk_request_lists_the_terms_its_text_holds_and_no_others() -> None:
+    prompts = Prompts()
+    document = hand_document(TEXT)
+    user = prompts.extract_messages(document, document.chunks[0])[1]["content"]
+    for zh in ("国家药监局", "药品上市许可持有人", "飞行检查", "疫苗"):  # found through script folding
+        assert lines_of(prompts, zh) in user, zh
+    for zh in ("化妆品", "专项整治", "国家市场监督管理总局"):
+        assert lines_of(prompts, zh) not in user, zh
+    assert user.index("→") < user.index("<<<METADATA"), "terms come before the untrusted data"
+    # a term inside a longer one is not listed on its own (药品 is inside 药品上市许可持有人 here)
+    assert "\n药品 → " not in user
+
+
+def test_the_system_message_is_static_and_carries_no_glossary_listing() -> None:
+    prompts = Prompts()
+    one = prompts.extract_messages(hand_document(TEXT), hand_document(TEXT).chunks[0])[0]["content"]
+    two = prompts.extract_messages(hand_document(OTHER), hand_document(OTHER).chunks[0])[0]["content"]
+    assert one == two == prompts.system_message(EXTRACT)
+    listed = [term for term in prompts.glossary if f"{term.zh} → {term.en}" in one]
+    assert len(listed) < 10, "only the few worked examples of the language rules, never the glossary"
+    assert count_tokens(one, encoding_for("gpt-4.1-mini")) >= 1024  # still long enough to be cached
+    assert "glossary" in one.lower()  # the rule to use the listed terms stays
+
+
+def test_a_text_with_no_glossary_term_gets_no_glossary_block() -> None:
+    prompts = Prompts()
+    plain = hand_document("今天天气很好。")
+    user = prompts.extract_messages(plain, plain.chunks[0])[1]["content"]
+    assert "→" not in user.split("<<<METADATA")[0]
+
+
+def test_the_merge_lists_the_terms_of_its_records() -> None:
+    prompts = Prompts()
+    record = answer("extract/000_b91c7a1454b64df1/chunk-0")
+    system, user = (m["content"] for m in prompts.merge_messages([Extraction.model_validate(record)]))
+    assert system == prompts.system_message(MERGE)
+    assert lines_of(prompts, "两品一械") in user and lines_of(prompts, "两品一械") not in system
+
+
+def test_drift_is_still_measured_against_the_whole_glossary() -> None:
+    """A term the request did not list (its chunk did not hold it) is still checked in a quote."""
+    with SequencedServer() as server:
+        document = hand_document(OTHER)
+        found = answer("extract/000_b91c7a1454b64df1/chunk-0")
+        found["requirements"] = [
+            dict(found["requirements"][0], source_sentence=OTHER, text_en="The province deploys a campaign.")
+        ]
+        found["dates"], found["figures"] = [], []
+        server.set_answer("extract/hand_doc/chunk-0", found)
+        (digest,) = extract_documents([document], client_for(server))
+    assert digest.extraction is not None
+    terms = [(term.zh, term.en) for term in Prompts().glossary]
+    missed = {check.value for check in glossary_drift(digest.extraction, terms) if not check.ok}
+    assert {"省药监局", "化妆品", "专项整治"} <= missed
