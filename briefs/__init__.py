@@ -6,9 +6,14 @@ The public surface for Python users, the same three jobs as the CLI::
     import briefs
 
     settings = briefs.load_settings()
-    result = briefs.generate(settings, briefs.GenerateRequest(period=briefs.parse_week("2022-W06")))
+    events: list[briefs.Event] = []  # what the run tells as it goes (briefs.events); optional
+    result = briefs.generate(
+        settings, briefs.GenerateRequest(period=briefs.parse_week("2022-W06")), on_event=events.append
+    )
     digests = briefs.extract_paths(settings, [path]).digests
     documents = briefs.read_paths([folder], settings).documents
+
+The jobs return data and print nothing: the command line's words live in ``briefs.cli_words``.
 
 Every error is a ``briefs.BriefsError`` or, from the model layer (which imports nothing from
 briefs), a ``briefs.llm.LLMError`` such as ``briefs.ModelError``; either's ``str()`` is one line.
@@ -34,6 +39,7 @@ _EXPORTS = {
     "DeliveryError": "briefs.errors",
     "Digest": "briefs.models",
     "Document": "briefs.models",
+    "Event": "briefs.events",
     "ExtractResult": "briefs.pipeline",
     "Extraction": "briefs.models",
     "GenerateRequest": "briefs.pipeline",
@@ -64,6 +70,7 @@ _EXPORTS = {
 
 if _typing.TYPE_CHECKING:  # what type checkers and editors see; at run time __getattr__ loads these
     from briefs.errors import BriefsError, ConfigError, DeliveryError, HistoryError, InputError, RenderError
+    from briefs.events import Event
     from briefs.llm import (
         AnswerMissingError,
         InvalidOutputError,
@@ -107,6 +114,7 @@ __all__ = [  # plain sorted(), which tests/test_public_api.py checks (as for bri
     "DeliveryError",
     "Digest",
     "Document",
+    "Event",
     "ExtractResult",
     "Extraction",
     "GenerateRequest",

@@ -29,7 +29,7 @@ from briefs.errors import (
 if TYPE_CHECKING:  # the commands import their stages lazily, so that --help stays fast
     from typing import Any
 
-    from briefs.llm import BatchProgress, BatchRun, BatchWaiting, Collected
+    from briefs.events import BatchPolled, CallsProgress, Event
     from briefs.settings import Settings
 
 app = typer.Typer(
@@ -82,15 +82,15 @@ def shout(message: str) -> None:
 
 
 class ProgressBars:
-    """Draws the model layer's batches of calls (extracting, synthesizing, ...) as rich bars on
-    stderr when it is a terminal; silence when stderr is a pipe or a file. The model layer only
-    tells (``LLMConfig.progress``); the drawing is the CLI's."""
+    """Draws the batches of model calls (extracting, synthesizing, ...) as rich bars on stderr when
+    it is a terminal; silence when stderr is a pipe or a file. The jobs only tell
+    (``CallsProgress``); the drawing is the CLI's."""
 
     def __init__(self) -> None:
         self._bar: Any = None
         self._task: Any = None
 
-    def __call__(self, event: BatchProgress) -> None:
+    def __call__(self, event: CallsProgress) -> None:
         if self._bar is None:
             if event.finished or not sys.stderr.isatty():
                 return
@@ -117,12 +117,12 @@ class BatchWatch:
     """Says how a Batch API batch that `generate --batch` waits for stands: a line when the wait
     starts and at each change of status (what a log or a cron mail keeps), and a bar on a terminal."""
 
-    def __init__(self) -> None:
+    def __init__(self, bars: ProgressBars) -> None:
         self._status: str | None = None
-        self._bars = ProgressBars()
+        self._bars = bars
 
-    def __call__(self, event: BatchWaiting) -> None:
-        from briefs.llm import BatchProgress
+    def __call__(self, event: BatchPolled) -> None:
+        from briefs.events import CallsProgress
 
         if self._status is None:
             say(
@@ -132,35 +132,28 @@ class BatchWatch:
         if event.status != self._status:
             say(f"briefs: batch {event.batch_id} is {event.status}: {event.done} of {event.total} answered")
             self._status = event.status
-        self._bars(BatchProgress(f"batch {event.batch_id}", event.done, event.total, event.finished))
+        self._bars(CallsProgress(f"batch {event.batch_id}", event.done, event.total, event.finished))
 
 
-def batch_run_lines(run: BatchRun, week: str) -> list[str]:
-    """What `generate --batch` did before the online run, for the user."""
-    if run.collected is None:
-        if run.state is not None and run.state.finished and run.left_online:
-            return [
-                f"briefs: the batch of {week} ({run.state.batch_id}) was collected earlier; "
-                f"{run.left_online} requests left are asked online"
-            ]
-        return [f"briefs: all {run.already} extraction requests of {week} are answered already; no batch sent"]
-    assert run.state is not None
-    found = run.collected
-    how = "resumed" if run.resumed else f"submitted with {run.submitted} requests ({run.already} answered before)"
-    lines = [
-        f"briefs: batch {run.state.batch_id} ({how}) is {found.status}: {len(found.cached)} answers collected "
-        f"({batch_cost_words(found)}), {found.already} earlier, {len(found.failed)} failed"
-    ]
-    lines += [f"briefs: batch line {custom_id} failed ({why}); asked online" for custom_id, why in found.failed.items()]
-    return lines
+class Teller:
+    """The ``on_event`` the commands give a job: progress drawn as bars, every other event told as
+    its lines (briefs.cli_words), as it happens."""
 
+    def __init__(self) -> None:
+        self.bars = ProgressBars()
+        self.batch = BatchWatch(self.bars)
 
-def batch_cost_words(found: Collected) -> str:
-    usage = found.usage
-    tokens = f"{usage.prompt_tokens:,} tokens in, {usage.completion_tokens:,} out"
-    if usage.cost_usd is None or not found.cached:
-        return tokens
-    return f"{tokens}, ${usage.cost_usd:.4f} at Batch prices"
+    def __call__(self, event: Event) -> None:
+        from briefs.cli_words import event_lines
+        from briefs.events import BatchPolled, CallsProgress
+
+        if isinstance(event, CallsProgress):
+            self.bars(event)
+        elif isinstance(event, BatchPolled):
+            self.batch(event)
+        else:
+            for line in event_lines(event):
+                say(line)
 
 
 def _version(value: bool) -> None:
@@ -327,8 +320,9 @@ def generate(
 ) -> None:
     """Write the bilingual briefing of one week (or --from/--to period) to OUT/<week>/."""
     with user_errors():
+        from briefs.cli_words import dry_run_lines, written_lines
         from briefs.models import FORMATS, LANGUAGES
-        from briefs.pipeline import GenerateRequest, ModelSeam, coverage_line, incomplete_line, run_line
+        from briefs.pipeline import GenerateRequest
         from briefs.pipeline import generate as run_generate
         from briefs.weeks import resolve_period
 
@@ -363,17 +357,13 @@ def generate(
             list_unused_recordings=unused_recordings,
             batch=batch,
         )
-        result = run_generate(settings, request, ModelSeam(progress=ProgressBars(), batch_progress=BatchWatch()))
-        for line in batch_run_lines(result.batch, period.label) if result.batch else []:
-            say(line)
-        for line in result.lines:
-            say(line)
+        result = run_generate(settings, request, on_event=Teller())
+        if result.week_estimate is not None:
+            for line in dry_run_lines(result.week_estimate, period):
+                say(line)
         if result.briefing is not None:
-            say(f"briefs: wrote {result.out_dir}/ ({', '.join(p.name for p in result.written)})")
-            say(f"briefs: {coverage_line(result.briefing)}")
-            if not result.briefing.complete:
-                say(f"briefs: {incomplete_line(result.briefing)}; rerun after fixing to redo only what is missing")
-            say(f"briefs: {run_line(result.briefing, result.seconds)}")
+            for line in written_lines(result.briefing, result.out_dir, result.written, result.seconds):
+                say(line)
         raise typer.Exit(result.exit_code)
 
 
@@ -410,6 +400,7 @@ def send(
     """Email each team the briefing files `generate` wrote for it (OUT/<week>/teams/<team>/, as reviewed),
     exactly once; send never generates."""
     with user_errors():
+        from briefs.cli_words import preview_lines
         from briefs.pipeline import send_briefings
         from briefs.weeks import resolve_period
 
@@ -425,9 +416,9 @@ def send(
             resend_all=resend_all,
             allow_incomplete=allow_incomplete,
             preview=preview,
-            progress=say,
+            on_event=Teller(),
         )
-        for line in outcome.preview:
+        for line in preview_lines(outcome):
             typer.echo(line)  # stdout: the preview is the command's output
         for sent in outcome.report.results if outcome.report else []:
             if sent.eml is not None:
@@ -453,9 +444,8 @@ def extract(
         from briefs.pipeline import extract_paths
 
         settings = command_settings(config, no_cache, model=model, mode=mode, concurrency=concurrency)
-        outcome = extract_paths(settings, paths, progress=ProgressBars())
-        for line in outcome.lines:
-            say(line)
+        outcome = extract_paths(settings, paths, on_event=Teller())
+        say(f"briefs: {outcome.usage.summary()}")
         for digest in outcome.digests:
             if json_lines:
                 typer.echo(json.dumps(digest.model_dump(mode="json"), ensure_ascii=False))
@@ -806,9 +796,11 @@ def history_rebuild_command(
     with user_errors():
         from briefs.pipeline import rebuild_history
 
-        result = rebuild_history(command_settings(config, corpus=corpus))
-        for line in result.lines:
-            say(line)
+        result = rebuild_history(command_settings(config, corpus=corpus), on_event=Teller())
+        if result.failed:
+            say(f"briefs: the history store {result.store} was left as it was")
+        else:
+            say(f"briefs: rebuilt {result.store} ({len(result.rebuilt)} weeks)")
         raise typer.Exit(result.exit_code)
 
 

@@ -95,29 +95,6 @@ class TeamResult:
     eml: Path | None = None
     note: str = ""
 
-    def line(self) -> str:
-        if self.outcome == "dry-run":
-            return f"{self.team}: wrote {self.eml} (dry run, nothing sent){self.note}"
-        if self.outcome == "skipped":
-            parts = [f"{self.team}: skipped, {self.note}"]
-        elif self.outcome == "unknown":
-            parts = [f"{self.team}: handed to the server, no answer"]
-        else:
-            parts = [f"{self.team}: sent to {len(self.accepted)}"]
-        if self.refused:
-            parts.append("refused by the server: " + "; ".join(f"{a} ({why})" for a, why in self.refused.items()))
-        if self.unknown:
-            parts.append(
-                f"not confirmed for {', '.join(self.unknown)} ({self.note}): the server may have it, so a rerun "
-                "does not send it again unless told --resend-unknown"
-            )
-        if self.held:
-            parts.append(
-                f"not resent to {', '.join(self.held)}: an earlier send was never confirmed and may have "
-                "arrived (--resend-unknown sends it again, with the same Message-ID)"
-            )
-        return ", ".join(parts)
-
 
 @dataclass
 class SendReport:
@@ -499,9 +476,10 @@ def send_week(
     force: bool = False,
     resend_unknown: bool = False,
     resend_all: bool = False,
-    progress: Callable[[str], None] = lambda line: None,
+    progress: Callable[[TeamResult], None] = lambda result: None,
 ) -> SendReport:
-    """Send each team its briefing of ``week``; see the module docstring for the guarantees."""
+    """Send each team its briefing of ``week``; see the module docstring for the guarantees.
+    ``progress`` is given each team's result as soon as the team is done."""
     if not teams:
         raise ConfigError(NO_TEAMS)
     if resend_all and not force:
@@ -514,7 +492,7 @@ def send_week(
     with contextlib.nullcontext() if dry_run else log.locked():
         for team in teams:
             result = _send_team(settings, log, week, team, content_for, dry_run=dry_run, rule=rule)
-            progress(result.line())
+            progress(result)
             results.append(result)
     return SendReport(week=week, results=results)
 

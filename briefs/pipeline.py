@@ -6,13 +6,15 @@ Each stage is a module of its own that knows nothing of the others; this one pas
 along, builds the model client from the settings, and decides the exit code. A failed document
 never stops the run: it is listed under warnings and the exit code says the briefing is incomplete.
 Because every model answer is cached (live mode), a rerun redoes only what failed.
+
+The jobs here return data and tell what happens as typed events (briefs.events) through one
+``on_event`` callback; they hold no sentence for the user (the command line words them).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import logging
 import os
 import shutil
 import tempfile
@@ -33,6 +35,29 @@ from briefs.continuity import history_for
 from briefs.deliver import NO_TEAMS, Attachment, MailContent, SendReport, send_week, subject_for
 from briefs.errors import EXIT_INCOMPLETE, EXIT_NOTHING, EXIT_OK, ConfigError, DeliveryError, HistoryError, RenderError
 from briefs.estimate import WeekEstimate, estimate_week
+from briefs.events import (
+    BatchDone,
+    BatchPolled,
+    BriefingWarning,
+    CallsProgress,
+    DocumentFailure,
+    DuplicateSkipped,
+    Event,
+    EventSink,
+    HistoryUnavailable,
+    InputSkipped,
+    MailingIncomplete,
+    ModelWarning,
+    NothingExtracted,
+    NothingReadable,
+    ReaderNote,
+    ReplayChosen,
+    TeamMailed,
+    UnusedRecording,
+    WeekNotRebuilt,
+    WeekRebuilt,
+    ignore,
+)
 from briefs.extract import extract_documents, extraction_requests
 from briefs.files import replace_folder, temporary_prefix
 from briefs.identity import merge_same_number
@@ -44,6 +69,7 @@ from briefs.llm import (
     BatchWaiting,
     CallRequest,
     Collected,
+    Ledger,
     ModelClient,
     collect_batch,
     collect_file,
@@ -69,15 +95,13 @@ from briefs.models import (
 )
 from briefs.prompting import EXTRACT, MERGE, Prompts
 from briefs.reader import read_paths
-from briefs.render import LABELS, Languages, cost_words, render
+from briefs.render import LABELS, Languages, render
 from briefs.settings import Settings, Team
 from briefs.synthesize import prompt_version as synthesis_prompt_version
 from briefs.synthesize import synthesize
 from briefs.teams import for_team
 from briefs.verify import glossary_drift
 from briefs.weeks import in_period
-
-log = logging.getLogger("briefs")
 
 BRIEFING_NAME = "briefing"
 RUN_RECORD_NAME = "run.json"
@@ -100,11 +124,12 @@ class GenerateRequest:
 
 @dataclass
 class GenerateResult:
+    """What ``generate`` made; what happened on the way was told as events."""
+
     exit_code: int
     out_dir: Path
-    briefing: Briefing | None = None
+    briefing: Briefing | None = None  # None: nothing was written (a dry run, nothing read or extracted)
     written: list[Path] = field(default_factory=list)
-    lines: list[str] = field(default_factory=list)  # what the command tells the user, in order
     week_estimate: WeekEstimate | None = None  # a dry run: every call of the week, priced
     seconds: float = 0.0
     batch: BatchRun | None = None  # what `--batch` did before the online run
@@ -116,9 +141,8 @@ class ModelSeam:
 
     inner_transport: httpx2.BaseTransport | None = None
     provenance: str | None = None
-    progress: Callable[[BatchProgress], None] | None = None  # told how each batch of calls stands (the CLI draws)
-    batch_progress: Callable[[BatchWaiting], None] | None = None  # told how a Batch API batch stands while waited for
-    batch_sleep: Callable[[float], None] | None = None  # how the wait between polls is spent (tests)
+    # how the wait between a batch's polls is spent (tests pass one that returns at once)
+    batch_sleep: Callable[[float], None] | None = None
 
 
 def corpus_dir(settings: Settings) -> Path:
@@ -155,15 +179,31 @@ def shown(text: str) -> str:
     return text
 
 
-def mode_line(settings: Settings) -> str | None:
-    """The one line that says an automatic choice was made (nothing to say when the user chose)."""
-    if settings.mode != "auto" or resolve_mode(settings) != "replay":
-        return None
-    where = "the bundled sample recordings" if settings.recordings is None else str(settings.recordings)
-    return (
-        f"briefs: no OPENAI_API_KEY or OPENAI_BASE_URL set, so model answers are replayed from {where} "
-        "(offline; set either variable to call a model)"
-    )
+def tell_mode(settings: Settings, on_event: EventSink) -> None:
+    """Tell the one automatic choice worth telling: replaying because no model is set (nothing to
+    tell when the user chose the mode)."""
+    if settings.mode == "auto" and resolve_mode(settings) == "replay":
+        on_event(ReplayChosen(recordings=settings.recordings))
+
+
+def calls_progress(on_event: EventSink) -> Callable[[BatchProgress], None]:
+    """The model layer's progress callback, told on as events."""
+
+    def tell(progress: BatchProgress) -> None:
+        on_event(CallsProgress(progress.description, progress.done, progress.total, progress.finished))
+
+    return tell
+
+
+def batch_polled(on_event: EventSink) -> Callable[[BatchWaiting], None]:
+    """The model layer's callback for a Batch API batch being waited for, told on as events."""
+
+    def tell(waiting: BatchWaiting) -> None:
+        on_event(
+            BatchPolled(waiting.batch_id, waiting.status, waiting.done, waiting.failed, waiting.total, waiting.finished)
+        )
+
+    return tell
 
 
 def within(line: str, base: Path) -> str:
@@ -180,18 +220,32 @@ def select_period(documents: list[Document], period: Period) -> list[Document]:
     return [doc for doc in documents if doc.readable and in_period(doc, period)]
 
 
-def generate(settings: Settings, request: GenerateRequest, seam: ModelSeam = ModelSeam()) -> GenerateResult:
+def generate(
+    settings: Settings, request: GenerateRequest, seam: ModelSeam = ModelSeam(), on_event: EventSink = ignore
+) -> GenerateResult:
     """Write the briefing of ``request.period`` to ``settings.out/<label>/``: read the corpus, keep
     the period's documents, extract and verify each, synthesize the week, assemble, add what the
     history store knows, render every asked format and the run record, then record the week.
 
-    Returns the exit code (``EXIT_OK``; ``EXIT_INCOMPLETE`` when a document, the synthesis or a
-    check was left out; ``EXIT_NOTHING`` when nothing could be read or extracted, and then nothing is
-    written, so an earlier briefing stays), the files written, the briefing and the lines to tell the
-    user. A dry run (``request.dry_run``) only counts tokens and fills ``week_estimate``. ``seam`` reaches
-    the model another way (record runs, tests). Raises ``BriefsError`` for a wrong setting or team
-    or a briefing that cannot be written, the model layer's ``LLMError`` for a wrong model setup or a
-    missing recording in replay; one bad document or one failed call never raises.
+    Returns a ``GenerateResult``: the exit code (``EXIT_OK``; ``EXIT_INCOMPLETE`` when a document,
+    the synthesis or a check was left out; ``EXIT_NOTHING`` when nothing could be read or extracted,
+    and then nothing is written, so an earlier briefing stays), the briefing as written (``None``
+    when nothing was), the files written and the seconds taken; with ``request.batch``, what the
+    Batch API part did (``batch``). A dry run (``request.dry_run``) only counts tokens and fills
+    ``week_estimate``. ``seam`` reaches the model another way (record runs, tests).
+
+    ``on_event`` is told, in this order, as it happens (briefs.events): ``ReplayChosen`` when no
+    model is set and answers are replayed; a ``ReaderNote`` per note of the reader;
+    ``NothingReadable`` (and the job ends) when no document could be read; ``ModelWarning`` before
+    the first call when a request will not fit; with ``request.batch``, ``BatchPolled`` after each
+    look at the Batch API batch and ``BatchDone`` once it is collected; ``CallsProgress`` while each
+    batch of model calls runs; ``NothingExtracted`` (and the job ends) when every document failed; ``HistoryUnavailable``
+    when the history store cannot be used; then a ``BriefingWarning`` per warning of the written
+    briefing and, when asked, an ``UnusedRecording`` per recording no call used.
+
+    Raises ``BriefsError`` for a wrong setting or team or a briefing that cannot be written, the
+    model layer's ``LLMError`` for a wrong model setup or a missing recording in replay; one bad
+    document or one failed call never raises.
     """
     started = time.monotonic()
     if request.team:
@@ -203,21 +257,23 @@ def generate(settings: Settings, request: GenerateRequest, seam: ModelSeam = Mod
     base = paths_base(corpus)
     out_dir = settings.out / request.period.label
     result = GenerateResult(exit_code=EXIT_OK, out_dir=out_dir)
-    if line := mode_line(settings):
-        result.lines.append(line)
+    tell_mode(settings, on_event)
 
     read = read_paths([corpus], settings)
-    result.lines.extend(f"briefs: warning: {note}" for note in read.notes)
+    for note in read.notes:
+        on_event(ReaderNote(note))
     skipped = [within(problem, base) for problem in read.problems]
     if not read.readable and read.problems:
-        result.lines.extend(f"briefs: unreadable: {line}" for line in skipped)
-        result.lines.append(f"briefs: error: no document in {corpus} could be read")
+        on_event(NothingReadable(corpus=corpus, problems=tuple(skipped)))
         result.exit_code = EXIT_NOTHING
         return result
     selected = select_period(read.documents, request.period)
 
     config = make_llm_config(
-        settings, provenance=seam.provenance, inner_transport=seam.inner_transport, progress=seam.progress
+        settings,
+        provenance=seam.provenance,
+        inner_transport=seam.inner_transport,
+        progress=calls_progress(on_event),
     )
     prompts = Prompts()  # one per run: templates, glossary and versions are read once
     with ModelClient(config) as client:
@@ -225,20 +281,21 @@ def generate(settings: Settings, request: GenerateRequest, seam: ModelSeam = Mod
             per_document = extraction_requests(selected, prompts)
             week = estimate_week(client, request.period, selected, per_document, prompts, settings.synthesis_tokens)
             result.week_estimate = week
-            result.lines.append(dry_run_line(week, request.period))
-            result.lines.extend(f"briefs: warning: {warning}" for warning in week.warnings)
             return result
         chunk_requests = [r for per_document in extraction_requests(selected, prompts) for r in per_document]
         if warning := client.context_warning(chunk_requests):
-            log.warning("warning: %s", warning)  # now, before the first call, not after the run
+            on_event(ModelWarning(warning))  # now, before the first call, not after the run
         preflight(client, out_dir, selected, len(request.formats))
         if request.batch:  # the answers land in the cache, where the extraction below finds them
             path = batch_state_path(settings, request.period)
-            progress, sleep = seam.batch_progress, seam.batch_sleep
-            result.batch = run_batch(client, chunk_requests, path, settings.batch_poll_seconds, progress, sleep)
+            polled = batch_polled(on_event)
+            result.batch = run_batch(
+                client, chunk_requests, path, settings.batch_poll_seconds, polled, seam.batch_sleep
+            )
+            on_event(BatchDone(request.period.label, result.batch))
         digests = extract_documents(selected, client, prompts)
         if digests and all(digest.extraction is None for digest in digests):
-            return _nothing_extracted(result, digests, request.period, base)
+            return _nothing_extracted(result, digests, request.period, base, on_event)
         numbered = number_digests(merge_same_number(digests))  # one document per verified 文号
         outcome = synthesize(client, request.period, numbered, settings.synthesis_tokens)
         unused = client.unused_recordings() if request.list_unused_recordings and config.mode == "replay" else []
@@ -269,11 +326,13 @@ def generate(settings: Settings, request: GenerateRequest, seam: ModelSeam = Mod
     if history_problem is None:
         history_problem = record_week(store, whole_week, numbered, corpus)
     if history_problem is not None:
-        result.lines.append(f"briefs: warning: {history_problem}; the briefing was written without it")
+        on_event(HistoryUnavailable(history_problem))
     result.seconds = time.monotonic() - started
     result.exit_code = EXIT_OK if briefing.complete else EXIT_INCOMPLETE
-    result.lines.extend(failure_lines(briefing))
-    result.lines.extend(f"briefs: unused recording {path}" for path in unused)
+    for flagged in briefing.warnings:
+        on_event(BriefingWarning(kind=flagged.kind, document=flagged.document, message=flagged.message))
+    for path in unused:
+        on_event(UnusedRecording(path))
     return result
 
 
@@ -302,27 +361,19 @@ def record_week(store: Path, briefing: Briefing, numbered: list[NumberedDigest],
     return None
 
 
-def _nothing_extracted(result: GenerateResult, digests: list[Digest], period: Period, base: Path) -> GenerateResult:
+def _nothing_extracted(
+    result: GenerateResult, digests: list[Digest], period: Period, base: Path, on_event: EventSink
+) -> GenerateResult:
     """Every document failed (typically: the endpoint is down or refuses the key). A briefing of
     nothing but failures would overwrite a good earlier one of the same week, so nothing is written."""
-    result.lines.extend(
-        f"briefs: failed: {relative_path(digest.document.path, base)}: {shown(digest.error or 'no answer')}"
+    failures = tuple(
+        DocumentFailure(relative_path(digest.document.path, base), shown(digest.error or "no answer"))
         for digest in digests
     )
-    if any(digest.failure == "answer" for digest in digests):
-        # the model answered, but nothing usable: the week is incomplete, not unreachable
-        result.lines.append(
-            f"briefs: the briefing of {period.label} is incomplete: no document yielded usable content "
-            "(the model's answers were empty or invalid), so nothing was written (an earlier briefing of "
-            "this period is left as it was)"
-        )
-        result.exit_code = EXIT_INCOMPLETE
-        return result
-    result.lines.append(
-        f"briefs: error: no document of {period.label} could be extracted, so nothing was written "
-        "(an earlier briefing of this period is left as it was); fix the cause above and rerun"
-    )
-    result.exit_code = EXIT_NOTHING
+    # the model answered, but nothing usable: the week is incomplete, not unreachable
+    answered = any(digest.failure == "answer" for digest in digests)
+    on_event(NothingExtracted(period_label=period.label, failures=failures, answered=answered))
+    result.exit_code = EXIT_INCOMPLETE if answered else EXIT_NOTHING
     return result
 
 
@@ -358,16 +409,6 @@ def check_space(folder: Path, needed: int) -> None:
         )
 
 
-def failure_lines(briefing: Briefing) -> list[str]:
-    """What failed, on the terminal too: the one who runs the job should not have to open the
-    briefing to learn that the endpoint refused the key or a recording is missing."""
-    return [
-        f"briefs: {warning.kind}: {warning.document + ': ' if warning.document else ''}{warning.message}"
-        for warning in briefing.warnings
-        if warning.kind in ("failed", "synthesis", "quiet", "unreadable", "undated")
-    ]
-
-
 def _for_audience(briefing: Briefing, settings: Settings, request: GenerateRequest) -> Briefing:
     """The team's view (if asked) in the chosen language: --language beats the team's, which
     beats the settings'."""
@@ -376,33 +417,6 @@ def _for_audience(briefing: Briefing, settings: Settings, request: GenerateReque
     if request.language:
         briefing = briefing.model_copy(update={"language": request.language})
     return briefing
-
-
-def run_line(briefing: Briefing, seconds: float) -> str:
-    """generate's last line: calls, tokens, cost and time."""
-    t = briefing.run.total
-    return (
-        f"{t.calls} model calls ({t.cache_hits} cached), {t.prompt_tokens:,} tokens in, "
-        f"{t.completion_tokens:,} out; {cost_words(briefing.run)}; {seconds:.1f} s"
-    )
-
-
-def dry_run_line(week: WeekEstimate, period: Period) -> str:
-    """Every call the week would make, expected tokens and the three prices (or why there is none)."""
-    if week.list_usd is None:
-        cost = "estimated cost unknown (no price: the endpoint is not a priced hosted API, or the model is not in the price table)"
-    else:
-        cost = (
-            f"estimated cost ${week.list_usd:.4f} at list price, ${week.cached_usd:.4f} with the prompt cache, "
-            f"${week.batch_usd:.4f} through the Batch API"
-        )
-    return (
-        f"dry run {period.label}: {week.documents} documents, {week.calls} calls "
-        f"({week.chunk_calls - week.cached} extraction, {week.merge_calls} merge, {week.synthesis_calls} synthesis; "
-        f"{week.cached} extraction calls already cached) and about {week.reasks} re-asks; "
-        f"about {week.prompt_tokens:,} prompt tokens ({week.static_tokens:,} of them a static prefix) and "
-        f"{week.output_tokens:,} output tokens expected from measured answer sizes; {cost}. Nothing was sent."
-    )
 
 
 def run_record(
@@ -495,70 +509,64 @@ def run_file_text(
     return json.dumps(record, ensure_ascii=False, indent=2) + "\n"
 
 
-_MISSING_WORDS = {
-    "failed": ("document failed", "documents failed"),
-    "synthesis": ("the week synthesis failed", "the week synthesis failed"),
-    "unreadable": ("input could not be read", "inputs could not be read"),
-    "quiet": ("no document found though earlier weeks had some", "no document found though earlier weeks had some"),
-}
-
-
-def incomplete_line(briefing: Briefing) -> str:
-    """What leaves the briefing incomplete, in words: `1 document failed, 2 inputs could not be read`."""
-    parts = []
-    for kind, count in briefing.missing.items():
-        one, many = _MISSING_WORDS[kind]
-        parts.append(one if kind in ("synthesis", "quiet") else f"{count} {one if count == 1 else many}")
-    return f"the briefing is incomplete ({', '.join(parts)}; see its warnings)"
-
-
-def coverage_line(briefing: Briefing) -> str:
-    c = briefing.coverage
-    return (
-        f"{briefing.period.label} ({briefing.period.start} to {briefing.period.end}): "
-        f"read {c.documents_read} documents, {c.in_period} in the period ({c.dates_inferred} with inferred dates), "
-        f"{c.duplicates_merged} duplicates merged, {len(c.skipped)} skipped; {len(briefing.warnings)} warnings"
-        + (f"; {len(c.undated)} undated not placed: {', '.join(c.undated)}" if c.undated else "")
-    )
-
-
 # --- the other two jobs: digests of any files, and mailing the week to each team ------------------
 
 
 @dataclass
 class ExtractResult:
+    """What ``extract_paths`` made; what happened on the way was told as events."""
+
     exit_code: int
     digests: list[Digest]
-    lines: list[str]  # what the command tells the user, in order
+    usage: Ledger  # the model calls made, per stage and in total
 
 
-def extract_paths(
-    settings: Settings, paths: list[Path], progress: Callable[[BatchProgress], None] | None = None
-) -> ExtractResult:
-    """read → extract (+ verify) for the given files, whatever their dates; ``progress`` is told how
-    the calls stand."""
+def extract_paths(settings: Settings, paths: list[Path], on_event: EventSink = ignore) -> ExtractResult:
+    """read → extract (+ verify) for the given files, whatever their dates.
+
+    Returns the exit code (``EXIT_OK``; ``EXIT_INCOMPLETE`` when an input was skipped or a document
+    failed; ``EXIT_NOTHING`` when nothing could be read), a digest per readable document (failed ones
+    included, with their error) and the model usage. ``on_event`` is told ``ReplayChosen`` when answers
+    are replayed because no model is set, a ``ReaderNote`` per note of the reader, an ``InputSkipped``
+    per input not read, a ``DuplicateSkipped`` per copy of another document, and ``CallsProgress``
+    while the calls run.
+    """
     check_recordings(settings, resolve_mode(settings))
+    tell_mode(settings, on_event)
     read = read_paths(paths, settings)
-    lines = [f"briefs: warning: {note}" for note in read.notes]
-    lines += [f"briefs: skipped {problem}" for problem in read.problems]
-    lines += [f"briefs: skipped {d.path}: duplicate of {d.duplicate_of}" for d in read.documents if d.duplicate_of]
-    if line := mode_line(settings):
-        lines.insert(0, line)
-    with ModelClient(make_llm_config(settings, progress=progress)) as client:
+    for note in read.notes:
+        on_event(ReaderNote(note))
+    for problem in read.problems:
+        on_event(InputSkipped(problem))
+    for document in read.documents:
+        if document.duplicate_of:
+            on_event(DuplicateSkipped(document.path, document.duplicate_of))
+    with ModelClient(make_llm_config(settings, progress=calls_progress(on_event))) as client:
         digests = extract_documents(read.readable, client)
-        lines.append(f"briefs: {client.ledger.summary()}")
     failed = any(digest.status == "failed" for digest in digests)
     if not digests and read.problems:
         exit_code = EXIT_NOTHING
     else:
         exit_code = EXIT_INCOMPLETE if failed or read.problems else EXIT_OK
-    return ExtractResult(exit_code=exit_code, digests=digests, lines=lines)
+    return ExtractResult(exit_code=exit_code, digests=digests, usage=client.ledger)
+
+
+@dataclass(frozen=True)
+class MailPreview:
+    """What ``send`` would mail one team: the subject, the sizes (HTML, text, each attachment) in bytes."""
+
+    team: Team
+    subject: str
+    html_bytes: int
+    text_bytes: int
+    attachments: tuple[tuple[str, int], ...]  # (file name, bytes)
 
 
 @dataclass
 class SendResult:
-    report: SendReport | None
-    preview: list[str] = field(default_factory=list)  # --preview: what would be sent, per team
+    report: SendReport | None  # None: a preview, nothing was sent
+    previews: list[MailPreview] = field(default_factory=list)  # --preview: what would be sent, per team
+    week: ReviewedWeek | None = None  # what the run record says of the briefing (with a preview)
 
     @property
     def exit_code(self) -> int:
@@ -576,19 +584,21 @@ def send_briefings(
     resend_all: bool = False,
     allow_incomplete: bool = False,
     preview: bool = False,
-    progress: Callable[[str], None] = lambda line: None,
+    on_event: EventSink = ignore,
 ) -> SendResult:
     """Mail each team the files `briefs generate` wrote for it (OUT/<week>/teams/<team>/), as they are
     on disk after review: nothing is read, extracted or rendered again. An incomplete briefing is
-    refused unless ``allow_incomplete``; ``preview`` only says what would be sent.
-    ``progress`` gets each line for the user as it happens."""
+    refused unless ``allow_incomplete``; ``preview`` only says what would be sent (``previews``).
+
+    ``on_event`` is told ``MailingIncomplete`` when an incomplete briefing is mailed anyway, then a
+    ``TeamMailed`` per team as soon as it is done."""
     if not teams:
         raise ConfigError(NO_TEAMS)
     out_dir = settings.out / period.label
     week = reviewed_week(out_dir, period)
     contents = {team.name: reviewed_mail(out_dir, team, period) for team in teams}
     if preview:
-        return SendResult(report=None, preview=preview_lines(contents, teams, week))
+        return SendResult(report=None, previews=[mail_preview(team, contents[team.name]) for team in teams], week=week)
     if not week.complete and not allow_incomplete:
         raise DeliveryError(
             f"{out_dir / RUN_RECORD_NAME}: the {period.label} briefing is incomplete ({len(week.warnings)} warnings; "
@@ -596,7 +606,7 @@ def send_briefings(
             "--allow-incomplete"
         )
     if not week.complete:
-        progress(f"briefs: the {period.label} briefing is incomplete; it is mailed as it is (--allow-incomplete)")
+        on_event(MailingIncomplete(period.label))
     report = send_week(
         settings,
         period.label,
@@ -606,9 +616,19 @@ def send_briefings(
         force=force,
         resend_unknown=resend_unknown,
         resend_all=resend_all,
-        progress=lambda line: progress(f"briefs: {line}"),
+        progress=lambda result: on_event(TeamMailed(result)),
     )
     return SendResult(report=report)
+
+
+def mail_preview(team: Team, content: MailContent) -> MailPreview:
+    return MailPreview(
+        team=team,
+        subject=subject_for(content),
+        html_bytes=len(content.html.encode("utf-8")),
+        text_bytes=len(content.text.encode("utf-8")),
+        attachments=tuple((a.filename, len(a.data)) for a in content.attachments),
+    )
 
 
 TEAMS_FOLDER = "teams"
@@ -694,27 +714,6 @@ def reviewed_week(out_dir: Path, period: Period) -> ReviewedWeek:
     return ReviewedWeek(complete=bool(record.get("complete")), warnings=warnings)
 
 
-def preview_lines(contents: dict[str, MailContent], teams: list[Team], week: ReviewedWeek) -> list[str]:
-    """What `send --preview` shows per team: recipients, subject, size and the briefing's state."""
-    state = "complete" if week.complete else "INCOMPLETE (send refuses it without --allow-incomplete)"
-    lines = []
-    for team in teams:
-        content = contents[team.name]
-        html_kb = len(content.html.encode("utf-8")) / 1000
-        text_kb = len(content.text.encode("utf-8")) / 1000
-        attached = ", ".join(f"{a.filename} {len(a.data) / 1000:.1f} KB" for a in content.attachments)
-        lines += [
-            f"{team.name}",
-            f"  To: {', '.join(team.recipients)}",
-            f"  Subject: {subject_for(content)}",
-            f"  Size: {html_kb:.1f} KB HTML (Gmail clips past about 102 KB), {text_kb:.1f} KB text"
-            + (f"; attached: {attached}" if attached else ""),
-            f"  Briefing: {state}; warnings: {len(week.warnings)}",
-            *(f"    - {warning}" for warning in week.warnings),
-        ]
-    return lines
-
-
 def mail_content(briefing: Briefing, team: Team) -> MailContent:
     """One team's view of the week's briefing, rendered for email by the briefing's own templates,
     with the full briefing attached."""
@@ -744,16 +743,22 @@ class _NoModelCalls(httpx2.BaseTransport):
 @dataclass
 class RebuildResult:
     exit_code: int
-    lines: list[str]
+    store: Path
+    rebuilt: list[str]  # the labels of the weeks made again
+    failed: list[str]  # the labels of the weeks that could not be; then the store was left as it was
 
 
-def rebuild_history(settings: Settings) -> RebuildResult:
+def rebuild_history(settings: Settings, on_event: EventSink = ignore) -> RebuildResult:
     """Every week of the history store made again from the cached answers (live and record runs) or
     the recordings (replay), with no model call, into a new file that replaces the store only when
-    every week came back whole. The weeks go oldest first, so each one's sections see the ones before."""
+    every week came back whole. The weeks go oldest first, so each one's sections see the ones before.
+
+    ``on_event`` is told ``WeekRebuilt`` per week made again, and for a week that could not be, what
+    its run told (``generate``'s events) followed by ``WeekNotRebuilt``.
+    """
     store = history_store.store_path(settings.home)
     weeks = history_store.stored_weeks(store)
-    lines: list[str] = []
+    result = RebuildResult(exit_code=EXIT_OK, store=store, rebuilt=[], failed=[])
     with tempfile.TemporaryDirectory(dir=store.parent, prefix=".rebuild-") as scratch:
         fresh = Path(scratch) / history_store.STORE_NAME
         for label, start, end, iso_week, corpus in weeks:
@@ -765,18 +770,21 @@ def rebuild_history(settings: Settings) -> RebuildResult:
                 }
             )
             request = GenerateRequest(period=period, formats=("json",), history=fresh)
-            result = generate(week_settings, request, ModelSeam(inner_transport=_NoModelCalls()))
-            if result.briefing is None or not result.briefing.complete or result.exit_code != EXIT_OK:
-                lines.extend(result.lines)
-                lines.append(f"briefs: error: {label} could not be rebuilt without a model call (see above)")
+            told: list[Event] = []  # a week that comes back whole has nothing worth telling
+            week = generate(week_settings, request, ModelSeam(inner_transport=_NoModelCalls()), told.append)
+            if week.briefing is None or not week.briefing.complete or week.exit_code != EXIT_OK:
+                for event in told:
+                    on_event(event)
+                on_event(WeekNotRebuilt(label))
+                result.failed.append(label)
             else:
-                lines.append(f"briefs: rebuilt {label} ({len(result.briefing.documents)} documents)")
-        if any(line.startswith("briefs: error:") for line in lines):
-            lines.append(f"briefs: the history store {store} was left as it was")
-            return RebuildResult(exit_code=EXIT_INCOMPLETE, lines=lines)
+                on_event(WeekRebuilt(label, len(week.briefing.documents)))
+                result.rebuilt.append(label)
+        if result.failed:
+            result.exit_code = EXIT_INCOMPLETE
+            return result
         os.replace(fresh, store)
-    lines.append(f"briefs: rebuilt {store} ({len(weeks)} weeks)")
-    return RebuildResult(exit_code=EXIT_OK, lines=lines)
+    return result
 
 
 # --- the Batch API: a week's extraction requests at half the price ---------------------------------

@@ -14,9 +14,11 @@ import time
 from pathlib import Path
 
 import pytest
+from events_support import Told
 from typer.testing import CliRunner
 
 from briefs.cli import app
+from briefs.events import BatchDone, BatchPolled
 from briefs.llm.testing import fake_server
 from briefs.pipeline import GenerateRequest, ModelSeam, generate
 from briefs.settings import load_settings
@@ -160,11 +162,13 @@ def test_generate_batch_submits_waits_collects_and_finishes_online(week, monkeyp
 
 def test_the_wait_tells_a_progress_callback_and_polls_at_the_set_pace(week) -> None:
     week.batch_polls = 4
-    seen, waits = [], []
-    seam = ModelSeam(batch_progress=seen.append, batch_sleep=waits.append)
+    told, waits = Told(), []
+    seam = ModelSeam(batch_sleep=waits.append)
     settings = load_settings(None, batch_poll_seconds=7.5)
-    result = generate(settings, GenerateRequest(period=RANGE, batch=True), seam)
+    result = generate(settings, GenerateRequest(period=RANGE, batch=True), seam, told)
     assert result.exit_code == 0 and result.batch is not None
+    seen = told.of(BatchPolled)
+    assert told.of(BatchDone) == [BatchDone(RANGE.label, result.batch)]
     assert [(e.status, e.done, e.total, e.finished) for e in seen] == [
         ("in_progress", 0, 2, False),
         ("in_progress", 1, 2, False),

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from briefs import resources
+from briefs.cli_words import dry_run_lines
 from briefs.estimate import REASK_OUTPUT_SHARE, REASK_SHARE, AnswerSizes, estimate_week
 from briefs.extract import extraction_requests
 from briefs.llm import ModelClient
@@ -62,7 +63,7 @@ def test_every_call_is_counted_and_output_is_expected_not_the_maximum(tmp_path: 
     expected = (real + sizes.synthesize) * (1 + REASK_SHARE * REASK_OUTPUT_SHARE)
     assert 0.8 < week.output_tokens / expected < 1.25
     assert week.output_tokens < week.calls * settings.max_output_tokens * 0.6
-    line = result.lines[-1]
+    line = dry_run_lines(week, EVERYTHING)[0]
     assert f"{week.merge_calls} merge, 1 synthesis" in line and "Nothing was sent" in line
 
 
@@ -101,6 +102,7 @@ def test_a_request_beyond_the_models_context_is_warned_about(tmp_path: Path, fak
     assert fits.warnings == []
     too_big = settings_for(tmp_path, fake_openai, model="gpt-4o", synthesis_tokens=200_000)
     result = generate(too_big, GenerateRequest(EVERYTHING, dry_run=True))
-    warnings = [line for line in result.lines if line.startswith("briefs: warning:")]
+    assert result.week_estimate is not None
+    warnings = [line for line in dry_run_lines(result.week_estimate, EVERYTHING) if line.startswith("briefs: warning:")]
     assert any("synthesis budget of 200,000 tokens" in w and "context of 128,000" in w for w in warnings)
     assert fake_openai.count() == 0

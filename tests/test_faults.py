@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
+from events_support import Told
 from test_generate import SEED_000, corpus_of, serve_reference_answers
 
 from briefs.errors import EXIT_OK
@@ -96,9 +97,10 @@ def test_an_unreadable_input_is_named_on_stderr_relative_to_the_corpus(tmp_path:
     settings = live(tmp_path, fake_openai)
     (settings.corpus / "sub").mkdir()
     (settings.corpus / "sub" / "broken.html").write_bytes(b"\x00\x01\x02" * 100)
-    result = generate(settings, GenerateRequest(period=W06))
-    named = [line for line in result.lines if "sub/broken.html" in line]
-    assert len(named) == 1 and named[0].startswith("briefs: unreadable: sub/broken.html"), result.lines
+    told = Told()
+    result = generate(settings, GenerateRequest(period=W06), on_event=told)
+    named = [line for line in told.lines() if "sub/broken.html" in line]
+    assert len(named) == 1 and named[0].startswith("briefs: unreadable: sub/broken.html"), told.lines()
     shown = result.out_dir / "briefing.md"
     assert "sub/broken.html" in shown.read_text(encoding="utf-8")
     briefing_files = [p for p in result.out_dir.iterdir() if p.name.startswith("briefing.")]

@@ -16,10 +16,13 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from events_support import Told
 from markdown_it import MarkdownIt
 
 from briefs import resources
+from briefs.cli_words import dry_run_lines
 from briefs.errors import EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE, ConfigError
+from briefs.events import ReplayChosen, UnusedRecording
 from briefs.llm.testing import fake_server
 from briefs.models import Briefing
 from briefs.pipeline import GenerateRequest, generate
@@ -321,9 +324,10 @@ def test_auto_mode_goes_live_when_a_base_url_is_set(tmp_path: Path, fake_openai,
     serve_reference_answers(fake_openai, f"extract/{SEED_000}/chunk-0", "synthesize/2022-W06")
     monkeypatch.setenv("OPENAI_BASE_URL", fake_openai.base_url)
     settings = load_settings(None, out=tmp_path / "out", corpus=corpus_of(tmp_path, SEED_000))
-    result = generate(settings, GenerateRequest(period=W06, formats=("json",)))
+    told = Told()
+    result = generate(settings, GenerateRequest(period=W06, formats=("json",)), on_event=told)
     assert result.briefing.run.mode == "live" and fake_openai.count() == 2
-    assert not any("replayed" in line for line in result.lines)
+    assert told.of(ReplayChosen) == [] and not any("replayed" in line for line in told.lines())
 
 
 def test_a_dry_run_counts_tokens_and_calls_nothing(tmp_path: Path, fake_openai) -> None:
@@ -333,7 +337,8 @@ def test_a_dry_run_counts_tokens_and_calls_nothing(tmp_path: Path, fake_openai) 
     week = result.week_estimate
     assert week is not None and week.chunk_calls == 1 and week.prompt_tokens > 1000
     # a server on 127.0.0.1 is not a priced hosted API, whatever the model's name: tokens, no price
-    assert "Nothing was sent" in result.lines[-1] and "estimated cost unknown (no price" in result.lines[-1]
+    said = dry_run_lines(week, W06)[0]
+    assert "Nothing was sent" in said and "estimated cost unknown (no price" in said
 
 
 def test_a_team_gets_its_filter_stated(tmp_path: Path) -> None:
@@ -415,11 +420,16 @@ def test_a_failed_synthesis_keeps_every_document_and_says_so(tmp_path: Path, fak
 
 
 def test_unused_recordings_are_listed_only_when_asked(tmp_path: Path) -> None:
-    quiet = generate(replay_settings(tmp_path), GenerateRequest(period=W06, formats=("json",)))
-    assert not any("unused recording" in line for line in quiet.lines)
-    asked = generate(
-        replay_settings(tmp_path), GenerateRequest(period=W06, formats=("json",), list_unused_recordings=True)
+    quiet = Told()
+    generate(replay_settings(tmp_path), GenerateRequest(period=W06, formats=("json",)), on_event=quiet)
+    assert quiet.of(UnusedRecording) == [] and not any("unused recording" in line for line in quiet.lines())
+    asked = Told()
+    generate(
+        replay_settings(tmp_path),
+        GenerateRequest(period=W06, formats=("json",), list_unused_recordings=True),
+        on_event=asked,
     )
-    unused = [line for line in asked.lines if "unused recording" in line]
+    assert asked.of(UnusedRecording)
+    unused = [line for line in asked.lines() if "unused recording" in line]
     assert unused and any("2022-W07" in line for line in unused)
     assert not any("2022-W06" in line for line in unused), "what this week used is not listed"

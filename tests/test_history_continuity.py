@@ -22,6 +22,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from events_support import Told
 
 from briefs import resources
 from briefs.history import store_path
@@ -60,7 +61,8 @@ class Continuity:
             inner_transport=AnswerBookTransport(self.answers, token_counter(self.settings)), provenance="t"
         )
         period = parse_week(week) if isinstance(week, str) else week
-        return generate(self.settings, GenerateRequest(period=period, **request), seam)
+        self.told = Told()
+        return generate(self.settings, GenerateRequest(period=period, **request), seam, self.told)
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +71,7 @@ def weeks(tmp_path_factory: pytest.TempPathFactory) -> tuple[Continuity, dict[st
     briefings = {}
     for week in WEEKS:
         result = continuity.run(week)
-        assert result.exit_code == 0, result.lines
+        assert result.exit_code == 0, continuity.told.lines()
         assert result.briefing is not None and result.briefing.history is not None
         briefings[week] = result.briefing
     return continuity, briefings
@@ -237,7 +239,7 @@ def test_copies_of_one_document_number_in_one_week_are_one_item_listing_every_co
     repost = continuity.corpus / "c2_repost_provincial.txt"
     repost.write_text(repost.read_text(encoding="utf-8").replace("2022-02-22", "2022-02-08"), encoding="utf-8")
     result = continuity.run("2022-W06")
-    assert result.exit_code == 0, result.lines
+    assert result.exit_code == 0, continuity.told.lines()
     briefing = result.briefing
     assert briefing is not None
     [merged] = [d for d in briefing.documents if d.document_number]

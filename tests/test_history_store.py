@@ -269,7 +269,7 @@ def test_a_store_that_cannot_be_written_never_sinks_the_run(tmp_path: Path) -> N
     result = continuity.run("2022-W06")
     assert result.exit_code == 0
     assert (continuity.settings.out / "2022-W06" / "briefing.md").is_file()
-    warnings = [line for line in result.lines if "history store" in line]
+    warnings = [line for line in continuity.told.lines() if "history store" in line]
     assert len(warnings) == 1 and warnings[0].startswith("briefs: warning: history store")
     assert result.briefing is not None and result.briefing.history is None
 
@@ -456,7 +456,7 @@ def test_a_corrupt_store_is_one_warning_and_the_briefing_is_written(tmp_path: Pa
     continuity.store.write_bytes(b"not a database at all" * 100)
     result = continuity.run("2022-W06")
     assert result.exit_code == 0
-    warnings = [line for line in result.lines if "history store" in line]
+    warnings = [line for line in continuity.told.lines() if "history store" in line]
     assert len(warnings) == 1 and "file is not a database" in warnings[0], warnings
     assert (continuity.settings.out / "2022-W06" / "briefing.md").is_file()
     assert continuity.store.read_bytes() == b"not a database at all" * 100, "never overwritten"
@@ -478,7 +478,7 @@ def test_a_store_damaged_by_hand_is_one_warning_never_a_crash(tmp_path: Path) ->
         connection.execute("DROP TABLE campaigns")  # a query of the week's read now fails
     result = continuity.run("2022-W07")
     assert result.exit_code == 0
-    warnings = [line for line in result.lines if "history store" in line]
+    warnings = [line for line in continuity.told.lines() if "history store" in line]
     assert len(warnings) == 1 and "no such table: campaigns" in warnings[0], warnings
 
 

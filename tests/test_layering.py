@@ -107,8 +107,8 @@ LAYERS: dict[str, frozenset[str]] = {
     "history": frozenset({"briefs.identity", "briefs.history", "briefs.continuity", "briefs.calendar"}),
     "delivery": frozenset({"briefs.deliver", "briefs.teams"}),
     "the model wiring": frozenset({"briefs.llm_setup"}),
-    "the pipeline": frozenset({"briefs.pipeline", "briefs.estimate"}),
-    "the entry points": frozenset({"briefs", "briefs.cli", "briefs.__main__"}),
+    "the pipeline": frozenset({"briefs.pipeline", "briefs.estimate", "briefs.events"}),
+    "the entry points": frozenset({"briefs", "briefs.cli", "briefs.cli_words", "briefs.__main__"}),
 }
 
 # The stages of DESIGN.md's data flow. They never import each other: only the pipeline knows the order.

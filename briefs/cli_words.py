@@ -1,0 +1,247 @@
+"""The command line's words: what ``briefs`` says on stderr for each event a job tells
+(briefs.events) and for what a job returns. The pipeline returns data and tells events; only the
+entry points turn them into sentences, so a library caller never meets this wording."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from briefs.deliver import TeamResult
+from briefs.estimate import WeekEstimate
+from briefs.events import (
+    BatchDone,
+    BriefingWarning,
+    DuplicateSkipped,
+    Event,
+    HistoryUnavailable,
+    InputSkipped,
+    MailingIncomplete,
+    ModelWarning,
+    NothingExtracted,
+    NothingReadable,
+    ReaderNote,
+    ReplayChosen,
+    TeamMailed,
+    UnusedRecording,
+    WeekNotRebuilt,
+    WeekRebuilt,
+)
+from briefs.llm import BatchRun, Collected
+from briefs.models import Briefing, Period
+from briefs.pipeline import SendResult
+from briefs.render import cost_words
+
+# The briefing's warnings worth a line on the terminal too: the one who runs the job should not have
+# to open the briefing to learn that the endpoint refused the key or a recording is missing. (The
+# many "unverified" and "injection" flags belong to the briefing's reader.)
+TERMINAL_WARNINGS = ("failed", "synthesis", "quiet", "unreadable", "undated")
+
+
+def event_lines(event: Event) -> list[str]:
+    """The lines ``event`` is told with on the terminal (none for an event shown another way)."""
+    match event:
+        case ReplayChosen(recordings=recordings):
+            where = "the bundled sample recordings" if recordings is None else str(recordings)
+            return [
+                f"briefs: no OPENAI_API_KEY or OPENAI_BASE_URL set, so model answers are replayed from {where} "
+                "(offline; set either variable to call a model)"
+            ]
+        case ReaderNote(note=note):
+            return [f"briefs: warning: {note}"]
+        case ModelWarning(message=message):
+            return [f"briefs: warning: {message}"]
+        case InputSkipped(problem=problem):
+            return [f"briefs: skipped {problem}"]
+        case DuplicateSkipped(path=path, duplicate_of=duplicate_of):
+            return [f"briefs: skipped {path}: duplicate of {duplicate_of}"]
+        case NothingReadable(corpus=corpus, problems=problems):
+            return [
+                *(f"briefs: unreadable: {problem}" for problem in problems),
+                f"briefs: error: no document in {corpus} could be read",
+            ]
+        case NothingExtracted():
+            return nothing_extracted_lines(event)
+        case HistoryUnavailable(reason=reason):
+            return [f"briefs: warning: {reason}; the briefing was written without it"]
+        case BriefingWarning(kind=kind, document=document, message=message):
+            if kind not in TERMINAL_WARNINGS:
+                return []
+            return [f"briefs: {kind}: {document + ': ' if document else ''}{message}"]
+        case UnusedRecording(path=path):
+            return [f"briefs: unused recording {path}"]
+        case WeekRebuilt(label=label, documents=documents):
+            return [f"briefs: rebuilt {label} ({documents} documents)"]
+        case WeekNotRebuilt(label=label):
+            return [f"briefs: error: {label} could not be rebuilt without a model call (see above)"]
+        case MailingIncomplete(period_label=label):
+            return [f"briefs: the {label} briefing is incomplete; it is mailed as it is (--allow-incomplete)"]
+        case TeamMailed(result=result):
+            return [f"briefs: {team_line(result)}"]
+        case BatchDone(period_label=label, run=run):
+            return batch_run_lines(run, label)
+    return []
+
+
+def nothing_extracted_lines(event: NothingExtracted) -> list[str]:
+    lines = [f"briefs: failed: {failure.path}: {failure.reason}" for failure in event.failures]
+    if event.answered:
+        lines.append(
+            f"briefs: the briefing of {event.period_label} is incomplete: no document yielded usable content "
+            "(the model's answers were empty or invalid), so nothing was written (an earlier briefing of "
+            "this period is left as it was)"
+        )
+    else:
+        lines.append(
+            f"briefs: error: no document of {event.period_label} could be extracted, so nothing was written "
+            "(an earlier briefing of this period is left as it was); fix the cause above and rerun"
+        )
+    return lines
+
+
+def batch_run_lines(run: BatchRun, week: str) -> list[str]:
+    """What `generate --batch` did before the online run."""
+    if run.collected is None:
+        if run.state is not None and run.state.finished and run.left_online:
+            return [
+                f"briefs: the batch of {week} ({run.state.batch_id}) was collected earlier; "
+                f"{run.left_online} requests left are asked online"
+            ]
+        return [f"briefs: all {run.already} extraction requests of {week} are answered already; no batch sent"]
+    assert run.state is not None
+    found = run.collected
+    how = "resumed" if run.resumed else f"submitted with {run.submitted} requests ({run.already} answered before)"
+    lines = [
+        f"briefs: batch {run.state.batch_id} ({how}) is {found.status}: {len(found.cached)} answers collected "
+        f"({batch_cost_words(found)}), {found.already} earlier, {len(found.failed)} failed"
+    ]
+    lines += [f"briefs: batch line {custom_id} failed ({why}); asked online" for custom_id, why in found.failed.items()]
+    return lines
+
+
+def batch_cost_words(found: Collected) -> str:
+    usage = found.usage
+    tokens = f"{usage.prompt_tokens:,} tokens in, {usage.completion_tokens:,} out"
+    if usage.cost_usd is None or not found.cached:
+        return tokens
+    return f"{tokens}, ${usage.cost_usd:.4f} at Batch prices"
+
+
+# --- generate's closing lines ------------------------------------------------------------------------
+
+
+def written_lines(briefing: Briefing, out_dir: Path, written: list[Path], seconds: float) -> list[str]:
+    """What generate says once the briefing is written: where, what it covers, whether it is whole,
+    and what the run took."""
+    lines = [
+        f"briefs: wrote {out_dir}/ ({', '.join(path.name for path in written)})",
+        f"briefs: {coverage_line(briefing)}",
+    ]
+    if not briefing.complete:
+        lines.append(f"briefs: {incomplete_line(briefing)}; rerun after fixing to redo only what is missing")
+    lines.append(f"briefs: {run_line(briefing, seconds)}")
+    return lines
+
+
+def run_line(briefing: Briefing, seconds: float) -> str:
+    """generate's last line: calls, tokens, cost and time."""
+    t = briefing.run.total
+    return (
+        f"{t.calls} model calls ({t.cache_hits} cached), {t.prompt_tokens:,} tokens in, "
+        f"{t.completion_tokens:,} out; {cost_words(briefing.run)}; {seconds:.1f} s"
+    )
+
+
+def dry_run_lines(week: WeekEstimate, period: Period) -> list[str]:
+    """Every call the week would make, expected tokens and the three prices (or why there is none),
+    then what the estimate warns of."""
+    if week.list_usd is None:
+        cost = "estimated cost unknown (no price: the endpoint is not a priced hosted API, or the model is not in the price table)"
+    else:
+        cost = (
+            f"estimated cost ${week.list_usd:.4f} at list price, ${week.cached_usd:.4f} with the prompt cache, "
+            f"${week.batch_usd:.4f} through the Batch API"
+        )
+    summary = (
+        f"briefs: dry run {period.label}: {week.documents} documents, {week.calls} calls "
+        f"({week.chunk_calls - week.cached} extraction, {week.merge_calls} merge, {week.synthesis_calls} synthesis; "
+        f"{week.cached} extraction calls already cached) and about {week.reasks} re-asks; "
+        f"about {week.prompt_tokens:,} prompt tokens ({week.static_tokens:,} of them a static prefix) and "
+        f"{week.output_tokens:,} output tokens expected from measured answer sizes; {cost}. Nothing was sent."
+    )
+    return [summary, *(f"briefs: warning: {warning}" for warning in week.warnings)]
+
+
+_MISSING_WORDS = {
+    "failed": ("document failed", "documents failed"),
+    "synthesis": ("the week synthesis failed", "the week synthesis failed"),
+    "unreadable": ("input could not be read", "inputs could not be read"),
+    "quiet": ("no document found though earlier weeks had some", "no document found though earlier weeks had some"),
+}
+
+
+def incomplete_line(briefing: Briefing) -> str:
+    """What leaves the briefing incomplete, in words: `1 document failed, 2 inputs could not be read`."""
+    parts = []
+    for kind, count in briefing.missing.items():
+        one, many = _MISSING_WORDS[kind]
+        parts.append(one if kind in ("synthesis", "quiet") else f"{count} {one if count == 1 else many}")
+    return f"the briefing is incomplete ({', '.join(parts)}; see its warnings)"
+
+
+def coverage_line(briefing: Briefing) -> str:
+    c = briefing.coverage
+    return (
+        f"{briefing.period.label} ({briefing.period.start} to {briefing.period.end}): "
+        f"read {c.documents_read} documents, {c.in_period} in the period ({c.dates_inferred} with inferred dates), "
+        f"{c.duplicates_merged} duplicates merged, {len(c.skipped)} skipped; {len(briefing.warnings)} warnings"
+        + (f"; {len(c.undated)} undated not placed: {', '.join(c.undated)}" if c.undated else "")
+    )
+
+
+# --- send --------------------------------------------------------------------------------------------
+
+
+def team_line(result: TeamResult) -> str:
+    """What became of one team's mail, recipient by recipient where it matters."""
+    if result.outcome == "dry-run":
+        return f"{result.team}: wrote {result.eml} (dry run, nothing sent){result.note}"
+    if result.outcome == "skipped":
+        parts = [f"{result.team}: skipped, {result.note}"]
+    elif result.outcome == "unknown":
+        parts = [f"{result.team}: handed to the server, no answer"]
+    else:
+        parts = [f"{result.team}: sent to {len(result.accepted)}"]
+    if result.refused:
+        parts.append("refused by the server: " + "; ".join(f"{a} ({why})" for a, why in result.refused.items()))
+    if result.unknown:
+        parts.append(
+            f"not confirmed for {', '.join(result.unknown)} ({result.note}): the server may have it, so a rerun "
+            "does not send it again unless told --resend-unknown"
+        )
+    if result.held:
+        parts.append(
+            f"not resent to {', '.join(result.held)}: an earlier send was never confirmed and may have "
+            "arrived (--resend-unknown sends it again, with the same Message-ID)"
+        )
+    return ", ".join(parts)
+
+
+def preview_lines(result: SendResult) -> list[str]:
+    """What `send --preview` shows per team: recipients, subject, size and the briefing's state."""
+    week = result.week
+    warnings = week.warnings if week is not None else []
+    complete = week is not None and week.complete
+    state = "complete" if complete else "INCOMPLETE (send refuses it without --allow-incomplete)"
+    lines = []
+    for preview in result.previews:
+        attached = ", ".join(f"{name} {size / 1000:.1f} KB" for name, size in preview.attachments)
+        lines += [
+            f"{preview.team.name}",
+            f"  To: {', '.join(preview.team.recipients)}",
+            f"  Subject: {preview.subject}",
+            f"  Size: {preview.html_bytes / 1000:.1f} KB HTML (Gmail clips past about 102 KB), "
+            f"{preview.text_bytes / 1000:.1f} KB text" + (f"; attached: {attached}" if attached else ""),
+            f"  Briefing: {state}; warnings: {len(warnings)}",
+            *(f"    - {warning}" for warning in warnings),
+        ]
+    return lines
