@@ -3,7 +3,9 @@ answer (model, prompt version, schema, messages, generation parameters).
 
 An identical call is never paid twice. Each entry is written to a temporary file and renamed into
 place, so a run killed halfway loses only the calls in flight. Only answers are stored, never
-failures, so a rerun redoes exactly what failed.
+failures, so a rerun redoes exactly what failed. An entry holds the validated answer, the model's
+raw text, and for a reader of the folder what the call was (label, stage, model, prompt version,
+schema) and what it spent.
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pydantic
+
+from briefs.llm.config import CallRequest, CallResult, T, stage_of
 from briefs.llm.files import BestEffortFolder
 
 log = logging.getLogger("briefs.llm")
@@ -79,6 +84,37 @@ class ResponseCache:
 
     def put(self, key: str, entry: dict[str, Any]) -> None:
         self._folder.write(self._relative(key), json.dumps(entry, ensure_ascii=False, indent=1))
+
+    def put_answer(self, key: str, request: CallRequest[Any], result: CallResult[Any], model: str) -> None:
+        """Keep the answer to ``request`` under ``key``."""
+        self.put(key, _answer_entry(request, result, model))
+
+    def answer(self, key: str, schema: type[T]) -> tuple[T, str] | None:
+        """The answer kept under ``key``, validated again, and its raw text; None when there is none."""
+        entry = self.get(key)
+        if entry is None:
+            return None
+        try:
+            value = schema.model_validate(entry["answer"])
+        except pydantic.ValidationError:
+            return None  # cannot happen for the same schema; asking again is the safe answer
+        return value, entry.get("raw", "")
+
+
+def _answer_entry(request: CallRequest[Any], result: CallResult[Any], model: str) -> dict[str, Any]:
+    return {
+        "label": request.label,
+        "stage": stage_of(request.label),
+        "model": model,
+        "prompt_version": request.prompt_version,
+        "schema": request.schema.__name__,
+        "answer": result.value.model_dump(mode="json"),
+        "raw": result.raw,
+        # what the call spent when it was paid for (a hit later costs nothing)
+        "usage": result.usage.model_dump(
+            include={"attempts", "prompt_tokens", "cached_tokens", "completion_tokens", "cost_usd"}
+        ),
+    }
 
 
 _ENTRY = re.compile(r"^(\.tmp-.*|[0-9a-f]{64})\.json$")

@@ -43,7 +43,6 @@ from briefs.llm.config import (
     T,
     TokenEstimate,
     Usage,
-    stage_of,
 )
 from briefs.llm.errors import InvalidOutputError, LLMConfigError, ModelError, ModelUnavailable
 from briefs.llm.http_errors import Endpoint, call_failure, describe, repeats_for_every_call, unreachable
@@ -162,7 +161,7 @@ class ModelClient:
             raise
         self.ledger.add(request.label, result.usage)
         if key is not None and self._cache is not None:
-            self._cache.put(key, _cache_entry(request, result, self.config.model))
+            self._cache.put_answer(key, request, result, self.config.model)
         return result
 
     def _ask(self, request: CallRequest[T], params: dict[str, Any], tally: CallTally) -> CallResult[T]:
@@ -446,7 +445,7 @@ class ModelClient:
     def store(self, request: CallRequest[Any], result: CallResult[Any]) -> None:
         """Cache an answer obtained another way (a batch), exactly as a call would have."""
         assert self._cache is not None
-        self._cache.put(self.request_key(request), _cache_entry(request, result, self.config.model))
+        self._cache.put_answer(self.request_key(request), request, result, self.config.model)
 
     def _cache_key(self, request: CallRequest[Any], params: dict[str, Any]) -> str | None:
         if self._cache is None:
@@ -462,17 +461,14 @@ class ModelClient:
 
     def _from_cache(self, request: CallRequest[T], key: str) -> CallResult[T] | None:
         assert self._cache is not None
-        entry = self._cache.get(key)
-        if entry is None:
+        found = self._cache.answer(key, request.schema)
+        if found is None:
             return None
-        try:
-            value = request.schema.model_validate(entry["answer"])
-        except pydantic.ValidationError:
-            return None  # cannot happen for the same schema; asking again is the safe answer
+        value, raw = found
         # checks run again: they may have improved since the answer was cached
         problems = list(request.check(value)) if request.check else []
         usage = Usage(calls=1, cache_hits=1, cost_usd=0.0 if self.priced else None)
-        return CallResult(label=request.label, value=value, problems=problems, raw=entry.get("raw", ""), usage=usage)
+        return CallResult(label=request.label, value=value, problems=problems, raw=raw, usage=usage)
 
     # --- housekeeping -----------------------------------------------------------------------------
 
@@ -529,25 +525,6 @@ def _check_config(config: LLMConfig) -> None:
         raise LLMConfigError(f"model mode {config.mode}: set OPENAI_API_KEY, or OPENAI_BASE_URL for a local server")
     if config.concurrency < 1:
         raise LLMConfigError(f"concurrency must be at least 1 (got {config.concurrency})")
-
-
-def _cache_entry(request: CallRequest[Any], result: CallResult[Any], model: str) -> dict[str, Any]:
-    return {
-        "label": request.label,
-        "stage": stage_of(request.label),
-        "model": model,
-        "prompt_version": request.prompt_version,
-        "schema": request.schema.__name__,
-        "answer": result.value.model_dump(mode="json"),
-        "raw": result.raw,
-        "usage": {
-            "attempts": result.usage.attempts,
-            "prompt_tokens": result.usage.prompt_tokens,
-            "cached_tokens": result.usage.cached_tokens,
-            "completion_tokens": result.usage.completion_tokens,
-            "cost_usd": result.usage.cost_usd,
-        },
-    }
 
 
 class _Counter:
