@@ -34,7 +34,6 @@ from tenacity import RetryCallState
 from briefs.llm.answers import Answer, Checked, Conversation
 from briefs.llm.cache import ResponseCache, cache_key
 from briefs.llm.config import (
-    DEFAULT_BASE_URL,
     PLACEHOLDER_API_KEY,
     BatchProgress,
     CallRequest,
@@ -47,7 +46,7 @@ from briefs.llm.config import (
 from briefs.llm.errors import InvalidOutputError, LLMConfigError, ModelError, ModelUnavailable
 from briefs.llm.http_errors import Endpoint, call_failure, describe, repeats_for_every_call, unreachable
 from briefs.llm.network import NetworkTransport, shown_proxy, without_userinfo
-from briefs.llm.probe import ServerContext, probe_context
+from briefs.llm.probe import ServerContext, context_shortfall, probe_context
 from briefs.llm.recording import LABEL_HEADER, RecordReplayTransport
 from briefs.llm.retry import transport_retrying
 from briefs.llm.throttle import AdaptiveLimit
@@ -87,7 +86,7 @@ class ModelClient:
         self._network = inner if isinstance(inner, NetworkTransport) else None
         # A price is only honest for a known hosted endpoint actually called: a local server with
         # the same model name costs nothing we know of, and a replay costs nothing at all.
-        self.priced = config.mode != "replay" and priced_endpoint(config.base_url or DEFAULT_BASE_URL)
+        self.priced = config.mode != "replay" and priced_endpoint(config.endpoint_url)
         self._server_context: ServerContext | None = None
         self._probed = False
         self.transport = RecordReplayTransport(
@@ -95,7 +94,7 @@ class ModelClient:
         )
         self._openai = OpenAI(
             api_key=self._api_key(),
-            base_url=config.base_url or DEFAULT_BASE_URL,
+            base_url=config.endpoint_url,
             max_retries=0,  # one retry owner: briefs.llm.retry
             timeout=config.timeout,
             http_client=DefaultHttpx2Client(transport=self.transport, timeout=config.timeout),
@@ -121,7 +120,7 @@ class ModelClient:
         inner = self.transport.inner
         if self.config.mode == "replay" or self.config.inner_transport is not None or inner is None:
             return  # a transport handed in (tests, hand-written answers) has no endpoint to try
-        url = f"{(self.config.base_url or DEFAULT_BASE_URL).rstrip('/')}/models"
+        url = f"{self.config.endpoint_url.rstrip('/')}/models"
         timeout = httpx2.Timeout(min(self.config.timeout, 10.0)).as_dict()
         try:
             inner.handle_request(httpx2.Request("GET", url, extensions={"timeout": timeout})).close()
@@ -284,7 +283,7 @@ class ModelClient:
 
     def _endpoint(self) -> str:
         """The base URL in use, without any user:password@ in it."""
-        return without_userinfo(self.config.base_url or DEFAULT_BASE_URL)
+        return without_userinfo(self.config.endpoint_url)
 
     def _where(self) -> Endpoint:
         """Where the calls go, as a failure's message names it."""
@@ -300,7 +299,7 @@ class ModelClient:
     def _proxy(self) -> httpx2.URL | None:
         if self._network is None:
             return None
-        return self._network.proxy_for(httpx2.URL(self.config.base_url or DEFAULT_BASE_URL))
+        return self._network.proxy_for(httpx2.URL(self.config.endpoint_url))
 
     # --- many calls -------------------------------------------------------------------------------
 
@@ -389,8 +388,7 @@ class ModelClient:
         if not self._probed:
             self._probed = True
             if self._network is not None and self.config.mode != "replay" and not self.priced:
-                base = self.config.base_url or DEFAULT_BASE_URL
-                self._server_context = probe_context(base, self.config.model, self._network)
+                self._server_context = probe_context(self.config.endpoint_url, self.config.model, self._network)
         return self._server_context
 
     def context_warning(self, requests: Sequence[CallRequest[Any]]) -> str | None:
@@ -399,21 +397,12 @@ class ModelClient:
         context = self.server_context()
         if context is None or not requests or self.config.count_tokens is None:
             return None
-        largest = max(self.prompt_tokens(request) for request in requests)
-        needed = largest + self.config.max_output_tokens
-        where = f"{context.server} at {self._endpoint()}"
-        if context.tokens is None:
-            return (
-                f"{where} does not report its context window and uses its default unless num_ctx is set; the "
-                f"largest request is about {largest:,} tokens plus up to {self.config.max_output_tokens:,} for the "
-                f"answer: {context.how_to_raise}"
-            )
-        if context.tokens >= needed:
-            return None
-        return (
-            f"{where} has a context of {context.tokens:,} tokens, but the largest request is about {largest:,} "
-            f"tokens plus up to {self.config.max_output_tokens:,} for the answer ({needed:,} in all): "
-            f"{context.how_to_raise}, or {self.config.hints.input_size}"
+        return context_shortfall(
+            context,
+            self._endpoint(),
+            largest=max(self.prompt_tokens(request) for request in requests),
+            answer_tokens=self.config.max_output_tokens,
+            input_size_hint=self.config.hints.input_size,
         )
 
     # --- cache ------------------------------------------------------------------------------------
@@ -476,7 +465,7 @@ class ModelClient:
         """The host model requests go to (None in replay: nothing is sent anywhere)."""
         if self.config.mode == "replay":
             return None
-        return httpx2.URL(self.config.base_url or DEFAULT_BASE_URL).host or None
+        return httpx2.URL(self.config.endpoint_url).host or None
 
     def replayed_provenance(self) -> list[str]:
         """Where the replayed answers came from (each recording's provenance), for the run record."""

@@ -61,6 +61,11 @@ class LLMConfig:
     # the layer never does. None: nothing is told.
     progress: Callable[[BatchProgress], None] | None = None
 
+    @property
+    def endpoint_url(self) -> str:
+        """The base URL the calls go to: ``base_url``, else OpenAI's."""
+        return self.base_url or DEFAULT_BASE_URL
+
 
 @dataclass(frozen=True)
 class BatchProgress:

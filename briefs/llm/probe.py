@@ -38,6 +38,28 @@ OLLAMA_RAISE = (
 )
 
 
+def context_shortfall(
+    context: ServerContext, where: str, *, largest: int, answer_tokens: int, input_size_hint: str
+) -> str | None:
+    """A warning when ``context`` cannot hold the ``largest`` request (in tokens) with room for an
+    answer of ``answer_tokens``, or cannot tell; None when it can. ``where`` names the server."""
+    named = f"{context.server} at {where}"
+    if context.tokens is None:
+        return (
+            f"{named} does not report its context window and uses its default unless num_ctx is set; the "
+            f"largest request is about {largest:,} tokens plus up to {answer_tokens:,} for the "
+            f"answer: {context.how_to_raise}"
+        )
+    needed = largest + answer_tokens
+    if context.tokens >= needed:
+        return None
+    return (
+        f"{named} has a context of {context.tokens:,} tokens, but the largest request is about {largest:,} "
+        f"tokens plus up to {answer_tokens:,} for the answer ({needed:,} in all): "
+        f"{context.how_to_raise}, or {input_size_hint}"
+    )
+
+
 def server_root(base_url: str) -> str:
     """http://host:8080/v1 → http://host:8080: where /props and /api/show live."""
     return re.sub(r"/v1/?$", "", base_url.rstrip("/"))
