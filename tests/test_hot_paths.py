@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import unicodedata
 import zlib
 
@@ -263,6 +264,18 @@ def test_field_descriptions_are_sent_once_in_the_system_prompt_not_again_in_the_
     assert len(guided) > 20
     for guide in guided:
         assert guide.description not in sent, guide.path
-        for name in (EXTRACT, MERGE):
-            assert guide.description in prompts.system_message(name), (name, guide.path)
+        assert guide.description in prompts.system_message(MERGE), guide.path
     assert '"enum"' in sent and '"required"' in sent  # structure and allowed values stay
+
+
+def test_the_extraction_prompt_names_every_field_once_in_its_rules_without_a_second_field_list() -> None:
+    """The extraction rules already say what each field holds; a field list restating them (and the
+    allowed values the schema carries) cost ~800 tokens a call. Every field is still named."""
+    from briefs.models import Extraction
+    from briefs.prompting import field_guide
+
+    system = Prompts().system_message(EXTRACT)
+    named = {name for span in re.findall(r"`([^`]+)`", system) for name in re.findall(r"[a-z_]+", span)}
+    for guide in field_guide(Extraction):
+        assert guide.path.replace("[]", "").rsplit(".", 1)[-1] in named, guide.path
+    assert "(one of:" not in system, "allowed values are the schema's to state"
