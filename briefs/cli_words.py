@@ -75,8 +75,8 @@ def event_lines(event: Event) -> list[str]:
             return [f"briefs: error: {label} could not be rebuilt without a model call (see above)"]
         case MailingIncomplete(period_label=label):
             return [f"briefs: the {label} briefing is incomplete; it is mailed as it is (--allow-incomplete)"]
-        case TeamMailed(result=result):
-            return [f"briefs: {team_line(result)}"]
+        case TeamMailed(week=week, result=result):
+            return [f"briefs: {team_line(result, week)}"]
         case BatchDone(period_label=label, run=run):
             return batch_run_lines(run, label)
     return []
@@ -201,12 +201,17 @@ def coverage_line(briefing: Briefing) -> str:
 # --- send --------------------------------------------------------------------------------------------
 
 
-def team_line(result: TeamResult) -> str:
-    """What became of one team's mail, recipient by recipient where it matters."""
+def team_line(result: TeamResult, week: str) -> str:
+    """What became of one team's mail of ``week``, recipient by recipient where it matters."""
     if result.outcome == "dry-run":
-        return f"{result.team}: wrote {result.eml} (dry run, nothing sent){result.note}"
+        skip = f"; a real send would skip {result.passed_over} who have it or may have it" if result.passed_over else ""
+        return f"{result.team}: wrote {result.eml} (dry run, nothing sent){skip}"
     if result.outcome == "skipped":
-        parts = [f"{result.team}: skipped, {result.note}"]
+        if result.held:
+            already = f"{week} already sent to {len(result.already)} of {result.recipients} recipients"
+        else:
+            already = f"{week} already sent to all {len(result.already)} recipients (--force --all sends again)"
+        parts = [f"{result.team}: skipped, {already}"]
     elif result.outcome == "unknown":
         parts = [f"{result.team}: handed to the server, no answer"]
     else:
@@ -215,7 +220,7 @@ def team_line(result: TeamResult) -> str:
         parts.append("refused by the server: " + "; ".join(f"{a} ({why})" for a, why in result.refused.items()))
     if result.unknown:
         parts.append(
-            f"not confirmed for {', '.join(result.unknown)} ({result.note}): the server may have it, so a rerun "
+            f"not confirmed for {', '.join(result.unknown)} ({result.error}): the server may have it, so a rerun "
             "does not send it again unless told --resend-unknown"
         )
     if result.held:

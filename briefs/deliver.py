@@ -93,7 +93,10 @@ class TeamResult:
     unknown: list[str] = field(default_factory=list)  # the server may have it: not confirmed either way
     held: list[str] = field(default_factory=list)  # unknown from an earlier send, so not resent now
     eml: Path | None = None
-    note: str = ""
+    recipients: int = 0  # the team's recipients
+    already: list[str] = field(default_factory=list)  # skipped: those with a confirmed copy from earlier
+    passed_over: int = 0  # dry run: recipients a real send would skip (they have it or may have it)
+    error: str = ""  # unknown: why the server's answer never came
 
 
 @dataclass
@@ -527,18 +530,21 @@ def _send_team(
     held = [r for r in team.recipients if r not in pending and states.get(r) == "unknown"]
     already = [r for r in team.recipients if states.get(r) == "accepted"]
     if not pending and not dry_run:
-        note = f"{week} already sent to {len(already)} of {len(team.recipients)} recipients"
-        if not held:
-            note = f"{week} already sent to all {len(already)} recipients (--force --all sends again)"
-        return TeamResult(team.name, "skipped", held=held, note=note)
+        return TeamResult(team.name, "skipped", held=held, recipients=len(team.recipients), already=already)
 
     message = build_message(content_for(team), team, settings.mail)
     message_id = str(message["Message-ID"])
     if dry_run:
         path = write_eml(message, settings.out / week / "mail" / f"{_slug(team.name)}.eml")
-        skipped = len(team.recipients) - len(pending)
-        note = f"; a real send would skip {skipped} who have it or may have it" if skipped else ""
-        return TeamResult(team.name, "dry-run", message_id=message_id, eml=path, note=note)
+        passed_over = len(team.recipients) - len(pending)
+        return TeamResult(
+            team.name,
+            "dry-run",
+            message_id=message_id,
+            eml=path,
+            recipients=len(team.recipients),
+            passed_over=passed_over,
+        )
 
     record = {"week": week, "team": team.name, "message_id": message_id, "recipients": pending}
     log.append(**record, accepted=[], refused={}, time=_now_iso(), outcome="started")
@@ -551,7 +557,9 @@ def _send_team(
     if sent.unknown:
         log.append(**record, accepted=[], refused={}, unknown=sent.unknown, time=_now_iso(), outcome="unknown",
                    error=sent.error)  # fmt: skip
-        return TeamResult(team.name, "unknown", message_id=message_id, unknown=sent.unknown, held=held, note=sent.error)
+        return TeamResult(
+            team.name, "unknown", message_id=message_id, unknown=sent.unknown, held=held, error=sent.error
+        )
     outcome: TeamOutcome = "sent" if not sent.refused else ("partial" if sent.accepted else "refused")
     log.append(**record, accepted=sent.accepted, refused=sent.refused, time=_now_iso(), outcome=outcome)
     return TeamResult(

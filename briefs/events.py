@@ -202,6 +202,8 @@ class MailingIncomplete(Event):
 
 @dataclass(frozen=True)
 class TeamMailed(Event):
-    """One team's mail is done with: sent, written as a file (dry run), or skipped, per recipient."""
+    """One team's mail of ``week`` is done with: sent, written as a file (dry run), or skipped, per
+    recipient."""
 
+    week: str
     result: TeamResult

@@ -616,7 +616,7 @@ def send_briefings(
         force=force,
         resend_unknown=resend_unknown,
         resend_all=resend_all,
-        progress=lambda result: on_event(TeamMailed(result)),
+        progress=lambda result: on_event(TeamMailed(period.label, result)),
     )
     return SendResult(report=report)
 

@@ -194,7 +194,7 @@ def test_a_refused_recipient_is_reported_while_the_other_receives_it(tmp_path: P
     assert report.exit_code == EXIT_INCOMPLETE
     assert result.outcome == "partial" and result.accepted == ["li.na@example.com"]
     assert list(result.refused) == ["sam@example.com"] and result.refused["sam@example.com"].startswith("550")
-    assert "sam@example.com (550" in team_line(result)
+    assert "sam@example.com (550" in team_line(result, WEEK)
     assert [r.recipients for r in mailbox.received] == [["li.na@example.com"]]
     [_, entry] = sendlog(settings)
     assert entry["outcome"] == "partial" and entry["accepted"] == ["li.na@example.com"]
@@ -216,7 +216,11 @@ def test_a_second_send_is_skipped_and_force_sends_again(tmp_path: Path, smtp_ser
     settings = settings_for(tmp_path, port)
     send(settings)
     again = send(settings)
-    assert again.results[0].outcome == "skipped" and "already sent" in team_line(again.results[0])
+    [skipped] = again.results
+    assert skipped.outcome == "skipped" and skipped.already == ["li.na@example.com", "sam@example.com"]
+    assert team_line(skipped, WEEK) == (
+        "合规 compliance: skipped, 2022-W06 already sent to all 2 recipients (--force --all sends again)"
+    )
     assert len(mailbox.received) == 1
     forced = send(settings, force=True)
     assert forced.results[0].outcome == "skipped" and len(mailbox.received) == 1  # nothing is unfinished
@@ -258,7 +262,7 @@ def test_an_interrupted_send_is_not_guessed_at(tmp_path: Path, smtp_server) -> N
     report = send(settings)
     assert [r.recipients for r in mailbox.received] == [["li.na@example.com"]]  # sam may have it already
     assert report.exit_code == EXIT_INCOMPLETE and report.results[0].held == ["sam@example.com"]
-    assert "--resend-unknown" in team_line(report.results[0])
+    assert "--resend-unknown" in team_line(report.results[0], WEEK)
     assert send(settings).results[0].outcome == "skipped" and len(mailbox.received) == 1
     send(settings, resend_unknown=True)
     assert [r.recipients for r in mailbox.received] == [["li.na@example.com"], ["sam@example.com"]]
@@ -273,7 +277,7 @@ def test_a_server_that_stores_the_message_but_answers_after_the_timeout_is_not_s
     report = send(settings)
     [result] = report.results
     assert result.outcome == "unknown" and result.unknown == ["li.na@example.com", "sam@example.com"]
-    assert report.exit_code == EXIT_INCOMPLETE and "may have it" in team_line(result)
+    assert report.exit_code == EXIT_INCOMPLETE and "may have it" in team_line(result, WEEK)
     assert sendlog(settings)[-1]["outcome"] == "unknown"
     mailbox.answer_delay = 0
     again = send(settings)  # a plain rerun: never a second copy of a message the server may have
@@ -338,7 +342,7 @@ def test_a_dry_run_writes_an_eml_that_a_mail_parser_opens_with_both_parts(tmp_pa
     settings = settings_for(tmp_path, unused_port)  # nothing listens there: a dry run must not connect
     report = send(settings, dry_run=True)
     [result] = report.results
-    assert result.outcome == "dry-run" and result.eml is not None and str(result.eml) in team_line(result)
+    assert result.outcome == "dry-run" and result.eml is not None and str(result.eml) in team_line(result, WEEK)
     assert result.eml == settings.out / WEEK / "mail" / "合规-compliance.eml"
     with result.eml.open("rb") as handle:
         message = email.parser.BytesParser(policy=email.policy.default).parse(handle)
