@@ -20,7 +20,15 @@ Printed, side by side:
 * beside it, what `briefs generate --dry-run` predicted for the same week before the run (calls,
   tokens, the three prices) and the ratio predicted / measured.
 
-    python bench/bench_week.py [--documents 500] [--scale 0.1] [--capacity 64]
+With --batch, the same week also runs as `briefs generate --batch` in a fresh home, beside the online
+run: the extraction goes to the fake server's /v1/batches (which answers every line at once but
+reports the batch in progress for --batch-polls looks, --poll-seconds apart), the rest online.
+Printed: wall time (batch run vs online run; the fake's batch is instant, so this is briefs' own
+overhead of submitting, polling and collecting, not a provider's queue time), requests sent online,
+and the week's cost with the batch lines at Batch prices and the online rest at list, against the
+all-online list cost.
+
+    python bench/bench_week.py [--documents 500] [--scale 0.1] [--capacity 64] [--batch]
 """
 
 from __future__ import annotations
@@ -185,7 +193,51 @@ def dry_run(settings: Any) -> Any:
         )
 
 
-def run_week(documents: int, scale: float, capacity: int) -> dict[str, Any]:
+def tokens_of(bodies: list[tuple[str, dict[str, Any]]], answer: Any) -> dict[str, Any]:
+    """Tiktoken counts of requests (label, body) as sent and of the answers they got, per stage too."""
+    prompt = cached = completion = 0
+    by_stage: dict[str, Counter] = {}
+    for label, body in bodies:
+        tokens, prefix = request_tokens(body)
+        prompt += tokens
+        cached += (prefix // 128) * 128 if prefix >= 1024 else 0
+        answered = COUNT(json.dumps(answer(body), ensure_ascii=False))
+        completion += answered
+        stage = by_stage.setdefault(label.split("/", 1)[0], Counter())
+        stage["requests"] += 1
+        stage["reasks"] += len(body["messages"]) > 2  # a re-ask carries the answer and its problems
+        stage["system"] += COUNT(body["messages"][0]["content"])
+        stage["schema"] += COUNT(json.dumps(body.get("response_format"), ensure_ascii=False))
+        stage["prompt"] += tokens
+        stage["answer"] += answered
+    price = price_for(MODEL)
+    assert price is not None
+    per_m = 1_000_000
+    list_cost = (prompt * price.input + completion * price.output) / per_m
+    cached_cost = ((prompt - cached) * price.input + cached * price.cached_input + completion * price.output) / per_m
+    return {
+        "prompt": prompt,
+        "cached": cached,
+        "completion": completion,
+        "list": list_cost,
+        "cached_cost": cached_cost,
+        "by_stage": by_stage,
+    }
+
+
+def batch_bodies(server: FakeServer) -> list[tuple[str, dict[str, Any]]]:
+    """Every line of every batch the server was sent: (custom_id, body)."""
+    found = []
+    for batch in server.batches.values():
+        for text in server.files[batch["input_file_id"]].decode("utf-8").splitlines():
+            line = json.loads(text)
+            found.append((line["custom_id"], line["body"]))
+    return found
+
+
+def run_week(
+    documents: int, scale: float, capacity: int, batch: bool = False, polls: int = 3, poll_seconds: float = 0.5
+) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         (root / "corpus").mkdir()
@@ -193,6 +245,7 @@ def run_week(documents: int, scale: float, capacity: int) -> dict[str, Any]:
         answer = answerer()
         with FakeServer(latency=0.8 * scale, per_output_token=0.008 * scale, capacity=capacity) as server:
             server.set_answer("*", answer)
+            server.batch_polls = polls
             os.environ.pop("OPENAI_API_KEY", None)
             settings = load_settings(
                 None,
@@ -202,54 +255,36 @@ def run_week(documents: int, scale: float, capacity: int) -> dict[str, Any]:
                 mode="live",
                 base_url=server.base_url,
                 model=MODEL,
+                batch_poll_seconds=poll_seconds,
             )
-            estimate = dry_run(settings)  # before the run: nothing cached yet
+            estimate = None if batch else dry_run(settings)  # before the run: nothing cached yet
             started = time.perf_counter()
-            result = generate(settings, GenerateRequest(period=WEEK))
+            result = generate(settings, GenerateRequest(period=WEEK, batch=batch))
             wall = time.perf_counter() - started
             seen = [s for s in server.requests if s.fault == "ok"]
             busy = server.busy_seconds
             rejected = server.rejected
+            batched = batch_bodies(server)
         briefing = result.briefing
-        prompt = cached = completion = 0
-        by_stage: dict[str, Counter] = {}
-        for s in seen:
-            tokens, prefix = request_tokens(s.body)
-            prompt += tokens
-            cached += (prefix // 128) * 128 if prefix >= 1024 else 0
-            answered = COUNT(json.dumps(answer(s.body), ensure_ascii=False))
-            completion += answered
-            stage = by_stage.setdefault(s.label.split("/", 1)[0], Counter())
-            stage["requests"] += 1
-            stage["reasks"] += len(s.body["messages"]) > 2  # a re-ask carries the answer and its problems
-            stage["system"] += COUNT(s.body["messages"][0]["content"])
-            stage["schema"] += COUNT(json.dumps(s.body.get("response_format"), ensure_ascii=False))
-            stage["prompt"] += tokens
-            stage["answer"] += answered
-        price = price_for(MODEL)
-        assert price is not None
-        per_m = 1_000_000
-        list_cost = (prompt * price.input + completion * price.output) / per_m
-        uncached = prompt - cached
-        cached_cost = (uncached * price.input + cached * price.cached_input + completion * price.output) / per_m
+        online = tokens_of([(s.label, s.body) for s in seen], answer)
+        in_batch = tokens_of(batched, answer)
         return {
             "documents": documents,
             "long": long_docs,
             "calls": len(seen),
+            "batch_lines": len(batched),
+            "polls": polls,
             "rejected": rejected,
             "wall": wall,
             "ideal": busy / capacity,
             "synthesis": bool(briefing and briefing.headline is not None),
             "warnings": Counter(w.kind for w in briefing.warnings) if briefing else {},
             "exit": result.exit_code,
-            "prompt": prompt,
-            "cached": cached,
-            "completion": completion,
-            "list": list_cost,
-            "cached_cost": cached_cost,
-            "batch": list_cost / 2,
+            **online,
+            "batch": online["list"] / 2,
+            "batch_route": in_batch["list"] / 2 + online["list"],
+            "batch_route_list": in_batch["list"] + online["list"],
             "stages": {s.stage: s.usage.calls for s in briefing.run.stages} if briefing else {},
-            "by_stage": by_stage,
             "estimate": estimate,
         }
 
@@ -259,6 +294,9 @@ def main() -> None:
     parser.add_argument("--documents", type=int, nargs="+", default=[500])
     parser.add_argument("--scale", type=float, default=0.1, help="latency scale (1.0: 0.8 s + 8 ms per token)")
     parser.add_argument("--capacity", type=int, default=64)
+    parser.add_argument("--batch", action="store_true", help="also run the week as `generate --batch`, side by side")
+    parser.add_argument("--batch-polls", type=int, default=3, help="looks at the batch before it reports completed")
+    parser.add_argument("--poll-seconds", type=float, default=0.5, help="pause between two looks")
     args = parser.parse_args()
     print(f"latency {0.8 * args.scale:.3f} s + {8 * args.scale:.2f} ms per output token; capacity {args.capacity}")
     for documents in args.documents:
@@ -294,6 +332,20 @@ def main() -> None:
             f"(it counts re-asks for {REASK_SHARE:.1%} of calls, as bench/bench_reasks.py measured; "
             "this bench's answers need none)"
         )
+        if args.batch:
+            b = run_week(documents, args.scale, args.capacity, True, args.batch_polls, args.poll_seconds)
+            print(
+                f"  generate --batch: {b['batch_lines']} requests in the batch ({b['polls']} looks, "
+                f"{args.poll_seconds} s apart), {b['calls']} online {b['stages']}; wall {b['wall']:.1f} s vs the "
+                f"online run's {r['wall']:.1f} s = {b['wall'] / r['wall']:.2f}x; synthesis: "
+                f"{'yes' if b['synthesis'] else 'NO'}; exit {b['exit']}"
+            )
+            print(
+                f"  cost per week on {MODEL} through the batch: ${b['batch_route']:.2f} (batch lines at half price, "
+                f"the {b['calls']} online requests at list) vs ${b['batch_route_list']:.2f} for the same requests "
+                f"all at list = {b['batch_route'] / b['batch_route_list']:.2f}x; the online run's list "
+                f"${r['list']:.2f}"
+            )
 
 
 if __name__ == "__main__":
