@@ -689,8 +689,10 @@ def batch_collect_command(
                 f"briefs: {name} is {found.status}: {len(found.cached)} answers cached now, "
                 f"{found.already} earlier, {len(found.failed)} failed, {found.pending} pending"
             )
-        for custom_id, why in found.failed.items():
-            say(f"briefs: batch line {custom_id} failed ({why}); `briefs generate` asks it online")
+        from briefs.cli_words import failed_line_lines
+
+        for line in failed_line_lines(found, "`briefs generate` asks it online"):
+            say(line)
         if not found.pending:
             label = resolve_label(period)
             say(f"briefs: run `briefs generate --week {label}` to finish the week from the cache")

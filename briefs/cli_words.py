@@ -100,21 +100,46 @@ def nothing_extracted_lines(event: NothingExtracted) -> list[str]:
 
 def batch_run_lines(run: BatchRun, week: str) -> list[str]:
     """What `generate --batch` did before the online run."""
-    if run.collected is None:
+    lines: list[str] = []
+    if run.collected is not None and run.state is not None:
+        found = run.collected
+        how = "resumed" if run.resumed else f"submitted with {run.submitted} requests ({run.already} answered before)"
+        reasks = f", {len(found.reask)} to re-ask in a second batch" if found.reask else ""
+        lines.append(
+            f"briefs: batch {run.state.batch_id} ({how}) is {found.status}: {len(found.cached)} answers collected "
+            f"({batch_cost_words(found)}), {found.already} earlier{reasks}, {len(found.failed)} failed"
+        )
+        lines += failed_line_lines(found, "asked online")
+    elif run.reasks is None:
         if run.state is not None and run.state.finished and run.left_online:
-            return [
+            lines.append(
                 f"briefs: the batch of {week} ({run.state.batch_id}) was collected earlier; "
                 f"{run.left_online} requests left are asked online"
-            ]
-        return [f"briefs: all {run.already} extraction requests of {week} are answered already; no batch sent"]
-    assert run.state is not None
-    found = run.collected
-    how = "resumed" if run.resumed else f"submitted with {run.submitted} requests ({run.already} answered before)"
-    lines = [
-        f"briefs: batch {run.state.batch_id} ({how}) is {found.status}: {len(found.cached)} answers collected "
-        f"({batch_cost_words(found)}), {found.already} earlier, {len(found.failed)} failed"
-    ]
-    lines += [f"briefs: batch line {custom_id} failed ({why}); asked online" for custom_id, why in found.failed.items()]
+            )
+        else:
+            lines.append(f"briefs: all {run.already} extraction requests of {week} are answered already; no batch sent")
+    if run.reasks is not None and run.reask_state is not None:
+        how = f"submitted with {run.reask_submitted} re-asks" if run.reask_submitted else "resumed"
+        lines.append(
+            f"briefs: re-ask batch {run.reask_state.batch_id} ({how}) is {run.reasks.status}: "
+            f"{len(run.reasks.cached)} answers cached ({batch_cost_words(run.reasks)}), {len(run.reasks.failed)} failed"
+        )
+        lines += failed_line_lines(run.reasks, None)
+    return lines
+
+
+SHOWN_FAILED_LINES = 10  # a batch refused as a whole fails every line: name a few, count the rest
+
+
+def failed_line_lines(found: Collected, then: str | None) -> list[str]:
+    """Why the provider refused the batch (if it did), and each failed line, the first few by name
+    (``then``: what becomes of a failed line, when its reason does not say)."""
+    after = f"; {then}" if then else ""
+    lines = [f"briefs: the batch was refused: {error}" for error in found.errors[:SHOWN_FAILED_LINES]]
+    failed = list(found.failed.items())
+    lines += [f"briefs: batch line {custom_id} failed ({why}){after}" for custom_id, why in failed[:SHOWN_FAILED_LINES]]
+    if len(failed) > SHOWN_FAILED_LINES:
+        lines.append(f"briefs: ... and {len(failed) - SHOWN_FAILED_LINES} more failed lines{after}")
     return lines
 
 

@@ -345,3 +345,19 @@ def test_generate_batch_reports_a_failed_line_and_asks_it_online(week, monkeypat
 
     rerun = briefs("generate", "--batch", *PERIOD)  # the failed line was answered online: nothing left
     assert rerun.exit_code == 0 and len(week.batches) == 1 and week.count(CHUNKS[1]) == 1
+
+
+def test_a_batch_refused_as_a_whole_says_why_names_a_few_lines_and_all_go_online(
+    week, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("briefs.cli_words.SHOWN_FAILED_LINES", 1)
+    week.batch_refusal = "The model `gpt-4.1-mini` is not available for batch."
+    result = briefs("generate", "--batch", *PERIOD)
+    assert result.exit_code == 0, result.output
+    assert "is failed: 0 answers collected" in result.output and "2 failed" in result.output
+    assert (
+        "briefs: the batch was refused: line 1: The model `gpt-4.1-mini` is not available for batch." in result.output
+    )
+    assert result.output.count("failed (the batch ended (failed) without answering it); asked online") == 1
+    assert "... and 1 more failed lines; asked online" in result.output
+    assert [week.count(label) for label in CHUNKS] == [1, 1], "both asked online, once each"

@@ -90,6 +90,7 @@ class Collected:
     failed: dict[str, str] = field(default_factory=dict)  # custom_id -> why (left for the online run)
     pending: int = 0  # lines the batch has not answered yet
     usage: Usage = field(default_factory=Usage)  # the tokens of the answers cached now (billed at batch prices)
+    errors: list[str] = field(default_factory=list)  # why the provider refused the batch as a whole, if it did
 
 
 @dataclass(frozen=True)
@@ -211,7 +212,15 @@ def collect_batch(
     for file_id in (batch.output_file_id, batch.error_file_id):
         if file_id:
             lines += client._openai.files.content(file_id).text.splitlines()
-    return _collect_lines(client, requests, state, state_path, batch.status, lines)
+    found = _collect_lines(client, requests, state, state_path, batch.status, lines)
+    found.errors = [_batch_error(error) for error in (batch.errors.data or [])] if batch.errors else []
+    return found
+
+
+def _batch_error(error: Any) -> str:
+    """One of the reasons a provider gives for refusing a whole batch (a bad line, a missing model)."""
+    where = f"line {error.line}: " if getattr(error, "line", None) else ""
+    return f"{where}{error.message or error.code or 'no reason given'}"
 
 
 def collect_file(

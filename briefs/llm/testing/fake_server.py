@@ -141,6 +141,7 @@ class FakeServer:
     # A batch reports "in_progress" (its lines answered a share at a time) to this many retrievals
     # before it is "completed" and its output can be read, as a real batch takes its time. 0: at once.
     batch_polls: int = 0
+    batch_refusal: str | None = None  # refuse every batch as a whole with this reason (status "failed", no files)
 
     def __post_init__(self) -> None:
         self.requests: list[Seen] = []
@@ -470,6 +471,13 @@ def _run_batch(fake: FakeServer, body: dict[str, Any]) -> dict[str, Any]:
             "error_file_id": error_file["id"] if error_file else None,
             "request_counts": {"total": len(outputs) + len(errors), "completed": len(outputs), "failed": len(errors)},
         }
+        if fake.batch_refusal is not None:
+            refused = {
+                "object": "list",
+                "data": [{"code": "invalid_request", "line": 1, "message": fake.batch_refusal}],
+            }
+            batch |= {"status": "failed", "output_file_id": None, "error_file_id": None, "errors": refused}
+            batch["request_counts"] = {"total": len(lines), "completed": 0, "failed": 0}
         if fake.batch_polls:
             fake._finished_batches[batch_id] = batch
             fake._polls_left[batch_id] = fake.batch_polls
