@@ -118,17 +118,19 @@ class BatchWatch:
     starts and at each change of status (what a log or a cron mail keeps), and a bar on a terminal."""
 
     def __init__(self, bars: ProgressBars) -> None:
+        self._batch: str | None = None
         self._status: str | None = None
         self._bars = bars
 
     def __call__(self, event: BatchPolled) -> None:
         from briefs.events import CallsProgress
 
-        if self._status is None:
+        if event.batch_id != self._batch:  # the first batch, or the second one (of re-asks)
             say(
-                f"briefs: waiting for batch {event.batch_id} ({event.total} extraction requests); Ctrl-C stops "
+                f"briefs: waiting for batch {event.batch_id} ({event.total} requests); Ctrl-C stops "
                 "the waiting, not the batch: `briefs generate --batch` or `briefs batch collect` picks it up"
             )
+            self._batch, self._status = event.batch_id, None
         if event.status != self._status:
             say(f"briefs: batch {event.batch_id} is {event.status}: {event.done} of {event.total} answered")
             self._status = event.status
@@ -693,6 +695,11 @@ def batch_collect_command(
 
         for line in failed_line_lines(found, "`briefs generate` asks it online"):
             say(line)
+        if found.reask:
+            say(
+                f"briefs: {len(found.reask)} answers need a check re-ask: `briefs generate --batch` sends them "
+                "as a second batch, `briefs generate` asks them again online"
+            )
         if not found.pending:
             label = resolve_label(period)
             say(f"briefs: run `briefs generate --week {label}` to finish the week from the cache")

@@ -145,7 +145,7 @@ def test_generate_batch_submits_waits_collects_and_finishes_online(week, monkeyp
     assert [week.count(label) for label in CHUNKS] == [0, 0], "every extraction came from the batch"
     assert week.count() == 1, "only the synthesis was asked online"
     assert len(week.batches) == 1 and week.batch_lines == 2
-    assert "briefs: waiting for batch batch_fake_0 (2 extraction requests)" in result.output
+    assert "briefs: waiting for batch batch_fake_0 (2 requests)" in result.output
     assert "briefs: batch batch_fake_0 is in_progress: 0 of 2 answered" in result.output
     assert "briefs: batch batch_fake_0 is completed: 2 of 2 answered" in result.output
     assert (
@@ -361,3 +361,54 @@ def test_a_batch_refused_as_a_whole_says_why_names_a_few_lines_and_all_go_online
     assert result.output.count("failed (the batch ended (failed) without answering it); asked online") == 1
     assert "... and 1 more failed lines; asked online" in result.output
     assert [week.count(label) for label in CHUNKS] == [1, 1], "both asked online, once each"
+
+
+# --- check re-asks as a second batch ------------------------------------------------------------------
+
+
+def planted_figure_then_corrected(good: dict):
+    """The first answer's summary states a figure the page does not (its checks want a re-ask); the
+    re-ask, which asks for the summary only, gets it right."""
+    wrong = json.loads(json.dumps(good))
+    wrong["summary"]["zh"] += "共检查987家企业。"
+
+    def reply(body: dict) -> dict:
+        return {"summary": good["summary"]} if len(body["messages"]) > 2 else wrong
+
+    return reply
+
+
+def test_generate_batch_re_asks_in_a_second_batch_and_sends_nothing_of_it_online(week) -> None:
+    week.set_answer(CHUNKS[0], planted_figure_then_corrected(answer(CHUNKS[0])))
+    result = generate(
+        load_settings(None), GenerateRequest(period=RANGE, batch=True), ModelSeam(batch_sleep=lambda _: None)
+    )
+    assert result.exit_code == 0 and result.batch is not None
+    assert len(week.batches) == 2 and week.batch_lines == 3, "two lines, then one re-ask"
+    assert [week.count(label) for label in CHUNKS] == [0, 0] and week.count() == 1, "online: the synthesis only"
+    assert result.batch.collected.reask == [CHUNKS[0]] and result.batch.reasks.cached == [CHUNKS[0]]
+
+    reask = json.loads(week.files[week.batches["batch_fake_1"]["input_file_id"]].decode("utf-8"))
+    assert reask["custom_id"] == CHUNKS[0] and reask["url"] == "/v1/chat/completions"
+    body = reask["body"]
+    assert set(body["response_format"]["json_schema"]["schema"]["properties"]) == {"summary"}
+    assert [m["role"] for m in body["messages"]] == ["system", "user", "assistant", "user"]
+    assert "987" in body["messages"][2]["content"] and "only these fields" in body["messages"][3]["content"]
+
+    assert result.briefing is not None and len(result.briefing.documents) == 2
+    assert all(d.status == "verified" for d in result.briefing.documents), "the corrected answer was merged"
+    assert "987" not in json.dumps([d.model_dump(mode="json") for d in result.briefing.documents], ensure_ascii=False)
+
+    rerun = generate(load_settings(None), GenerateRequest(period=RANGE, batch=True))
+    assert rerun.exit_code == 0 and len(week.batches) == 2 and week.count() == 1, "nothing sent again"
+
+
+def test_a_re_ask_line_that_fails_leaves_the_first_answer_standing_flagged(week) -> None:
+    week.set_answer(CHUNKS[0], planted_figure_then_corrected(answer(CHUNKS[0])))
+    week.script(CHUNKS[0], fake_server.OK, fake_server.server_error(500))  # the first line answers, the re-ask fails
+    result = briefs("generate", "--batch", *PERIOD)
+    assert result.exit_code == 0, result.output
+    assert f"batch line {CHUNKS[0]} failed (HTTP 500: " in result.output
+    assert "; the first answer stands, flagged)\n" in result.output
+    assert week.count(CHUNKS[0]) == 0, "not asked again online: as online, a valid answer stands when its re-ask fails"
+    assert len(week.batches) == 2

@@ -28,6 +28,7 @@ from typing import Any, Final
 import pydantic
 from openai.lib._parsing._completions import type_to_response_format_param
 
+from briefs.llm.answers import merged, reask_problems
 from briefs.llm.client import ModelClient
 from briefs.llm.config import CallRequest, CallResult, Usage
 from briefs.llm.errors import LLMConfigError
@@ -50,6 +51,10 @@ class BatchState:
     keys: dict[str, str]  # custom_id -> cache key of the request it carries
     collected: list[str] = field(default_factory=list)  # custom_ids whose answers are cached
     finished: bool = False  # the batch ended and was collected: nothing more will come of it
+    # answers whose checks found problems, waiting for their re-ask: custom_id -> raw answer,
+    # problems and usage (the answer is cached once its re-ask is answered, or with its flags)
+    reasks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    parent: str = ""  # a re-ask batch: the batch whose answers it re-asks
 
     @property
     def offline(self) -> bool:
@@ -77,6 +82,8 @@ class BatchState:
             dict(data["keys"]),
             list(data.get("collected", [])),
             bool(data.get("finished", False)),
+            dict(data.get("reasks", {})),
+            str(data.get("parent", "")),
         )
 
 
@@ -89,6 +96,7 @@ class Collected:
     already: int = 0  # answers a previous collect had cached
     failed: dict[str, str] = field(default_factory=dict)  # custom_id -> why (left for the online run)
     pending: int = 0  # lines the batch has not answered yet
+    reask: list[str] = field(default_factory=list)  # custom_ids whose answers' checks want a re-ask
     usage: Usage = field(default_factory=Usage)  # the tokens of the answers cached now (billed at batch prices)
     errors: list[str] = field(default_factory=list)  # why the provider refused the batch as a whole, if it did
 
@@ -117,6 +125,9 @@ class BatchRun:
     already: int = 0  # requests answered before this run (cached, or by an earlier batch)
     collected: Collected | None = None
     left_online: int = 0  # requests left to the online run (failed lines, answers to re-ask)
+    reask_state: BatchState | None = None  # the second batch, of check re-asks (None: none was needed)
+    reask_submitted: int = 0
+    reasks: Collected | None = None  # what the re-ask batch's collect found
 
 
 def request_body(client: ModelClient, request: CallRequest[Any]) -> dict[str, Any]:
@@ -157,10 +168,8 @@ def submit_batch(
     lines, keys = batch_lines(client, todo)
     if not lines:
         return BatchState("", "", {}), len(requests)
-    data = _write_jsonl(lines, state_path)
-    uploaded = client._openai.files.create(file=("batch.jsonl", data, "application/jsonl"), purpose="batch")
-    batch = client._openai.batches.create(input_file_id=uploaded.id, endpoint=ENDPOINT, completion_window="24h")
-    state = BatchState(batch.id, uploaded.id, keys)
+    batch_id, file_id = _upload_and_create(client, _write_jsonl(lines, state_path))
+    state = BatchState(batch_id, file_id, keys)
     state.save(state_path)
     return state, len(requests) - len(todo)
 
@@ -177,6 +186,13 @@ def write_offline(client: ModelClient, requests: list[CallRequest[Any]], state_p
     state = BatchState("", "", keys)
     state.save(state_path)
     return state, len(requests) - len(todo)
+
+
+def _upload_and_create(client: ModelClient, data: bytes) -> tuple[str, str]:
+    """Upload a batch file and create its batch through the SDK; returns (batch id, file id)."""
+    uploaded = client._openai.files.create(file=("batch.jsonl", data, "application/jsonl"), purpose="batch")
+    batch = client._openai.batches.create(input_file_id=uploaded.id, endpoint=ENDPOINT, completion_window="24h")
+    return batch.id, uploaded.id
 
 
 def jsonl_path(state_path: Path) -> Path:
@@ -203,16 +219,21 @@ def retrieve_batch(client: ModelClient, state: BatchState) -> Any:
 
 
 def collect_batch(
-    client: ModelClient, requests: list[CallRequest[Any]], state: BatchState, state_path: Path
+    client: ModelClient,
+    requests: list[CallRequest[Any]],
+    state: BatchState,
+    state_path: Path,
+    first: BatchState | None = None,
 ) -> Collected:
     """Cache every valid answer the batch has written; say what failed and what is still pending.
-    Once the batch has ended, a line it never answered is failed (the online run asks it)."""
+    Once the batch has ended, a line it never answered is failed (the online run asks it).
+    ``first``: the batch re-asks that batch's answers."""
     batch = retrieve_batch(client, state)
     lines: list[str] = []
     for file_id in (batch.output_file_id, batch.error_file_id):
         if file_id:
             lines += client._openai.files.content(file_id).text.splitlines()
-    found = _collect_lines(client, requests, state, state_path, batch.status, lines)
+    found = _collect_lines(client, requests, state, state_path, batch.status, lines, first=first)
     found.errors = [_batch_error(error) for error in (batch.errors.data or [])] if batch.errors else []
     return found
 
@@ -243,7 +264,10 @@ def _collect_lines(
     status: str,
     lines: list[str],
     source: str = "",
+    first: BatchState | None = None,
 ) -> Collected:
+    """Cache what ``lines`` answer. ``first``: these lines re-ask answers of that batch (its
+    ``reasks``), whose answers are cached with the corrections, or as they were, flagged."""
     found = Collected(status=status)
     by_key = {client.request_key(r): r for r in requests}
     answered: set[str] = set()
@@ -260,30 +284,113 @@ def _collect_lines(
             found.failed[custom_id] = "not a line of this batch"
             continue
         answered.add(custom_id)
-        if custom_id in state.collected:
+        if custom_id in state.collected or custom_id in state.reasks:
             found.already += 1
             continue
         request = by_key.get(state.keys[custom_id])
         if request is None:
             found.failed[custom_id] = "no request of this week carries it any more"
             continue
-        why = _store(client, request, line)
-        if isinstance(why, Usage):
-            found.cached.append(custom_id)
-            found.usage += why
+        if first is None:
+            _take_answer(client, request, state, custom_id, line, found)
         else:
-            found.failed[custom_id] = why
-    unanswered = [c for c in state.keys if c not in answered]
+            _take_correction(client, request, first.reasks.get(custom_id), custom_id, line, found)
+    unanswered = [c for c in state.keys if c not in answered and c not in state.collected]
     if status in TERMINAL:
         for custom_id in unanswered:
-            found.failed[custom_id] = f"the batch ended ({status}) without answering it"
+            why = f"the batch ended ({status}) without answering it"
+            request = by_key.get(state.keys[custom_id])
+            if first is not None and request is not None:
+                _keep_flagged(client, request, first.reasks.get(custom_id), custom_id, why, found)
+            else:
+                found.failed[custom_id] = why
     else:
         found.pending = len(unanswered)
-    if found.cached or (status in TERMINAL and not state.finished):
+    if found.cached or found.reask or (status in TERMINAL and not state.finished):
         state.collected += found.cached
         state.finished = state.finished or status in TERMINAL
         state.save(state_path)
     return found
+
+
+def _take_answer(
+    client: ModelClient,
+    request: CallRequest[Any],
+    state: BatchState,
+    custom_id: str,
+    line: dict[str, Any],
+    found: Collected,
+) -> None:
+    """A first answer: cached, unless its checks want a re-ask (then kept in the state for one)."""
+    read = _read_answer(client, request.schema, line)
+    if isinstance(read, str):
+        found.failed[custom_id] = read
+        return
+    value, content, usage = read
+    problems = list(request.check(value)) if request.check else []
+    if problems and request.check_reasks:
+        state.reasks[custom_id] = {"raw": content, "problems": problems, "usage": usage.model_dump()}
+        found.reask.append(custom_id)
+        return
+    client.store(request, CallResult(label=request.label, value=value, problems=problems, raw=content, usage=usage))
+    found.cached.append(custom_id)
+    found.usage += usage
+
+
+def _take_correction(
+    client: ModelClient,
+    request: CallRequest[Any],
+    earlier: dict[str, Any] | None,
+    custom_id: str,
+    line: dict[str, Any],
+    found: Collected,
+) -> None:
+    """A re-ask's answer, put into the earlier answer as the online re-ask does: only the fields it
+    asked for are replaced and the whole is checked again; an unusable correction leaves the earlier
+    answer standing with its flags."""
+    if earlier is None:
+        found.failed[custom_id] = "no earlier answer of it is kept any more"
+        return
+    first = request.schema.model_validate_json(earlier["raw"])
+    narrowed = request.narrow(first, earlier["problems"]) if request.narrow else None
+    read = _read_answer(client, narrowed.schema if narrowed else request.schema, line)
+    if isinstance(read, str):
+        _keep_flagged(client, request, earlier, custom_id, read, found)
+        return
+    fixed, content, usage = read
+    value = merged(narrowed, first, fixed) if narrowed else fixed
+    if value is None:
+        _keep_flagged(client, request, earlier, custom_id, "the corrected fields could not be used", found)
+        return
+    problems = list(request.check(value)) if request.check else []
+    usage = (Usage.model_validate(earlier["usage"]) + usage).model_copy(update={"calls": 1})  # one call, re-asked
+    raw = value.model_dump_json() if narrowed else content
+    client.store(request, CallResult(label=request.label, value=value, problems=problems, raw=raw, usage=usage))
+    found.cached.append(custom_id)
+    found.usage += usage
+
+
+def _keep_flagged(
+    client: ModelClient,
+    request: CallRequest[Any],
+    earlier: dict[str, Any] | None,
+    custom_id: str,
+    why: str,
+    found: Collected,
+) -> None:
+    """A re-ask that brought nothing usable: the earlier valid answer stands, its problems flagged
+    (as online, when a re-ask cannot be sent)."""
+    if earlier is None:
+        found.failed[custom_id] = why
+        return
+    value = request.schema.model_validate_json(earlier["raw"])
+    usage = Usage.model_validate(earlier["usage"])
+    result = CallResult(
+        label=request.label, value=value, problems=list(earlier["problems"]), raw=earlier["raw"], usage=usage
+    )
+    client.store(request, result)
+    found.cached.append(custom_id)
+    found.failed[custom_id] = f"{why}; the first answer stands, flagged"
 
 
 def wait_for_batch(
@@ -318,7 +425,8 @@ def run_batch(
 ) -> BatchRun:
     """Answer ``requests`` through the Batch API and cache the answers: resume the batch the state
     file names if it has not been collected, else submit those neither cached nor sent in the last
-    batch (a line that failed there is left to the online run, not sent again); wait; collect."""
+    batch (a line that failed there is left to the online run, not sent again); wait; collect. Then
+    the answers whose checks want a re-ask are re-asked the same way, in a second batch."""
     state = BatchState.load(state_path)
     run = BatchRun(state=state)
     if state is not None and not state.finished:
@@ -330,19 +438,90 @@ def run_batch(
     else:
         earlier = state.keys.values() if state is not None else ()
         new_state, run.already = submit_batch(client, requests, state_path, skip=earlier)
-        if new_state.offline:  # nothing left to send
-            run.left_online = len(_unanswered(client, requests, ()))
-            return run
-        state = run.state = new_state
-        run.submitted = len(state.keys)
-    wait_for_batch(client, state, poll_seconds, progress, sleep)
-    run.collected = collect_batch(client, requests, state, state_path)
+        if not new_state.offline:  # a batch was sent
+            state = run.state = new_state
+            run.submitted = len(state.keys)
+    if state is not None and (run.resumed or run.submitted):
+        wait_for_batch(client, state, poll_seconds, progress, sleep)
+        run.collected = collect_batch(client, requests, state, state_path)
+    if state is not None and state.finished:
+        _reask_round(client, requests, state, state_path, run, poll_seconds, progress, sleep)
     run.left_online = len(_unanswered(client, requests, ()))
     return run
 
 
-def _store(client: ModelClient, request: CallRequest[Any], line: dict[str, Any]) -> Usage | str:
-    """Cache the answer a batch line carries (returns its usage), or say why it cannot be used."""
+def reask_state_path(state_path: Path) -> Path:
+    """Where the state of a batch's re-ask batch is kept: beside it."""
+    return state_path.with_suffix(".reasks.json")
+
+
+def _reask_round(
+    client: ModelClient,
+    requests: list[CallRequest[Any]],
+    first: BatchState,
+    first_path: Path,
+    run: BatchRun,
+    poll_seconds: float,
+    progress: Callable[[BatchWaiting], None] | None,
+    sleep: Callable[[float], None] | None,
+) -> None:
+    """The re-asks of ``first``'s answers whose checks found problems, as a second batch (resumed
+    if one is outstanding); its collect caches those answers corrected, or flagged."""
+    path = reask_state_path(first_path)
+    second = BatchState.load(path)
+    if second is not None and second.parent == first.batch_id:
+        run.reask_state = second
+        if second.finished:
+            return
+    else:
+        by_key = {client.request_key(r): r for r in requests}
+        todo = {
+            custom_id: by_key[first.keys[custom_id]]
+            for custom_id in first.reasks
+            if first.keys.get(custom_id) in by_key and not client.is_cached(by_key[first.keys[custom_id]])
+        }
+        if not todo:
+            return
+        lines = [
+            json.dumps(
+                {
+                    "custom_id": custom_id,
+                    "method": "POST",
+                    "url": ENDPOINT,
+                    "body": reask_body(client, request, first.reasks[custom_id]),
+                },
+                ensure_ascii=False,
+            )
+            for custom_id, request in todo.items()
+        ]
+        batch_id, file_id = _upload_and_create(client, _write_jsonl(lines, path))
+        second = BatchState(batch_id, file_id, {c: first.keys[c] for c in todo}, parent=first.batch_id)
+        second.save(path)
+        run.reask_state, run.reask_submitted = second, len(todo)
+    wait_for_batch(client, second, poll_seconds, progress, sleep)
+    run.reasks = collect_batch(client, requests, second, path, first=first)
+
+
+def reask_body(client: ModelClient, request: CallRequest[Any], earlier: dict[str, Any]) -> dict[str, Any]:
+    """The body of the check re-ask the online run would send after ``earlier`` (the answer and its
+    problems): the conversation so far, the problems, and only the failing fields' schema."""
+    first = request.schema.model_validate_json(earlier["raw"])
+    narrowed = request.narrow(first, earlier["problems"]) if request.narrow else None
+    fields = narrowed.fields if narrowed else None
+    return {
+        "model": client.config.model,
+        "messages": [dict(m) for m in request.messages] + reask_problems(earlier["raw"], earlier["problems"], fields),
+        "response_format": type_to_response_format_param(narrowed.schema if narrowed else request.schema),
+        **client.generation_params(request),
+        "stream": False,
+    }
+
+
+def _read_answer(
+    client: ModelClient, schema: type[pydantic.BaseModel], line: dict[str, Any]
+) -> tuple[Any, str, Usage] | str:
+    """The valid answer a batch line carries, its text and usage (priced at Batch prices), or why
+    it cannot be used."""
     response = line.get("response") or {}
     if line.get("error") or response.get("status_code") != 200:
         return f"HTTP {response.get('status_code')}: {_error_message(line)}"
@@ -352,14 +531,11 @@ def _store(client: ModelClient, request: CallRequest[Any], line: dict[str, Any])
         content = choice["message"]["content"]
         if choice.get("finish_reason") != "stop" or not content:
             return f"the answer ended with {choice.get('finish_reason')!r}"
-        value = request.schema.model_validate_json(content)
+        value = schema.model_validate_json(content)
     except (KeyError, IndexError, TypeError) as error:
         return f"not a chat completion ({error})"
     except pydantic.ValidationError as error:
         return f"the answer does not fit the schema ({error.error_count()} errors)"
-    # An answer the checks would re-ask about is left to the online run, which re-asks it.
-    if request.check and request.check_reasks and list(request.check(value)):
-        return "its checks found problems; the online run re-asks it"
     wire_usage = body.get("usage") or {}
     prompt_tokens = int(wire_usage.get("prompt_tokens") or 0)
     cached_tokens = int((wire_usage.get("prompt_tokens_details") or {}).get("cached_tokens") or 0)
@@ -373,9 +549,7 @@ def _store(client: ModelClient, request: CallRequest[Any], line: dict[str, Any])
         completion_tokens=completion_tokens,
         cost_usd=None if at_list is None else at_list * BATCH_PRICE,
     )
-    result = CallResult(label=request.label, value=value, problems=[], raw=content, usage=usage)
-    client.store(request, result)
-    return usage
+    return value, content, usage
 
 
 def _error_message(line: dict[str, Any]) -> str:
