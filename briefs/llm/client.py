@@ -133,7 +133,7 @@ class ModelClient:
 
     def call(self, request: CallRequest[T]) -> CallResult[T]:
         """The validated answer to one request, from the cache when it was answered before."""
-        params = self._generation_params(request)
+        params = self.generation_params(request)
         key = self._cache_key(request, params)
         if key is None:
             return self._call_uncached(request, params, None)
@@ -168,7 +168,7 @@ class ModelClient:
         talk = Conversation(request, reasks=self.config.reasks, max_output_tokens=self.config.max_output_tokens)
         while True:
             try:
-                reply = self._send(request, talk.messages, params, tally, talk.schema)
+                reply = self._send(request, talk.messages, talk.schema, params, tally)
             except ModelError:
                 if talk.best is None:
                     raise
@@ -218,36 +218,12 @@ class ModelClient:
         self,
         request: CallRequest[T],
         messages: list[dict[str, str]],
+        schema: type[pydantic.BaseModel],
         params: dict[str, Any],
         tally: CallTally,
-        schema: type[pydantic.BaseModel] | None = None,
     ) -> Any:
-        if (down := self._endpoint_failure) is not None:
-            raise type(down)(
-                f"{request.label}: not sent, because an earlier call failed in a way every call would: {down}",
-                label=request.label,
-                attempts=0,
-            )
-
-        def attempt() -> Any:
-            if self._stopping.is_set():
-                raise ModelUnavailable(f"{request.label}: not sent, the run was interrupted", label=request.label)
-            tally.attempts += 1
-            with self.limit.slot():  # held for the HTTP exchange only, never across a retry's wait
-                try:
-                    reply = self._openai.chat.completions.with_raw_response.parse(
-                        model=self.config.model,
-                        messages=messages,  # type: ignore[arg-type]
-                        response_format=schema or request.schema,
-                        extra_headers={LABEL_HEADER: request.label},
-                        **params,
-                    )
-                except RateLimitError:
-                    self.limit.rate_limited()
-                    raise
-            self.limit.answered(reply.http_response.headers)
-            return reply
-
+        """The SDK's raw reply to one request, after as many attempts as the retry policy allows."""
+        self._refuse_if_endpoint_down(request.label)
         retrying = transport_retrying(
             max_attempts=self.config.max_attempts,
             max_seconds=self.config.max_retry_seconds,
@@ -256,7 +232,7 @@ class ModelClient:
         )
         started = time.monotonic()
         try:
-            return retrying(attempt)
+            return retrying(self._attempt, request.label, messages, schema, params, tally)
         except APIError as error:
             elapsed = time.monotonic() - started
             failure = call_failure(
@@ -265,6 +241,41 @@ class ModelClient:
             if repeats_for_every_call(error):
                 self._endpoint_failure = failure
             raise failure from None
+
+    def _refuse_if_endpoint_down(self, label: str) -> None:
+        if (down := self._endpoint_failure) is not None:
+            raise type(down)(
+                f"{label}: not sent, because an earlier call failed in a way every call would: {down}",
+                label=label,
+                attempts=0,
+            )
+
+    def _attempt(
+        self,
+        label: str,
+        messages: list[dict[str, str]],
+        schema: type[pydantic.BaseModel],
+        params: dict[str, Any],
+        tally: CallTally,
+    ) -> Any:
+        """One HTTP exchange, in a slot of the adaptive limit."""
+        if self._stopping.is_set():
+            raise ModelUnavailable(f"{label}: not sent, the run was interrupted", label=label)
+        tally.attempts += 1
+        with self.limit.slot():  # held for the HTTP exchange only, never across a retry's wait
+            try:
+                reply = self._openai.chat.completions.with_raw_response.parse(
+                    model=self.config.model,
+                    messages=messages,  # type: ignore[arg-type]
+                    response_format=schema,
+                    extra_headers={LABEL_HEADER: label},
+                    **params,
+                )
+            except RateLimitError:
+                self.limit.rate_limited()
+                raise
+        self.limit.answered(reply.http_response.headers)
+        return reply
 
     def _log_retry(self, label: str) -> Callable[[RetryCallState], None]:
         def before_sleep(state: RetryCallState) -> None:
@@ -317,25 +328,11 @@ class ModelClient:
         todo = list(requests)
         if not todo:
             return []
-        results: dict[int, CallResult[Any] | ModelError] = {}
         pool = ThreadPoolExecutor(max_workers=max(1, self.config.concurrency))
         progress = _Counter(description, len(todo), self.config.progress)
         try:
             try:
-                futures = {pool.submit(self.call, request): i for i, request in enumerate(todo)}
-                while futures:
-                    done, _ = wait(futures, return_when=FIRST_COMPLETED)
-                    for future in done:
-                        index = futures.pop(future)
-                        try:
-                            results[index] = future.result()
-                        except ModelError as error:
-                            results[index] = error
-                        progress.advance()
-                        for follow_up in then(index, results[index]) if then else ():
-                            todo.append(follow_up)
-                            progress.add(1)
-                            futures[pool.submit(self.call, follow_up)] = len(todo) - 1
+                results = self._gather(pool, todo, then, progress)
             finally:
                 progress.finish()
         except BaseException:
@@ -347,6 +344,31 @@ class ModelClient:
         pool.shutdown(wait=True)
         return [results[i] for i in range(len(todo))]
 
+    def _gather(
+        self,
+        pool: ThreadPoolExecutor,
+        todo: list[CallRequest[Any]],
+        then: Callable[[int, CallResult[Any] | ModelError], Sequence[CallRequest[Any]]] | None,
+        progress: _Counter,
+    ) -> dict[int, CallResult[Any] | ModelError]:
+        """Each outcome by its index in ``todo``, as the calls finish; follow-ups join ``todo``."""
+        results: dict[int, CallResult[Any] | ModelError] = {}
+        futures = {pool.submit(self.call, request): i for i, request in enumerate(todo)}
+        while futures:
+            done, _ = wait(futures, return_when=FIRST_COMPLETED)
+            for future in done:
+                index = futures.pop(future)
+                try:
+                    results[index] = future.result()
+                except ModelError as error:
+                    results[index] = error
+                progress.advance()
+                for follow_up in then(index, results[index]) if then else ():
+                    todo.append(follow_up)
+                    progress.add(1)
+                    futures[pool.submit(self.call, follow_up)] = len(todo) - 1
+        return results
+
     # --- dry run ----------------------------------------------------------------------------------
 
     def estimate(self, requests: Iterable[CallRequest[Any]]) -> TokenEstimate:
@@ -357,7 +379,7 @@ class ModelClient:
         estimate = TokenEstimate()
         for request in requests:
             estimate.calls += 1
-            key = self._cache_key(request, self._generation_params(request))
+            key = self._cache_key(request, self.generation_params(request))
             if key is not None and self._cache is not None and self.config.read_cache and self._cache.get(key):
                 estimate.cache_hits += 1
                 continue
@@ -407,7 +429,8 @@ class ModelClient:
 
     # --- cache ------------------------------------------------------------------------------------
 
-    def _generation_params(self, request: CallRequest[Any]) -> dict[str, Any]:
+    def generation_params(self, request: CallRequest[Any]) -> dict[str, Any]:
+        """The generation parameters a call of ``request`` sends (what a batch line sends too)."""
         params: dict[str, Any] = {
             "max_completion_tokens": self.config.max_output_tokens,
             # same prompt version → same static prefix; helps the provider route to its prompt cache
@@ -417,13 +440,9 @@ class ModelClient:
             params["temperature"] = 0
         return params
 
-    def generation_params(self, request: CallRequest[Any]) -> dict[str, Any]:
-        """The generation parameters a call of ``request`` sends (what a batch line sends too)."""
-        return self._generation_params(request)
-
     def request_key(self, request: CallRequest[Any]) -> str:
         """The response-cache key of ``request``: where its answer is found, however it was paid for."""
-        key = self._cache_key(request, self._generation_params(request))
+        key = self._cache_key(request, self.generation_params(request))
         if key is None:
             raise LLMConfigError("the response cache is off; a batch's answers have nowhere to go")
         return key
