@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -204,3 +205,80 @@ def smtp_server(smtp_certificate: tuple[Path, Path]):
     yield start
     for controller in controllers:
         controller.stop()
+
+
+# --- command line: the real entry point, in this process -----------------------------------
+
+
+class Ran(NamedTuple):
+    """What a run of the command left, named as subprocess.CompletedProcess names it."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def briefs_main(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path):
+    """Run ``briefs ARGS`` through ``briefs.cli.main``, the installed command's own entry point and
+    error boundary (click's usage errors included, which typer's CliRunner does not pass through),
+    in this process and in tmp_path. A subprocess costs seconds of interpreter and import start-up:
+    keep those for what only a process shows (the installed command, signals, pipes)."""
+    import signal
+    import sys
+
+    from briefs import cli
+
+    def exit_now(code: int) -> None:  # main() ends worker threads left by an interrupt with os._exit
+        raise SystemExit(code)
+
+    def run(*args: str) -> Ran:
+        monkeypatch.chdir(tmp_path)
+        monkeypatch.setattr(sys, "argv", ["briefs", *args])
+        monkeypatch.setattr(os, "_exit", exit_now)
+        monkeypatch.setattr(cli, "_quiet", False)
+        capsys.readouterr()
+        terminate = signal.getsignal(signal.SIGTERM)
+        try:
+            cli.main()
+            code = 0
+        except SystemExit as stop:
+            code = stop.code if isinstance(stop.code, int) else int(stop.code is not None)
+        finally:
+            signal.signal(signal.SIGTERM, terminate)
+        out, err = capsys.readouterr()
+        return Ran(code, out, err)
+
+    return run
+
+
+# --- the bundled sample's weeks, replayed once a session ---------------------------------
+
+
+class SampleWeeks:
+    """The bundled sample's weeks, each replayed through the whole pipeline (every format) the first
+    time a test asks for it, then shared. Shared means read-only: a test that changes a file copies
+    it first."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._results: dict[str, object] = {}
+
+    def __getitem__(self, week: str):  # -> briefs.pipeline.GenerateResult
+        if week not in self._results:
+            from briefs.pipeline import GenerateRequest, generate
+            from briefs.settings import load_settings
+            from briefs.weeks import parse_week
+
+            with pytest.MonkeyPatch.context() as patch:  # what _no_live_model gives a test, for the session
+                for name in _LIVE_VARIABLES + _PROXY_VARIABLES:
+                    patch.delenv(name, raising=False)
+                patch.setenv("BRIEFS_HOME", str(self.folder / "home"))
+                settings = load_settings(None, out=self.folder / "out", mode="replay")
+                self._results[week] = generate(settings, GenerateRequest(period=parse_week(week)))
+        return self._results[week]
+
+
+@pytest.fixture(scope="session")
+def sample_weeks(tmp_path_factory: pytest.TempPathFactory) -> SampleWeeks:
+    return SampleWeeks(tmp_path_factory.mktemp("sample-weeks"))

@@ -41,8 +41,15 @@ class _Handler(socketserver.StreamRequestHandler):
         self._pipe(self.connection, upstream)
 
     def _pipe(self, client: socket.socket, upstream: socket.socket) -> None:
-        # whatever the client already sent past the headers sits in rfile's buffer
-        pending = self.rfile.peek(0) if hasattr(self.rfile, "peek") else b""
+        # whatever the client already sent past the headers sits in rfile's buffer; peek must not wait
+        # for more, or a request without a body (a GET) would hang until the client gave up
+        client.setblocking(False)
+        try:
+            pending = self.rfile.peek(0)
+        except BlockingIOError:
+            pending = b""
+        finally:
+            client.setblocking(True)
         if pending:
             upstream.sendall(self.rfile.read(len(pending)))
         sockets = [client, upstream]

@@ -221,19 +221,30 @@ def briefs_cli(tmp_path: Path, *args: str, env: dict[str, str] | None = None, **
     return subprocess.run(command, cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=120)
 
 
+COMMAND_LINE_MISTAKES = [
+    (["send"], "briefs: error: Missing option '--week'", 2),
+    (["generate", "--week", "2022-W06", "--format", ","], "briefs: error: --format ',': names no format", 2),
+    (["generate", "--concurrency", "many"], "briefs: error: Invalid value for '--concurrency'", 2),
+    (["genrate"], "briefs: error: No such command 'genrate'", 2),
+]
+
+
 @pytest.mark.parametrize(
     ("args", "message", "code"),
-    [
-        (["send"], "briefs: error: Missing option '--week'", 2),
-        (["generate", "--week", "2022-W06", "--format", ","], "briefs: error: --format ',': names no format", 2),
-        (["generate", "--concurrency", "many"], "briefs: error: Invalid value for '--concurrency'", 2),
-        (["genrate"], "briefs: error: No such command 'genrate'", 2),
-    ],
+    COMMAND_LINE_MISTAKES,
     ids=["send without --week", "an empty --format", "a malformed number", "a misspelt command"],
 )
-def test_command_line_mistakes_are_one_line(tmp_path: Path, args: list[str], message: str, code: int) -> None:
-    done = briefs_cli(tmp_path, *args)
+def test_command_line_mistakes_are_one_line(briefs_main, args: list[str], message: str, code: int) -> None:
+    done = briefs_main(*args)
     assert done.returncode == code
+    assert done.stderr.startswith(message) and len(done.stderr.strip().splitlines()) == 1, done.stderr
+
+
+def test_the_installed_command_ends_a_usage_mistake_in_one_line(tmp_path: Path) -> None:
+    """The rows above through a real process once: click's own usage errors pass main()'s boundary."""
+    args, message, code = COMMAND_LINE_MISTAKES[-1]
+    done = briefs_cli(tmp_path, *args)
+    assert done.returncode == code and done.stdout == ""
     assert done.stderr.startswith(message) and len(done.stderr.strip().splitlines()) == 1, done.stderr
 
 

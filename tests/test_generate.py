@@ -186,12 +186,11 @@ def test_sample_week_is_complete_verified_and_says_where_it_came_from(sample_wee
         assert "/work/" not in text and "/tmp/" not in text, "no machine path in a briefing"
 
 
-def test_every_sample_week_replays_offline(tmp_path: Path) -> None:
+def test_every_sample_week_replays_offline(sample_weeks) -> None:
     """Every week that holds a sample document has its recordings, synthesis included."""
     weeks = ["2020-W52", "2021-W31", "2022-W06", "2022-W07", "2022-W30", "2023-W27", "2024-W17", "2025-W01"]
-    settings = replay_settings(tmp_path)
     for week in weeks:
-        result = generate(settings, GenerateRequest(period=parse_week(week), formats=("json",)))
+        result = sample_weeks[week]
         assert result.briefing is not None
         assert result.exit_code == EXIT_OK, (week, result.briefing.warnings)
         assert result.briefing.coverage.in_period >= 1 and result.briefing.headline is not None, week
@@ -389,20 +388,32 @@ def test_the_command_writes_the_sample_week_offline_and_says_so(tmp_path: Path) 
     ]
 
 
+BAD_COMMAND_LINES = [
+    (["--week", "2021-W53"], "briefs: error: --week 2021-W53: 2021 has ISO weeks W01 to W52, there is no week 53"),
+    (["--week", "2022-W06", "--format", "pdf"], "briefs: error: --format pdf: choose from md, html, txt, json"),
+    (["--week", "2022-W06", "--language", "fr"], "briefs: error: --language fr: choose both, zh or en"),
+    (["--week", "2022-W06", "--corpus", "missing"], "briefs: error: --corpus missing: no such file or folder"),
+    ([], "briefs: error: --week is required"),
+]
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
-    [
-        (["--week", "2021-W53"], "briefs: error: --week 2021-W53: 2021 has ISO weeks W01 to W52, there is no week 53"),
-        (["--week", "2022-W06", "--format", "pdf"], "briefs: error: --format pdf: choose from md, html, txt, json"),
-        (["--week", "2022-W06", "--language", "fr"], "briefs: error: --language fr: choose both, zh or en"),
-        (["--week", "2022-W06", "--corpus", "missing"], "briefs: error: --corpus missing: no such file or folder"),
-        ([], "briefs: error: --week is required"),
-    ],
+    BAD_COMMAND_LINES,
     ids=["an impossible week", "an unknown format", "an unknown language", "a missing corpus", "no period"],
 )
-def test_bad_command_lines_are_one_line_and_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
-    done = run_cli(tmp_path, *args)
+def test_bad_command_lines_are_one_line_and_exit_2(briefs_main, args: list[str], message: str) -> None:
+    done = briefs_main("generate", *args)
     assert done.returncode == EXIT_USAGE
+    assert done.stderr.startswith(message) and len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_the_installed_command_ends_a_bad_command_line_in_one_line_and_exit_2(tmp_path: Path) -> None:
+    """The same boundary as the rows above, once through a real process: its exit status and streams."""
+    args, message = BAD_COMMAND_LINES[0]
+    done = run_cli(tmp_path, *args)
+    assert done.returncode == EXIT_USAGE and done.stdout == ""
     assert done.stderr.startswith(message) and len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert "Traceback" not in done.stderr
 

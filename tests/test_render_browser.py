@@ -15,10 +15,7 @@ import pytest
 
 from briefs import assemble
 from briefs.models import Briefing, Coverage
-from briefs.pipeline import GenerateRequest, generate
 from briefs.render import LABELS, render
-from briefs.settings import load_settings
-from briefs.weeks import parse_week
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -124,9 +121,9 @@ def test_the_email_html_reads_at_600px_with_every_section(browser, tmp_path: Pat
         page.close()
 
 
-def test_the_sample_week_reads_at_600px(browser, tmp_path: Path) -> None:
+def test_the_sample_week_reads_at_600px(browser, sample_weeks, tmp_path: Path) -> None:
     """The real thing: 2022-W06 of the bundled sample, replayed through the whole pipeline."""
-    result = generate(load_settings(None, out=tmp_path / "out"), GenerateRequest(period=parse_week("2022-W06")))
+    result = sample_weeks["2022-W06"]
     briefing = result.briefing
     html = (result.out_dir / "briefing.html").read_text(encoding="utf-8")
     page, errors, requests = open_at_600(browser, html, tmp_path / "briefing.html")
@@ -185,11 +182,11 @@ MID_WORD = ("anywhere", "break-all")
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("week", ["2020-W52", "2022-W06"])
 def test_the_email_reads_at_phone_and_column_width_without_breaking_words(
-    browser, tmp_path: Path, week: str, width: int
+    browser, sample_weeks, tmp_path: Path, week: str, width: int
 ) -> None:
     """The 177-requirement regulation's week and the news week, at 375 and 600 px: no sideways
     scrolling, table cells wrap between words, every anchor of the contents leads somewhere."""
-    result = generate(load_settings(None, out=tmp_path / "out"), GenerateRequest(period=parse_week(week)))
+    result = sample_weeks[week]
     html = (result.out_dir / "briefing.html").read_text(encoding="utf-8")
     page, errors, requests = open_at_600(browser, html, tmp_path / "briefing.html", width=width)
     try:
@@ -261,12 +258,12 @@ def test_status_official_link_and_bilingual_warnings_fit_at_phone_and_column_wid
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_the_team_mail_of_the_largest_week_fits_and_says_the_full_briefing_is_attached(
-    browser, tmp_path: Path, width: int
+    browser, sample_weeks, tmp_path: Path, width: int
 ) -> None:
     from briefs.pipeline import mail_content
     from briefs.settings import Team
 
-    result = generate(load_settings(None, out=tmp_path / "out"), GenerateRequest(period=parse_week("2020-W52")))
+    result = sample_weeks["2020-W52"]
     html = mail_content(result.briefing, Team(name="ra", recipients=["ra@example.com"])).html
     assert len(html.encode("utf-8")) <= 100_000
     page, errors, _ = open_at_600(browser, html, tmp_path / "mail.html", width=width)

@@ -10,22 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from briefs.pipeline import GenerateRequest, generate
 from briefs.render import FONT_STACK
-from briefs.settings import load_settings
-from briefs.weeks import parse_week
 
 SAMPLE_WEEKS = ("2020-W52", "2021-W31", "2022-W06", "2022-W07", "2022-W30", "2023-W27", "2024-W17", "2025-W01")
 LIMIT = 100_000  # Gmail clips a message past about 102 KB of HTML
 
 
 @pytest.fixture(scope="module")
-def weeks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[str, object]]:
-    out = tmp_path_factory.mktemp("weeks")
-    settings = load_settings(None, out=out, mode="replay")
+def weeks(sample_weeks) -> dict[str, tuple[str, object]]:
     found = {}
     for week in SAMPLE_WEEKS:
-        result = generate(settings, GenerateRequest(period=parse_week(week), formats=("html", "md")))
+        result = sample_weeks[week]
         found[week] = ((result.out_dir / "briefing.html").read_text(encoding="utf-8"), result.briefing)
     return found
 
