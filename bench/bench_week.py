@@ -20,7 +20,8 @@ Printed, side by side:
 * beside it, what `briefs generate --dry-run` predicted for the same week before the run (calls,
   tokens, the three prices) and the ratio predicted / measured.
 
-With --batch, the same week also runs as `briefs generate --batch` in a fresh home, beside the online
+After each run the week is generated again, and the requests that rerun sent are counted (all
+cached: 0 expected). With --batch, the same week also runs as `briefs generate --batch` in a fresh home, beside the online
 run: the extraction goes to the fake server's /v1/batches (which answers every line at once but
 reports the batch in progress for --batch-polls looks, --poll-seconds apart), the rest online.
 Printed: wall time (batch run vs online run; the fake's batch is instant, so this is briefs' own
@@ -265,6 +266,9 @@ def run_week(
             busy = server.busy_seconds
             rejected = server.rejected
             batched = batch_bodies(server)
+            before = len(server.requests) + len(server.batch_calls)
+            generate(settings, GenerateRequest(period=WEEK, batch=batch))  # the rerun: everything is cached
+            rerun_requests = len(server.requests) + len(server.batch_calls) - before
         briefing = result.briefing
         online = tokens_of([(s.label, s.body) for s in seen], answer)
         in_batch = tokens_of(batched, answer)
@@ -273,6 +277,7 @@ def run_week(
             "long": long_docs,
             "calls": len(seen),
             "batch_lines": len(batched),
+            "rerun_requests": rerun_requests,
             "polls": polls,
             "rejected": rejected,
             "wall": wall,
@@ -338,7 +343,8 @@ def main() -> None:
                 f"  generate --batch: {b['batch_lines']} requests in the batch ({b['polls']} looks, "
                 f"{args.poll_seconds} s apart), {b['calls']} online {b['stages']}; wall {b['wall']:.1f} s vs the "
                 f"online run's {r['wall']:.1f} s = {b['wall'] / r['wall']:.2f}x; synthesis: "
-                f"{'yes' if b['synthesis'] else 'NO'}; exit {b['exit']}"
+                f"{'yes' if b['synthesis'] else 'NO'}; exit {b['exit']}; a rerun sent {b['rerun_requests']} requests "
+                f"(the online run's rerun: {r['rerun_requests']})"
             )
             print(
                 f"  cost per week on {MODEL} through the batch: ${b['batch_route']:.2f} (batch lines at half price, "

@@ -412,3 +412,28 @@ def test_a_re_ask_line_that_fails_leaves_the_first_answer_standing_flagged(week)
     assert "; the first answer stands, flagged)\n" in result.output
     assert week.count(CHUNKS[0]) == 0, "not asked again online: as online, a valid answer stands when its re-ask fails"
     assert len(week.batches) == 2
+
+
+def test_what_the_batch_cost_counts_in_the_run_record_at_batch_prices(week, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The briefing's cost line must not leave out what was paid through the Batch API: its tokens
+    and cost (half the list price) are a stage of their own in the run record, and in the total."""
+    from briefs.llm import cost_usd
+
+    monkeypatch.setattr("briefs.llm.client.priced_endpoint", lambda url: True)  # priced as if OpenAI's
+    result = generate(load_settings(None), GenerateRequest(period=RANGE, batch=True))
+    assert result.briefing is not None and result.batch is not None
+    paid = result.batch.collected.usage
+    assert paid.prompt_tokens > 0 and paid.completion_tokens > 0
+    stages = {s.stage: s.usage for s in result.briefing.run.stages}
+    batch = stages["batch"]
+    assert (batch.calls, batch.prompt_tokens, batch.completion_tokens) == (
+        0,
+        paid.prompt_tokens,
+        paid.completion_tokens,
+    )
+    at_list = cost_usd("gpt-4.1-mini", paid.prompt_tokens, 0, paid.completion_tokens)
+    assert batch.cost_usd == pytest.approx(at_list / 2)
+    total = result.briefing.run.total
+    assert total.cost_usd == pytest.approx(batch.cost_usd + stages["synthesize"].cost_usd)
+    assert total.calls == stages["extract"].calls + stages["synthesize"].calls, "no call counted twice"
+    assert result.briefing.run.retries == 0

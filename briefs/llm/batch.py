@@ -40,6 +40,7 @@ STATE_VERSION = 1
 # A batch in one of these states changes no more: what it did not answer, it never will.
 TERMINAL: Final = frozenset({"completed", "failed", "expired", "cancelled"})
 BATCH_PRICE: Final = 0.5  # the Batch API bills input and output at half the list price
+BATCH_STAGE: Final = "batch"  # the run's books: what the batches answered in this run cost
 
 
 @dataclass
@@ -390,6 +391,7 @@ def _keep_flagged(
     )
     client.store(request, result)
     found.cached.append(custom_id)
+    found.usage += usage
     found.failed[custom_id] = f"{why}; the first answer stands, flagged"
 
 
@@ -447,6 +449,11 @@ def run_batch(
     if state is not None and state.finished:
         _reask_round(client, requests, state, state_path, run, poll_seconds, progress, sleep)
     run.left_online = len(_unanswered(client, requests, ()))
+    paid = sum((found.usage for found in (run.collected, run.reasks) if found is not None), Usage())
+    if paid.prompt_tokens or paid.completion_tokens:
+        # into the run's books as a stage of its own: its tokens and cost (at Batch prices) count in
+        # the run's total, while the calls stay those of the stages that read these answers
+        client.ledger.add(BATCH_STAGE, paid.model_copy(update={"calls": 0, "attempts": 0}))
     return run
 
 
