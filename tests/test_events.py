@@ -163,3 +163,15 @@ def test_the_pipeline_holds_no_sentence_for_the_terminal() -> None:
 def test_the_check_finds_a_sentence_where_there_is_one() -> None:
     planted = 'def f(x):\n    return [f"briefs: warning: {x}", "briefs: error"]\n'
     assert len(_sentences_for_the_terminal(planted)) == 2
+
+
+def test_the_readmes_python_example_runs_as_shown(tmp_path: Path, monkeypatch, capsys) -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    example = readme.split("## From Python", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    for name in [name for name in os.environ if name.startswith(("OPENAI_", "BRIEFS_"))]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("BRIEFS_HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    exec(compile(example, "README.md", "exec"), {})
+    out, err = capsys.readouterr()
+    assert err == "" and out.splitlines()[0].startswith("0 ['briefing.html', 'briefing.json', 'briefing.md'")
