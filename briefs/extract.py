@@ -238,6 +238,7 @@ def _unextractable(document: Document) -> str | None:
 def _extract_and_merge(client: ModelClient, jobs: list[_Job], prompts: Prompts, names: dict[str, str]) -> None:
     """Every chunk call of every job in one batch; a long document's merge call is sent as soon as
     its own chunks are answered, while the rest of the week is still being extracted."""
+    jobs = _longest_first(jobs)
     owners = [(job, part) for job in jobs for part in range(len(job.requests))]
     waiting = {id(job): len(job.requests) for job in jobs}
     for job in jobs:
@@ -267,6 +268,13 @@ def _extract_and_merge(client: ModelClient, jobs: list[_Job], prompts: Prompts, 
         job.requests, job.outcomes = [merge], [outcome]
         job.spent.append(outcome)
         _take_merged(job)
+
+
+def _longest_first(jobs: list[_Job]) -> list[_Job]:
+    """The jobs with the most chunk calls first (longest processing time first): a long document's
+    parts and then its merge are chained calls, so started last they would be the week's tail while
+    the endpoint sits idle; started first, the short documents fill the endpoint around them."""
+    return sorted(jobs, key=lambda job: -len(job.requests))
 
 
 def _first_failure(job: _Job) -> str | None:

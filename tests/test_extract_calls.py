@@ -131,6 +131,27 @@ def test_a_long_document_gets_one_call_per_chunk_and_one_merge_without_the_text(
     assert [d.date for d in merged.dates] == ["2022-01-01"]
 
 
+def test_a_long_document_is_sent_first_so_its_merge_is_not_the_week_s_tail(server: SequencedServer) -> None:
+    """Longest first: a long document's parts and then its merge are a chain of calls; sent after the
+    short documents, that chain would run while the endpoint idles. Digests keep the documents' order."""
+    short = hand_document(FIRST, name="short_notice")
+    long = hand_document(FIRST + "\n" + SECOND + EFFECTIVE, [FIRST, SECOND + EFFECTIVE], name="long_rule")
+    server.set_answer(chunk_label(short, 0), part_answer(FIRST))
+    server.set_answer(chunk_label(long, 0), part_answer(FIRST))
+    server.set_answer(chunk_label(long, 1), part_answer(SECOND))
+    server.set_answer(merge_label(long), part_answer())
+
+    digests = extract_documents([short, long], client_for(server, concurrency=1))
+
+    assert [seen.label for seen in server.requests] == [
+        chunk_label(long, 0),
+        chunk_label(long, 1),
+        merge_label(long),  # sent as soon as its parts are answered, before the short document
+        chunk_label(short, 0),
+    ]
+    assert [digest.document.id for digest in digests] == ["short_notice", "long_rule"]
+
+
 def test_the_merge_cannot_drop_or_alter_a_requirement_and_overlap_repeats_are_dropped(
     server: SequencedServer,
 ) -> None:

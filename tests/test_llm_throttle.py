@@ -1,6 +1,7 @@
-"""Concurrency that adapts: it rises while the endpoint keeps up, halves on a 429 and when the
-x-ratelimit-remaining-* headers say the budget is nearly spent, and never passes its ceiling; and
-follow-up calls (a long document's merge) start as soon as what they need is answered."""
+"""Concurrency that adapts: it starts at its ceiling (or rises from a lower start while the endpoint
+keeps up), halves on a 429 (once per window) and when the x-ratelimit-remaining-* headers say the
+budget is nearly spent, and never passes its ceiling; and follow-up calls (a long document's merge)
+start as soon as what they need is answered."""
 
 from __future__ import annotations
 
@@ -70,9 +71,40 @@ def test_a_client_finds_the_endpoint_limit_without_being_told() -> None:
 
 def test_concurrency_rises_while_the_endpoint_keeps_up() -> None:
     with FakeServer(latency=0.1) as server:
-        with client_for(server, concurrency=32) as client:
+        with client_for(server, concurrency=32, start_concurrency=8) as client:
             client.call_many([note_request(f"extract/d{i}/chunk-0") for i in range(200)])
     assert server.max_in_flight > 16  # it started at 8
+
+
+def test_it_starts_at_its_ceiling_unless_told_otherwise() -> None:
+    assert AdaptiveLimit(64).current == 64
+    assert AdaptiveLimit(64, start=100).current == 64
+
+
+def test_the_429s_of_one_window_halve_the_limit_once() -> None:
+    """A first burst that the endpoint turns away answers 429 many times over; the requests sent
+    before the first cut say nothing the cut did not already answer, so the limit halves once, not
+    down to one; a 429 to a request sent after the cut cuts again."""
+    limit = AdaptiveLimit(64)
+    with limit.slot() as first, limit.slot() as second, limit.slot() as third:
+        pass
+    for window in (first, second, third):
+        limit.rate_limited(window)
+    assert limit.current == 32 and limit.backoffs == 1
+    with limit.slot() as after_the_cut:
+        pass
+    limit.rate_limited(after_the_cut)
+    assert limit.current == 16 and limit.backoffs == 2
+
+
+def test_a_spent_budget_of_an_older_window_does_not_cut_again() -> None:
+    limit = AdaptiveLimit(64)
+    with limit.slot() as window:
+        pass
+    spent = {"x-ratelimit-remaining-tokens": "5000", "x-ratelimit-limit-tokens": "200000"}
+    limit.answered(spent, window)
+    limit.answered(spent, window)
+    assert limit.current == 32
 
 
 def test_a_follow_up_starts_as_soon_as_its_inputs_are_answered() -> None:

@@ -22,8 +22,9 @@ import json
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
 
 import httpx2
@@ -71,7 +72,7 @@ class ModelClient:
         self._secrets = [s for s in (config.api_key,) if s]
         self._cache = ResponseCache(config.cache_dir) if config.cache_dir else None
         # requests in flight: adapts between 1 and config.concurrency to what the endpoint keeps up with
-        self.limit = AdaptiveLimit(config.concurrency, start=min(config.concurrency, config.start_concurrency))
+        self.limit = AdaptiveLimit(config.concurrency, start=config.start_concurrency)
         self._locks: dict[str, threading.Lock] = {}
         self._locks_lock = threading.Lock()
         # Set by the first failure that every later call would repeat (endpoint unreachable, key
@@ -262,7 +263,7 @@ class ModelClient:
         if self._stopping.is_set():
             raise ModelUnavailable(f"{label}: not sent, the run was interrupted", label=label)
         tally.attempts += 1
-        with self.limit.slot():  # held for the HTTP exchange only, never across a retry's wait
+        with self.limit.slot() as window:  # held for the HTTP exchange only, never across a retry's wait
             try:
                 reply = self._openai.chat.completions.with_raw_response.parse(
                     model=self.config.model,
@@ -272,9 +273,9 @@ class ModelClient:
                     **params,
                 )
             except RateLimitError:
-                self.limit.rate_limited()
+                self.limit.rate_limited(window)
                 raise
-        self.limit.answered(reply.http_response.headers)
+        self.limit.answered(reply.http_response.headers, window)
         return reply
 
     def _log_retry(self, label: str) -> Callable[[RetryCallState], None]:
@@ -323,8 +324,9 @@ class ModelClient:
         """Every request's result (or its ModelError) in the order given; at most
         ``config.concurrency`` in flight (fewer while the endpoint pushes back); one failure never
         stops the others. ``then(index, outcome)``, called as each result arrives, may return
-        follow-up requests (a merge once its parts are answered): they are sent at once, numbered
-        after those before them, and their results follow in the list."""
+        follow-up requests (a merge once its parts are answered): they go out next, ahead of the
+        requests still waiting (a follow-up ends a chain the caller is waiting on), numbered after
+        those before them, and their results follow in the list."""
         todo = list(requests)
         if not todo:
             return []
@@ -351,10 +353,18 @@ class ModelClient:
         then: Callable[[int, CallResult[Any] | ModelError], Sequence[CallRequest[Any]]] | None,
         progress: _Counter,
     ) -> dict[int, CallResult[Any] | ModelError]:
-        """Each outcome by its index in ``todo``, as the calls finish; follow-ups join ``todo``."""
+        """Each outcome by its index in ``todo``, as the calls finish; follow-ups join ``todo``.
+
+        Only as many requests as the pool has workers are handed to it; the rest wait here, where a
+        follow-up can still go ahead of them (the pool's own queue is first come, first served)."""
         results: dict[int, CallResult[Any] | ModelError] = {}
-        futures = {pool.submit(self.call, request): i for i, request in enumerate(todo)}
-        while futures:
+        workers = max(1, self.config.concurrency)  # the pool's own size
+        waiting: deque[int] = deque(range(len(todo)))
+        futures: dict[Future[CallResult[Any]], int] = {}
+        while waiting or futures:
+            while waiting and len(futures) < workers:
+                index = waiting.popleft()
+                futures[pool.submit(self.call, todo[index])] = index
             done, _ = wait(futures, return_when=FIRST_COMPLETED)
             for future in done:
                 index = futures.pop(future)
@@ -363,10 +373,11 @@ class ModelClient:
                 except ModelError as error:
                     results[index] = error
                 progress.advance()
-                for follow_up in then(index, results[index]) if then else ():
-                    todo.append(follow_up)
-                    progress.add(1)
-                    futures[pool.submit(self.call, follow_up)] = len(todo) - 1
+                follow_ups = list(then(index, results[index])) if then else []
+                if follow_ups:
+                    todo.extend(follow_ups)
+                    progress.add(len(follow_ups))
+                    waiting.extendleft(reversed(range(len(todo) - len(follow_ups), len(todo))))
         return results
 
     # --- dry run ----------------------------------------------------------------------------------

@@ -46,7 +46,7 @@ class LLMConfig:
     cache_dir: Path | None = None  # None: no cache
     read_cache: bool = True  # False: bypass reads (answers are still written)
     concurrency: int = 4  # the most requests in flight; the client adapts below it (briefs.llm.throttle)
-    start_concurrency: int = 8  # where the adaptive limit starts
+    start_concurrency: int | None = None  # where the adaptive limit starts (None: at the ceiling)
     timeout: float = 120.0
     max_attempts: int = 4  # transport attempts per request (tenacity); the SDK's max_retries is 0
     max_retry_seconds: float = 300.0
