@@ -7,7 +7,7 @@ requirement is verified, what goes under warnings. ``briefs.render`` only lays i
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from briefs.models import (
@@ -38,13 +38,19 @@ from briefs.zhtext import simplified_key
 def relative_path(path: str, corpus: Path | None) -> str:
     """Paths in a briefing are relative to the corpus: no machine's folders leak into outputs."""
     if corpus is not None:
-        for inside, base in ((Path(path).absolute(), corpus.absolute()), (_resolved(path), corpus.resolve())):
+        # as named first; resolving links (a file system call per part) only when that is not inside
+        for inside, base in _candidates(path, corpus):
             try:
                 relative = inside.relative_to(base).as_posix()
             except ValueError:
                 continue
             return relative if relative != "." else Path(path).name
     return Path(path).name
+
+
+def _candidates(path: str, corpus: Path) -> Iterator[tuple[Path, Path]]:
+    yield Path(path).absolute(), corpus.absolute()
+    yield _resolved(path), corpus.resolve()
 
 
 def _resolved(path: str) -> Path:
