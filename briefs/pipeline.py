@@ -481,10 +481,11 @@ def glossary_drift_record(digests: list[Digest], prompts: Prompts, base: Path | 
     for digest in digests:
         if digest.extraction is None:
             continue
+        path = None
         for check in glossary_drift(digest.extraction, terms):
             checked += 1
             if not check.ok:
-                path = relative_path(digest.document.path, base)
+                path = path or relative_path(digest.document.path, base)
                 misses.append({"document": path, "target": check.target, "term": check.value, "detail": check.detail})
     rate = round(len(misses) / checked, 4) if checked else 0.0
     return {"terms_checked": checked, "missed": len(misses), "drift_rate": rate, "misses": misses}

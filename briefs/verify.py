@@ -43,6 +43,7 @@ This module imports only ``briefs.models`` and the leaf ``briefs.zhtext`` (numer
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -62,9 +63,10 @@ from briefs.zhtext import (
     english_months,
     english_number_words,
     fold,
-    glossary_terms_in,
+    longest_first,
     roc_years_to_western,
     simplified_key,
+    terms_found,
     to_simplified,
     width_fold,
 )
@@ -832,6 +834,7 @@ def _stem(text: str) -> str:
     )
 
 
+@functools.lru_cache(maxsize=4096)
 def locked_forms(english: str) -> tuple[str, ...]:
     """How a locked term may be written: whole, the name before its parenthesis, or the abbreviation
     inside it (marketing authorization holder (MAH) → either, or MAH)."""
@@ -847,9 +850,10 @@ def glossary_drift(extraction: Extraction, terms: list[tuple[str, str]]) -> list
     """For each glossary term in a requirement's source sentence, whether its English uses the locked
     term. A miss is a soft flag: measured (the run's drift rate), never a failed verification."""
     checks = []
+    prepared = longest_first(terms)
     for index, requirement in enumerate(extraction.requirements):
         english = f" {_stem(requirement.text_en)} "
-        for zh, en in glossary_terms_in(requirement.source_sentence, terms):
+        for zh, en in terms_found(requirement.source_sentence, prepared):
             ok = any(f" {form} " in english for form in locked_forms(en))
             detail = "" if ok else f"the English does not use the locked term {en!r} for {zh}"
             checks.append(

@@ -7,7 +7,8 @@ from briefs.assemble import NOT_PUBLISHED, shown_title
 from briefs.models import Bilingual, Digest
 from briefs.pipeline import glossary_drift_record
 from briefs.prompting import Prompts
-from briefs.verify import glossary_drift, glossary_terms_in
+from briefs.verify import glossary_drift
+from briefs.zhtext import glossary_terms_in
 from tests.extract_support import hand_document
 from tests.test_verify import extraction
 
