@@ -54,12 +54,15 @@ _END_MARK = re.compile(r"^[（(\-—－\s]*(?:完|END|End|全文完)[）)\-—�
 _ENDS_DATED = re.compile(r"^Ends\s*/\s*\S", re.IGNORECASE)
 # A "more" list's heading (1. 更多, 更多某某報報導), an original-article button (【看原文連結】) and a
 # members' comment box: the article has ended.
+# (A whole-line part used with .match, and a sign-in prompt searched for only in a line that holds
+# "please": a case-blind search over every line was the costliest check of reading.)
 _STOP_MORE = re.compile(
-    r"^(?:\d{1,2}[.)、]\s*)?更多$|^更多\S{0,12}(?:報導|报道|新聞|新闻|文章|消息)$|"
-    r"^[【\[]\s*(?:看|閱讀|阅读|查看)?原文(?:連結|链接|鏈接)?\s*[】\]]$|"
-    r"^(?:Member|Reader|User|Visitor)s?['’]?\s+Comments?$|Please (?:log\s?in|sign in|register) to (?:add|post|leave|view)",
+    r"(?:\d{1,2}[.)、]\s*)?更多$|更多\S{0,12}(?:報導|报道|新聞|新闻|文章|消息)$|"
+    r"[【\[]\s*(?:看|閱讀|阅读|查看)?原文(?:連結|链接|鏈接)?\s*[】\]]$|"
+    r"(?:Member|Reader|User|Visitor)s?['’]?\s+Comments?$",
     re.IGNORECASE,
 )
+_SIGN_IN_TO_COMMENT = re.compile(r"Please (?:log\s?in|sign in|register) to (?:add|post|leave|view)", re.IGNORECASE)
 # A relative time on a line of its own (12分鐘前, 3 hours ago): a news list's item, never the article.
 _RELATIVE_TIME = re.compile(
     r"^\d{1,3}\s*(?:秒|分鐘|分钟|小時|小时|天|日|周|週|個月|个月)前$|^\d{1,3}\s+(?:seconds?|minutes?|mins?|hours?|days?)\s+ago$",
@@ -76,28 +79,36 @@ _REACTIONS = re.compile(
     r"^(?:\d*(?:点赞|點贊|點讚|赞|讚|反对|反對|举报|舉報|收藏|打赏|打賞|评论|評論|转发|轉發|在看|喜欢|喜歡|留言)\s*[(（]?\d*[)）]?\s*){1,4}$"
 )
 # Disclaimers and copyright notices are prose, but never the article: they end it wherever they are.
+# (The opening part used with .match; the "not without permission" part searched for only in a line
+# that holds 未经/未經.)
 _DISCLAIMER = re.compile(
-    r"^[【\[(（]?\s*(?:版权声明|版權聲明|免责声明|免責聲明|凡(?:本[网網站]|注明)|本[网網站](?:声明|聲明)|"
+    r"[【\[(（]?\s*(?:版权声明|版權聲明|免责声明|免責聲明|凡(?:本[网網站]|注明)|本[网網站](?:声明|聲明)|"
     r"(?:声明|聲明)\s*[:：]\s*(?:转载|轉載|本文|本站|本网|本網|文章)|转载此文|轉載此文|"
-    r"转载请注明|轉載請註明|本文(?:仅代表|僅代表|系转载|來源於))|未经.{0,12}(?:授权|许可).{0,12}不得(?:转载|复制|使用)|"
-    r"未經.{0,12}(?:授權|許可).{0,12}不得(?:轉載|複製|使用)",
-    re.IGNORECASE,
+    r"转载请注明|轉載請註明|本文(?:仅代表|僅代表|系转载|來源於))"
+)
+_NO_REPRINTS = re.compile(
+    r"未经.{0,12}(?:授权|许可).{0,12}不得(?:转载|复制|使用)|未經.{0,12}(?:授權|許可).{0,12}不得(?:轉載|複製|使用)"
 )
 # Site footers: they end the article even when they look like prose (a mangled © reads as "?").
 # Split into an anchored and a floating part: one search over a mixed alternation tries every branch at
 # every position of every line, which made these checks a large share of reading time.
 _FOOTER_START = re.compile(r"(?:Copyright|©|版权所有)", re.IGNORECASE)  # used with .match
 _FOOTER_ANYWHERE = re.compile(r"ICP[备備证證]|公网安备|公網安備", re.IGNORECASE)
+_FOOTER_MARK = re.compile(r"[备備证證]")  # in every footer mark above: a case-blind search only where it is
 # Furniture that can sit anywhere; dropped wherever it is.
 # (anchored part used with .match, the rest searched anywhere in the line)
 _FURNITURE_START = re.compile(
     r"\S+\.(?:jpe?g|png|gif|bmp|webp|svg)$|(?:当前位置|您的位置|您现在的位置|所在位置)[:：]|首页\s*[>＞›»]|"
     r"(?:打印|关闭|收藏|分享|举报|打赏)$|(?:点赞|收藏|评论|分享|举报|打赏)\s*\d*$|附件[:：]?$|技术支持|联系我们"
 )
+# (Han and punctuation have no case: only the skip link's part is matched case-blind, and only at
+# the start of the line; a case-blind search over every line was one of the costliest checks.)
 _FURNITURE_ANYWHERE = re.compile(
     r"浏览次数|瀏覽次數|阅读次数|閱讀次數|点击数|點擊數|阅读量|閱讀量|【字体|字号[:：]|【大\s*中\s*小】|返回首页|分享好友|"
-    r"返回手机版|返回手機版|请输入关键字|請輸入關鍵字|寄给朋友|寄給朋友|【纠错】|【糾錯】|:::$|"
-    r"^(?:Skip to (?:main )?content|跳[到至]主要?[內内]容|按\s*Enter\s*到主[內内]容[區区])",
+    r"返回手机版|返回手機版|请输入关键字|請輸入關鍵字|寄给朋友|寄給朋友|【纠错】|【糾錯】|:::$"
+)
+_SKIP_LINK = re.compile(
+    r"Skip to (?:main )?content|跳[到至]主要?[內内]容|按\s*Enter\s*到主[內内]容[區区]",
     re.IGNORECASE,
 )
 # Editor, reviewer and reporter credits: a short line that names who edited, checked or reported it.
@@ -366,6 +377,7 @@ def is_furniture(line: str) -> bool:
         or (len(line) <= 80 and _SUBSCRIBE_LINE.search(line))
         or _FURNITURE_START.match(line)
         or _FURNITURE_ANYWHERE.search(line)
+        or _SKIP_LINK.match(line)
         or (len(line) <= 60 and _CREDITS.search(line))
         or (len(line) <= 40 and not _TERMINATOR.search(line) and _CAPTION.search(line))
         or _EN_WIDGETS.match(line)
@@ -375,9 +387,15 @@ def is_furniture(line: str) -> bool:
 
 
 def is_stop(line: str) -> bool:
-    if _FOOTER_START.match(line) or _FOOTER_ANYWHERE.search(line) or _DISCLAIMER.search(line):
+    if _FOOTER_START.match(line) or (_FOOTER_MARK.search(line) and _FOOTER_ANYWHERE.search(line)):
         return True
-    if _REACTIONS.match(line) or _STOP_MORE.search(line):
+    if _DISCLAIMER.match(line) or (("未经" in line or "未經" in line) and _NO_REPRINTS.search(line)):
+        return True
+    if (
+        _REACTIONS.match(line)
+        or _STOP_MORE.match(line)
+        or ("please" in line.casefold() and _SIGN_IN_TO_COMMENT.search(line))
+    ):
         return True
     return bool(_STOP.match(line)) and not is_paragraph(line)
 

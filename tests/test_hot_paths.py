@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from briefs import dedupe
+from briefs import clean, dedupe
 from briefs import verify as verify_module
 from briefs.chunk import chunk_text
 from briefs.extract import extract_documents
@@ -279,3 +279,28 @@ def test_the_extraction_prompt_names_every_field_once_in_its_rules_without_a_sec
     for guide in field_guide(Extraction):
         assert guide.path.replace("[]", "").rsplit(".", 1)[-1] in named, guide.path
     assert "(one of:" not in system, "allowed values are the schema's to state"
+
+
+# --- cleaning: case-blind checks only where their words are ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "stop", "furniture"),
+    [
+        ("Pleaſe log in to post a comment", True, False),  # a long s is an s to a case-blind match
+        ("PLEASE SIGN IN TO VIEW comments", True, False),
+        ("MEMBERS COMMENTS", True, False),
+        ("【看原文連結】", True, False),
+        ("icp备12345号", True, False),
+        ("粤公網安備 44010602000161號", True, False),
+        ("（未經本網授權，不得轉載）本文由……。", True, False),
+        ("版權聲明：本文", True, False),
+        ("ſKIP TO MAIN CONTENT", False, True),
+        ("Read: skip to content", False, False),  # the skip link opens its line
+        ("按 Enter 到主內容區", False, True),
+        ("瀏覽次數：12", False, True),
+        ("药品监督管理局要求企业建立质量体系。", False, False),
+    ],
+)
+def test_stop_and_furniture_lines_whatever_their_case(line: str, stop: bool, furniture: bool) -> None:
+    assert (clean.is_stop(line), clean.is_furniture(line)) == (stop, furniture)
