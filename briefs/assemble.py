@@ -91,8 +91,9 @@ def requirement_verdicts(digest: Digest) -> list[BriefingRequirement]:
     if extraction is None:
         return []
     entries = []
+    by_requirement = _checks_by_requirement(digest.checks)
     for index, requirement in enumerate(extraction.requirements):
-        checks = [c for c in digest.checks if c.target.startswith(f"requirements[{index}]")]
+        checks = by_requirement.get(str(index), [])
         failed = [c for c in checks if not c.ok]
         entries.append(
             BriefingRequirement(
@@ -103,6 +104,20 @@ def requirement_verdicts(digest: Digest) -> list[BriefingRequirement]:
         )
     return entries
 
+
+def _checks_by_requirement(checks: list[Check]) -> dict[str, list[Check]]:
+    """The checks whose target is inside ``requirements[i]``, by ``i`` as written, in their order: one
+    pass over the checks, not one per requirement."""
+    found: dict[str, list[Check]] = {}
+    for check in checks:
+        if check.target.startswith(_REQUIREMENT_TARGET):
+            index, bracket, _ = check.target[len(_REQUIREMENT_TARGET) :].partition("]")
+            if bracket:
+                found.setdefault(index, []).append(check)
+    return found
+
+
+_REQUIREMENT_TARGET = "requirements["
 
 NOT_PUBLISHED = Bilingual(zh="（页面未发布标题，此为概括）", en=" (no title published: a descriptive title)")
 
