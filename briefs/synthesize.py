@@ -206,14 +206,22 @@ def _texts(answer: WeekSynthesis) -> list[tuple[str, str]]:
     return [(f"{where}.{language}", getattr(pair, language)) for where, pair in pairs for language in ("zh", "en")]
 
 
-def check_synthesis(digests: list[NumberedDigest]):
+def digest_figures(item: NumberedDigest) -> set[Decimal]:
+    """Every number a digest states (what the synthesis may restate)."""
+    return set().union(*(numbers_in(text) for text in _strings(digest_payload(item))))
+
+
+def check_synthesis(
+    digests: list[NumberedDigest], figures_of: Callable[[NumberedDigest], set[Decimal]] = digest_figures
+):
     """Soft checks shown to the model on a re-ask, and warnings when they still fail:
     every theme, action and campaign names at least one digest, and only digests that exist; an
     action's deadline is a verified date of one of its own digests; every number the synthesis
-    writes is a number the digests give (it restates them, it computes nothing new)."""
+    writes is a number the digests give (it restates them, it computes nothing new). ``figures_of``:
+    a digest's figures (a large week's parts and its final check share one reading of each digest)."""
     known = {item.ref for item in digests}
     dates_of = {item.ref: verified_dates(item) for item in digests}
-    figures = set().union(*(numbers_in(text) for item in digests for text in _strings(digest_payload(item))))
+    figures = set().union(*map(figures_of, digests))
 
     def check(answer: WeekSynthesis) -> list[str]:
         problems = []
@@ -286,6 +294,7 @@ class SynthesisPlan:
         self, period: Period, digests: list[NumberedDigest], budget_tokens: int, count: Callable[[str], int]
     ) -> None:
         self.period, self.digests, self.budget, self.count = period, digests, budget_tokens, count
+        self._figures: dict[str, set[Decimal]] = {}  # per digest ref, read once for every check
         # the delimiter around a record and the request's framing are counted too
         self.sizes = {item.ref: count(_as_data(compact_record(item))) + _DELIMITER_TOKENS for item in digests}
         empty = build_messages(period, [], part="part-1000 (1000 of 100000)")
@@ -347,16 +356,21 @@ class SynthesisPlan:
             messages=build_messages(self.period, group, part=f"{part} ({len(group)} of {len(self.digests)})"),
             schema=WeekSynthesis,
             prompt_version=prompt_version(),
-            check=check_synthesis(group),
+            check=check_synthesis(group, self._figures_of),
             check_reasks=1,
         )
+
+    def _figures_of(self, item: NumberedDigest) -> set[Decimal]:
+        if item.ref not in self._figures:
+            self._figures[item.ref] = digest_figures(item)
+        return self._figures[item.ref]
 
     def _reduce(
         self, client: ModelClient, parts: list[tuple[str, WeekSynthesis]], covered: list[NumberedDigest]
     ) -> tuple[CallResult[WeekSynthesis], int]:
         """Partial syntheses combined: in rounds of as many as fit the budget, until one call holds
         them all (each round at least halves the count, so the calls stay bounded)."""
-        check = check_synthesis(covered)
+        check = check_synthesis(covered, self._figures_of)
         calls, level = 0, 1
         while True:
             batches = self._pack(parts)
