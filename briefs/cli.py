@@ -112,6 +112,13 @@ class ProgressBars:
             self._bar.stop()
             self._bar = None
 
+    def tell(self, message: str) -> None:
+        """A line for the user that does not tear a bar being drawn: printed above it."""
+        if self._bar is not None and not _quiet:
+            self._bar.console.print(message, markup=False, highlight=False, soft_wrap=True)
+        else:
+            say(message)
+
 
 class BatchWatch:
     """Says how a Batch API batch that `generate --batch` waits for stands: a line when the wait
@@ -126,13 +133,13 @@ class BatchWatch:
         from briefs.events import CallsProgress
 
         if event.batch_id != self._batch:  # the first batch, or the second one (of re-asks)
-            say(
+            self._bars.tell(
                 f"briefs: waiting for batch {event.batch_id} ({event.total} requests); Ctrl-C stops "
                 "the waiting, not the batch: `briefs generate --batch` or `briefs batch collect` picks it up"
             )
             self._batch, self._status = event.batch_id, None
         if event.status != self._status:
-            say(f"briefs: batch {event.batch_id} is {event.status}: {event.done} of {event.total} answered")
+            self._bars.tell(f"briefs: batch {event.batch_id} is {event.status}: {event.done} of {event.total} answered")
             self._status = event.status
         self._bars(CallsProgress(f"batch {event.batch_id}", event.done, event.total, event.finished))
 
@@ -155,7 +162,7 @@ class Teller:
             self.batch(event)
         else:
             for line in event_lines(event):
-                say(line)
+                self.bars.tell(line)
 
 
 def _version(value: bool) -> None:

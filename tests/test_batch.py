@@ -437,3 +437,30 @@ def test_what_the_batch_cost_counts_in_the_run_record_at_batch_prices(week, monk
     assert total.cost_usd == pytest.approx(batch.cost_usd + stages["synthesize"].cost_usd)
     assert total.calls == stages["extract"].calls + stages["synthesize"].calls, "no call counted twice"
     assert result.briefing.run.retries == 0
+
+
+def test_on_a_terminal_the_batch_lines_are_printed_above_the_bar_never_torn_into_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import io
+    import re
+
+    from briefs.cli import BatchWatch, ProgressBars
+    from briefs.events import BatchPolled
+
+    class Terminal(io.TextIOWrapper):  # with a byte buffer below, as a real one (click writes there)
+        def isatty(self) -> bool:
+            return True
+
+    terminal = Terminal(io.BytesIO(), encoding="utf-8", write_through=True)
+    monkeypatch.setattr(sys, "stderr", terminal)
+    watch = BatchWatch(ProgressBars())
+    for status, done, finished in [("in_progress", 0, False), ("in_progress", 1, False), ("finalizing", 1, False)]:
+        watch(BatchPolled("batch_x", status, done, 0, 2, finished))
+        time.sleep(0.05)
+    watch(BatchPolled("batch_x", "completed", 2, 0, 2, True))
+    drawn = terminal.buffer.getvalue().decode("utf-8")  # type: ignore[attr-defined]
+    shown = [re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", line).split("\r")[-1] for line in drawn.split("\n")]
+    told = [line for line in shown if "briefs: batch batch_x is" in line]
+    assert len(told) == 3 and all(line.startswith("briefs: batch batch_x is") for line in told), told
+    assert any("2/2" in line for line in shown), "the bar was drawn"
