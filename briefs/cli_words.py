@@ -272,6 +272,6 @@ def preview_lines(result: SendResult) -> list[str]:
             f"  Size: {preview.html_bytes / 1000:.1f} KB HTML (Gmail clips past about 102 KB), "
             f"{preview.text_bytes / 1000:.1f} KB text" + (f"; attached: {attached}" if attached else ""),
             f"  Briefing: {state}; warnings: {len(warnings)}",
-            *(f"    - {warning}" for warning in warnings),
+            *(f"    - {kind}: {message}" for kind, message in warnings),
         ]
     return lines

@@ -698,7 +698,7 @@ class ReviewedWeek:
     """What run.json says of the week's briefing: whether it is complete, and its warnings."""
 
     complete: bool
-    warnings: list[str]
+    warnings: list[tuple[str, str]]  # (kind, message)
 
 
 def reviewed_week(out_dir: Path, period: Period) -> ReviewedWeek:
@@ -711,7 +711,9 @@ def reviewed_week(out_dir: Path, period: Period) -> ReviewedWeek:
         ) from None
     except (OSError, ValueError) as error:
         raise DeliveryError(f"{path}: cannot read the run record ({error})") from None
-    warnings = [f"{w.get('kind')}: {w.get('message')}" for w in record.get("warnings") or [] if isinstance(w, dict)]
+    warnings = [
+        (str(w.get("kind")), str(w.get("message"))) for w in record.get("warnings") or [] if isinstance(w, dict)
+    ]
     return ReviewedWeek(complete=bool(record.get("complete")), warnings=warnings)
 
 

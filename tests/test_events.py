@@ -16,17 +16,30 @@ from pathlib import Path
 from events_support import Told
 from test_generate import SEED_000, W06, corpus_of, live_settings
 
+from briefs import events as events_module
 from briefs import resources
 from briefs.cli_words import event_lines
 from briefs.errors import EXIT_NOTHING
 from briefs.events import (
+    BatchDone,
+    BatchPolled,
     BriefingWarning,
+    CallsProgress,
     DocumentFailure,
+    DuplicateSkipped,
+    Event,
+    HistoryUnavailable,
+    InputSkipped,
+    MailingIncomplete,
     ModelWarning,
     NothingExtracted,
     NothingReadable,
     ReaderNote,
     ReplayChosen,
+    TeamMailed,
+    UnusedRecording,
+    WeekNotRebuilt,
+    WeekRebuilt,
 )
 from briefs.llm.testing.fake_server import FakeServer
 from briefs.pipeline import GenerateRequest, generate
@@ -175,3 +188,45 @@ def test_the_readmes_python_example_runs_as_shown(tmp_path: Path, monkeypatch, c
     exec(compile(example, "README.md", "exec"), {})
     out, err = capsys.readouterr()
     assert err == "" and out.splitlines()[0].startswith("0 ['briefing.html', 'briefing.json', 'briefing.md'")
+
+
+def _one_of_each(tmp_path: Path) -> dict[type[Event], Event]:
+    from briefs.deliver import TeamResult
+    from briefs.llm import BatchRun
+
+    return {
+        ReplayChosen: ReplayChosen(recordings=None),
+        ReaderNote: ReaderNote("the reading cache is off"),
+        InputSkipped: InputSkipped("a.txt: no such file or folder"),
+        DuplicateSkipped: DuplicateSkipped("b.txt", "a.txt"),
+        NothingReadable: NothingReadable(tmp_path, ("a.txt: binary file",)),
+        CallsProgress: CallsProgress("extracting", 1, 2),
+        ModelWarning: ModelWarning("the largest request does not fit"),
+        BatchPolled: BatchPolled("batch_1", "in_progress", 1, 0, 2),
+        BatchDone: BatchDone("2022-W06", BatchRun(state=None, already=2)),
+        NothingExtracted: NothingExtracted("2022-W06", (DocumentFailure("a.txt", "refused"),), answered=False),
+        HistoryUnavailable: HistoryUnavailable("history store: locked"),
+        BriefingWarning: BriefingWarning("failed", "a.txt", "no answer"),
+        UnusedRecording: UnusedRecording(tmp_path / "extract" / "x.json"),
+        WeekRebuilt: WeekRebuilt("2022-W06", 3),
+        WeekNotRebuilt: WeekNotRebuilt("2022-W06"),
+        MailingIncomplete: MailingIncomplete("2022-W06"),
+        TeamMailed: TeamMailed("2022-W06", TeamResult("drugs", "sent", accepted=["rx@example.com"])),
+    }
+
+
+def test_the_cli_has_words_for_every_event_a_job_can_tell(tmp_path: Path, capsys) -> None:
+    """A new kind of event without words in the CLI would be silently dropped on the terminal."""
+    from briefs.cli import Teller
+
+    examples = _one_of_each(tmp_path)
+    every_kind = {kind for kind in vars(events_module).values() if isinstance(kind, type) and issubclass(kind, Event)}
+    assert set(examples) == every_kind - {Event}
+    teller = Teller()
+    for kind, event in examples.items():
+        teller(event)
+        said = capsys.readouterr().err.splitlines()
+        if kind is CallsProgress:
+            assert said == [], "progress is drawn as a bar on a terminal, and is silent in a pipe"
+        else:
+            assert said and all(line.startswith("briefs: ") for line in said), (kind, said)

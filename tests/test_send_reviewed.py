@@ -59,8 +59,14 @@ def test_an_incomplete_briefing_is_refused_unless_allowed(tmp_path: Path, smtp_s
     refused = run("send", "--week", empty_week, "--config", str(config))
     assert refused.exit_code == EXIT_NOTHING and mailbox.received == []
     assert "incomplete" in refused.stderr and "--allow-incomplete" in refused.stderr
+    preview = run("send", "--week", empty_week, "--config", str(config), "--preview").stdout.splitlines()
+    assert "  Briefing: INCOMPLETE (send refuses it without --allow-incomplete); warnings: 1" in preview
+    assert any(line.startswith("    - quiet: ") for line in preview), preview
     allowed = run("send", "--week", empty_week, "--config", str(config), "--allow-incomplete")
     assert allowed.exit_code == EXIT_OK, allowed.stderr
+    assert (
+        f"briefs: the {empty_week} briefing is incomplete; it is mailed as it is (--allow-incomplete)" in allowed.stderr
+    )
     assert len(mailbox.received) == 2  # one message per team
 
 
