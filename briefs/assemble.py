@@ -7,11 +7,13 @@ requirement is verified, what goes under warnings. ``briefs.render`` only lays i
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 from briefs.models import (
     POSSIBLY_INCOMPLETE,
+    ActionItem,
     Bilingual,
     Briefing,
     BriefingAction,
@@ -21,6 +23,7 @@ from briefs.models import (
     BriefingRequirement,
     BriefingTheme,
     BriefingWarning,
+    Campaign,
     Check,
     Coverage,
     Digest,
@@ -30,9 +33,12 @@ from briefs.models import (
     RunRecord,
     SkippedInput,
     SourceLink,
+    Theme,
     WeekSynthesis,
 )
 from briefs.zhtext import simplified_key
+
+S = TypeVar("S", BriefingTheme, BriefingAction, BriefingCampaign)
 
 
 def relative_path(path: str, corpus: Path | None) -> str:
@@ -231,6 +237,27 @@ def _links(ids: list[str], by_ref: dict[str, BriefingDocument]) -> list[SourceLi
     return [SourceLink(ref=i, title=by_ref[i].title, url=by_ref[i].url) for i in ids if i in by_ref]
 
 
+def _shown_items(
+    items: Sequence[Theme | ActionItem | Campaign],
+    shown: type[S],
+    field: str,
+    by_ref: dict[str, BriefingDocument],
+    synthesis_problems: list[str],
+) -> list[S]:
+    """The synthesis's themes, actions or campaigns as the briefing shows them: each item's own
+    fields, its document ids as links to the documents, and the problems the checks found at its
+    place in the answer (``top_actions[2]``)."""
+    copied = [name for name in shown.model_fields if name not in ("sources", "problems")]
+    return [
+        shown(
+            **{name: getattr(item, name) for name in copied},
+            sources=_links(item.document_ids, by_ref),
+            problems=problems_of(synthesis_problems, f"{field}[{i}]"),
+        )
+        for i, item in enumerate(items)
+    ]
+
+
 def build_briefing(
     *,
     period: Period,
@@ -257,34 +284,8 @@ def build_briefing(
     if synthesis is not None:
         briefing.headline = synthesis.headline
         briefing.executive_summary = synthesis.executive_summary
-        briefing.themes = [
-            BriefingTheme(
-                title=t.title,
-                summary=t.summary,
-                sources=_links(t.document_ids, by_ref),
-                problems=problems_of(synthesis_problems, f"themes[{i}]"),
-            )
-            for i, t in enumerate(synthesis.themes)
-        ]
-        briefing.actions = [
-            BriefingAction(
-                what=a.what,
-                who=a.who,
-                product_scope=a.product_scope,
-                deadline=a.deadline,
-                priority=a.priority,
-                sources=_links(a.document_ids, by_ref),
-                problems=problems_of(synthesis_problems, f"top_actions[{i}]"),
-            )
-            for i, a in enumerate(synthesis.top_actions)
-        ]
-        briefing.campaigns = [
-            BriefingCampaign(
-                name=c.name,
-                status=c.status,
-                sources=_links(c.document_ids, by_ref),
-                problems=problems_of(synthesis_problems, f"campaigns_to_watch[{i}]"),
-            )
-            for i, c in enumerate(synthesis.campaigns_to_watch)
-        ]
+        themes, actions, campaigns = synthesis.themes, synthesis.top_actions, synthesis.campaigns_to_watch
+        briefing.themes = _shown_items(themes, BriefingTheme, "themes", by_ref, synthesis_problems)
+        briefing.actions = _shown_items(actions, BriefingAction, "top_actions", by_ref, synthesis_problems)
+        briefing.campaigns = _shown_items(campaigns, BriefingCampaign, "campaigns_to_watch", by_ref, synthesis_problems)
     return briefing

@@ -59,6 +59,10 @@ ConcurrencyOption = Annotated[
 NoCacheOption = Annotated[bool, typer.Option("--no-cache", help="ignore cached answers (they are still written)")]
 JsonOption = Annotated[bool, typer.Option("--json", help="one JSON object per line")]
 WEEK_HELP = "ISO week (2022-W06, 2022W06), 'this', 'last', or a date inside the week"
+# The period of a week's run: generate and the batch commands take the same three
+WeekOption = Annotated[str | None, typer.Option("--week", help=WEEK_HELP)]
+FromOption = Annotated[str | None, typer.Option("--from", help="first day of another period (YYYY-MM-DD)")]
+ToOption = Annotated[str | None, typer.Option("--to", help="last day of that period (YYYY-MM-DD)")]
 CorpusOption = Annotated[
     Path | None, typer.Option("--corpus", help="documents folder (default: the bundled sample corpus)")
 ]
@@ -290,9 +294,9 @@ def _reader_gone() -> typer.Exit:
 
 @app.command()
 def generate(
-    week: Annotated[str | None, typer.Option("--week", help=WEEK_HELP)] = None,
-    date_from: Annotated[str | None, typer.Option("--from", help="first day of another period (YYYY-MM-DD)")] = None,
-    date_to: Annotated[str | None, typer.Option("--to", help="last day of that period (YYYY-MM-DD)")] = None,
+    week: WeekOption = None,
+    date_from: FromOption = None,
+    date_to: ToOption = None,
     corpus: CorpusOption = None,
     out: OutOption = None,
     formats: Annotated[
@@ -587,10 +591,6 @@ batch_app = typer.Typer(
 app.add_typer(batch_app, name="batch")
 
 
-FromOption = Annotated[str | None, typer.Option("--from", help="first day of another period (YYYY-MM-DD)")]
-ToOption = Annotated[str | None, typer.Option("--to", help="last day of that period (YYYY-MM-DD)")]
-
-
 def _batch_step(
     step: str,
     config: Path | None,
@@ -611,7 +611,7 @@ def _batch_step(
 
 @batch_app.command("submit")
 def batch_submit_command(
-    week: Annotated[str | None, typer.Option("--week", help=WEEK_HELP)] = None,
+    week: WeekOption = None,
     date_from: FromOption = None,
     date_to: ToOption = None,
     corpus: CorpusOption = None,
@@ -647,7 +647,7 @@ def batch_submit_command(
 
 @batch_app.command("status")
 def batch_status_command(
-    week: Annotated[str | None, typer.Option("--week", help=WEEK_HELP)] = None,
+    week: WeekOption = None,
     date_from: FromOption = None,
     date_to: ToOption = None,
     corpus: CorpusOption = None,
@@ -669,7 +669,7 @@ def batch_status_command(
 
 @batch_app.command("collect")
 def batch_collect_command(
-    week: Annotated[str | None, typer.Option("--week", help=WEEK_HELP)] = None,
+    week: WeekOption = None,
     date_from: FromOption = None,
     date_to: ToOption = None,
     corpus: CorpusOption = None,
