@@ -17,6 +17,10 @@ Printed, side by side:
   allows), and whether the week got its synthesis;
 * cost per week on gpt-4.1-mini at list, cached-prefix and Batch prices, from tiktoken counts of the
   requests the server really received and of the answers it gave;
+* what each part of the list-price bill is: extraction input (static prefix and the rest), extraction
+  output by what it carries (the requirement text the briefing promises: source sentence, English
+  rendering, action in both languages; the rest of each requirement; summary and key points; other
+  fields), for news pages and first parts apart from parts 2..M of long documents; merges; synthesis;
 * beside it, what `briefs generate --dry-run` predicted for the same week before the run (calls,
   tokens, the three prices) and the ratio predicted / measured.
 
@@ -168,6 +172,26 @@ def answerer() -> Any:
     return answer
 
 
+def answer_parts(found: dict[str, Any]) -> Counter:
+    """Tokens of one extraction answer by what they carry: the requirement text the briefing
+    promises (source sentence, English rendering, action in both languages), the rest of each
+    requirement (its keys, enums, scope, due date, JSON), summary and key points, and the other fields."""
+    parts: Counter = Counter()
+    requirements = found.get("requirements") or []
+    promised = sum(
+        COUNT(r["source_sentence"]) + COUNT(r["text_en"]) + COUNT(r["action"]["zh"]) + COUNT(r["action"]["en"])
+        for r in requirements
+    )
+    whole = COUNT(json.dumps(found, ensure_ascii=False))
+    all_requirements = COUNT(json.dumps(requirements, ensure_ascii=False)) if requirements else 0
+    summary = COUNT(json.dumps({k: found[k] for k in ("summary", "key_points") if k in found}, ensure_ascii=False))
+    parts["requirement text"] = promised
+    parts["requirement structure"] = all_requirements - promised
+    parts["summary and key points"] = summary
+    parts["other fields"] = whole - all_requirements - summary
+    return parts
+
+
 def request_tokens(body: dict[str, Any]) -> tuple[int, int]:
     """(prompt tokens, tokens of the static prefix: system message and schema) of one request."""
     system = COUNT(body["messages"][0]["content"]) + COUNT(json.dumps(body.get("response_format"), ensure_ascii=False))
@@ -210,7 +234,12 @@ def tokens_of(bodies: list[tuple[str, dict[str, Any]]], answer: Any) -> dict[str
         stage["system"] += COUNT(body["messages"][0]["content"])
         stage["schema"] += COUNT(json.dumps(body.get("response_format"), ensure_ascii=False))
         stage["prompt"] += tokens
+        stage["static"] += prefix
         stage["answer"] += answered
+        if label.startswith("extract/"):
+            later_part = "(part 1 of" not in body["messages"][1]["content"]
+            for part, count in answer_parts(answer(body)).items():
+                stage[("later parts " if later_part else "") + part] += count
     price = price_for(MODEL)
     assert price is not None
     per_m = 1_000_000
@@ -223,6 +252,7 @@ def tokens_of(bodies: list[tuple[str, dict[str, Any]]], answer: Any) -> dict[str
         "list": list_cost,
         "cached_cost": cached_cost,
         "by_stage": by_stage,
+        "price": price,
     }
 
 
@@ -294,6 +324,26 @@ def run_week(
         }
 
 
+def print_bill(r: dict[str, Any]) -> None:
+    """What each part of the list-price bill is (Batch: half of each)."""
+    price, per_m = r["price"], 1_000_000
+    lines: list[tuple[str, float]] = []
+    for stage, t in r["by_stage"].items():
+        lines.append((f"{stage} input, static prefix", t["static"] * price.input / per_m))
+        lines.append((f"{stage} input, the rest", (t["prompt"] - t["static"]) * price.input / per_m))
+        if stage != "extract":
+            lines.append((f"{stage} output", t["answer"] * price.output / per_m))
+            continue
+        for later in ("", "later parts "):
+            for part in ("requirement text", "requirement structure", "summary and key points", "other fields"):
+                where = "parts 2..M of long documents" if later else "news pages and first parts"
+                lines.append((f"extract output, {where}: {part}", t[later + part] * price.output / per_m))
+    total = sum(cost for _, cost in lines)
+    print(f"  the list-price bill, ${total:.2f} (Batch: half of each line):")
+    for name, cost in lines:
+        print(f"    {name:<72} ${cost:5.2f}  {cost / total:4.0%}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--documents", type=int, nargs="+", default=[500])
@@ -328,6 +378,7 @@ def main() -> None:
             f"  cost per week on {MODEL}: list ${r['list']:.2f}, with the prefix cached ${r['cached_cost']:.2f}, "
             f"Batch ${r['batch']:.2f}"
         )
+        print_bill(r)
         e = r["estimate"]
         print(
             f"  --dry-run predicted: {e.calls} calls ({e.chunk_calls} extraction, {e.merge_calls} merge, "
