@@ -189,7 +189,8 @@ def dry_run_lines(week: WeekEstimate, period: Period) -> list[str]:
     summary = (
         f"briefs: dry run {period.label}: {week.documents} documents, {week.calls} calls "
         f"({week.chunk_calls - week.cached} extraction, {week.merge_calls} merge, {week.synthesis_calls} synthesis; "
-        f"{week.cached} extraction calls already cached) and about {week.reasks} re-asks; "
+        f"{week.cached} extraction calls already cached) and about {week.reasks} re-asks "
+        f"({week.reask.share:.1%} of calls, {week.reask.basis}); "
         f"about {week.prompt_tokens:,} prompt tokens ({week.static_tokens:,} of them a static prefix) and "
         f"{week.output_tokens:,} output tokens expected from measured answer sizes; {cost}. Nothing was sent."
     )

@@ -29,11 +29,14 @@ from briefs.synthesize import SynthesisPlan, _as_data, compact_record
 # answers. Measured by `python bench/bench_reasks.py`: 35 answers written by independent helpers to
 # real extraction requests, run through the real client and checks, re-asked 2 calls of 35 (both for
 # quotes of text the reader has since stopped keeping; 0 of the 22 whose text is unchanged). A
-# small sample of careful writers: a hosted mini model may be asked again more often. The run record
-# does not tell a re-ask from a transport retry, so the user's own runs cannot refine it yet.
+# small sample of careful writers: a hosted mini model may be asked again more often, which is why
+# the user's own recorded runs take over when there are enough of them (expected_reasks).
 REASK_SHARE = 2 / 35
 # A check re-ask asks back only the fields its problems name: 82% of those answers' tokens (same run).
 REASK_OUTPUT_SHARE = 0.82
+# The user's own runs replace the measured share once they have sent this many calls (run.json and
+# the history store count re-asks apart from transport retries): fewer would make one re-ask a point.
+RECORDED_CALLS_ENOUGH = 100
 
 _DOCUMENT = re.compile(r"^<<<DOCUMENT [^>]*>>>\n(.*)\n<<<END DOCUMENT [^>]*>>>$", re.DOTALL | re.MULTILINE)
 
@@ -117,6 +120,23 @@ class AnswerSizes:
         return sum(count(_as_data(compact_record(item))) for item in items) / len(items)
 
 
+@dataclass(frozen=True)
+class ReaskExpectation:
+    share: float  # of the calls, asked again once
+    basis: str  # where the share comes from, for the dry run's line
+
+
+def expected_reasks(recorded_reasks: int = 0, recorded_calls: int = 0) -> ReaskExpectation:
+    """The share of calls expected to be asked again: what the user's own runs recorded when they sent
+    enough calls to say, else the share measured on independently written answers."""
+    if recorded_calls >= RECORDED_CALLS_ENOUGH:
+        return ReaskExpectation(
+            recorded_reasks / recorded_calls,
+            f"as in your recorded runs: {recorded_reasks:,} re-asks in {recorded_calls:,} calls",
+        )
+    return ReaskExpectation(REASK_SHARE, "as measured on independently written answers")
+
+
 @dataclass
 class WeekEstimate:
     documents: int = 0
@@ -124,7 +144,8 @@ class WeekEstimate:
     cached: int = 0  # chunk calls answered in the response cache already (free)
     merge_calls: int = 0
     synthesis_calls: int = 0
-    reasks: int = 0  # expected, at REASK_SHARE
+    reasks: int = 0  # expected, at the share of ``reask``
+    reask: ReaskExpectation = field(default_factory=expected_reasks)
     prompt_tokens: int = 0  # re-asks included
     static_tokens: int = 0  # of those, the static prefix a provider's prompt cache discounts
     output_tokens: int = 0  # expected, re-asks included
@@ -145,10 +166,11 @@ def estimate_week(
     per_document: Sequence[Sequence[CallRequest[Extraction]]],
     prompts: Prompts,
     synthesis_budget: int,
+    reask: ReaskExpectation | None = None,
 ) -> WeekEstimate:
     count = client.config.count_tokens or len
     sizes = AnswerSizes.measure(count)
-    estimate = WeekEstimate(documents=len(documents))
+    estimate = WeekEstimate(documents=len(documents), reask=reask or expected_reasks())
     largest = 0
     extracted = 0
     for document, requests in zip(documents, per_document, strict=True):
@@ -172,7 +194,7 @@ def estimate_week(
             _add(estimate, tokens, _static(client, merge, count), sizes.merge(own))
     if extracted:
         _add_synthesis(estimate, client, period, documents, extracted, sizes, synthesis_budget, count)
-    estimate.reasks = round(REASK_SHARE * estimate.calls)
+    estimate.reasks = round(estimate.reask.share * estimate.calls)
     _price(estimate, client)
     _context_warnings(estimate, client, largest, synthesis_budget)
     return estimate
@@ -195,9 +217,10 @@ def _static(client: ModelClient, request: CallRequest[Extraction], count: Callab
 def _add(estimate: WeekEstimate, prompt: int, static: int, output: float) -> None:
     # a re-ask sends the request again with the answer (and the problems, a few tokens) and gets
     # back the fields it names
-    estimate.prompt_tokens += round(prompt + REASK_SHARE * (prompt + output))
-    estimate.static_tokens += round(static * (1 + REASK_SHARE))
-    estimate.output_tokens += round(output * (1 + REASK_SHARE * REASK_OUTPUT_SHARE))
+    share = estimate.reask.share
+    estimate.prompt_tokens += round(prompt + share * (prompt + output))
+    estimate.static_tokens += round(static * (1 + share))
+    estimate.output_tokens += round(output * (1 + share * REASK_OUTPUT_SHARE))
 
 
 def _add_synthesis(

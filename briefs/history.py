@@ -740,6 +740,35 @@ def stored_weeks(path: Path) -> list[tuple[str, dt.date, dt.date, str | None, st
     return [(r[0], dt.date.fromisoformat(r[1]), dt.date.fromisoformat(r[2]), r[3], r[4]) for r in rows]
 
 
+@dataclass(frozen=True)
+class ReaskRecord:
+    """Re-asks and calls sent, over the stored weeks whose runs called a model."""
+
+    reasks: int = 0
+    sent: int = 0
+    weeks: int = 0
+
+
+def reask_record(path: Path) -> ReaskRecord:
+    """What the stored runs say about re-asks: the model calls each live (or record) run sent and how
+    many of those asked again. Runs recorded before re-asks were counted apart from transport
+    retries are left out (their re-asks are unknown, not zero). No store yet: nothing recorded."""
+    if not path.is_file():
+        return ReaskRecord()
+    with connect(path, create=False) as connection:
+        rows = connection.execute("SELECT run_json FROM briefings").fetchall()
+    reasks = sent = weeks = 0
+    for (text,) in rows:
+        run = json.loads(text)
+        total = run.get("total") or {}
+        if run.get("mode") not in ("live", "record") or "reasks" not in total:
+            continue
+        reasks += int(total["reasks"])
+        sent += int(total.get("calls", 0)) - int(total.get("cache_hits", 0))
+        weeks += 1
+    return ReaskRecord(reasks=reasks, sent=sent, weeks=weeks)
+
+
 def _new_id(cursor: sqlite3.Cursor) -> int:
     """The row id an INSERT just made (typed Optional by sqlite3; always set after an INSERT)."""
     assert cursor.lastrowid is not None

@@ -34,7 +34,7 @@ from briefs.baseline import quiet_alert, source_counts
 from briefs.continuity import history_for
 from briefs.deliver import NO_TEAMS, Attachment, MailContent, SendReport, send_week, subject_for
 from briefs.errors import EXIT_INCOMPLETE, EXIT_NOTHING, EXIT_OK, ConfigError, DeliveryError, HistoryError, RenderError
-from briefs.estimate import WeekEstimate, estimate_week
+from briefs.estimate import ReaskExpectation, WeekEstimate, estimate_week, expected_reasks
 from briefs.events import (
     BatchDone,
     BatchPolled,
@@ -279,7 +279,10 @@ def generate(
     with ModelClient(config) as client:
         if request.dry_run:
             per_document = extraction_requests(selected, prompts)
-            week = estimate_week(client, request.period, selected, per_document, prompts, settings.synthesis_tokens)
+            reask = recorded_reasks(request.history or history_store.store_path(settings.home))
+            week = estimate_week(
+                client, request.period, selected, per_document, prompts, settings.synthesis_tokens, reask
+            )
             result.week_estimate = week
             return result
         chunk_requests = [r for per_document in extraction_requests(selected, prompts) for r in per_document]
@@ -340,6 +343,16 @@ def with_sources(coverage: Coverage, documents: list[Document], period: Period) 
     """The coverage with its per-source counts beside the recent weeks, and the empty-week alert."""
     counts = source_counts(documents, period)
     return coverage.model_copy(update={"sources": counts, "alert": quiet_alert(counts, coverage.in_period)})
+
+
+def recorded_reasks(store: Path) -> ReaskExpectation:
+    """The re-asks a dry run expects: from the user's recorded runs when the store has enough, else
+    the measured default (an unreadable store is no reason to stop a dry run)."""
+    try:
+        record = history_store.reask_record(store)
+    except HistoryError:
+        return expected_reasks()
+    return expected_reasks(record.reasks, record.sent)
 
 
 def with_history(briefing: Briefing, store: Path) -> tuple[Briefing, str | None]:

@@ -183,6 +183,7 @@ class ModelClient:
                 return self._result(request, talk.standing, tally)
             if answer.error is not None:
                 if talk.reask_invalid(answer):
+                    tally.reasks += 1
                     log.info("%s: invalid answer, asking again: %s", request.label, self._scrub(answer.error))
                     continue
                 if talk.best is not None:  # a check re-ask went wrong: the earlier answer still stands
@@ -190,6 +191,7 @@ class ModelClient:
                 raise self._invalid_output(request, answer, tally)
             if not talk.reask_problems(answer):
                 return self._result(request, talk.standing, tally)
+            tally.reasks += 1
             log.info("%s: %d problem(s) in the answer, asking again", request.label, len(talk.standing.problems))
 
     def _invalid_output(self, request: CallRequest[Any], answer: Answer[Any], tally: CallTally) -> InvalidOutputError:

@@ -133,6 +133,9 @@ class Usage(BaseModel):
     cost_usd: float | None = 0.0
     cache_hits: int = 0  # calls answered from the response cache (nothing sent)
     failed: int = 0  # calls that ended in an error (their tokens still count)
+    # requests that asked again after reading an answer (invalid, or a check found problems); each is
+    # also one of the attempts. Apart from transport retries: what a dry run's estimate learns from.
+    reasks: int = 0
 
     def __add__(self, other: Usage) -> Usage:
         cost = None if self.cost_usd is None or other.cost_usd is None else round(self.cost_usd + other.cost_usd, 8)
@@ -145,6 +148,7 @@ class Usage(BaseModel):
             cost_usd=cost,
             cache_hits=self.cache_hits + other.cache_hits,
             failed=self.failed + other.failed,
+            reasks=self.reasks + other.reasks,
         )
 
     @property

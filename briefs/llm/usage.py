@@ -86,6 +86,7 @@ class CallTally:
     prompt_tokens: int = 0
     cached_tokens: int = 0
     completion_tokens: int = 0
+    reasks: int = 0
 
     def add_wire_usage(self, usage: Any) -> None:
         """Add the ``usage`` object of a chat completion as it came over the wire."""
@@ -107,6 +108,7 @@ class CallTally:
             completion_tokens=self.completion_tokens,
             cost_usd=cost,
             failed=int(failed),
+            reasks=self.reasks,
         )
 
 
