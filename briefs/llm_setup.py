@@ -33,6 +33,7 @@ BRIEFS_HINTS = Hints(
     input_size="lower the chunk budget (BRIEFS_CHUNK_TOKENS or chunk_tokens in the config file) or max_output_tokens",
     concurrency="lower --concurrency (BRIEFS_CONCURRENCY)",
     ca_bundle="set BRIEFS_CA_BUNDLE (or ca_bundle in the config file) to its CA certificate file",
+    collect_offline="collect its output with `briefs batch collect --from-file FILE`",
     refresh_recordings=(
         "refresh with `briefs generate --week … --mode record` against a live model, "
         "or `make reference` for the hand-written sample answers"

@@ -334,6 +334,35 @@ def test_a_broken_output_file_is_one_line_naming_it(week, tmp_path: Path) -> Non
     assert "Traceback" not in missing.output + bad.output
 
 
+def test_a_batch_answer_is_read_as_an_online_answer_is(week, tmp_path: Path) -> None:
+    """A refusal, an answer cut off at the token limit and an answer outside the schema are told as
+    the online call tells them (the model refused, cut off, which field), never as a bare finish reason."""
+    assert briefs("batch", "submit", "--offline", *PERIOD).exit_code == 0
+    refused = json.loads(vllm_output_line(CHUNKS[0], {}))
+    message = refused["response"]["body"]["choices"][0]["message"]
+    message["content"], message["refusal"] = None, "I cannot help with that."
+    cut_off = json.loads(vllm_output_line(CHUNKS[1], {}))
+    cut_off["response"]["body"]["choices"][0]["finish_reason"] = "length"
+    output = tmp_path / "vllm-output.jsonl"
+    output.write_text(json.dumps(refused) + "\n" + json.dumps(cut_off) + "\n", encoding="utf-8")
+    collected = briefs("batch", "collect", "--from-file", str(output), *PERIOD)
+    assert collected.exit_code == 0, collected.output
+    assert f"batch line {CHUNKS[0]} failed (the model refused: I cannot help with that.)" in collected.output
+    assert f"batch line {CHUNKS[1]} failed (the answer was cut off at the " in collected.output
+
+
+def test_a_batch_answer_outside_the_schema_names_the_field(week, tmp_path: Path) -> None:
+    assert briefs("batch", "submit", "--offline", *PERIOD).exit_code == 0
+    broken = dict(answer(CHUNKS[0]))
+    del broken["issuer"]
+    output = tmp_path / "vllm-output.jsonl"
+    output.write_text(vllm_output_line(CHUNKS[0], broken) + "\n", encoding="utf-8")
+    collected = briefs("batch", "collect", "--from-file", str(output), *PERIOD)
+    assert collected.exit_code == 0, collected.output
+    assert f"batch line {CHUNKS[0]} failed (the answer does not match the schema" in collected.output
+    assert "issuer: Field required" in collected.output
+
+
 def test_generate_batch_reports_a_failed_line_and_asks_it_online(week, monkeypatch: pytest.MonkeyPatch) -> None:
     week.script(CHUNKS[1], fake_server.server_error(500))
     result = briefs("generate", "--batch", *PERIOD)

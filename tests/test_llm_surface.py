@@ -169,6 +169,7 @@ def test_briefs_passes_its_own_words_for_what_to_change(tmp_path: Path) -> None:
     assert config.hints == BRIEFS_HINTS and "BRIEFS_TIMEOUT" in config.hints.timeout
     assert "make reference" in config.hints.refresh_recordings
     assert "--concurrency" in config.hints.concurrency
+    assert "--from-file" in config.hints.collect_offline
 
 
 def test_an_endpoint_that_keeps_failing_is_told_to_go_slower_in_the_callers_words(fake_openai: FakeServer) -> None:
@@ -185,3 +186,38 @@ def test_an_endpoint_that_keeps_failing_is_told_to_go_slower_in_the_callers_word
             client.call(note_request("busy"))
         message = str(caught.value)
         assert f"or {expected} if it is rate limiting" in message and "--concurrency" not in message
+
+
+def test_the_model_layer_names_no_option_of_the_briefs_command_line() -> None:
+    """What to type is the caller's to say (Hints): no --option of briefs appears in the layer."""
+    import re
+
+    import typer.main
+
+    options: set[str] = set()
+    commands = [typer.main.get_command(app)]
+    while commands:
+        command = commands.pop()
+        options |= {opt for param in command.params for opt in getattr(param, "opts", []) if opt.startswith("--")}
+        commands += list((getattr(command, "commands", None) or {}).values())
+    assert "--concurrency" in options and "--from-file" in options  # the walk sees the subcommands
+    named = {
+        f"{path.name}: {option}"
+        for path in LLM_DIR.rglob("*.py")
+        for option in options
+        if re.search(rf"(?<![\w-]){re.escape(option)}(?![\w-])", path.read_text(encoding="utf-8"))
+    }
+    assert named == set()
+
+
+def test_a_batch_written_for_an_offline_runner_is_collected_in_the_callers_words(tmp_path: Path) -> None:
+    from briefs.llm import Hints, LLMConfig, ModelClient
+    from briefs.llm.batch import BatchState, run_batch
+
+    state_path = tmp_path / "batch.json"
+    BatchState("", "", {"a": "k"}).save(state_path)  # written offline, not collected
+    for hints, expected in ((Hints(), "collect_file"), (Hints(collect_offline="feed it back"), "feed it back")):
+        config = LLMConfig(model="gpt-4.1-mini", mode="live", base_url="http://127.0.0.1:9/v1", hints=hints)
+        with ModelClient(config) as client, pytest.raises(briefs.llm.LLMConfigError) as caught:
+            run_batch(client, [], state_path, poll_seconds=0)
+        assert "written for an offline runner" in str(caught.value) and expected in str(caught.value)

@@ -7,17 +7,21 @@ refused, filtered) is shown back with what was wrong (instructor's pattern: a fa
 becomes the next prompt); a valid answer with problems is shown back with the problems, asking only
 for the failing fields when the request can narrow them, and the fields that come back are merged
 into the earlier answer. Sending is not done here: the client sends, retries and keeps the books.
+A batch's output lines are answers too, read by the same rules (``read_completion``).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic
+from typing import Any, Generic, cast
 
 import pydantic
-from openai import APIError, ContentFilterFinishReasonError, LengthFinishReasonError
+from openai import APIError, ContentFilterFinishReasonError, LengthFinishReasonError, omit
+from openai._models import construct_type
+from openai.lib._parsing._completions import parse_chat_completion
+from openai.types.chat import ChatCompletion, ParsedChatCompletion
 
 from briefs.llm.config import CallRequest, Narrowed, T
 from briefs.llm.errors import clipped
@@ -55,10 +59,38 @@ def read_answer(reply: Any, tally: CallTally, *, max_output_tokens: int) -> Answ
         wire = json.loads(text)
     except ValueError:
         return Answer(raw=text, error=f"the response body is not JSON: {clipped(text)}", echo=False)
+    return _read(wire, text, reply.parse, tally, max_output_tokens)
+
+
+def read_completion(wire: Any, schema: type[T], tally: CallTally, *, max_output_tokens: int) -> Answer[T]:
+    """A chat completion that came as data rather than as a reply (a line of a batch's output file),
+    read exactly as an online answer is: the same checks, the same words for what is wrong."""
+    text = json.dumps(wire, ensure_ascii=False)
+    return _read(wire, text, lambda: _parsed(wire, schema), tally, max_output_tokens)
+
+
+class NotACompletion(ValueError):
+    """A body that is not a chat completion at all."""
+
+
+def _parsed(wire: Any, schema: type[T]) -> ParsedChatCompletion[T]:
+    """What the SDK's ``parse()`` makes of a chat-completion body: the same schema validation, and the
+    same errors for an answer cut off or filtered."""
+    if not isinstance(wire, dict) or not isinstance(wire.get("choices"), list):
+        raise NotACompletion("no list of choices")
+    completion = cast(ChatCompletion, construct_type(type_=ChatCompletion, value=wire))  # leniently, as the SDK does
+    try:
+        return parse_chat_completion(response_format=schema, input_tools=omit, chat_completion=completion)
+    except (AttributeError, TypeError, KeyError) as error:  # choices that are not choices
+        raise NotACompletion(str(error)) from None
+
+
+def _read(wire: Any, text: str, parse: Callable[[], Any], tally: CallTally, max_output_tokens: int) -> Answer[Any]:
+    """Read a decoded chat completion (``wire``, sent as ``text``); ``parse`` validates it."""
     tally.add_wire_usage(wire.get("usage") if isinstance(wire, dict) else None)
     raw = _content_of(wire)
     try:
-        completion = reply.parse()
+        completion = parse()
     except LengthFinishReasonError:
         return Answer(
             raw=raw,
@@ -69,7 +101,7 @@ def read_answer(reply: Any, tally: CallTally, *, max_output_tokens: int) -> Answ
         return Answer(raw=raw, error="the answer was stopped by the content filter", echo=False)
     except pydantic.ValidationError as error:
         return Answer(raw=raw, error=schema_errors(error))
-    except APIError as error:  # a 200 whose body is not a chat completion
+    except (APIError, NotACompletion) as error:  # a 200 whose body is not a chat completion
         return Answer(
             raw=raw or text, error=f"the response is not a chat completion ({clipped(str(error))})", echo=False
         )

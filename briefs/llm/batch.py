@@ -28,12 +28,12 @@ from typing import Any, Final
 import pydantic
 from openai.lib._parsing._completions import type_to_response_format_param
 
-from briefs.llm.answers import merged, reask_problems
+from briefs.llm.answers import merged, read_completion, reask_problems
 from briefs.llm.client import ModelClient
 from briefs.llm.config import CallRequest, CallResult, Usage
 from briefs.llm.errors import LLMConfigError
 from briefs.llm.files import write_atomically
-from briefs.llm.usage import cost_usd
+from briefs.llm.usage import CallTally
 
 ENDPOINT: Final = "/v1/chat/completions"
 STATE_VERSION = 1
@@ -253,7 +253,7 @@ def collect_file(
     try:
         lines = output.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as error:
-        raise LLMConfigError(f"--from-file {output}: cannot be read ({error})") from None
+        raise LLMConfigError(f"{output}: cannot be read ({error})") from None
     return _collect_lines(client, requests, state, state_path, "completed", lines, source=str(output))
 
 
@@ -434,7 +434,7 @@ def run_batch(
     if state is not None and not state.finished:
         if state.offline:
             raise LLMConfigError(
-                f"{state_path}: the batch was written for an offline runner; collect its output with --from-file"
+                f"{state_path}: the batch was written for an offline runner; {client.config.hints.collect_offline}"
             )
         run.resumed = True
     else:
@@ -532,31 +532,13 @@ def _read_answer(
     response = line.get("response") or {}
     if line.get("error") or response.get("status_code") != 200:
         return f"HTTP {response.get('status_code')}: {_error_message(line)}"
-    body = response.get("body") or {}
-    try:
-        choice = body["choices"][0]
-        content = choice["message"]["content"]
-        if choice.get("finish_reason") != "stop" or not content:
-            return f"the answer ended with {choice.get('finish_reason')!r}"
-        value = schema.model_validate_json(content)
-    except (KeyError, IndexError, TypeError) as error:
-        return f"not a chat completion ({error})"
-    except pydantic.ValidationError as error:
-        return f"the answer does not fit the schema ({error.error_count()} errors)"
-    wire_usage = body.get("usage") or {}
-    prompt_tokens = int(wire_usage.get("prompt_tokens") or 0)
-    cached_tokens = int((wire_usage.get("prompt_tokens_details") or {}).get("cached_tokens") or 0)
-    completion_tokens = int(wire_usage.get("completion_tokens") or 0)
-    at_list = cost_usd(client.config.model, prompt_tokens, cached_tokens, completion_tokens) if client.priced else None
-    usage = Usage(
-        calls=1,
-        attempts=1,
-        prompt_tokens=prompt_tokens,
-        cached_tokens=cached_tokens,
-        completion_tokens=completion_tokens,
-        cost_usd=None if at_list is None else at_list * BATCH_PRICE,
-    )
-    return value, content, usage
+    tally = CallTally(attempts=1)
+    answer = read_completion(response.get("body"), schema, tally, max_output_tokens=client.config.max_output_tokens)
+    if answer.error is not None:
+        return answer.error
+    at_list = tally.usage(client.config.model, priced=client.priced)
+    batch_cost = None if at_list.cost_usd is None else at_list.cost_usd * BATCH_PRICE
+    return answer.value, answer.raw, at_list.model_copy(update={"cost_usd": batch_cost})
 
 
 def _error_message(line: dict[str, Any]) -> str:

@@ -34,6 +34,7 @@ class Hints:
     concurrency: str = "lower LLMConfig.concurrency"  # to a rate-limiting endpoint
     ca_bundle: str = "set LLMConfig.ca_bundle to its CA certificate file"
     refresh_recordings: str = "record the calls again in record mode against a live model"
+    collect_offline: str = "read the runner's output file with collect_file"  # a batch written for a local runner
 
 
 @dataclass(frozen=True)
