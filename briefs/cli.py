@@ -350,6 +350,8 @@ def generate(
         language = language.strip().lower() if language is not None else None
         if language is not None and language not in LANGUAGES:
             raise ConfigError(f"--language {language}: choose {', '.join(LANGUAGES[:-1])} or {LANGUAGES[-1]}")
+        if poll_seconds is not None and not poll_seconds > 0:
+            raise ConfigError(f"--poll-seconds {poll_seconds:g}: give the seconds between two looks, more than 0")
         settings = command_settings(
             config,
             no_cache,

@@ -254,6 +254,11 @@ def generate(
     check_recordings(settings, resolve_mode(settings))
     if request.batch and not request.dry_run:
         check_batch_mode(settings)
+        if not settings.use_cache:  # the online run would ignore what the batch answered, and pay again
+            raise ConfigError(
+                "--no-cache with --batch: the batch's answers reach the run through the response cache; "
+                "drop --no-cache (`briefs cache clear` empties the cache first, if that is what you want)"
+            )
     base = paths_base(corpus)
     out_dir = settings.out / request.period.label
     result = GenerateResult(exit_code=EXIT_OK, out_dir=out_dir)

@@ -493,3 +493,13 @@ def test_on_a_terminal_the_batch_lines_are_printed_above_the_bar_never_torn_into
     told = [line for line in shown if "briefs: batch batch_x is" in line]
     assert len(told) == 3 and all(line.startswith("briefs: batch batch_x is") for line in told), told
     assert any("2/2" in line for line in shown), "the bar was drawn"
+
+
+def test_batch_flags_that_cannot_work_are_one_line_and_nothing_is_sent(week) -> None:
+    no_cache = briefs("generate", "--batch", "--no-cache", *PERIOD)
+    assert no_cache.exit_code == 2, no_cache.output
+    assert "--no-cache with --batch: the batch's answers reach the run through the response cache" in no_cache.output
+    never = briefs("generate", "--batch", "--poll-seconds", "0", *PERIOD)
+    assert never.exit_code == 2 and "--poll-seconds 0: give the seconds between two looks, more than 0" in never.output
+    assert week.batch_calls == [] and week.count() == 0
+    assert "Traceback" not in no_cache.output + never.output
