@@ -132,6 +132,23 @@ class _Measure:
         low, high = self.byte_at(start), self.byte_at(end)
         return bisect_right(self.ends, high) - bisect_right(self.ends, low)
 
+    def all_tokens(self, stretches: list[tuple[int, int, bool, bool]]) -> list[int]:
+        """``tokens`` of each stretch (start, end, ...), in order of position: one pass over the text."""
+        if self.ends is None:
+            return [self.count(self.text[start:end]) for start, end, *_ in stretches]
+        text, ends, position, byte = self.text, self.ends, 0, 0
+        found_at: list[int] = []  # per stretch: how many tokens end by its start, then by its end
+        for start, end, *_ in stretches:
+            for char in (start, end):
+                byte += (
+                    len(text[position:char].encode("utf-8"))
+                    if char >= position
+                    else -len(text[char:position].encode("utf-8"))
+                )
+                position = char
+                found_at.append(bisect_right(ends, byte))
+        return [found_at[k + 1] - found_at[k] for k in range(0, len(found_at), 2)]
+
     def exact(self, start: int, end: int) -> int:
         """The tokens of ``text[start:end]``, exactly: encoded, except the stretch between its first
         and last line start, which is read off the whole text's encoding (exact there)."""
@@ -153,22 +170,30 @@ def split_units(text: str, count: Counter, budget: int, measure: _Measure | None
     measure = measure or _Measure(text, count, None)
     # an estimate this close to the budget is counted exactly: a unit alone must never exceed it
     near = budget - max(32, budget // 8) if measure.ends is not None else budget
+    sentences = _sentences(text)
+    estimates = measure.all_tokens(sentences)
     units: list[Unit] = []
+    for (start, end, closes, sectioned), estimate in zip(sentences, estimates, strict=True):
+        counted = count(text[start:end]) if estimate > near else estimate
+        if counted <= budget:
+            units.append(Unit(start, end, counted, closes, sectioned, True))
+        else:
+            units.extend(_cut_oversize(text, start, end, measure, budget, closes, sectioned))
+    return units
+
+
+def _sentences(text: str) -> list[tuple[int, int, bool, bool]]:
+    """(start, end, closes its paragraph, the next paragraph opens an article or chapter) of each
+    sentence, in order, tiling ``text``."""
+    found: list[tuple[int, int, bool, bool]] = []
     for paragraph in _PARAGRAPH.finditer(text):
         if paragraph.start() == paragraph.end():
             continue
         bounds = _sentence_bounds(text, paragraph.start(), paragraph.end())
-        for position, (start, end) in enumerate(bounds):
-            closes = position == len(bounds) - 1
-            tokens = measure.tokens(start, end)
-            if tokens > near:
-                tokens = count(text[start:end])
-            sectioned = closes and bool(_SECTION_START.match(text, paragraph.end()))
-            if tokens <= budget:
-                units.append(Unit(start, end, tokens, closes, sectioned, whole=True))
-            else:
-                units.extend(_cut_oversize(text, start, end, measure, budget, closes, sectioned))
-    return units
+        found += [(start, end, False, False) for start, end in bounds[:-1]]
+        start, end = bounds[-1]
+        found.append((start, end, True, bool(_SECTION_START.match(text, paragraph.end()))))
+    return found
 
 
 def _sentence_bounds(text: str, start: int, end: int) -> list[tuple[int, int]]:
