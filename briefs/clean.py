@@ -94,7 +94,9 @@ _NO_REPRINTS = re.compile(
 # every position of every line, which made these checks a large share of reading time.
 _FOOTER_START = re.compile(r"(?:Copyright|©|版权所有)", re.IGNORECASE)  # used with .match
 _FOOTER_ANYWHERE = re.compile(r"ICP[备備证證]|公网安备|公網安備", re.IGNORECASE)
-_FOOTER_MARK = re.compile(r"[备備证證]")  # in every footer mark above: a case-blind search only where it is
+# what each footer mark above holds whatever its case (备案 and 证书 are common words, P备 is not): the
+# case-blind search runs only where this is found
+_FOOTER_MARK = re.compile(r"[Pp][备備证證]|公网安备|公網安備")
 # Furniture that can sit anywhere; dropped wherever it is.
 # (anchored part used with .match, the rest searched anywhere in the line)
 _FURNITURE_START = re.compile(
