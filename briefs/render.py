@@ -268,9 +268,12 @@ class Languages:
         self.choice = choice
         self.full_briefing = full_briefing  # the attachment's file name when the email carries the full briefing
         self.codes = {"both": ("zh", "en"), "zh": ("zh",), "en": ("en",)}[choice]
+        self._labels: dict[tuple[str, str], str] = {}  # a label is asked for per document: made once
 
     def label(self, key: str, sep: str = " ") -> str:
-        return sep.join(text for _, text in self.pick(*LABELS[key]))
+        if (key, sep) not in self._labels:
+            self._labels[key, sep] = sep.join(text for _, text in self.pick(*LABELS[key]))
+        return self._labels[key, sep]
 
     def word(self, key: str, sep: str = " ") -> str:
         return sep.join(text for _, text in self.pick(*_vocabulary(key)))
