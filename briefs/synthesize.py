@@ -150,8 +150,19 @@ def _messages(name: str, context: dict) -> list[dict[str, str]]:
     return [{"role": "system", "content": instructions}, {"role": "user", "content": data}]
 
 
-def build_messages(period: Period, digests: list[NumberedDigest], part: str | None = None) -> list[dict[str, str]]:
-    records = [{"ref": item.ref, "json": _as_data(compact_record(item))} for item in digests]
+def record_data(item: NumberedDigest) -> str:
+    """A digest's compact record as the model reads it."""
+    return _as_data(compact_record(item))
+
+
+def build_messages(
+    period: Period,
+    digests: list[NumberedDigest],
+    part: str | None = None,
+    data_of: Callable[[NumberedDigest], str] = record_data,
+) -> list[dict[str, str]]:
+    """``data_of``: a digest's record (a plan that already made each to measure it passes its own)."""
+    records = [{"ref": item.ref, "json": data_of(item)} for item in digests]
     return _messages("synthesize.j2", {"period": period, "digests": records, "part": part})
 
 
@@ -250,11 +261,13 @@ def check_synthesis(
     return check
 
 
-def build_request(period: Period, digests: list[NumberedDigest]) -> CallRequest[WeekSynthesis]:
+def build_request(
+    period: Period, digests: list[NumberedDigest], data_of: Callable[[NumberedDigest], str] = record_data
+) -> CallRequest[WeekSynthesis]:
     """The one call of a week whose records fit the budget."""
     return CallRequest(
         label=label_for(period),
-        messages=build_messages(period, digests),
+        messages=build_messages(period, digests, data_of=data_of),
         schema=WeekSynthesis,
         prompt_version=prompt_version(),
         check=check_synthesis(digests),
@@ -275,7 +288,7 @@ def synthesize(
     plan = SynthesisPlan(period, digests, budget_tokens, _counter(client))
     if plan.fits_one_call():
         try:
-            result = client.call(build_request(period, digests))
+            result = client.call(build_request(period, digests, plan.record_data))
         except ModelError as error:
             return SynthesisOutcome(synthesis=None, problems=[], error=str(error), calls=1)
         return SynthesisOutcome(synthesis=result.value, problems=list(result.problems), calls=1)
@@ -296,7 +309,8 @@ class SynthesisPlan:
         self.period, self.digests, self.budget, self.count = period, digests, budget_tokens, count
         self._figures: dict[str, set[Decimal]] = {}  # per digest ref, read once for every check
         # the delimiter around a record and the request's framing are counted too
-        self.sizes = {item.ref: count(_as_data(compact_record(item))) + _DELIMITER_TOKENS for item in digests}
+        self._records = {item.ref: record_data(item) for item in digests}  # made once: measured, then sent
+        self.sizes = {item.ref: count(self._records[item.ref]) + _DELIMITER_TOKENS for item in digests}
         empty = build_messages(period, [], part="part-1000 (1000 of 100000)")
         self.overhead = sum(count(message["content"]) for message in empty) + count(_schema_text()) + 200
         combining = reduce_messages(period, [], len(digests))
@@ -353,12 +367,17 @@ class SynthesisPlan:
         part = f"part-{number}"
         return CallRequest(
             label=f"{label_for(self.period)}/{part}",
-            messages=build_messages(self.period, group, part=f"{part} ({len(group)} of {len(self.digests)})"),
+            messages=build_messages(
+                self.period, group, part=f"{part} ({len(group)} of {len(self.digests)})", data_of=self.record_data
+            ),
             schema=WeekSynthesis,
             prompt_version=prompt_version(),
             check=check_synthesis(group, self._figures_of),
             check_reasks=1,
         )
+
+    def record_data(self, item: NumberedDigest) -> str:
+        return self._records[item.ref]
 
     def _figures_of(self, item: NumberedDigest) -> set[Decimal]:
         if item.ref not in self._figures:
