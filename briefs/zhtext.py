@@ -109,7 +109,12 @@ def glossary_terms_in(text: str, terms: list[tuple[str, str]]) -> list[tuple[str
 def longest_first(terms: list[tuple[str, str]]) -> list[tuple[str, str, str]]:
     """(zh, en, zh folded) of each term, longest first: for ``terms_found``, sorted and folded once per
     glossary rather than once per text."""
-    return [(zh, en, fold(zh)) for zh, en in sorted(terms, key=lambda term: len(term[0]), reverse=True)]
+    return list(_longest_first(tuple(terms)))
+
+
+@lru_cache(maxsize=8)
+def _longest_first(terms: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str, str], ...]:
+    return tuple((zh, en, fold(zh)) for zh, en in sorted(terms, key=lambda term: len(term[0]), reverse=True))
 
 
 def terms_found(text: str, terms: list[tuple[str, str, str]]) -> list[tuple[str, str]]:
