@@ -455,12 +455,14 @@ def extract(
     with user_errors():
         import json
 
+        from briefs.cli_words import usage_lines
         from briefs.extract import describe_digest
         from briefs.pipeline import extract_paths
 
         settings = command_settings(config, no_cache, model=model, mode=mode, concurrency=concurrency)
         outcome = extract_paths(settings, paths, on_event=Teller())
-        say(f"briefs: {outcome.usage.summary()}")
+        for line in usage_lines(outcome.usage):
+            say(line)
         for digest in outcome.digests:
             if json_lines:
                 typer.echo(json.dumps(digest.model_dump(mode="json"), ensure_ascii=False))

@@ -26,7 +26,7 @@ from briefs.events import (
     WeekNotRebuilt,
     WeekRebuilt,
 )
-from briefs.llm import BatchRun, Collected
+from briefs.llm import BatchRun, Collected, Ledger
 from briefs.models import Briefing, Period
 from briefs.pipeline import SendResult
 from briefs.render import cost_words
@@ -149,6 +149,11 @@ def batch_cost_words(found: Collected) -> str:
     if usage.cost_usd is None or not found.cached:
         return tokens
     return f"{tokens}, ${usage.cost_usd:.4f} at Batch prices"
+
+
+def usage_lines(ledger: Ledger) -> list[str]:
+    """The model calls a job made, a line per stage and one for the run (the model layer's words)."""
+    return [f"briefs: {line}" for line in ledger.summary().splitlines()]
 
 
 # --- generate's closing lines ------------------------------------------------------------------------

@@ -11,6 +11,10 @@ library caller can collect the same events without it::
 
 Text fields that come from a stage (a reader's problem, a model error) are that stage's own
 description of a fact about the data, passed along unchanged, never wording of the pipeline's.
+
+``on_event`` is called in the job's own thread, as things happen, so it should return quickly (the
+CLI prints a line or moves a bar); an exception it raises stops the job as any error would
+(finished model answers are cached, so a rerun loses nothing).
 """
 
 from __future__ import annotations

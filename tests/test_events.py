@@ -230,3 +230,24 @@ def test_the_cli_has_words_for_every_event_a_job_can_tell(tmp_path: Path, capsys
             assert said == [], "progress is drawn as a bar on a terminal, and is silent in a pipe"
         else:
             assert said and all(line.startswith("briefs: ") for line in said), (kind, said)
+
+
+def test_every_line_the_commands_print_on_stderr_starts_with_briefs(tmp_path: Path, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from briefs.cli import app
+
+    for name in [name for name in os.environ if name.startswith(("OPENAI_", "BRIEFS_"))]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("BRIEFS_HOME", str(tmp_path / "home"))
+    out = ["--out", str(tmp_path / "out")]
+    document = str(resources.sample_corpus_dir() / f"{SEED_000}.txt")
+    for command in (
+        ["generate", "--week", "2022-W06", *out],
+        ["generate", "--week", "2022-W06", "--dry-run", *out],
+        ["extract", document, str(tmp_path / "missing.txt")],
+        ["history", "rebuild"],
+    ):
+        result = CliRunner().invoke(app, command)
+        lines = result.stderr.splitlines()
+        assert lines and all(line.startswith("briefs: ") for line in lines), (command, lines)
