@@ -4,7 +4,7 @@
 
 The answers in bench/independent/answers were written by someone who saw only briefs' request
 (system prompt, user message, JSON schema), never its checks (see bench/independent/PROVENANCE.md).
-Each is served by the project's fake OpenAI server (briefs/llm/fake_server.py) to the real SDK and
+Each is served by the project's fake OpenAI server (briefs/llm/testing/fake_server.py) to the real SDK and
 the real extraction path (``briefs.extract.extract_documents``: soft checks, re-asks, verification),
 for the page read by the current reader. The sample seeds come with briefs; the dev pages are read
 from ../shared/dev-pages/docs at run time (never copied into the project): without ../shared they

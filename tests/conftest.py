@@ -158,19 +158,9 @@ def unused_port() -> int:
 @pytest.fixture(scope="session")
 def smtp_certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A throwaway self-signed certificate for localhost and 127.0.0.1: (cert.pem, key.pem)."""
-    import shutil
-    import subprocess
+    from tls_support import self_signed_certificate
 
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl is needed to make a test certificate")
-    folder = tmp_path_factory.mktemp("tls")
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
-         "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    return cert, key
+    return self_signed_certificate(tmp_path_factory.mktemp("tls"), "localhost", "IP:127.0.0.1")
 
 
 @pytest.fixture

@@ -5,14 +5,13 @@ forwards only to the fake model server, so a remote-looking endpoint never leave
 
 from __future__ import annotations
 
-import shutil
 import ssl
-import subprocess
 from pathlib import Path
 
 import pytest
 from llm_support import NOTE, client_for, note_request
 from proxy_support import LoopbackProxy
+from tls_support import self_signed_certificate
 
 from briefs.errors import ConfigError
 from briefs.llm import ModelUnavailable
@@ -42,16 +41,7 @@ def _no_proxy_from_the_machine(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(scope="module")
 def remote_certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A self-signed certificate for llm.invalid, standing in for a TLS-inspecting proxy's CA."""
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl is needed to make a test certificate")
-    folder = tmp_path_factory.mktemp("proxy-tls")
-    cert, key = folder / "ca.pem", folder / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", f"/CN={REMOTE}",
-         "-addext", f"subjectAltName=DNS:{REMOTE}", "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    return cert, key
+    return self_signed_certificate(tmp_path_factory.mktemp("proxy-tls"), REMOTE)
 
 
 def test_https_proxy_gets_the_connect_for_the_endpoint(

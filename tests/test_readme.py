@@ -22,3 +22,10 @@ def test_ci_runs_the_test_command_the_readme_gives() -> None:
     assert test_command is not None
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert any(line.strip().startswith(test_command.group(1).strip()) for line in ci.splitlines())
+
+
+def test_the_module_table_names_every_module_and_no_file_that_is_gone() -> None:
+    named = set(re.findall(r"`(briefs/[\w/]+\.py)`", README))
+    modules = {f"briefs/{path.name}" for path in (ROOT / "briefs").glob("*.py") if not path.name.startswith("__")}
+    assert sorted(modules - named) == [], "a module the README's table of modules does not name"
+    assert sorted(path for path in named if not (ROOT / path).is_file()) == []

@@ -18,6 +18,7 @@ Names load on first use (PEP 562), as in ``briefs``: ``from briefs.llm import Us
     usage.py       price table, cost, Ledger
     recording.py   record/replay transport, unused recordings
     network.py     the transport that really sends; the switch that keeps tests off remote hosts
+    probe.py       a local server's context window (llama-server, Ollama), asked before the first call
     testing/       out of the hot path, never imported by the layer's own modules:
       fake_server.py   an OpenAI-compatible server on 127.0.0.1 for tests and benchmarks
       answers.py       AnswerBookTransport (hand-written reference answers), completion_wire
