@@ -7,12 +7,17 @@ end-to-end tests (test_generate*.py) use the real stages over the bundled sample
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from html.parser import HTMLParser
 
+from briefs import assemble
 from briefs.models import (
     ActionItem,
     Bilingual,
+    Briefing,
     Campaign,
     Check,
+    Coverage,
     Digest,
     Document,
     Extraction,
@@ -160,3 +165,41 @@ def synthesis(
 
 def run_record() -> RunRecord:
     return RunRecord(model="gpt-4.1-mini", mode="replay", prompt_versions={"synthesize": "synthesize-test"})
+
+
+def briefing(
+    digests: Sequence[Digest],
+    synthesis: WeekSynthesis | None = None,
+    failed: Sequence[Digest] = (),
+    coverage: Coverage | None = None,
+) -> Briefing:
+    """The briefing of WEEK_06 that assemble builds from these digests (numbered in this order) and
+    failed ones; the coverage counts every one of their documents as read and in the period."""
+    documents = [d.document for d in [*digests, *failed]]
+    return assemble.build_briefing(
+        period=WEEK_06,
+        numbered=assemble.number_digests(list(digests)),
+        failed=list(failed),
+        coverage=coverage if coverage is not None else assemble.coverage_of(documents, [], documents, None),
+        synthesis=synthesis,
+        synthesis_error=None,
+        synthesis_problems=[],
+        run=run_record(),
+        corpus=None,
+    )
+
+
+class _Elements(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+
+def elements(html: str) -> list[tuple[str, dict[str, str | None]]]:
+    """Every start tag of html with its attributes, to assert on what a browser would build."""
+    parser = _Elements()
+    parser.feed(html)
+    return parser.tags

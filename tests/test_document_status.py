@@ -8,7 +8,6 @@ from pathlib import Path
 
 import briefing_factory as factory
 import pytest
-from test_render import briefing_of, elements
 
 from briefs.reader import read_paths
 from briefs.render import render
@@ -57,7 +56,7 @@ def draft_briefing(official_url: str | None):
     doc = factory.document(text=f"会议明确，{factory.SENTENCE_000}。").model_copy(update={"official_url": official_url})
     ext = factory.extraction(title_zh="药品生产监督管理办法（征求意见稿）", title_en="Measures (draft for comment)",
                              doc_type="regulation").model_copy(update={"document_number": "国药监药管〔2022〕5号"})  # fmt: skip
-    return briefing_of([factory.digest(doc, ext)])
+    return factory.briefing([factory.digest(doc, ext)])
 
 
 @pytest.mark.parametrize("fmt", ["html", "md", "txt"])
@@ -73,7 +72,7 @@ def test_number_status_and_official_link_are_shown_per_document(fmt: str) -> Non
 
 def test_a_final_document_says_final() -> None:
     doc = factory.document()
-    out = render(briefing_of([factory.digest(doc, factory.extraction(doc_type="regulation"))]), "html")
+    out = render(factory.briefing([factory.digest(doc, factory.extraction(doc_type="regulation"))]), "html")
     documents = out.split('id="documents"', 1)[1]
     assert "正式发布" in documents and "final" in documents
     assert "Official source" not in documents
@@ -82,7 +81,7 @@ def test_a_final_document_says_final() -> None:
 @pytest.mark.parametrize("url", ["javascript:alert(1)", 'https://www.nmpa.gov.cn/"><script>x</script>'])
 def test_an_unsafe_official_link_is_never_a_link(url: str) -> None:
     html = render(draft_briefing(url), "html")
-    tags = elements(html)
+    tags = factory.elements(html)
     assert "script" not in {tag for tag, _ in tags}
     assert not any((attrs.get("href") or "").startswith("javascript") for _, attrs in tags)
 

@@ -12,10 +12,10 @@ import os
 import re
 import subprocess
 import sys
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from briefing_factory import elements
 from events_support import Told
 from markdown_it import MarkdownIt
 
@@ -58,14 +58,7 @@ def serve_reference_answers(server, *labels: str) -> None:
 
 
 def attribute_names(html: str) -> list[str]:
-    names: list[str] = []
-
-    class Collect(HTMLParser):
-        def handle_starttag(self, tag, attrs):
-            names.extend(name for name, _ in attrs)
-
-    Collect().feed(html)
-    return names
+    return [name for _, attributes in elements(html) for name in attributes]
 
 
 def corpus_of(tmp_path: Path, *stems: str) -> Path:

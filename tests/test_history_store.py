@@ -371,28 +371,16 @@ def _rows_without_ids(store: Path) -> dict[str, list]:
 def _week_of_two(number_a: str, number_b: str, title_b: str):
     import datetime as dt
 
-    from briefing_factory import WEEK_06, digest, document, extraction, run_record, synthesis
+    from briefing_factory import briefing, digest, document, extraction, synthesis
 
-    from briefs.assemble import build_briefing, coverage_of, number_digests
+    from briefs.assemble import coverage_of
 
     a = digest(
         document("a.txt", date=dt.date(2022, 2, 9)), extraction().model_copy(update={"document_number": number_a})
     )
     b_ext = extraction(title_zh=title_b).model_copy(update={"document_number": number_b})
     b = digest(document("b.txt", title=title_b, date=dt.date(2022, 2, 10), text="另一份文件。"), b_ext)
-    numbered = number_digests([a, b])
-    return build_briefing(
-        period=WEEK_06,
-        numbered=numbered,
-        failed=[],
-        coverage=coverage_of([], [], [], None),
-        synthesis=synthesis(),
-        synthesis_error=None,
-        synthesis_problems=[],
-        run=run_record(),
-        corpus=None,
-        language="both",
-    )
+    return briefing([a, b], synthesis(), coverage=coverage_of([], [], [], None))
 
 
 def test_a_repost_within_the_week_is_joined_by_its_document_number() -> None:
@@ -514,9 +502,10 @@ def test_one_document_number_in_one_week_is_merged_only_when_the_verifier_found_
 def test_a_team_that_drops_the_earlier_copy_of_this_week_sees_the_change_without_a_dangling_ref() -> None:
     import datetime as dt
 
-    from briefing_factory import WEEK_06, digest, document, extraction, requirement, run_record, synthesis
+    from briefing_factory import briefing as assembled
+    from briefing_factory import digest, document, extraction, requirement, synthesis
 
-    from briefs.assemble import build_briefing, coverage_of, number_digests
+    from briefs.assemble import coverage_of
     from briefs.continuity import history_for
     from briefs.render import render
     from briefs.settings import Team
@@ -526,20 +515,9 @@ def test_a_team_that_drops_the_earlier_copy_of_this_week_sees_the_change_without
     drugs = extraction(scope=("drugs",), requirements=[requirement(scope=("drugs",))])
     a = digest(document("a.txt", date=dt.date(2022, 2, 9)), devices)
     b = digest(document("b.txt", date=dt.date(2022, 2, 10), text="另一份文件。"), drugs)
-    briefing = build_briefing(
-        period=WEEK_06,
-        numbered=number_digests([a, b]),
-        failed=[],
-        coverage=coverage_of([], [], [], None),
-        synthesis=synthesis(),
-        synthesis_error=None,
-        synthesis_problems=[],
-        run=run_record(),
-        corpus=None,
-        language="both",
-    )
+    week = assembled([a, b], synthesis(), coverage=coverage_of([], [], [], None))
     week_before = history.Earlier(weeks=["2022-W05"], documents=[], campaigns=[], deadlines=[])
-    briefing = briefing.model_copy(update={"history": history_for(briefing, week_before)})
+    briefing = week.model_copy(update={"history": history_for(week, week_before)})
     assert [(c.ref, c.earlier.ref) for c in briefing.history.documents] == [("D2", "D1")]
     view = for_team(briefing, Team(name="drugs", recipients=["qa@example.com"], product_scope=["drugs"]))
     assert [d.ref for d in view.documents] == ["D2"]

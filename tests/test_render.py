@@ -4,51 +4,16 @@ from __future__ import annotations
 
 import json
 import re
-from html.parser import HTMLParser
 
 import briefing_factory as factory
 import pytest
 from markdown_it import MarkdownIt
 
-from briefs import assemble
 from briefs.models import Bilingual, Briefing, Coverage
 from briefs.render import FORMATS, LABELS, md_text, render, safe_url
 
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 MD_LINK = "[click me](javascript:alert(2))"
-
-
-class Elements(HTMLParser):
-    """Every start tag with its attributes, to assert on what a browser would build."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[tuple[str, dict[str, str | None]]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, dict(attrs)))
-
-
-def elements(html: str) -> list[tuple[str, dict[str, str | None]]]:
-    parser = Elements()
-    parser.feed(html)
-    return parser.tags
-
-
-def briefing_of(digests, synthesis=None, failed=()) -> Briefing:
-    numbered = assemble.number_digests(digests)
-    documents = [d.document for d in [*digests, *failed]]
-    return assemble.build_briefing(
-        period=factory.WEEK_06,
-        numbered=numbered,
-        failed=list(failed),
-        coverage=assemble.coverage_of(documents, [], documents, None),
-        synthesis=synthesis,
-        synthesis_error=None,
-        synthesis_problems=[],
-        run=factory.run_record(),
-        corpus=None,
-    )
 
 
 @pytest.fixture
@@ -65,12 +30,12 @@ def hostile_briefing() -> Briefing:
         requirements=[factory.requirement(text_en=f"Do this {HOSTILE} {MD_LINK}")],
     )
     synthesis = factory.synthesis(headline_en=f"Headline {HOSTILE} {MD_LINK}")
-    return briefing_of([factory.digest(doc=doc, ext=ext)], synthesis)
+    return factory.briefing([factory.digest(doc=doc, ext=ext)], synthesis)
 
 
 def test_hostile_text_is_inert_in_the_html(hostile_briefing: Briefing) -> None:
     html = render(hostile_briefing, "html")
-    tags = elements(html)
+    tags = factory.elements(html)
     assert not [t for t, _ in tags if t in ("script", "img", "iframe", "object", "embed", "link")]
     assert not [(t, a) for t, a in tags for name in a if name.startswith("on")], "no event handler attributes"
     hrefs = [a.get("href") for t, a in tags if t == "a"]
@@ -83,7 +48,7 @@ def test_hostile_text_is_inert_in_the_html(hostile_briefing: Briefing) -> None:
 def test_hostile_text_is_inert_in_the_markdown(hostile_briefing: Briefing) -> None:
     markdown = render(hostile_briefing, "md")
     html = MarkdownIt("commonmark").enable("table").render(markdown)
-    tags = elements(html)
+    tags = factory.elements(html)
     assert not [t for t, _ in tags if t in ("script", "img", "iframe")]
     assert not [(t, a) for t, a in tags for name in a if name.startswith("on")]
     assert all(a.get("href", "").startswith(("http://", "https://")) for t, a in tags if t == "a")
@@ -158,7 +123,7 @@ def both_titles(b: Briefing) -> tuple[str, str]:
 @pytest.mark.parametrize("fmt", ["md", "html", "txt"])
 @pytest.mark.parametrize(("language", "kept", "dropped"), [("zh", 0, 1), ("en", 1, 0)], ids=["zh", "en"])
 def test_one_language_drops_the_other_everywhere(fmt: str, language: str, kept: int, dropped: int) -> None:
-    briefing = briefing_of([factory.digest()], factory.synthesis())
+    briefing = factory.briefing([factory.digest()], factory.synthesis())
     out = render(briefing, fmt, language)
     for key in ("coverage", "summary", "actions", "documents", "warnings", "run", "title"):
         assert LABELS[key][kept] in out
@@ -189,7 +154,7 @@ def _escaped(text: str) -> str:
 
 
 def test_both_languages_put_the_chinese_source_sentence_beside_the_english() -> None:
-    briefing = briefing_of([factory.digest()], factory.synthesis())
+    briefing = factory.briefing([factory.digest()], factory.synthesis())
     html = render(briefing, "html")
     row = re.search(
         r"<p class=\"quote\"[^>]*lang=\"zh-Hans\"[^>]*>(.*?)</p>\s*<p[^>]*lang=\"en\"[^>]*>(.*?)</p>", html, re.S
@@ -214,7 +179,7 @@ def test_an_empty_week_says_so_with_its_coverage(fmt: str) -> None:
 
 def test_verification_marks_and_inferred_dates_are_shown() -> None:
     flagged = factory.digest(doc=factory.document(date=factory.WEEK_06.end, inferred=True), verified=False)
-    out = render(briefing_of([flagged]), "md")
+    out = render(factory.briefing([flagged]), "md")
     assert "⚠ 未在原文中找到 not found in source" in out
     assert "2022-02-13 (推定 inferred)" in out
     assert "unverified" in out.split("## 警示 Warnings")[1]
@@ -223,12 +188,12 @@ def test_verification_marks_and_inferred_dates_are_shown() -> None:
 @pytest.mark.parametrize("fmt", ["md", "html", "txt"])
 def test_a_date_from_the_fetch_time_says_so(fmt: str) -> None:
     page = factory.document(date=factory.WEEK_06.end, inferred=True).model_copy(update={"date_source": "fetched"})
-    out = render(briefing_of([factory.digest(doc=page)]), fmt)
+    out = render(factory.briefing([factory.digest(doc=page)]), fmt)
     assert "2022-02-13 (按抓取时间推定 inferred from fetch time)" in out
 
 
 def test_a_failed_document_is_a_warning_and_marks_the_briefing_incomplete() -> None:
-    briefing = briefing_of([factory.digest()], factory.synthesis(), failed=[factory.failed_digest()])
+    briefing = factory.briefing([factory.digest()], factory.synthesis(), failed=[factory.failed_digest()])
     assert not briefing.complete
     for fmt in ("md", "html", "txt"):
         out = render(briefing, fmt)
@@ -237,7 +202,7 @@ def test_a_failed_document_is_a_warning_and_marks_the_briefing_incomplete() -> N
 
 
 def test_json_is_the_briefing_itself_with_chinese_kept_as_chinese() -> None:
-    briefing = briefing_of([factory.digest()], factory.synthesis())
+    briefing = factory.briefing([factory.digest()], factory.synthesis())
     text = render(briefing, "json")
     assert factory.SENTENCE_000 in text, "ensure_ascii=False: Chinese stays readable"
     assert Briefing.model_validate_json(text) == briefing
@@ -245,7 +210,7 @@ def test_json_is_the_briefing_itself_with_chinese_kept_as_chinese() -> None:
 
 
 def test_every_format_renders_without_a_synthesis() -> None:
-    briefing = briefing_of([factory.digest()], None)
+    briefing = factory.briefing([factory.digest()], None)
     for fmt in FORMATS:
         assert render(briefing, fmt)
     assert "No synthesis for this period." in render(briefing, "md")
@@ -254,12 +219,12 @@ def test_every_format_renders_without_a_synthesis() -> None:
 def test_titles_fall_back_cleanly_when_english_is_empty() -> None:
     ext = factory.extraction()
     ext.title = Bilingual.model_construct(zh="只有中文标题", en="")  # an answer cannot be empty; old data can
-    out = render(briefing_of([factory.digest(ext=ext)]), "md")
+    out = render(factory.briefing([factory.digest(ext=ext)]), "md")
     assert "只有中文标题" in out and "只有中文标题 /" not in out
 
 
 def test_a_week_whose_documents_all_failed_does_not_claim_nothing_was_published() -> None:
-    briefing = briefing_of([], None, failed=[factory.failed_digest()])
+    briefing = factory.briefing([], None, failed=[factory.failed_digest()])
     for fmt in ("md", "html", "txt"):
         out = render(briefing, fmt)
         assert "None of this period's documents could be processed; see Warnings." in out
@@ -278,7 +243,7 @@ def test_every_other_copy_of_a_merged_story_is_named_with_or_without_a_link(fmt:
         SourceRef(path="corpus/repost_web.txt", source="新华网", url="https://example.org/repost.html"),
     ]
     doc = kept.model_copy(update={"copies": copies})
-    text = render(briefing_of([factory.digest(doc)]), fmt)
+    text = render(factory.briefing([factory.digest(doc)]), fmt)
     # the email shows readers no file names (the run record does); the other formats name the file
     assert ("repost_trad.txt" in text) is (fmt != "html") and "廣東藥監" in text
     assert "https://example.org/repost.html" in text
