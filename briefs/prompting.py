@@ -34,7 +34,7 @@ from pydantic import BaseModel
 from briefs import resources
 from briefs.errors import ConfigError
 from briefs.models import Bilingual, Chunk, Document, Extraction, WeekSynthesis
-from briefs.zhtext import glossary_terms_in
+from briefs.zhtext import glossary_terms_in, glossary_terms_named_in_english
 
 GLOSSARY_FILE = "glossary.tsv"
 EXTRACT = "extract"
@@ -174,9 +174,11 @@ class Prompts:
         return read_glossary(self.directory / GLOSSARY_FILE)
 
     def terms_in(self, text: str) -> list[Term]:
-        """The glossary's terms that occur in ``text`` (Traditional read as Simplified), in glossary
-        order: what a request tells the model to render with the locked English terms."""
-        found = {zh for zh, _ in glossary_terms_in(text, [(term.zh, term.en) for term in self.glossary])}
+        """The glossary's terms that occur in ``text`` (Traditional read as Simplified), or whose locked
+        English it uses (an English page), in glossary order: what a request tells the model to write
+        with the locked terms."""
+        pairs = [(term.zh, term.en) for term in self.glossary]
+        found = {zh for zh, _ in [*glossary_terms_in(text, pairs), *glossary_terms_named_in_english(text, pairs)]}
         return [term for term in self.glossary if term.zh in found]
 
     @cached_property

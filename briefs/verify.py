@@ -43,7 +43,6 @@ This module imports only ``briefs.models`` and the leaf ``briefs.zhtext`` (numer
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -62,7 +61,9 @@ from briefs.zhtext import (
     english_month_years,
     english_months,
     english_number_words,
+    english_stem,
     fold,
+    locked_forms,
     longest_first,
     roc_years_to_western,
     simplified_key,
@@ -825,34 +826,13 @@ def verify_against(extraction: Extraction, source: Source) -> list[Check]:
 # --- glossary drift (measured, never re-asked) --------------------------------------------------------
 
 
-def _stem(text: str) -> str:
-    """Lower case, each word without its plural ending: "authorities" and "authority" compare equal."""
-    words = re.findall(r"[a-z0-9]+", text.lower())
-    return " ".join(
-        word[:-3] + "y" if word.endswith("ies") else word[:-1] if word.endswith("s") and len(word) > 3 else word
-        for word in words
-    )
-
-
-@functools.lru_cache(maxsize=4096)
-def locked_forms(english: str) -> tuple[str, ...]:
-    """How a locked term may be written: whole, the name before its parenthesis, or the abbreviation
-    inside it (marketing authorization holder (MAH) → either, or MAH)."""
-    forms = {english}
-    if match := re.fullmatch(r"(.+?) \((.+)\)", english):
-        forms.add(match[1])
-        if re.fullmatch(r"[A-Z][A-Za-z/]*", match[2]):
-            forms.add(match[2])
-    return tuple(_stem(form) for form in forms)
-
-
 def glossary_drift(extraction: Extraction, terms: list[tuple[str, str]]) -> list[Check]:
     """For each glossary term in a requirement's source sentence, whether its English uses the locked
     term. A miss is a soft flag: measured (the run's drift rate), never a failed verification."""
     checks = []
     prepared = longest_first(terms)
     for index, requirement in enumerate(extraction.requirements):
-        english = f" {_stem(requirement.text_en)} "
+        english = f" {english_stem(requirement.text_en)} "
         for zh, en in terms_found(requirement.source_sentence, prepared):
             ok = any(f" {form} " in english for form in locked_forms(en))
             detail = "" if ok else f"the English does not use the locked term {en!r} for {zh}"

@@ -13,7 +13,8 @@ The API, for modules that extend it (more date forms belong here, beside the one
   ``chinese_numeral_value("二〇二二")`` → 2022, ``("三十一")`` → 31, ``("一万二千")`` → 12000.
 * ``width_fold_char`` / ``fold`` / ``width_fold`` — full/half-width folding (``fold`` also drops
   whitespace); ``to_simplified`` / ``simplified_key`` — script folding (OpenCC t2s);
-  ``glossary_terms_in`` — the glossary terms a text holds (for the prompt and the drift measure).
+  ``glossary_terms_in`` — the glossary terms a text holds (for the prompt and the drift measure);
+  ``glossary_terms_named_in_english``, ``locked_forms``, ``english_stem`` — the same for English text.
 * Dates: ``normalise_for_dates`` (the reader's comparison copy: NFKC, Chinese-numeral dates as
   digits, ROC years as Western ones: ``roc_years_to_western``); ``english_dates`` /
   ``english_month_days`` ("Feb. 11, 2022", "30 June 2023", RFC 822's "Wed, 27 May 2020", "April 21st") and the patterns it is read with (``ISO_LIKE``, ``CJK_FULL_DATE``, ``MONTH_DAY``,
@@ -100,10 +101,39 @@ def simplified_key(text: str) -> str:
     return fold(to_simplified(text))
 
 
+def english_stem(text: str) -> str:
+    """Lower case, each word without its plural ending: "authorities" and "authority" compare equal."""
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    return " ".join(
+        word[:-3] + "y" if word.endswith("ies") else word[:-1] if word.endswith("s") and len(word) > 3 else word
+        for word in words
+    )
+
+
+@lru_cache(maxsize=4096)
+def locked_forms(english: str) -> tuple[str, ...]:
+    """How a locked term may be written: whole, the name before its parenthesis, or the abbreviation
+    inside it (marketing authorization holder (MAH) → either, or MAH)."""
+    forms = {english}
+    if match := re.fullmatch(r"(.+?) \((.+)\)", english):
+        forms.add(match[1])
+        if re.fullmatch(r"[A-Z][A-Za-z/]*", match[2]):
+            forms.add(match[2])
+    return tuple(english_stem(form) for form in forms)
+
+
 def glossary_terms_in(text: str, terms: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """The glossary terms a Chinese text holds, longest first, none inside a longer one
     (药品上市许可持有人 is one term, not also 药品 and 持有人); Traditional read as Simplified."""
     return terms_found(text, longest_first(terms))
+
+
+def glossary_terms_named_in_english(text: str, terms: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The glossary terms whose locked English (whole, the name before its parenthesis, or its
+    abbreviation) an English text uses: an English page holds none of the Chinese terms, yet its
+    Chinese fields need the glossary's Chinese for what it names (NMPA → 国家药监局)."""
+    words = f" {english_stem(text)} "
+    return [(zh, en) for zh, en in terms if any(f" {form} " in words for form in locked_forms(en) if form)]
 
 
 def longest_first(terms: list[tuple[str, str]]) -> list[tuple[str, str, str]]:

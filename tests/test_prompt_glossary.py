@@ -51,6 +51,23 @@ def test_a_text_with_no_glossary_term_gets_no_glossary_block() -> None:
     assert "→" not in user.split("<<<METADATA")[0]
 
 
+def test_an_english_page_gets_the_terms_it_names_in_english() -> None:
+    """An English page holds none of the Chinese terms; its Chinese fields still need the glossary's
+    Chinese for what it names: the locked English whole, its name before the parenthesis, or its
+    abbreviation, as whole words."""
+    prompts = Prompts()
+    page = hand_document(
+        "The NMPA ordered marketing authorization holders to recall the vaccines. "
+        "The State Administration for Market Regulation will join the inspections."
+    )
+    user = prompts.extract_messages(page, page.chunks[0])[1]["content"]
+    for zh in ("国家药监局", "药品上市许可持有人", "疫苗", "国家市场监督管理总局"):
+        assert lines_of(prompts, zh) in user, zh
+    assert lines_of(prompts, "化妆品") not in user
+    plain = hand_document("Nobody answered the NMPAX hotline yesterday.")  # a longer word is not NMPA
+    assert "→" not in prompts.extract_messages(plain, plain.chunks[0])[1]["content"].split("<<<METADATA")[0]
+
+
 def test_the_merge_lists_the_terms_of_its_records() -> None:
     prompts = Prompts()
     record = answer("extract/000_b91c7a1454b64df1/chunk-0")
