@@ -432,6 +432,18 @@ def test_generate_batch_re_asks_in_a_second_batch_and_sends_nothing_of_it_online
     assert rerun.exit_code == 0 and len(week.batches) == 2 and week.count() == 1, "nothing sent again"
 
 
+def test_a_re_ask_answered_in_a_batch_counts_as_a_re_ask_as_online(week) -> None:
+    """One call asked twice, as online: the run record counts one re-ask, whichever way it was paid for."""
+    week.set_answer(CHUNKS[0], planted_figure_then_corrected(answer(CHUNKS[0])))
+    result = generate(
+        load_settings(None), GenerateRequest(period=RANGE, batch=True), ModelSeam(batch_sleep=lambda _: None)
+    )
+    assert result.batch is not None and result.batch.reasks is not None and result.briefing is not None
+    corrected = result.batch.reasks.usage
+    assert (corrected.calls, corrected.attempts, corrected.reasks) == (1, 2, 1)
+    assert result.briefing.run.total.reasks == 1
+
+
 def test_a_re_ask_line_that_fails_leaves_the_first_answer_standing_flagged(week) -> None:
     week.set_answer(CHUNKS[0], planted_figure_then_corrected(answer(CHUNKS[0])))
     week.script(CHUNKS[0], fake_server.OK, fake_server.server_error(500))  # the first line answers, the re-ask fails

@@ -190,12 +190,16 @@ class Conversation(Generic[T]):
         return self.narrowed.schema if self.narrowed is not None else self.request.schema
 
     def read(self, reply: Any, tally: CallTally) -> Answer[T] | None:
-        """The answer in ``reply``; an answer to a narrowed re-ask comes back merged into the earlier
-        answer, or None when its fields could not be put back (the earlier answer then stands)."""
+        """The answer in ``reply``, settled (see ``settle``)."""
+        return self.settle(read_answer(reply, tally, max_output_tokens=self.max_output_tokens))
+
+    def settle(self, answer: Answer[Any]) -> Answer[T] | None:
+        """``answer`` as an answer to the whole request: one to a narrowed re-ask comes back merged
+        into the earlier answer, or None when its fields could not be put back (or were invalid):
+        the earlier answer then stands."""
         if self.narrowed is None or self.best is None:
-            return read_answer(reply, tally, max_output_tokens=self.max_output_tokens)
-        fixed = read_answer(reply, tally, max_output_tokens=self.max_output_tokens)
-        whole = merged(self.narrowed, self.best.value, fixed.value) if fixed.error is None else None
+            return answer
+        whole = merged(self.narrowed, self.best.value, answer.value) if answer.error is None else None
         return None if whole is None else Answer(raw=whole.model_dump_json(), value=whole)
 
     def reask_invalid(self, answer: Answer[T]) -> bool:
@@ -209,16 +213,26 @@ class Conversation(Generic[T]):
     def reask_problems(self, answer: Answer[T]) -> bool:
         """Keep a valid answer as the best so far and check it; ask again about its problems if it
         has any and check re-asks are left. False when the answer stands as it is."""
+        return self.ask_about(self.check(answer))
+
+    def check(self, answer: Answer[T]) -> Checked[T]:
+        """Run the request's checks on a valid answer, which becomes the best so far."""
         assert answer.value is not None
         check = self.request.check
-        problems = list(check(answer.value)) if check else []
-        self.best = Checked(answer.value, answer.raw, problems)
-        if not problems or self.check_reasks_left == 0:
+        self.best = Checked(answer.value, answer.raw, list(check(answer.value)) if check else [])
+        return self.best
+
+    def ask_about(self, checked: Checked[T]) -> bool:
+        """Show a checked answer its problems, asking only for the failing fields when the request
+        can narrow them; False when there is nothing to ask (no problems, or no check re-ask left)."""
+        self.best = checked
+        if not checked.problems or self.check_reasks_left == 0:
             return False
         self.check_reasks_left -= 1
         narrow = self.request.narrow
-        self.narrowed = narrow(answer.value, problems) if narrow else None
-        self.messages += reask_problems(answer.raw, problems, self.narrowed.fields if self.narrowed else None)
+        self.narrowed = narrow(checked.value, checked.problems) if narrow else None
+        fields = self.narrowed.fields if self.narrowed else None
+        self.messages += reask_problems(checked.raw, checked.problems, fields)
         return True
 
 

@@ -28,7 +28,7 @@ from typing import Any, Final
 import pydantic
 from openai.lib._parsing._completions import type_to_response_format_param
 
-from briefs.llm.answers import merged, read_completion, reask_problems
+from briefs.llm.answers import Answer, Checked, Conversation, read_completion
 from briefs.llm.client import ModelClient
 from briefs.llm.config import CallRequest, CallResult, Usage
 from briefs.llm.errors import LLMConfigError
@@ -352,21 +352,23 @@ def _take_correction(
     if earlier is None:
         found.failed[custom_id] = "no earlier answer of it is kept any more"
         return
-    first = request.schema.model_validate_json(earlier["raw"])
-    narrowed = request.narrow(first, earlier["problems"]) if request.narrow else None
-    read = _read_answer(client, narrowed.schema if narrowed else request.schema, line)
+    talk = _asked_again(client, request, earlier)
+    read = _read_answer(client, talk.schema, line)
     if isinstance(read, str):
         _keep_flagged(client, request, earlier, custom_id, read, found)
         return
     fixed, content, usage = read
-    value = merged(narrowed, first, fixed) if narrowed else fixed
-    if value is None:
+    answer = talk.settle(Answer(raw=content, value=fixed))
+    if answer is None:
         _keep_flagged(client, request, earlier, custom_id, "the corrected fields could not be used", found)
         return
-    problems = list(request.check(value)) if request.check else []
-    usage = (Usage.model_validate(earlier["usage"]) + usage).model_copy(update={"calls": 1})  # one call, re-asked
-    raw = value.model_dump_json() if narrowed else content
-    client.store(request, CallResult(label=request.label, value=value, problems=problems, raw=raw, usage=usage))
+    checked = talk.check(answer)
+    # one call, asked once more: counted as the online call counts its re-ask
+    usage = Usage.model_validate(earlier["usage"]) + usage.model_copy(update={"calls": 0, "reasks": 1})
+    result = CallResult(
+        label=request.label, value=checked.value, problems=checked.problems, raw=checked.raw, usage=usage
+    )
+    client.store(request, result)
     found.cached.append(custom_id)
     found.usage += usage
 
@@ -512,16 +514,23 @@ def _reask_round(
 def reask_body(client: ModelClient, request: CallRequest[Any], earlier: dict[str, Any]) -> dict[str, Any]:
     """The body of the check re-ask the online run would send after ``earlier`` (the answer and its
     problems): the conversation so far, the problems, and only the failing fields' schema."""
-    first = request.schema.model_validate_json(earlier["raw"])
-    narrowed = request.narrow(first, earlier["problems"]) if request.narrow else None
-    fields = narrowed.fields if narrowed else None
+    talk = _asked_again(client, request, earlier)
     return {
         "model": client.config.model,
-        "messages": [dict(m) for m in request.messages] + reask_problems(earlier["raw"], earlier["problems"], fields),
-        "response_format": type_to_response_format_param(narrowed.schema if narrowed else request.schema),
+        "messages": talk.messages,
+        "response_format": type_to_response_format_param(talk.schema),
         **client.generation_params(request),
         "stream": False,
     }
+
+
+def _asked_again(client: ModelClient, request: CallRequest[Any], earlier: dict[str, Any]) -> Conversation[Any]:
+    """The conversation of ``request`` once its first answer (``earlier``, kept with its problems)
+    has been shown its problems, as the online call would have done."""
+    talk = Conversation(request, reasks=0, max_output_tokens=client.config.max_output_tokens)
+    first = request.schema.model_validate_json(earlier["raw"])
+    talk.ask_about(Checked(first, earlier["raw"], list(earlier["problems"])))
+    return talk
 
 
 def _read_answer(
