@@ -667,8 +667,12 @@ def batch_status_command(
                 f"briefs: the batch ({found.total} requests) was written for an offline runner; collect with --from-file"
             )
             return
-        done = f": {found.done} done, {found.failed} failed of {found.total}" if found.done is not None else ""
-        say(f"briefs: batch {found.batch_id} is {found.status}{done}")
+        for batch, what in ((found, "batch"), (found.reasks, "re-ask batch")):
+            if batch is not None:
+                done = f": {batch.done} done, {batch.failed} failed of {batch.total}" if batch.done is not None else ""
+                say(f"briefs: {what} {batch.batch_id} is {batch.status}{done}")
+        if found.reasks_waiting:
+            say(f"briefs: {found.reasks_waiting} answers wait for a check re-ask; `briefs generate --batch` sends them")
 
 
 @batch_app.command("collect")

@@ -21,7 +21,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +73,7 @@ from briefs.llm import (
     ModelClient,
     collect_batch,
     collect_file,
+    reask_state_path,
     retrieve_batch,
     run_batch,
     submit_batch,
@@ -870,14 +871,29 @@ class BatchStatus:
     done: int | None = None  # None: the provider gave no counts
     failed: int = 0
     total: int = 0
+    reasks: BatchStatus | None = None  # the batch of its answers' check re-asks, once one was sent
+    reasks_waiting: int = 0  # answers whose check re-ask `generate --batch` has not sent yet
 
 
 def batch_status(settings: Settings, period: Period) -> BatchStatus:
+    path = batch_state_path(settings, period)
     state = _loaded_state(settings, period)
     if state.offline:
         return BatchStatus("", "offline", total=len(state.keys))
+    second = BatchState.load(reask_state_path(path))
+    if second is not None and second.parent != state.batch_id:
+        second = None  # the re-asks of an earlier batch
     with _week_extraction(settings, period) as (client, _):
-        found = retrieve_batch(client, state)
+        found = _status_of(client, state)
+        if second is not None:
+            found = replace(found, reasks=_status_of(client, second))
+        elif state.reasks:
+            found = replace(found, reasks_waiting=len(state.reasks))
+    return found
+
+
+def _status_of(client: ModelClient, state: BatchState) -> BatchStatus:
+    found = retrieve_batch(client, state)
     counts = found.request_counts
     if counts is None:
         return BatchStatus(state.batch_id, found.status)

@@ -515,3 +515,19 @@ def test_batch_flags_that_cannot_work_are_one_line_and_nothing_is_sent(week) -> 
     assert never.exit_code == 2 and "--poll-seconds 0: give the seconds between two looks, more than 0" in never.output
     assert week.batch_calls == [] and week.count() == 0
     assert "Traceback" not in no_cache.output + never.output
+
+
+def test_status_names_the_re_ask_batch_and_re_asks_still_waiting(week) -> None:
+    week.set_answer(CHUNKS[0], planted_figure_then_corrected(answer(CHUNKS[0])))
+    assert briefs("batch", "submit", *PERIOD).exit_code == 0
+    collected = briefs("batch", "collect", *PERIOD)
+    assert collected.exit_code == 0 and "1 answers need a check re-ask" in collected.output
+    waiting = briefs("batch", "status", *PERIOD)
+    assert "briefs: 1 answers wait for a check re-ask; `briefs generate --batch` sends them" in waiting.output
+
+    assert briefs("generate", "--batch", *PERIOD).exit_code == 0
+    status = briefs("batch", "status", *PERIOD)
+    assert status.exit_code == 0, status.output
+    assert "briefs: batch batch_fake_0 is completed: 2 done, 0 failed of 2" in status.output
+    assert "briefs: re-ask batch batch_fake_1 is completed: 1 done, 0 failed of 1" in status.output
+    assert "wait for a check re-ask" not in status.output
