@@ -163,7 +163,8 @@ def written_lines(briefing: Briefing, out_dir: Path, written: list[Path], second
     """What generate says once the briefing is written: where, what it covers, whether it is whole,
     and what the run took."""
     lines = [
-        f"briefs: wrote {out_dir}/ ({', '.join(path.name for path in written)})",
+        # by path inside the week's folder: each team's mail has files of the same names in teams/<team>/
+        f"briefs: wrote {out_dir}/ ({', '.join(path.relative_to(out_dir).as_posix() for path in written)})",
         f"briefs: {coverage_line(briefing)}",
     ]
     if not briefing.complete:

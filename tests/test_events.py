@@ -251,3 +251,19 @@ def test_every_line_the_commands_print_on_stderr_starts_with_briefs(tmp_path: Pa
         result = CliRunner().invoke(app, command)
         lines = result.stderr.splitlines()
         assert lines and all(line.startswith("briefs: ") for line in lines), (command, lines)
+
+
+def test_the_written_line_names_each_teams_files_inside_the_week_folder(tmp_path: Path) -> None:
+    """Each team's mail has a briefing.html and .txt of its own: by name alone the line listed two
+    briefing.html and two briefing.txt."""
+    from briefs.cli_words import written_lines
+    from briefs.settings import Team
+
+    settings = load_settings(None, out=tmp_path / "out", teams=[Team(name="drugs", recipients=["rx@example.com"])])
+    result = generate(settings, GenerateRequest(W06, formats=("md", "html")))
+    assert result.briefing is not None
+    [wrote, *_] = written_lines(result.briefing, result.out_dir, result.written, result.seconds)
+    assert wrote == (
+        f"briefs: wrote {result.out_dir}/ (briefing.md, briefing.html, teams/drugs/briefing.html, "
+        "teams/drugs/briefing.txt, teams/drugs/briefing-full.md, teams/drugs/mail.json, run.json)"
+    )
