@@ -330,7 +330,7 @@ def _take_answer(
     value, content, usage = read
     problems = list(request.check(value)) if request.check else []
     if problems and request.check_reasks:
-        state.reasks[custom_id] = {"raw": content, "problems": problems, "usage": usage.model_dump()}
+        state.reasks[custom_id] = _kept_entry(Checked(value, content, problems), usage)
         found.reask.append(custom_id)
         return
     client.store(request, CallResult(label=request.label, value=value, problems=problems, raw=content, usage=usage))
@@ -364,7 +364,7 @@ def _take_correction(
         return
     checked = talk.check(answer)
     # one call, asked once more: counted as the online call counts its re-ask
-    usage = Usage.model_validate(earlier["usage"]) + usage.model_copy(update={"calls": 0, "reasks": 1})
+    usage = _kept(request, earlier)[1] + usage.model_copy(update={"calls": 0, "reasks": 1})
     result = CallResult(
         label=request.label, value=checked.value, problems=checked.problems, raw=checked.raw, usage=usage
     )
@@ -386,11 +386,8 @@ def _keep_flagged(
     if earlier is None:
         found.failed[custom_id] = why
         return
-    value = request.schema.model_validate_json(earlier["raw"])
-    usage = Usage.model_validate(earlier["usage"])
-    result = CallResult(
-        label=request.label, value=value, problems=list(earlier["problems"]), raw=earlier["raw"], usage=usage
-    )
+    first, usage = _kept(request, earlier)
+    result = CallResult(label=request.label, value=first.value, problems=first.problems, raw=first.raw, usage=usage)
     client.store(request, result)
     found.cached.append(custom_id)
     found.usage += usage
@@ -528,9 +525,19 @@ def _asked_again(client: ModelClient, request: CallRequest[Any], earlier: dict[s
     """The conversation of ``request`` once its first answer (``earlier``, kept with its problems)
     has been shown its problems, as the online call would have done."""
     talk = Conversation(request, reasks=0, max_output_tokens=client.config.max_output_tokens)
-    first = request.schema.model_validate_json(earlier["raw"])
-    talk.ask_about(Checked(first, earlier["raw"], list(earlier["problems"])))
+    talk.ask_about(_kept(request, earlier)[0])
     return talk
+
+
+def _kept_entry(first: Checked[Any], usage: Usage) -> dict[str, Any]:
+    """A first answer whose checks want a re-ask, as the batch state keeps it until the re-ask is answered."""
+    return {"raw": first.raw, "problems": first.problems, "usage": usage.model_dump()}
+
+
+def _kept(request: CallRequest[Any], entry: dict[str, Any]) -> tuple[Checked[Any], Usage]:
+    """The first answer the state kept (``_kept_entry``), checked as it was, and what it cost."""
+    value = request.schema.model_validate_json(entry["raw"])
+    return Checked(value, entry["raw"], list(entry["problems"])), Usage.model_validate(entry["usage"])
 
 
 def _read_answer(
