@@ -12,8 +12,6 @@ from __future__ import annotations
 import errno
 import hashlib
 import stat
-from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,18 +51,15 @@ def read_paths(paths: list[Path], settings: Settings) -> ReadResult:
     result = ReadResult(problems=problems + stated.problems, ignored=ignored)
     keys: list[list[str]] = []
     entries: list[str] = []
-    with _Encoder(count) as encoder:
-        pending: deque[_Reading] = deque()
-        for path in files:
-            try:
-                pending.append(_begin_reading(path, settings, count, stated.facts_for(path), cache, encoder))
-            except InputError as error:
-                result.problems.append(str(error))
-                continue
-            while len(pending) > _ENCODING_AHEAD:
-                _finish_reading(pending.popleft(), settings, count, cache, result.documents, keys, entries)
-        while pending:
-            _finish_reading(pending.popleft(), settings, count, cache, result.documents, keys, entries)
+    for path in files:
+        try:
+            document, sentence_keys, entry = _read_cached(path, settings, count, stated.facts_for(path), cache)
+        except InputError as error:
+            result.problems.append(str(error))
+            continue
+        result.documents.append(document)
+        keys.append(sentence_keys)
+        entries.append(entry)
     _assign_ids(result.documents)
     known_groups = cache.groups(entries) if cache is not None else None
     groups = dedupe.mark_duplicates(result.documents, keys, known_groups)
@@ -107,97 +102,21 @@ class _LazyCounter:
     def ends(self, text: str) -> list[int]:
         return tokens.ends_of(self._encode(text), self.encoding)
 
-    def remember(self, text: str, found: list[int]) -> None:
-        """``text`` was encoded elsewhere (on the encoding thread) into ``found``."""
-        self._last = (text, found)
-
     def __call__(self, text: str) -> int:
         return len(self._encode(text))
 
 
-# How many documents may wait for their encoding: enough to keep the encoding thread busy while the
-# next files are cleaned, few enough that only a handful of token lists are held at once.
-_ENCODING_AHEAD = 8
-
-
-class _Encoder:
-    """Encodes cleaned bodies on a second thread (tiktoken releases the GIL while it encodes), so a
-    body is encoded while the next file is loaded, cleaned and dated. Started on the first document
-    that needs it: a run served from the reading cache starts no thread."""
-
-    def __init__(self, count: _LazyCounter) -> None:
-        self._count = count
-        self._pool: ThreadPoolExecutor | None = None
-
-    def __enter__(self) -> _Encoder:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-
-    def submit(self, text: str) -> Future[list[int]]:
-        encoding = self._count.encoding  # loaded here, on the reading thread
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="briefs-encode")
-        return self._pool.submit(encoding.encode_ordinary, text)
-
-
-@dataclass
-class _Reading:
-    """A file read up to its encoding: the document (tokens and chunks to come), its duplicate keys,
-    its cache key, and the encoding under way (None when the reading came from the cache)."""
-
-    document: Document
-    sentence_keys: list[str]
-    entry: str
-    encoded: Future[list[int]] | None
-
-
-def _begin_reading(
-    path: Path,
-    settings: Settings,
-    count: _LazyCounter,
-    scraped: manifest.Scraped | None,
-    cache: readcache.ReadCache | None,
-    encoder: _Encoder,
-) -> _Reading:
-    """One file loaded, cleaned and dated, its body handed to the encoder; from the cache when its
-    bytes, path and reader are unchanged."""
+def _read_cached(
+    path: Path, settings: Settings, count, scraped: manifest.Scraped | None, cache: readcache.ReadCache | None
+) -> tuple[Document, list[str], str]:
+    """One file's reading, its duplicate-detection keys and its cache key; from the cache when its
+    bytes, path and reader are unchanged. Its chunks carry a placeholder document id until ids are
+    assigned over the whole folder."""
     data = load.read_bytes(path, settings.max_file_bytes)
     key = cache.key(path, data, scraped.as_dict() if scraped else None) if cache is not None else ""
     if cache is not None and (cached := cache.get(key)) is not None:
-        return _Reading(cached[0], cached[1], key, None)
-    document = _unencoded_document(path, data, scraped)
-    encoded = encoder.submit(document.text)
-    return _Reading(document, dedupe.sentence_keys(document.text), key, encoded)
-
-
-def _finish_reading(
-    reading: _Reading,
-    settings: Settings,
-    count: _LazyCounter,
-    cache: readcache.ReadCache | None,
-    documents: list[Document],
-    keys: list[list[str]],
-    entries: list[str],
-) -> None:
-    """The file's tokens and chunks (its chunks carry a placeholder document id until ids are assigned
-    over the whole folder), into the cache, and the reading appended to ``documents``."""
-    document = reading.document
-    if reading.encoded is not None:
-        found = reading.encoded.result()
-        count.remember(document.text, found)
-        document.tokens = len(found)
-        _chunk(document, settings, count)
-        if cache is not None:
-            cache.put(reading.entry, document, reading.sentence_keys)
-    documents.append(document)
-    keys.append(reading.sentence_keys)
-    entries.append(reading.entry)
-
-
-def _chunk(document: Document, settings: Settings, count: _LazyCounter) -> None:
+        return cached[0], cached[1], key
+    document = read_document(path, data, count, scraped)
     document.chunks = chunk.chunk_text(
         "",
         document.text,
@@ -208,6 +127,10 @@ def _chunk(document: Document, settings: Settings, count: _LazyCounter) -> None:
         count.ends,
         splits_at_line_starts=tokens.splits_at_line_starts(count.encoding),
     )
+    sentence_keys = dedupe.sentence_keys(document.text)
+    if cache is not None:
+        cache.put(key, document, sentence_keys)
+    return document, sentence_keys, key
 
 
 def _sidecars_of_named_files(paths: list[Path]) -> list[Path]:
@@ -312,13 +235,6 @@ def read_document(path: Path, data: bytes, count, scraped: manifest.Scraped | No
     """One file's bytes to a Document without id, duplicates or chunks. Raises ``InputError``.
 
     ``scraped``: what a manifest or sidecar states about the page (it wins over inference)."""
-    document = _unencoded_document(path, data, scraped)
-    document.tokens = count(document.text)
-    return document
-
-
-def _unencoded_document(path: Path, data: bytes, scraped: manifest.Scraped | None) -> Document:
-    """``read_document`` but for the body's token count (0 until counted)."""
     loaded = load.load_bytes(path, data)
     cleaned = clean.clean(loaded.text, loaded.format)
     if not cleaned.body.strip():
@@ -348,6 +264,7 @@ def _unencoded_document(path: Path, data: bytes, scraped: manifest.Scraped | Non
         url=meta.url,
         official_url=meta.official_url,
         text=cleaned.body,
+        tokens=count(cleaned.body),
         problems=[*loaded.problems, *meta.problems],
     )
 

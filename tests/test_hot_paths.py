@@ -304,39 +304,3 @@ def test_the_extraction_prompt_names_every_field_once_in_its_rules_without_a_sec
 )
 def test_stop_and_furniture_lines_whatever_their_case(line: str, stop: bool, furniture: bool) -> None:
     assert (clean.is_stop(line), clean.is_furniture(line)) == (stop, furniture)
-
-
-# --- reading: a body is encoded on a second thread while the next file is cleaned ------------------
-
-
-def test_reading_with_the_encoding_thread_gives_what_reading_file_by_file_gives(reader_settings) -> None:
-    from briefs import reader
-    from briefs.resources import sample_corpus_dir
-
-    settings = reader_settings.model_copy(update={"use_cache": False})
-    paths = sorted(sample_corpus_dir().glob("*.txt"))
-    read = reader.read_paths([sample_corpus_dir()], settings).documents
-    count = reader._LazyCounter(settings)
-    for path, document in zip(paths, read, strict=True):
-        alone = reader.read_document(path, path.read_bytes(), count)
-        assert (document.text, document.tokens) == (alone.text, count(alone.text))
-        chunks = chunk_text("", alone.text, count, settings.chunk_tokens, settings.chunk_overlap)
-        assert [(c.start, c.end, c.tokens) for c in document.chunks] == [(c.start, c.end, c.tokens) for c in chunks]
-
-
-def test_a_week_read_from_the_reading_cache_starts_no_encoding_thread(reader_settings) -> None:
-    import threading
-
-    from briefs import reader
-    from briefs.resources import sample_corpus_dir
-
-    reader.read_paths([sample_corpus_dir()], reader_settings)  # fills the cache
-    started = []
-    real = threading.Thread.start
-    try:
-        threading.Thread.start = lambda self: (started.append(self.name), real(self))[1]  # type: ignore[method-assign]
-        again = reader.read_paths([sample_corpus_dir()], reader_settings)
-    finally:
-        threading.Thread.start = real  # type: ignore[method-assign]
-    assert again.from_cache == len(again.documents) > 0
-    assert not [name for name in started if name.startswith("briefs-encode")]
