@@ -10,7 +10,7 @@ sentence, so no two are near-duplicates and dedupe cannot collapse them; every `
 page is a long regulation instead (200 paragraphs of the sample regulations' articles, several
 chunks). The goal: reading, cleaning and chunking cost no more than 3x encoding the cleaned text.
 Beside the wall-time ratio (the goal's), the same ratio in CPU time of the process: on a shared,
-loaded machine it moves less from run to run; it counts the reader's encoding thread too.
+loaded machine it moves less from run to run.
 """
 
 from __future__ import annotations
@@ -150,10 +150,7 @@ def main() -> None:
         f"ratio reader / encode-only: {ratio:.2f}x  (goal <= {GOAL_RATIO:.0f}x: {'met' if ratio <= GOAL_RATIO else 'NOT met'})"
     )
     cpu_ratio = min(reader_cpu) / min(encode_cpu)
-    print(
-        f"  in CPU time: reader {min(reader_cpu):.2f} s (every thread: the reader encodes on a second one while it "
-        f"cleans) / encode-only {min(encode_cpu):.2f} s = {cpu_ratio:.2f}x"
-    )
+    print(f"  in CPU time: reader {min(reader_cpu):.2f} s / encode-only {min(encode_cpu):.2f} s = {cpu_ratio:.2f}x")
     print(
         f"peak memory: process max RSS {rss_after / 1024:.0f} MB (before reading {rss_before / 1024:.0f} MB); "
         f"tracemalloc peak during a second read {traced_peak / 1_000_000:.1f} MB"
