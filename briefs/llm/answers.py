@@ -76,6 +76,10 @@ class NotACompletion(ValueError):
 def _parsed(wire: Any, schema: type[T]) -> ParsedChatCompletion[T]:
     """What the SDK's ``parse()`` makes of a chat-completion body: the same schema validation, and the
     same errors for an answer cut off or filtered."""
+    # construct_type and parse_chat_completion are private to the SDK (as batch.py's
+    # type_to_response_format_param is), but they are what its parse() runs on a reply: through
+    # them a batch's answer passes exactly the checks an online answer does. The SDK is pinned below
+    # 4; tests/test_batch.py reads refused, cut-off and off-schema batch lines through them.
     if not isinstance(wire, dict) or not isinstance(wire.get("choices"), list):
         raise NotACompletion("no list of choices")
     completion = cast(ChatCompletion, construct_type(type_=ChatCompletion, value=wire))  # leniently, as the SDK does
