@@ -214,6 +214,7 @@ def test_ctrl_c_while_a_real_process_waits_exits_130_and_the_next_run_resumes(we
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # not ignored, as a background suite's is
     )
     watchdog = threading.Timer(30, child.kill)  # never hang: a silent child is killed, and fails below
     watchdog.start()

@@ -207,6 +207,12 @@ def test_an_unwritable_output_folder_is_one_line_before_any_call(tmp_path: Path,
 # --- the command line: one line per mistake, a prompt stop ---------------------------------------------
 
 
+def default_sigint() -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def briefs_cli(tmp_path: Path, *args: str, env: dict[str, str] | None = None, **popen: object):
     import subprocess
     import sys
@@ -217,7 +223,9 @@ def briefs_cli(tmp_path: Path, *args: str, env: dict[str, str] | None = None, **
     environment.update(BRIEFS_HOME=str(tmp_path / "home"), PYTHONPATH=str(REPO), **(env or {}))
     command = [sys.executable, "-m", "briefs", *args]
     if popen:
-        return subprocess.Popen(command, cwd=tmp_path, env=environment, text=True, **popen)
+        # a suite started in the background inherits SIGINT ignored, and so would the child: Ctrl-C
+        # must reach it as it reaches a command typed at a terminal
+        return subprocess.Popen(command, cwd=tmp_path, env=environment, text=True, preexec_fn=default_sigint, **popen)
     return subprocess.run(command, cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=120)
 
 
