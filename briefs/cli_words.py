@@ -70,7 +70,7 @@ def event_lines(event: Event) -> list[str]:
         case UnusedRecording(path=path):
             return [f"briefs: unused recording {path}"]
         case WeekRebuilt(label=label, documents=documents):
-            return [f"briefs: rebuilt {label} ({documents} documents)"]
+            return [f"briefs: rebuilt {label} ({counted(documents, 'document')})"]
         case WeekNotRebuilt(label=label):
             return [f"briefs: error: {label} could not be rebuilt without a model call (see above)"]
         case MailingIncomplete(period_label=label):
@@ -193,7 +193,7 @@ def dry_run_lines(week: WeekEstimate, period: Period) -> list[str]:
             f"${week.batch_usd:.4f} through the Batch API"
         )
     summary = (
-        f"briefs: dry run {period.label}: {week.documents} documents, {week.calls} calls "
+        f"briefs: dry run {period.label}: {counted(week.documents, 'document')}, {counted(week.calls, 'call')} "
         f"({week.chunk_calls - week.cached} extraction, {week.merge_calls} merge, {week.synthesis_calls} synthesis; "
         f"{week.cached} extraction calls already cached) and about {week.reasks} re-asks "
         f"({week.reask.share:.1%} of calls, {week.reask.basis}); "
@@ -224,8 +224,9 @@ def coverage_line(briefing: Briefing) -> str:
     c = briefing.coverage
     return (
         f"{briefing.period.label} ({briefing.period.start} to {briefing.period.end}): "
-        f"read {c.documents_read} documents, {c.in_period} in the period ({c.dates_inferred} with inferred dates), "
-        f"{c.duplicates_merged} duplicates merged, {len(c.skipped)} skipped; {len(briefing.warnings)} warnings"
+        f"read {counted(c.documents_read, 'document')}, {c.in_period} in the period "
+        f"({c.dates_inferred} with inferred dates), {counted(c.duplicates_merged, 'duplicate')} merged, "
+        f"{len(c.skipped)} skipped; {counted(len(briefing.warnings), 'warning')}"
         + (f"; {len(c.undated)} undated not placed: {', '.join(c.undated)}" if c.undated else "")
     )
 
@@ -282,3 +283,8 @@ def preview_lines(result: SendResult) -> list[str]:
             *(f"    - {kind}: {message}" for kind, message in warnings),
         ]
     return lines
+
+
+def counted(count: int, thing: str) -> str:
+    """``1 document``, ``2 documents``: the nouns these lines count take a plain s."""
+    return f"{count} {thing}" if count == 1 else f"{count} {thing}s"

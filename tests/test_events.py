@@ -267,3 +267,10 @@ def test_the_written_line_names_each_teams_files_inside_the_week_folder(tmp_path
         f"briefs: wrote {result.out_dir}/ (briefing.md, briefing.html, teams/drugs/briefing.html, "
         "teams/drugs/briefing.txt, teams/drugs/briefing-full.md, teams/drugs/mail.json, run.json)"
     )
+
+
+def test_counts_in_the_closing_lines_agree_with_their_number() -> None:
+    from briefs.cli_words import counted
+
+    assert [counted(n, "warning") for n in (0, 1, 2)] == ["0 warnings", "1 warning", "2 warnings"]
+    assert event_lines(WeekRebuilt("2022-W06", 1)) == ["briefs: rebuilt 2022-W06 (1 document)"]
