@@ -333,9 +333,8 @@ def _take_answer(
         state.reasks[custom_id] = _kept_entry(Checked(value, content, problems), usage)
         found.reask.append(custom_id)
         return
-    client.store(request, CallResult(label=request.label, value=value, problems=problems, raw=content, usage=usage))
-    found.cached.append(custom_id)
-    found.usage += usage
+    result = CallResult(label=request.label, value=value, problems=problems, raw=content, usage=usage)
+    _cache(client, request, result, custom_id, found)
 
 
 def _take_correction(
@@ -368,9 +367,7 @@ def _take_correction(
     result = CallResult(
         label=request.label, value=checked.value, problems=checked.problems, raw=checked.raw, usage=usage
     )
-    client.store(request, result)
-    found.cached.append(custom_id)
-    found.usage += usage
+    _cache(client, request, result, custom_id, found)
 
 
 def _keep_flagged(
@@ -388,10 +385,17 @@ def _keep_flagged(
         return
     first, usage = _kept(request, earlier)
     result = CallResult(label=request.label, value=first.value, problems=first.problems, raw=first.raw, usage=usage)
+    _cache(client, request, result, custom_id, found)
+    found.failed[custom_id] = f"{why}; the first answer stands, flagged"
+
+
+def _cache(
+    client: ModelClient, request: CallRequest[Any], result: CallResult[Any], custom_id: str, found: Collected
+) -> None:
+    """Cache the answer a line brought, and count it (and what it cost) as cached now."""
     client.store(request, result)
     found.cached.append(custom_id)
-    found.usage += usage
-    found.failed[custom_id] = f"{why}; the first answer stands, flagged"
+    found.usage += result.usage
 
 
 def wait_for_batch(
