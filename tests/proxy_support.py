@@ -38,9 +38,9 @@ class _Handler(socketserver.StreamRequestHandler):
         path = "/" + target.split("://", 1)[-1].split("/", 1)[-1]
         upstream = socket.create_connection(self.proxy.upstream)
         upstream.sendall(f"{method} {path} {version}\r\n".encode("latin-1") + b"".join(headers) + b"\r\n")
-        self._pipe(self.connection, upstream)
+        self._pipe(self.connection, upstream, plain=True)
 
-    def _pipe(self, client: socket.socket, upstream: socket.socket) -> None:
+    def _pipe(self, client: socket.socket, upstream: socket.socket, plain: bool = False) -> None:
         # whatever the client already sent past the headers sits in rfile's buffer; peek must not wait
         # for more, or a request without a body (a GET) would hang until the client gave up
         client.setblocking(False)
@@ -53,6 +53,7 @@ class _Handler(socketserver.StreamRequestHandler):
         if pending:
             upstream.sendall(self.rfile.read(len(pending)))
         sockets = [client, upstream]
+        answered = False
         try:
             while True:
                 readable, _, _ = select.select(sockets, [], [], 5)
@@ -62,6 +63,9 @@ class _Handler(socketserver.StreamRequestHandler):
                     data = sock.recv(65536)
                     if not data:
                         return
+                    if plain and sock is upstream and not answered:  # the upstream's status line, passed on
+                        answered = True
+                        self.proxy.answered.append(data.split(b"\r\n", 1)[0].decode("latin-1"))
                     (upstream if sock is client else client).sendall(data)
         finally:
             upstream.close()
@@ -72,6 +76,7 @@ class LoopbackProxy:
         self.upstream = upstream
         self.tunnel = tunnel  # False: refuse CONNECT with 502, as a proxy that cannot reach the host
         self.seen: list[str] = []
+        self.answered: list[str] = []  # the status line of each plain-HTTP answer the proxy passed back
         handler = type("Handler", (_Handler,), {"proxy": self})
         self._server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True

@@ -120,6 +120,7 @@ def test_the_preflight_goes_through_the_proxy_and_names_it_when_it_fails(
         with client_for(fake_openai, base_url=f"http://{REMOTE}/v1") as client:
             client.preflight()  # reached through the proxy: the endpoint is there
     assert proxy.seen == [f"GET http://{REMOTE}/v1/models HTTP/1.1"]
+    assert proxy.answered == ["HTTP/1.1 404 Not Found"]  # the endpoint's own answer came back, not a timeout
 
     import socket
 
