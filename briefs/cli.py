@@ -134,16 +134,14 @@ class BatchWatch:
         self._bars = bars
 
     def __call__(self, event: BatchPolled) -> None:
+        from briefs.cli_words import batch_polled_line, batch_waiting_line
         from briefs.events import CallsProgress
 
         if event.batch_id != self._batch:  # the first batch, or the second one (of re-asks)
-            self._bars.tell(
-                f"briefs: waiting for batch {event.batch_id} ({event.total} requests); Ctrl-C stops "
-                "the waiting, not the batch: `briefs generate --batch` or `briefs batch collect` picks it up"
-            )
+            self._bars.tell(batch_waiting_line(event))
             self._batch, self._status = event.batch_id, None
         if event.status != self._status:
-            self._bars.tell(f"briefs: batch {event.batch_id} is {event.status}: {event.done} of {event.total} answered")
+            self._bars.tell(batch_polled_line(event))
             self._status = event.status
         self._bars(CallsProgress(f"batch {event.batch_id}", event.done, event.total, event.finished))
 
@@ -633,20 +631,10 @@ def batch_submit_command(
     """Upload the week's extraction requests not already answered and create the batch."""
     with user_errors():
         done = _batch_step("batch_submit", config, corpus, model, mode, (week, date_from, date_to), offline=offline)
-        label = done.path.stem
-        if not done.state.keys:
-            say(f"briefs: all {done.total} extraction requests of {label} are answered already; nothing sent")
-        elif done.offline:
-            say(
-                f"briefs: wrote {len(done.state.keys)} extraction requests of {label} to {done.path.with_suffix('.jsonl')}"
-                f" ({done.already} already answered, not written); run it, then "
-                f"`briefs batch collect --week {label} --from-file OUTPUT.jsonl`"
-            )
-        else:
-            say(
-                f"briefs: submitted batch {done.state.batch_id}: {len(done.state.keys)} extraction requests of "
-                f"{label} ({done.already} already answered, not sent); state in {done.path}"
-            )
+        from briefs.cli_words import batch_submitted_lines
+
+        for line in batch_submitted_lines(done):
+            say(line)
 
 
 @batch_app.command("status")
@@ -662,17 +650,10 @@ def batch_status_command(
     """Where the week's batch stands: its status and how many requests are done or failed."""
     with user_errors():
         found = _batch_step("batch_status", config, corpus, model, mode, (week, date_from, date_to))
-        if found.status == "offline":
-            say(
-                f"briefs: the batch ({found.total} requests) was written for an offline runner; collect with --from-file"
-            )
-            return
-        for batch, what in ((found, "batch"), (found.reasks, "re-ask batch")):
-            if batch is not None:
-                done = f": {batch.done} done, {batch.failed} failed of {batch.total}" if batch.done is not None else ""
-                say(f"briefs: {what} {batch.batch_id} is {batch.status}{done}")
-        if found.reasks_waiting:
-            say(f"briefs: {found.reasks_waiting} answers wait for a check re-ask; `briefs generate --batch` sends them")
+        from briefs.cli_words import batch_status_lines
+
+        for line in batch_status_lines(found):
+            say(line)
 
 
 @batch_app.command("collect")
@@ -695,29 +676,11 @@ def batch_collect_command(
     with user_errors():
         period = (week, date_from, date_to)
         state, found = _batch_step("batch_collect", config, corpus, model, mode, period, from_file=from_file)
-        name = f"batch {state.batch_id}" if state.batch_id else f"the batch output {from_file}"
-        if found.pending:
-            say(
-                f"briefs: {name} is still {found.status}: {found.pending} of {len(state.keys)} requests pending, "
-                f"{len(found.cached)} answers cached now; collect again later"
-            )
-        else:
-            say(
-                f"briefs: {name} is {found.status}: {len(found.cached)} answers cached now, "
-                f"{found.already} earlier, {len(found.failed)} failed, {found.pending} pending"
-            )
-        from briefs.cli_words import failed_line_lines
+        from briefs.cli_words import batch_collected_lines
 
-        for line in failed_line_lines(found, "`briefs generate` asks it online"):
+        label = None if found.pending else resolve_label(period)
+        for line in batch_collected_lines(state, found, from_file, label):
             say(line)
-        if found.reask:
-            say(
-                f"briefs: {len(found.reask)} answers need a check re-ask: `briefs generate --batch` sends them "
-                "as a second batch, `briefs generate` asks them again online"
-            )
-        if not found.pending:
-            label = resolve_label(period)
-            say(f"briefs: run `briefs generate --week {label}` to finish the week from the cache")
         raise typer.Exit(0 if not found.pending else 1)
 
 

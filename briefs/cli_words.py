@@ -10,6 +10,7 @@ from briefs.deliver import TeamResult
 from briefs.estimate import WeekEstimate
 from briefs.events import (
     BatchDone,
+    BatchPolled,
     BriefingWarning,
     DuplicateSkipped,
     Event,
@@ -26,9 +27,9 @@ from briefs.events import (
     WeekNotRebuilt,
     WeekRebuilt,
 )
-from briefs.llm import BatchRun, Collected, Ledger
+from briefs.llm import BatchRun, BatchState, Collected, Ledger
 from briefs.models import Briefing, Period
-from briefs.pipeline import SendResult
+from briefs.pipeline import BatchStatus, BatchSubmitted, SendResult
 from briefs.render import cost_words
 
 # The briefing's warnings worth a line on the terminal too: the one who runs the job should not have
@@ -149,6 +150,82 @@ def batch_cost_words(found: Collected) -> str:
     if usage.cost_usd is None or not found.cached:
         return tokens
     return f"{tokens}, ${usage.cost_usd:.4f} at Batch prices"
+
+
+# --- the batch commands ------------------------------------------------------------------------------
+
+
+def batch_waiting_line(event: BatchPolled) -> str:
+    """Said once when `generate --batch` starts waiting for a batch."""
+    return (
+        f"briefs: waiting for batch {event.batch_id} ({event.total} requests); Ctrl-C stops "
+        "the waiting, not the batch: `briefs generate --batch` or `briefs batch collect` picks it up"
+    )
+
+
+def batch_polled_line(event: BatchPolled) -> str:
+    """Said at each change of a waited-for batch's status."""
+    return f"briefs: batch {event.batch_id} is {event.status}: {event.done} of {event.total} answered"
+
+
+def batch_submitted_lines(done: BatchSubmitted) -> list[str]:
+    """What `batch submit` did: nothing to send, a file written for an offline runner, or a batch created."""
+    label = done.path.stem
+    if not done.state.keys:
+        return [f"briefs: all {done.total} extraction requests of {label} are answered already; nothing sent"]
+    if done.offline:
+        return [
+            f"briefs: wrote {len(done.state.keys)} extraction requests of {label} to {done.path.with_suffix('.jsonl')}"
+            f" ({done.already} already answered, not written); run it, then "
+            f"`briefs batch collect --week {label} --from-file OUTPUT.jsonl`"
+        ]
+    return [
+        f"briefs: submitted batch {done.state.batch_id}: {len(done.state.keys)} extraction requests of "
+        f"{label} ({done.already} already answered, not sent); state in {done.path}"
+    ]
+
+
+def batch_status_lines(found: BatchStatus) -> list[str]:
+    """Where `batch status` found the week's batch (and its re-ask batch) standing."""
+    if found.status == "offline":
+        return [
+            f"briefs: the batch ({found.total} requests) was written for an offline runner; collect with --from-file"
+        ]
+    lines = []
+    for batch, what in ((found, "batch"), (found.reasks, "re-ask batch")):
+        if batch is not None:
+            done = f": {batch.done} done, {batch.failed} failed of {batch.total}" if batch.done is not None else ""
+            lines.append(f"briefs: {what} {batch.batch_id} is {batch.status}{done}")
+    if found.reasks_waiting:
+        lines.append(
+            f"briefs: {found.reasks_waiting} answers wait for a check re-ask; `briefs generate --batch` sends them"
+        )
+    return lines
+
+
+def batch_collected_lines(state: BatchState, found: Collected, from_file: Path | None, label: str | None) -> list[str]:
+    """What `batch collect` cached, what failed, and what to run next (``label``: the week to finish,
+    None while requests are still pending)."""
+    name = f"batch {state.batch_id}" if state.batch_id else f"the batch output {from_file}"
+    if found.pending:
+        lines = [
+            f"briefs: {name} is still {found.status}: {found.pending} of {len(state.keys)} requests pending, "
+            f"{len(found.cached)} answers cached now; collect again later"
+        ]
+    else:
+        lines = [
+            f"briefs: {name} is {found.status}: {len(found.cached)} answers cached now, "
+            f"{found.already} earlier, {len(found.failed)} failed, {found.pending} pending"
+        ]
+    lines += failed_line_lines(found, "`briefs generate` asks it online")
+    if found.reask:
+        lines.append(
+            f"briefs: {len(found.reask)} answers need a check re-ask: `briefs generate --batch` sends them "
+            "as a second batch, `briefs generate` asks them again online"
+        )
+    if label is not None:
+        lines.append(f"briefs: run `briefs generate --week {label}` to finish the week from the cache")
+    return lines
 
 
 def usage_lines(ledger: Ledger) -> list[str]:
