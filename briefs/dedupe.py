@@ -86,8 +86,11 @@ _TAIL = itemgetter(slice(-EDGE, None))
 def sentence_keys(text: str) -> list[str]:
     """The folded key cut into sentences, empty ones dropped."""
     marked = _PUNCTUATION.sub("", _SENTENCE_END.sub("\n", text))
-    folded = _NOT_CONTENT.sub("", unicodedata.normalize("NFKC", to_simplified(marked))).lower()
-    return list(filter(None, folded.split("\n")))
+    folded = unicodedata.normalize("NFKC", to_simplified(marked))
+    # Most sentences are only letters and digits by now: str.isalnum (the same test as the regex's \w,
+    # less the underscore) finds them in one C pass, and only the rest pay for the substitution.
+    keys = (key if key.isalnum() else _NOT_CONTENT.sub("", key) for key in folded.split("\n"))
+    return [key.lower() for key in keys if key]
 
 
 def comparison_key(text: str) -> str:

@@ -304,3 +304,20 @@ def test_the_extraction_prompt_names_every_field_once_in_its_rules_without_a_sec
 )
 def test_stop_and_furniture_lines_whatever_their_case(line: str, stop: bool, furniture: bool) -> None:
     assert (clean.is_stop(line), clean.is_furniture(line)) == (stop, furniture)
+
+
+def _sentence_keys_by_definition(text: str) -> list[str]:
+    marked = dedupe._PUNCTUATION.sub("", dedupe._SENTENCE_END.sub("\n", text))
+    folded = dedupe._NOT_CONTENT.sub("", unicodedata.normalize("NFKC", dedupe.to_simplified(marked))).lower()
+    return [key for key in folded.split("\n") if key]
+
+
+# letters whose folding changes length or leaves a mark (İ lowers to i + a combining dot, ﬁ and ¼ expand
+# under NFKC), underscores, spaces of both widths, both scripts and every sentence end
+_KEY_ALPHABET = "abcAB_ İΣσ。！？；!?;\r\n\u2028\u2029 ,.-·＿＃１２ａＡ國国體体藥药⁄¼㈠ﬁ\u0307\u00a0\u3000々〇٣"
+
+
+@given(st.text(alphabet=_KEY_ALPHABET, max_size=40) | st.text(max_size=40))
+@settings(max_examples=400, deadline=None)
+def test_sentence_keys_are_the_plain_fold_cut_into_sentences(text: str) -> None:
+    assert dedupe.sentence_keys(text) == _sentence_keys_by_definition(text)
