@@ -233,7 +233,9 @@ def user_errors() -> Iterator[None]:
         yield
         deliver_output()
     except USER_ERRORS as error:
-        shout(f"briefs: error: {error}")
+        from briefs.cli_words import error_line
+
+        shout(f"briefs: error: {error_line(error)}")
         raise typer.Exit(exit_code(error)) from None
     except KeyboardInterrupt as stop:
         what, code = ("terminated (SIGTERM)", 143) if isinstance(stop, Terminated) else ("interrupted", 130)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from briefs.deliver import TeamResult
+from briefs.errors import BriefsError
 from briefs.estimate import WeekEstimate
 from briefs.events import (
     BatchDone,
@@ -36,6 +37,29 @@ from briefs.render import cost_words
 # to open the briefing to learn that the endpoint refused the key or a recording is missing. (The
 # many "unverified" and "injection" flags belong to the briefing's reader.)
 TERMINAL_WARNINGS = ("failed", "synthesis", "quiet", "unreadable", "undated")
+
+
+# What an error of the pipeline tells a user of this command line to type (briefs.errors.Hint): its
+# flags and commands, where a library caller reads the settings and arguments of the library.
+ERROR_HINTS = {
+    "corpus": "--corpus",
+    "out": "--out",
+    "mode_record": "--mode record",
+    "no_cache": "--no-cache",
+    "batch": "--batch",
+    "use_cache": "drop --no-cache",
+    "clear_cache": "`briefs cache clear`",
+    "preview": "`briefs send --preview`",
+    "allow_incomplete": "--allow-incomplete",
+    "generate_week": "run `briefs generate --week {week}`",
+    "from_file": "--from-file FILE",
+    "batch_submit": "`briefs batch submit`",
+}
+
+
+def error_line(error: Exception) -> str:
+    """The line an error a user can meet is told with: in this command line's words."""
+    return error.worded(ERROR_HINTS) if isinstance(error, BriefsError) else str(error)
 
 
 def event_lines(event: Event) -> list[str]:

@@ -1,8 +1,10 @@
 """The one error tree of briefs. This module imports nothing from briefs but the model layer's errors.
 
 Every error a user can meet is a ``BriefsError`` or an ``LLMError`` of the model layer (which
-imports nothing from briefs, so it has a root of its own); ``str(error)`` is the single line the CLI
-prints (it names the file, setting or call at fault and says what is wrong). The CLI catches both
+imports nothing from briefs, so it has a root of its own); ``str(error)`` is a single line that names
+the file, setting or call at fault and says what is wrong. What to type to fix it is a ``Hint``: a
+library caller reads the library's settings and arguments, the CLI's line its flags and commands
+(``briefs.cli_words.error_line``), as the model layer takes ``Hints``. The CLI catches both
 roots once (``briefs.cli``, ``USER_ERRORS``) and exits with ``exit_code(error)``; nothing else prints
 tracebacks.
 
@@ -30,6 +32,9 @@ tracebacks.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
 from briefs.llm import LLMConfigError, LLMError
 
 # Exit codes of the CLI, in one place so README and code agree.
@@ -41,13 +46,43 @@ EXIT_INTERNAL = 70  # a bug in briefs (EX_SOFTWARE)
 EXIT_READER_GONE = 141  # stdout's reader went away (`briefs ... | head`): 128 + SIGPIPE, as a shell reports it
 
 
+@dataclass(frozen=True)
+class Hint:
+    """A part of an error message that says what the caller types to fix it (a setting, an option, a
+    command): the library's own words are ``library``; an entry point puts its own in their place by
+    ``key`` (the CLI its flags), filling in ``data`` (``{week}``). The library names no flag of any
+    command line, and the CLI's users read the flags they type."""
+
+    key: str
+    library: str
+    data: Mapping[str, str] = field(default_factory=dict)
+
+
 class BriefsError(Exception):
-    """Base of every error briefs reports to a user; its message is one line."""
+    """Base of every error briefs reports to a user; its message is one line.
+
+    It is built from ``parts``: text, and ``Hint``s an entry point words (``worded``); ``str()`` is
+    the message in the library's own words."""
 
     exit_code = EXIT_NOTHING
 
+    def __init__(self, *parts: str | Hint) -> None:
+        self.parts = parts
+        super().__init__(self.worded({}))
+
+    def worded(self, words: Mapping[str, str]) -> str:
+        """The message with each hint in ``words`` (by its key, a template of its data), else the library's."""
+        return " ".join("".join(_worded(part, words) for part in self.parts).split())
+
     def __str__(self) -> str:  # one line, whatever the message was built from
         return " ".join(super().__str__().split())
+
+
+def _worded(part: str | Hint, words: Mapping[str, str]) -> str:
+    if isinstance(part, str):
+        return part
+    template = words.get(part.key)
+    return part.library if template is None else template.format_map(part.data)
 
 
 class ConfigError(BriefsError):

@@ -33,7 +33,16 @@ from briefs.assemble import build_briefing, coverage_of, number_digests, relativ
 from briefs.baseline import quiet_alert, source_counts
 from briefs.continuity import history_for
 from briefs.deliver import NO_TEAMS, Attachment, MailContent, SendReport, send_week, subject_for
-from briefs.errors import EXIT_INCOMPLETE, EXIT_NOTHING, EXIT_OK, ConfigError, DeliveryError, HistoryError, RenderError
+from briefs.errors import (
+    EXIT_INCOMPLETE,
+    EXIT_NOTHING,
+    EXIT_OK,
+    ConfigError,
+    DeliveryError,
+    Hint,
+    HistoryError,
+    RenderError,
+)
 from briefs.estimate import ReaskExpectation, WeekEstimate, estimate_week, expected_reasks
 from briefs.events import (
     BatchDone,
@@ -133,7 +142,7 @@ class GenerateResult:
     written: list[Path] = field(default_factory=list)
     week_estimate: WeekEstimate | None = None  # a dry run: every call of the week, priced
     seconds: float = 0.0
-    batch: BatchRun | None = None  # what `--batch` did before the online run
+    batch: BatchRun | None = None  # what the Batch API step did before the online run
 
 
 @dataclass(frozen=True)
@@ -149,7 +158,7 @@ class ModelSeam:
 def corpus_dir(settings: Settings) -> Path:
     corpus = settings.corpus or resources.sample_corpus_dir()
     if not corpus.exists():
-        raise ConfigError(f"--corpus {corpus}: no such file or folder")
+        raise ConfigError(Hint("corpus", "corpus"), f" {corpus}: no such file or folder")
     return corpus
 
 
@@ -164,7 +173,9 @@ def check_recordings(settings: Settings, mode: str) -> None:
     if mode == "replay" and settings.recordings is not None and not settings.recordings.is_dir():
         raise ConfigError(
             f"recordings {settings.recordings}: no such folder to replay from "
-            "(set BRIEFS_RECORDINGS or `recordings` in the config file, or --mode record to make it)"
+            "(set BRIEFS_RECORDINGS or `recordings` in the config file, or ",
+            Hint("mode_record", "mode record"),
+            " to make it)",
         )
 
 
@@ -257,8 +268,14 @@ def generate(
         check_batch_mode(settings)
         if not settings.use_cache:  # the online run would ignore what the batch answered, and pay again
             raise ConfigError(
-                "--no-cache with --batch: the batch's answers reach the run through the response cache; "
-                "drop --no-cache (`briefs cache clear` empties the cache first, if that is what you want)"
+                Hint("no_cache", "use_cache off"),
+                " with ",
+                Hint("batch", "a batch"),
+                ": the batch's answers reach the run through the response cache; ",
+                Hint("use_cache", "set use_cache"),
+                " (",
+                Hint("clear_cache", "clear_cache"),
+                " empties the cache first, if that is what you want)",
             )
     base = paths_base(corpus)
     out_dir = settings.out / request.period.label
@@ -399,18 +416,18 @@ def _nothing_extracted(
 def preflight(client: ModelClient, out_dir: Path, documents: list[Document], formats: int) -> None:
     """Everything that would fail after the model calls were paid for, tried before the first one;
     each failure is one line. (The settings were validated when they were loaded.)"""
-    check_writable(out_dir.parent, "--out", "the briefing")
+    check_writable(out_dir.parent, Hint("out", "out"), "the briefing")
     check_space(out_dir.parent, expected_output_bytes(documents, formats))
     client.preflight()  # the cache folder (a warning) and the endpoint (one request)
 
 
-def check_writable(folder: Path, setting: str, what: str) -> None:
+def check_writable(folder: Path, setting: Hint, what: str) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
         probe = tempfile.NamedTemporaryFile(dir=folder, prefix=temporary_prefix())
         probe.close()  # deleted on close
     except OSError as error:
-        raise ConfigError(f"{setting} {folder}: cannot write {what} there ({error.strerror or error})") from None
+        raise ConfigError(setting, f" {folder}: cannot write {what} there ({error.strerror or error})") from None
 
 
 def expected_output_bytes(documents: list[Document], formats: int) -> int:
@@ -423,13 +440,15 @@ def check_space(folder: Path, needed: int) -> None:
     free = shutil.disk_usage(folder).free
     if free < needed:
         raise ConfigError(
-            f"--out {folder}: only {free / 1e6:.1f} MB free, the briefing needs about {needed / 1e6:.1f} MB; "
-            "free some space or choose another --out"
+            Hint("out", "out"),
+            f" {folder}: only {free / 1e6:.1f} MB free, the briefing needs about {needed / 1e6:.1f} MB; "
+            "free some space or choose another ",
+            Hint("out", "out"),
         )
 
 
 def _for_audience(briefing: Briefing, settings: Settings, request: GenerateRequest) -> Briefing:
-    """The team's view (if asked) in the chosen language: --language beats the team's, which
+    """The team's view (if asked) in the chosen language: the request's beats the team's, which
     beats the settings'."""
     if request.team:
         briefing = for_team(briefing, settings.team(request.team))
@@ -585,7 +604,7 @@ class MailPreview:
 @dataclass
 class SendResult:
     report: SendReport | None  # None: a preview, nothing was sent
-    previews: list[MailPreview] = field(default_factory=list)  # --preview: what would be sent, per team
+    previews: list[MailPreview] = field(default_factory=list)  # a preview: what would be sent, per team
     week: ReviewedWeek | None = None  # what the run record says of the briefing (with a preview)
 
     @property
@@ -622,8 +641,10 @@ def send_briefings(
     if not week.complete and not allow_incomplete:
         raise DeliveryError(
             f"{out_dir / RUN_RECORD_NAME}: the {period.label} briefing is incomplete ({len(week.warnings)} warnings; "
-            "see `briefs send --preview`); nothing was sent: fix and regenerate, or send it as it is with "
-            "--allow-incomplete"
+            "see ",
+            Hint("preview", "its preview"),
+            "); nothing was sent: fix and regenerate, or send it as it is with ",
+            Hint("allow_incomplete", "allow_incomplete"),
         )
     if not week.complete:
         on_event(MailingIncomplete(period.label))
@@ -692,8 +713,9 @@ def reviewed_mail(out_dir: Path, team: Team, period: Period) -> MailContent:
                 texts[name] = path.read_text(encoding="utf-8")
         except FileNotFoundError:
             raise DeliveryError(
-                f"{path}: not found; run `briefs generate --week {period.label}` first, review what it wrote, "
-                "then send (send mails the files on disk and never generates)"
+                f"{path}: not found; ",
+                generate_first(period),
+                " first, review what it wrote, then send (send mails the files on disk and never generates)",
             ) from None
         except (OSError, UnicodeDecodeError) as error:
             raise DeliveryError(f"{path}: cannot read it ({error})") from None
@@ -720,13 +742,18 @@ class ReviewedWeek:
     warnings: list[tuple[str, str]]  # (kind, message)
 
 
+def generate_first(period: Period) -> Hint:
+    """What to do before a send can find the week's files: generate them."""
+    return Hint("generate_week", f"generate the {period.label} briefing", {"week": period.label})
+
+
 def reviewed_week(out_dir: Path, period: Period) -> ReviewedWeek:
     path = out_dir / RUN_RECORD_NAME
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise DeliveryError(
-            f"{path}: not found; run `briefs generate --week {period.label}` first, review what it wrote, then send"
+            f"{path}: not found; ", generate_first(period), " first, review what it wrote, then send"
         ) from None
     except (OSError, ValueError) as error:
         raise DeliveryError(f"{path}: cannot read the run record ({error})") from None
@@ -836,7 +863,9 @@ def _loaded_state(settings: Settings, period: Period) -> BatchState:
     path = batch_state_path(settings, period)
     state = BatchState.load(path)
     if state is None:
-        raise ConfigError(f"{path}: no batch was submitted for {period.label}; run `briefs batch submit` first")
+        raise ConfigError(
+            f"{path}: no batch was submitted for {period.label}; run ", Hint("batch_submit", "batch_submit"), " first"
+        )
     return state
 
 
@@ -872,7 +901,7 @@ class BatchStatus:
     failed: int = 0
     total: int = 0
     reasks: BatchStatus | None = None  # the batch of its answers' check re-asks, once one was sent
-    reasks_waiting: int = 0  # answers whose check re-ask `generate --batch` has not sent yet
+    reasks_waiting: int = 0  # answers whose check re-ask no batch has sent yet
 
 
 def batch_status(settings: Settings, period: Period) -> BatchStatus:
@@ -907,8 +936,8 @@ def batch_collect(settings: Settings, period: Period, from_file: Path | None = N
     state = _loaded_state(settings, period)
     if from_file is None and state.offline:
         raise ConfigError(
-            f"{path}: the batch of {period.label} was written for an offline runner; "
-            "collect its output file with --from-file FILE"
+            f"{path}: the batch of {period.label} was written for an offline runner; collect its output file with ",
+            Hint("from_file", "from_file"),
         )
     with _week_extraction(settings, period) as (client, requests):
         if from_file is not None:

@@ -194,14 +194,16 @@ def test_too_little_disk_space_is_one_line_before_any_call(tmp_path: Path, fake_
 
 
 def test_an_unwritable_output_folder_is_one_line_before_any_call(tmp_path: Path, fake_openai) -> None:
+    from briefs.cli_words import error_line
     from briefs.errors import ConfigError
 
     serve_reference_answers(fake_openai, *LABELS)
     blocked = tmp_path / "a-file"
     blocked.write_text("x", encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"^--out .*a-file: cannot write the briefing there"):
+    with pytest.raises(ConfigError, match=r"^out .*a-file: cannot write the briefing there") as caught:
         generate(live(tmp_path, fake_openai, out=blocked), GenerateRequest(period=W06))
     assert fake_openai.count() == 0
+    assert error_line(caught.value).startswith("--out ")  # the command line names its flag
 
 
 # --- the command line: one line per mistake, a prompt stop ---------------------------------------------
