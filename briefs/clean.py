@@ -94,9 +94,8 @@ _NO_REPRINTS = re.compile(
 # every position of every line, which made these checks a large share of reading time.
 _FOOTER_START = re.compile(r"(?:Copyright|©|版权所有)", re.IGNORECASE)  # used with .match
 _FOOTER_ANYWHERE = re.compile(r"ICP[备備证證]|公网安备|公網安備", re.IGNORECASE)
-# what each footer mark above holds whatever its case (备案 and 证书 are common words, P备 is not): the
-# case-blind search runs only where this is found
-_FOOTER_MARK = re.compile(r"[Pp][备備证證]|公网安备|公網安備")
+# Every footer mark above holds one of 备備证證 (which have no case): the case-blind search runs only in
+# a line holding one, found by four substring tests, far cheaper than a regex search over every line.
 # Furniture that can sit anywhere; dropped wherever it is.
 # (anchored part used with .match, the rest searched anywhere in the line)
 _FURNITURE_START = re.compile(
@@ -389,7 +388,9 @@ def is_furniture(line: str) -> bool:
 
 
 def is_stop(line: str) -> bool:
-    if _FOOTER_START.match(line) or (_FOOTER_MARK.search(line) and _FOOTER_ANYWHERE.search(line)):
+    if _FOOTER_START.match(line) or (
+        ("备" in line or "備" in line or "证" in line or "證" in line) and _FOOTER_ANYWHERE.search(line)
+    ):
         return True
     if _DISCLAIMER.match(line) or (("未经" in line or "未經" in line) and _NO_REPRINTS.search(line)):
         return True

@@ -293,6 +293,9 @@ def test_the_extraction_prompt_names_every_field_once_in_its_rules_without_a_sec
         ("【看原文連結】", True, False),
         ("icp备12345号", True, False),
         ("粤公網安備 44010602000161號", True, False),
+        ("京icp證030173號", True, False),  # every footer mark character, whatever the case around it
+        ("滬ICP证 2021-1号", True, False),
+        ("Icp備 0001", True, False),
         ("（未經本網授權，不得轉載）本文由……。", True, False),
         ("版權聲明：本文", True, False),
         ("ſKIP TO MAIN CONTENT", False, True),
