@@ -71,3 +71,15 @@ def test_a_stretch_between_line_starts_has_the_tokens_the_whole_text_has_there(n
         low, high = len(text[:start].encode()), len(text[:end].encode())
         read_off = bisect.bisect_right(ends, high) - bisect.bisect_right(ends, low)
         assert read_off == count_tokens(text[start:end], encoding), (start, end)
+
+
+@pytest.mark.parametrize("name", ["o200k_base", "cl100k_base"])
+@settings(max_examples=200, deadline=None)
+@given(text=_EDGY)
+def test_token_ends_are_the_running_byte_lengths_of_the_tokens(name, text):
+    # empty, one-token and two-token texts too: the gather has its own path for them
+    encoding = encoding_for("any", name)
+    tokens = encoding.encode_ordinary(text)
+    expected = list(itertools.accumulate(len(encoding.decode_single_token_bytes(t)) for t in tokens))
+    assert token_ends(text, encoding) == expected
+    assert not expected or expected[-1] == len(text.encode("utf-8"))
