@@ -583,7 +583,9 @@ def cache_clear_command(config: ConfigOption = None) -> None:
 
         directory = load_settings(config).home / "cache"
         removed = clear_cache(directory)
-        say(f"briefs: removed {removed} cached answers from {directory}")
+        from briefs.cli_words import cache_cleared_line
+
+        say(cache_cleared_line(removed, directory))
 
 
 # --- the Batch API -----------------------------------------------------------------------------------
@@ -728,7 +730,9 @@ def history_search_command(
             if hit.url:
                 typer.echo(f"    {hit.url}")
         if not hits:
-            say(f"briefs: nothing in the history matches {query!r}")
+            from briefs.cli_words import no_history_match_line
+
+            say(no_history_match_line(query))
 
 
 def _excerpt(text: str, query: str, width: int = 120) -> str:
@@ -783,13 +787,11 @@ def history_rebuild_command(
 ) -> None:
     """Make the store again from cached answers (or the recordings), every stored week, no model call."""
     with user_errors():
+        from briefs.cli_words import history_rebuilt_line
         from briefs.pipeline import rebuild_history
 
         result = rebuild_history(command_settings(config, corpus=corpus), on_event=Teller())
-        if result.failed:
-            say(f"briefs: the history store {result.store} was left as it was")
-        else:
-            say(f"briefs: rebuilt {result.store} ({len(result.rebuilt)} weeks)")
+        say(history_rebuilt_line(result))
         raise typer.Exit(result.exit_code)
 
 
@@ -809,6 +811,7 @@ def deadlines(
         import json
 
         from briefs.calendar import calendar, event_uid
+        from briefs.cli_words import no_deadline_line, wrote_line
         from briefs.errors import RenderError
         from briefs.files import write_atomically
         from briefs.history import deadlines_between, store_path
@@ -849,9 +852,9 @@ def deadlines(
                 write_atomically(ics, calendar(found, dt.datetime.now(dt.UTC)))
             except OSError as error:
                 raise RenderError(f"--ics {ics}: cannot write ({error.strerror or error})") from None
-            say(f"briefs: wrote {ics}")
+            say(wrote_line(ics))
         if not found:
-            say(f"briefs: no stored deadline from {first} to {first + dt.timedelta(days=days)}")
+            say(no_deadline_line(first, first + dt.timedelta(days=days)))
 
 
 def _terminate(signum: int, frame: object) -> None:

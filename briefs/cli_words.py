@@ -4,6 +4,7 @@ entry points turn them into sentences, so a library caller never meets this word
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from briefs.deliver import TeamResult
@@ -30,7 +31,7 @@ from briefs.events import (
 )
 from briefs.llm import BatchRun, BatchState, Collected, Ledger
 from briefs.models import Briefing, Period
-from briefs.pipeline import BatchStatus, BatchSubmitted, SendResult
+from briefs.pipeline import BatchStatus, BatchSubmitted, RebuildResult, SendResult
 from briefs.render import cost_words
 
 # The briefing's warnings worth a line on the terminal too: the one who runs the job should not have
@@ -330,6 +331,32 @@ def coverage_line(briefing: Briefing) -> str:
         f"{len(c.skipped)} skipped; {counted(len(briefing.warnings), 'warning')}"
         + (f"; {len(c.undated)} undated not placed: {', '.join(c.undated)}" if c.undated else "")
     )
+
+
+# --- the response cache, the history store, deadlines ----------------------------------------------
+
+
+def cache_cleared_line(removed: int, directory: Path) -> str:
+    return f"briefs: removed {removed} cached answers from {directory}"
+
+
+def no_history_match_line(query: str) -> str:
+    return f"briefs: nothing in the history matches {query!r}"
+
+
+def history_rebuilt_line(result: RebuildResult) -> str:
+    """Whether `history rebuild` replaced the store (a week that could not be made leaves it as it was)."""
+    if result.failed:
+        return f"briefs: the history store {result.store} was left as it was"
+    return f"briefs: rebuilt {result.store} ({len(result.rebuilt)} weeks)"
+
+
+def wrote_line(path: Path) -> str:
+    return f"briefs: wrote {path}"
+
+
+def no_deadline_line(first: dt.date, last: dt.date) -> str:
+    return f"briefs: no stored deadline from {first} to {last}"
 
 
 # --- send --------------------------------------------------------------------------------------------

@@ -276,13 +276,22 @@ def test_counts_in_the_closing_lines_agree_with_their_number() -> None:
     assert event_lines(WeekRebuilt("2022-W06", 1)) == ["briefs: rebuilt 2022-W06 (1 document)"]
 
 
-def test_the_batch_commands_leave_their_sentences_to_the_cli_words() -> None:
-    """cli.py holds the commands, cli_words.py the words: the batch commands and the batch watcher
-    say only what cli_words gives them."""
+def test_the_commands_leave_their_sentences_to_the_cli_words() -> None:
+    """cli.py holds the commands, cli_words.py the words: the batch, cache, history and deadlines
+    commands and the batch watcher say only what cli_words gives them."""
     import inspect
 
     from briefs import cli
 
-    commands = (cli.batch_submit_command, cli.batch_status_command, cli.batch_collect_command, cli.BatchWatch)
+    commands = (
+        cli.batch_submit_command,
+        cli.batch_status_command,
+        cli.batch_collect_command,
+        cli.BatchWatch,
+        cli.cache_clear_command,
+        cli.history_search_command,
+        cli.history_rebuild_command,
+        cli.deadlines,
+    )
     found = {command.__name__: _sentences_for_the_terminal(inspect.getsource(command).strip()) for command in commands}
     assert found == {command.__name__: [] for command in commands}
