@@ -313,12 +313,14 @@ def _prepare_lines(text: str, hints: dict[str, str], markdown: bool) -> list[str
     for raw in text.splitlines():
         line = raw.strip(_STRIP)
         if markdown:
-            if autolink := _AUTOLINK.match(line):
+            # both the autolink and the comment open with "<", a heading with "#": most lines open with neither
+            opening = line[:1]
+            if opening == "<" and (autolink := _AUTOLINK.match(line)):
                 hints.setdefault("url", autolink.group(1))
                 continue
-            if line.startswith("<!--") and line.endswith("-->"):
+            if opening == "<" and line.startswith("<!--") and line.endswith("-->"):
                 continue
-            if _MD_HEADING.match(line):
+            if opening == "#" and _MD_HEADING.match(line):
                 line = _MD_HEADING.sub("", line)
                 if raw.startswith("# "):
                     hints.setdefault("h1", line)

@@ -324,3 +324,11 @@ _KEY_ALPHABET = "abcAB_ İΣσ。！？；!?;\r\n\u2028\u2029 ,.-·＿＃１２�
 @settings(max_examples=400, deadline=None)
 def test_sentence_keys_are_the_plain_fold_cut_into_sentences(text: str) -> None:
     assert dedupe.sentence_keys(text) == _sentence_keys_by_definition(text)
+
+
+def test_markdown_lines_opening_with_their_marks_are_still_read_as_markdown() -> None:
+    hints: dict[str, str] = {}
+    text = "<https://www.nmpa.gov.cn/a.html>\n<!-- 页面注释 -->\n# 国家药监局发布公告\n## 一、总则\n正文 <b>#1</b>"
+    lines = clean._prepare_lines(text, hints, markdown=True)
+    assert lines == ["国家药监局发布公告", "一、总则", "正文 <b>#1</b>"]
+    assert hints == {"url": "https://www.nmpa.gov.cn/a.html", "h1": "国家药监局发布公告"}
