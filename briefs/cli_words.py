@@ -55,6 +55,8 @@ ERROR_HINTS = {
     "generate_week": "run `briefs generate --week {week}`",
     "from_file": "--from-file FILE",
     "batch_submit": "`briefs batch submit`",
+    "all": "--all",
+    "force": "--force",
 }
 
 

@@ -46,7 +46,7 @@ from typing import Literal
 
 import css_inline
 
-from briefs.errors import EXIT_INCOMPLETE, EXIT_OK, ConfigError, DeliveryError
+from briefs.errors import EXIT_INCOMPLETE, EXIT_OK, ConfigError, DeliveryError, Hint
 from briefs.settings import MailSettings, Settings, Team
 
 # The briefing's own title (briefs.render.LABELS["title"]); the caller passes that one in.
@@ -486,7 +486,12 @@ def send_week(
     if not teams:
         raise ConfigError(NO_TEAMS)
     if resend_all and not force:
-        raise ConfigError("--all: only with --force (it sends again to recipients who already have the message)")
+        raise ConfigError(
+            Hint("all", "resend_all"),
+            ": only with ",
+            Hint("force", "force"),
+            " (it sends again to recipients who already have the message)",
+        )
     rule = ResendRule(unknown=resend_unknown or force, accepted=force and resend_all)
     if not dry_run:
         settings.mail.password()  # a missing password variable is a ConfigError before any work

@@ -302,8 +302,11 @@ def test_force_after_a_kill_resends_only_the_unfinished_team(tmp_path: Path, smt
 
 
 def test_all_is_only_accepted_with_force(tmp_path: Path, unused_port: int) -> None:
-    with pytest.raises(ConfigError, match="--all: only with --force"):
+    from briefs.cli_words import error_line
+
+    with pytest.raises(ConfigError, match=r"^resend_all: only with force") as caught:
         send(settings_for(tmp_path, unused_port), resend_all=True)
+    assert error_line(caught.value).startswith("--all: only with --force (")  # the command line's flags
 
 
 def test_two_sends_at_once_cannot_both_send(tmp_path: Path, smtp_server) -> None:
