@@ -56,6 +56,9 @@ ERROR_HINTS = {
     "from_file": "--from-file FILE",
     "batch_submit": "`briefs batch submit`",
     "all": "--all",
+    "week": "--week",
+    "from": "--from",
+    "to": "--to",
     "force": "--force",
 }
 

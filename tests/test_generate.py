@@ -113,17 +113,23 @@ def test_week_values_become_periods(value: str, start: str, end: str, label: str
     ids=["week 0 does not exist", "week 54 never exists", "week 53 only in long years", "an impossible date", "a word"],
 )
 def test_bad_week_values_are_one_clear_line(value: str, message: str) -> None:
+    from briefs.cli_words import error_line
+
     with pytest.raises(ConfigError) as error:
         parse_week(value)
-    assert str(error.value).startswith(message)
+    assert error_line(error.value).startswith(message)  # the command line names its flag
+    assert str(error.value).startswith(message.removeprefix("--"))  # a library caller, the argument
     assert "\n" not in str(error.value)
 
 
 def test_from_to_is_an_inclusive_range_and_goes_alone() -> None:
+    from briefs.cli_words import error_line
+
     period = parse_range("2022-02-07", "2022-02-20")
     assert (period.label, period.iso_week) == ("2022-02-07_2022-02-20", None)
-    with pytest.raises(ConfigError, match="--to 2022-02-01 is before --from 2022-02-07"):
+    with pytest.raises(ConfigError, match="end 2022-02-01 is before start 2022-02-07") as caught:
         parse_range("2022-02-07", "2022-02-01")
+    assert error_line(caught.value) == "--to 2022-02-01 is before --from 2022-02-07"  # the CLI's flags
     with pytest.raises(ConfigError, match="not both"):
         resolve_period("2022-W06", "2022-02-07", "2022-02-20")
     with pytest.raises(ConfigError, match="go together"):
