@@ -5,39 +5,24 @@ caller never reads a flag it cannot type and a CLI user reads the same one line 
 from __future__ import annotations
 
 import ast
-import re
 from pathlib import Path
 
-import typer.main
-
 import briefs.pipeline
-from briefs.cli import app
 from briefs.cli_words import ERROR_HINTS, error_line
 from briefs.errors import ConfigError, DeliveryError, Hint
 from briefs.pipeline import corpus_dir, reviewed_week
 from briefs.settings import load_settings
 from briefs.weeks import parse_week
+from tests.cli_support import command_line_options, options_named_in
 
 PIPELINE = Path(briefs.pipeline.__file__)
-
-
-def command_line_options() -> set[str]:
-    """Every --option of every briefs command, subcommands included."""
-    options: set[str] = set()
-    commands = [typer.main.get_command(app)]
-    while commands:
-        command = commands.pop()
-        options |= {opt for param in command.params for opt in getattr(param, "opts", []) if opt.startswith("--")}
-        commands += list((getattr(command, "commands", None) or {}).values())
-    return options
 
 
 def test_the_pipeline_names_no_option_of_the_command_line() -> None:
     options = command_line_options()
     assert {"--out", "--corpus", "--allow-incomplete", "--from-file"} <= options  # the walk sees the subcommands
     source = PIPELINE.read_text(encoding="utf-8")
-    named = {option for option in options if re.search(rf"(?<![\w-]){re.escape(option)}(?![\w-])", source)}
-    assert named == set()
+    assert options_named_in(source, options) == set()
 
 
 def test_the_pipeline_raises_no_error_that_names_a_command() -> None:

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 import briefs.llm
 from briefs.cli import app
 from briefs.llm.testing.fake_server import FakeServer
+from tests.cli_support import command_line_options, options_named_in
 
 LLM_DIR = Path(briefs.llm.__file__).parent
 
@@ -190,22 +191,12 @@ def test_an_endpoint_that_keeps_failing_is_told_to_go_slower_in_the_callers_word
 
 def test_the_model_layer_names_no_option_of_the_briefs_command_line() -> None:
     """What to type is the caller's to say (Hints): no --option of briefs appears in the layer."""
-    import re
-
-    import typer.main
-
-    options: set[str] = set()
-    commands = [typer.main.get_command(app)]
-    while commands:
-        command = commands.pop()
-        options |= {opt for param in command.params for opt in getattr(param, "opts", []) if opt.startswith("--")}
-        commands += list((getattr(command, "commands", None) or {}).values())
+    options = command_line_options()
     assert "--concurrency" in options and "--from-file" in options  # the walk sees the subcommands
     named = {
         f"{path.name}: {option}"
         for path in LLM_DIR.rglob("*.py")
-        for option in options
-        if re.search(rf"(?<![\w-]){re.escape(option)}(?![\w-])", path.read_text(encoding="utf-8"))
+        for option in options_named_in(path.read_text(encoding="utf-8"), options)
     }
     assert named == set()
 
