@@ -332,11 +332,12 @@ class ModelClient:
         todo = list(requests)
         if not todo:
             return []
-        pool = ThreadPoolExecutor(max_workers=max(1, self.config.concurrency))
+        workers = max(1, self.config.concurrency)
+        pool = ThreadPoolExecutor(max_workers=workers)
         progress = _Counter(description, len(todo), self.config.progress)
         try:
             try:
-                results = self._gather(pool, todo, then, progress)
+                results = self._gather(pool, workers, todo, then, progress)
             finally:
                 progress.finish()
         except BaseException:
@@ -351,6 +352,7 @@ class ModelClient:
     def _gather(
         self,
         pool: ThreadPoolExecutor,
+        workers: int,  # the pool's size: never more requests handed to it than it can run at once
         todo: list[CallRequest[Any]],
         then: Callable[[int, CallResult[Any] | ModelError], Sequence[CallRequest[Any]]] | None,
         progress: _Counter,
@@ -360,7 +362,6 @@ class ModelClient:
         Only as many requests as the pool has workers are handed to it; the rest wait here, where a
         follow-up can still go ahead of them (the pool's own queue is first come, first served)."""
         results: dict[int, CallResult[Any] | ModelError] = {}
-        workers = max(1, self.config.concurrency)  # the pool's own size
         waiting: deque[int] = deque(range(len(todo)))
         futures: dict[Future[CallResult[Any]], int] = {}
         while waiting or futures:
