@@ -44,6 +44,19 @@ def test_the_system_message_is_static_and_carries_no_glossary_listing() -> None:
     assert "glossary" in one.lower()  # the rule to use the listed terms stays
 
 
+def test_the_glossary_rule_covers_both_languages_whatever_the_page_is_written_in() -> None:
+    """A reader searching the Chinese briefing for 药品上市许可持有人 must find an English page's MAH
+    under it: the rule asks for the glossary's Chinese in `zh` fields as well as its English in `en`
+    fields, and leaves the verbatim copies (a Traditional quote, an English quote) as written."""
+    prompts = Prompts()
+    for name in (EXTRACT, MERGE):
+        rule = prompts.system_message(name).split("# Glossary", 1)[1]
+        assert "`zh`" in rule and "`en`" in rule, name
+        assert "Chinese term" in rule and "English term" in rule, name
+        assert "whatever" in rule.lower(), name  # English and Traditional pages too
+    assert "verbatim" in prompts.system_message(EXTRACT).split("# Glossary", 1)[1]
+
+
 def test_a_text_with_no_glossary_term_gets_no_glossary_block() -> None:
     prompts = Prompts()
     plain = hand_document("今天天气很好。")
