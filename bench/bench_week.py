@@ -56,6 +56,7 @@ sys.path.insert(0, str(REPO))
 
 from briefs import resources  # noqa: E402
 from briefs.estimate import REASK_SHARE  # noqa: E402
+from briefs.llm.batch import BatchRun  # noqa: E402
 from briefs.llm.testing.fake_server import FakeServer  # noqa: E402
 from briefs.llm.usage import price_for  # noqa: E402
 from briefs.models import Period  # noqa: E402
@@ -256,13 +257,16 @@ def tokens_of(bodies: list[tuple[str, dict[str, Any]]], answer: Any) -> dict[str
     }
 
 
-def batch_bodies(server: FakeServer) -> list[tuple[str, dict[str, Any]]]:
-    """Every line of every batch the server was sent: (custom_id, body)."""
+def batch_bodies(server: FakeServer, run: BatchRun | None) -> list[tuple[str, dict[str, Any]]]:
+    """Every line of every batch the server was sent: (the label of the call it carries, body)."""
+    labels = {}
+    for state in (run.state, run.reask_state) if run is not None else ():
+        labels |= state.labels if state is not None else {}
     found = []
     for batch in server.batches.values():
         for text in server.files[batch["input_file_id"]].decode("utf-8").splitlines():
             line = json.loads(text)
-            found.append((line["custom_id"], line["body"]))
+            found.append((labels.get(line["custom_id"], line["custom_id"]), line["body"]))
     return found
 
 
@@ -295,7 +299,7 @@ def run_week(
             seen = [s for s in server.requests if s.fault == "ok"]
             busy = server.busy_seconds
             rejected = server.rejected
-            batched = batch_bodies(server)
+            batched = batch_bodies(server, result.batch)
             before = len(server.requests) + len(server.batch_calls)
             generate(settings, GenerateRequest(period=WEEK, batch=batch))  # the rerun: everything is cached
             rerun_requests = len(server.requests) + len(server.batch_calls) - before

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from typer.testing import CliRunner
 
 from briefs.cli import app
 from briefs.events import BatchDone, BatchPolled
+from briefs.llm import batch
 from briefs.llm.testing import fake_server
 from briefs.pipeline import GenerateRequest, ModelSeam, generate
 from briefs.settings import load_settings
@@ -59,7 +61,7 @@ def test_submit_collect_then_generate_sends_no_extraction_request(week, tmp_path
     # the uploaded JSONL is the standard batch format, the body exactly the online call's
     upload = json.loads(week.files["file-fake-0"].decode("utf-8").splitlines()[0])
     assert upload["method"] == "POST" and upload["url"] == "/v1/chat/completions"
-    assert upload["custom_id"] in CHUNKS
+    assert upload["custom_id"] in [batch.custom_id_of(label) for label in CHUNKS]
     assert upload["body"]["response_format"]["type"] == "json_schema"
     assert {"model", "messages", "max_completion_tokens", "temperature"} <= set(upload["body"])
     state_files = list((tmp_path / "briefs-home" / "batches").glob("*.json"))
@@ -100,7 +102,7 @@ def test_a_failed_batch_line_is_reported_and_done_online(week) -> None:
     # the batch line carried exactly the body the online call sent
     lines = [json.loads(line) for line in week.files["file-fake-0"].decode("utf-8").splitlines()]
     online = next(seen.body for seen in week.requests if seen.label == CHUNKS[1])
-    assert next(line["body"] for line in lines if line["custom_id"] == CHUNKS[1]) == online
+    assert next(line["body"] for line in lines if line["custom_id"] == batch.custom_id_of(CHUNKS[1])) == online
 
 
 def test_collect_without_a_submitted_batch_is_one_clear_line(week) -> None:
@@ -115,6 +117,74 @@ def test_a_second_submit_is_refused_while_one_is_outstanding(week) -> None:
     again = briefs("batch", "submit", *PERIOD)
     assert again.exit_code == 2 and "already submitted" in again.output
     assert week.batch_lines == 2
+
+
+# --- custom_ids a provider accepts ------------------------------------------------------------------
+
+# A file name as long as a file system allows (255 bytes: 80 Chinese characters and the suffix), so
+# its call labels run to ~100 characters; Anthropic and OpenRouter refuse a custom_id over 64.
+LONG_STEM = (
+    "国家药品监督管理局关于发布药品注册管理办法配套文件及化学药品注册分类改革工作方案的公告"
+    "暨医疗器械临床试验质量管理规范实施有关事项通知附件一至附件五的补充说明"
+)
+CUSTOM_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def test_a_long_chinese_file_name_goes_through_a_batch_that_caps_custom_ids(week, tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    (corpus / f"{SEED_001}.txt").rename(corpus / f"{LONG_STEM}.txt")
+    label = f"extract/{LONG_STEM}/chunk-0"
+    assert len(label) > 64
+    week.set_answer(label, answer(CHUNKS[1]))
+
+    submitted = briefs("batch", "submit", *PERIOD)
+    assert submitted.exit_code == 0, submitted.output
+    custom_ids = [json.loads(line)["custom_id"] for line in week.files["file-fake-0"].decode("utf-8").splitlines()]
+    assert len(custom_ids) == 2 and all(CUSTOM_ID.fullmatch(custom_id) for custom_id in custom_ids), custom_ids
+    collected = briefs("batch", "collect", *PERIOD)
+    assert collected.exit_code == 0, collected.output
+    assert "2 answers cached now" in collected.output and "0 failed" in collected.output
+
+    result = generate(load_settings(None), GenerateRequest(period=RANGE))
+    assert result.briefing is not None and result.briefing.complete
+    assert week.count(label) == 0 and week.count() == 1, "online: the synthesis only"
+
+
+def test_the_fake_batches_server_refuses_a_custom_id_over_64_characters(week, monkeypatch) -> None:
+    """As Anthropic's and OpenRouter's batch endpoints do, so a long custom_id cannot slip through the tests."""
+    monkeypatch.setattr(batch, "custom_id_of", lambda label: label + "-" * 64)
+    assert briefs("batch", "submit", *PERIOD).exit_code == 0
+    collected = briefs("batch", "collect", *PERIOD)
+    assert "is failed: 0 answers cached now" in collected.output, collected.output
+    assert "line 1: custom_id: String should have at most 64 characters" in collected.output
+
+
+def test_custom_ids_are_short_stable_and_distinct() -> None:
+    labels = [f"extract/{LONG_STEM}/chunk-{n}" for n in range(12)] + [f"merge/{LONG_STEM}", "extract/a/chunk-0"]
+    ids = [batch.custom_id_of(label) for label in labels]
+    assert all(CUSTOM_ID.fullmatch(custom_id) for custom_id in ids), ids
+    assert len(set(ids)) == len(ids)
+    assert ids == [batch.custom_id_of(label) for label in labels], "the same label, the same custom_id"
+    assert batch.custom_id_of("extract/a/chunk-0").startswith("extract_a_chunk-0-"), "readable where the label is"
+    assert batch.custom_id_of(f"merge/{LONG_STEM}").startswith("merge-")
+
+
+def test_a_batch_submitted_with_labels_as_custom_ids_still_collects(week, monkeypatch, tmp_path: Path) -> None:
+    """A batch the earlier code sent (each custom_id the call's label, no labels kept in the state)."""
+    with monkeypatch.context() as earlier:
+        earlier.setattr(batch, "custom_id_of", lambda label: label)
+        assert briefs("batch", "submit", *PERIOD).exit_code == 0
+    state_path = tmp_path / "briefs-home" / "batches" / f"{RANGE.label}.json"
+    state = json.loads(state_path.read_text(encoding="utf-8"))
+    assert sorted(state["keys"]) == sorted(CHUNKS)
+    state.pop("labels", None)
+    state_path.write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8")
+
+    collected = briefs("batch", "collect", *PERIOD)
+    assert collected.exit_code == 0 and "2 answers cached now" in collected.output, collected.output
+    result = generate(load_settings(None), GenerateRequest(period=RANGE))
+    assert result.briefing is not None and result.briefing.complete
+    assert [week.count(label) for label in CHUNKS] == [0, 0]
 
 
 # --- waiting for a batch: collect while it runs, `generate --batch`, an interrupted wait ------------
@@ -274,9 +344,11 @@ def test_every_batch_line_is_the_standard_request_line(week, tmp_path: Path) -> 
     assert "国家药品监督管理局" in text or "药" in text, "Chinese is written as it is, not escaped"
 
 
-def vllm_output_line(custom_id: str, content: dict | None, error: str | None = None) -> str:
-    """A line as vLLM's run_batch writes it (BatchRequestOutput): a chat completion, or for a request
-    it could not run, status 400, no body and the error as a plain string."""
+def vllm_output_line(label: str, content: dict | None, error: str | None = None) -> str:
+    """A line as vLLM's run_batch writes it (BatchRequestOutput) for the call labelled ``label``: a
+    chat completion, or for a request it could not run, status 400, no body and the error as a plain
+    string."""
+    custom_id = batch.custom_id_of(label)
     if error is not None:
         response = {"status_code": 400, "request_id": "vllm-batch-1", "body": None}
         return json.dumps({"id": "vllm-1", "custom_id": custom_id, "response": response, "error": error})
@@ -419,7 +491,7 @@ def test_generate_batch_re_asks_in_a_second_batch_and_sends_nothing_of_it_online
     assert result.batch.collected.reask == [CHUNKS[0]] and result.batch.reasks.cached == [CHUNKS[0]]
 
     reask = json.loads(week.files[week.batches["batch_fake_1"]["input_file_id"]].decode("utf-8"))
-    assert reask["custom_id"] == CHUNKS[0] and reask["url"] == "/v1/chat/completions"
+    assert reask["custom_id"] == batch.custom_id_of(CHUNKS[0]) and reask["url"] == "/v1/chat/completions"
     body = reask["body"]
     assert set(body["response_format"]["json_schema"]["schema"]["properties"]) == {"summary"}
     assert [m["role"] for m in body["messages"]] == ["system", "user", "assistant", "user"]

@@ -3,11 +3,13 @@
 ``submit_batch`` writes each request as a line of the standard batch JSONL (custom_id, POST,
 /v1/chat/completions, the exact chat-completions body the online call sends, response_format
 included), uploads it (``files.create(purpose="batch")``) and creates the batch; the state (batch
-id, file id, each custom_id's cache key) is saved to a file at once, so an interrupted run loses
-nothing. ``collect_batch`` downloads the output and error files and writes every valid answer into the
-same response cache the online path reads: the next online run finds them there and sends only
-what is left (a failed line, an invalid answer, an answer whose checks want a re-ask).
-Collecting again is harmless: an answer already cached is left as it is.
+id, file id, each custom_id's cache key and call label) is saved to a file at once, so an
+interrupted run loses nothing. A custom_id is short (``custom_id_of``): a call's label holds its
+file's name, and some providers refuse a custom_id over 64 characters. ``collect_batch`` downloads
+the output and error files and writes every valid answer into the same response cache the online
+path reads: the next online run finds them there and sends only what is left (a failed line, an
+invalid answer, an answer whose checks want a re-ask). Collecting again is harmless: an answer
+already cached is left as it is.
 
 ``run_batch`` does the whole round for a caller that can wait: it submits what is not answered yet
 (or resumes the batch a state file names), polls it, telling a ``progress`` callback how it stands
@@ -19,7 +21,9 @@ machine (vLLM's ``run_batch``); ``collect_file`` reads that runner's output file
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +45,20 @@ STATE_VERSION = 1
 TERMINAL: Final = frozenset({"completed", "failed", "expired", "cancelled"})
 BATCH_PRICE: Final = 0.5  # the Batch API bills input and output at half the list price
 BATCH_STAGE: Final = "batch"  # the run's books: what the batches answered in this run cost
+# Anthropic's and OpenRouter's batch endpoints refuse a custom_id longer than this, or with other
+# characters than these (OpenAI documents no limit); a call's label has its file's name in it.
+CUSTOM_ID_LENGTH: Final = 64
+_NOT_IN_CUSTOM_ID: Final = re.compile(r"[^A-Za-z0-9_-]+")
+_DIGEST_LENGTH: Final = 16  # hex digits of the label's hash: 64 bits, no two labels of a batch share them
+
+
+def custom_id_of(label: str) -> str:
+    """The custom_id of the batch line of the call labelled ``label``: the label's letters and digits
+    a person can read (cut to fit), then a hash of the whole label, which keeps it unique and the
+    same from run to run; at most 64 characters of [A-Za-z0-9_-]."""
+    digest = hashlib.sha256(label.encode("utf-8")).hexdigest()[:_DIGEST_LENGTH]
+    readable = _NOT_IN_CUSTOM_ID.sub("_", label).strip("_")[: CUSTOM_ID_LENGTH - _DIGEST_LENGTH - 1]
+    return f"{readable}-{digest}" if readable else digest
 
 
 @dataclass
@@ -56,6 +74,13 @@ class BatchState:
     # problems and usage (the answer is cached once its re-ask is answered, or with its flags)
     reasks: dict[str, dict[str, Any]] = field(default_factory=dict)
     parent: str = ""  # a re-ask batch: the batch whose answers it re-asks
+    # custom_id -> the label of the call it carries (none in a state written before custom_ids
+    # were shortened: each custom_id was the call's label)
+    labels: dict[str, str] = field(default_factory=dict)
+
+    def label(self, custom_id: str) -> str:
+        """The call a batch line carries, by its label, as a person reads it."""
+        return self.labels.get(custom_id, custom_id)
 
     @property
     def offline(self) -> bool:
@@ -85,6 +110,7 @@ class BatchState:
             bool(data.get("finished", False)),
             dict(data.get("reasks", {})),
             str(data.get("parent", "")),
+            dict(data.get("labels", {})),
         )
 
 
@@ -93,11 +119,12 @@ class Collected:
     """What one collect found."""
 
     status: str
-    cached: list[str] = field(default_factory=list)  # custom_ids answered and now cached
+    # each line by the label of the call it carries
+    cached: list[str] = field(default_factory=list)  # answered and now cached
     already: int = 0  # answers a previous collect had cached
-    failed: dict[str, str] = field(default_factory=dict)  # custom_id -> why (left for the online run)
+    failed: dict[str, str] = field(default_factory=dict)  # call label -> why (left for the online run)
     pending: int = 0  # lines the batch has not answered yet
-    reask: list[str] = field(default_factory=list)  # custom_ids whose answers' checks want a re-ask
+    reask: list[str] = field(default_factory=list)  # answers whose checks want a re-ask
     usage: Usage = field(default_factory=Usage)  # the tokens of the answers cached now (billed at batch prices)
     errors: list[str] = field(default_factory=list)  # why the provider refused the batch as a whole, if it did
 
@@ -142,21 +169,26 @@ def request_body(client: ModelClient, request: CallRequest[Any]) -> dict[str, An
     }
 
 
-def batch_lines(client: ModelClient, requests: list[CallRequest[Any]]) -> tuple[list[str], dict[str, str]]:
-    """The JSONL lines and each custom_id's cache key. Identical requests are sent once."""
+def batch_lines(client: ModelClient, requests: list[CallRequest[Any]]) -> tuple[list[str], BatchState]:
+    """The JSONL lines, and the state of a batch of them yet to be sent (each custom_id's cache key
+    and label). Identical requests are sent once."""
     lines: list[str] = []
-    keys: dict[str, str] = {}
+    state = BatchState("", "", {})
     seen: set[str] = set()
     for request in requests:
         key = client.request_key(request)
         if key in seen:
             continue
         seen.add(key)
-        custom_id = request.label if request.label not in keys else f"{request.label}#{len(keys)}"
-        keys[custom_id] = key
-        line = {"custom_id": custom_id, "method": "POST", "url": ENDPOINT, "body": request_body(client, request)}
-        lines.append(json.dumps(line, ensure_ascii=False))
-    return lines, keys
+        label = request.label if custom_id_of(request.label) not in state.keys else f"{request.label}#{len(state.keys)}"
+        line_id = custom_id_of(label)
+        state.keys[line_id], state.labels[line_id] = key, label
+        lines.append(_request_line(line_id, request_body(client, request)))
+    return lines, state
+
+
+def _request_line(line_id: str, body: dict[str, Any]) -> str:
+    return json.dumps({"custom_id": line_id, "method": "POST", "url": ENDPOINT, "body": body}, ensure_ascii=False)
 
 
 def submit_batch(
@@ -166,11 +198,10 @@ def submit_batch(
     batch; returns its state (no batch id when nothing was left to send) and how many requests were
     left out."""
     todo = _unanswered(client, requests, skip)
-    lines, keys = batch_lines(client, todo)
+    lines, state = batch_lines(client, todo)
     if not lines:
-        return BatchState("", "", {}), len(requests)
-    batch_id, file_id = _upload_and_create(client, _write_jsonl(lines, state_path))
-    state = BatchState(batch_id, file_id, keys)
+        return state, len(requests)
+    state.batch_id, state.input_file_id = _upload_and_create(client, _write_jsonl(lines, state_path))
     state.save(state_path)
     return state, len(requests) - len(todo)
 
@@ -180,11 +211,10 @@ def write_offline(client: ModelClient, requests: list[CallRequest[Any]], state_p
     runner of the user's own answers it (vLLM: ``python -m vllm.entrypoints.openai.run_batch -i
     IN -o OUT``) and ``collect_file`` reads OUT back. Returns the state and how many were left out."""
     todo = _unanswered(client, requests, ())
-    lines, keys = batch_lines(client, todo)
+    lines, state = batch_lines(client, todo)
     if not lines:
-        return BatchState("", "", {}), len(requests)
+        return state, len(requests)
     _write_jsonl(lines, state_path)
-    state = BatchState("", "", keys)
     state.save(state_path)
     return state, len(requests) - len(todo)
 
@@ -311,6 +341,14 @@ def _collect_lines(
         state.collected += found.cached
         state.finished = state.finished or status in TERMINAL
         state.save(state_path)
+    return _by_label(found, state)
+
+
+def _by_label(found: Collected, state: BatchState) -> Collected:
+    """What a collect found, each line named by the label of the call it carries, not its custom_id."""
+    found.cached = [state.label(line_id) for line_id in found.cached]
+    found.reask = [state.label(line_id) for line_id in found.reask]
+    found.failed = {state.label(line_id): why for line_id, why in found.failed.items()}
     return found
 
 
@@ -493,19 +531,12 @@ def _reask_round(
         if not todo:
             return
         lines = [
-            json.dumps(
-                {
-                    "custom_id": custom_id,
-                    "method": "POST",
-                    "url": ENDPOINT,
-                    "body": reask_body(client, request, first.reasks[custom_id]),
-                },
-                ensure_ascii=False,
-            )
-            for custom_id, request in todo.items()
+            _request_line(line_id, reask_body(client, request, first.reasks[line_id]))
+            for line_id, request in todo.items()
         ]
         batch_id, file_id = _upload_and_create(client, _write_jsonl(lines, path))
-        second = BatchState(batch_id, file_id, {c: first.keys[c] for c in todo}, parent=first.batch_id)
+        keys, labels = {c: first.keys[c] for c in todo}, {c: first.label(c) for c in todo}
+        second = BatchState(batch_id, file_id, keys, parent=first.batch_id, labels=labels)
         second.save(path)
         run.reask_state, run.reask_submitted = second, len(todo)
     wait_for_batch(client, second, poll_seconds, progress, sleep)

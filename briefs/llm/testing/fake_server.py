@@ -8,7 +8,7 @@ port, and can be scripted per request to misbehave in every way a real endpoint 
         client = ModelClient(LLMConfig(model="gpt-4.1-mini", mode="live", base_url=server.base_url))
 
 Scripted faults are served in order to the requests carrying that ``X-Briefs-Label`` (``"*"``:
-any request), then the server answers normally. An answer is built from the JSON schema in the
+any request; a batch line, the custom_id made of that label), then the server answers normally. An answer is built from the JSON schema in the
 request (every field filled, Chinese strings included) unless one is set with ``set_answer``.
 It counts every request it sees, so tests can prove retries do not multiply.
 """
@@ -28,6 +28,7 @@ from email.parser import BytesParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from briefs.llm.batch import custom_id_of
 from briefs.llm.recording import LABEL_HEADER
 from briefs.llm.testing.answers import completion_wire
 
@@ -142,6 +143,9 @@ class FakeServer:
     # before it is "completed" and its output can be read, as a real batch takes its time. 0: at once.
     batch_polls: int = 0
     batch_refusal: str | None = None  # refuse every batch as a whole with this reason (status "failed", no files)
+    # The longest custom_id a batch line may carry: Anthropic and OpenRouter refuse a longer one
+    # ("custom_id: String should have at most 64 characters"). None: no limit (OpenAI documents none).
+    custom_id_limit: int | None = 64
 
     def __post_init__(self) -> None:
         self.requests: list[Seen] = []
@@ -427,10 +431,13 @@ def _run_batch(fake: FakeServer, body: dict[str, Any]) -> dict[str, Any]:
     the batch completed."""
     outputs, errors = [], []
     lines = fake.files.get(str(body.get("input_file_id")), b"").decode("utf-8").splitlines()
+    refusals = _refused_lines(fake, lines)
+    label_of = _batch_labels(fake)
     for index, text in enumerate(line for line in lines if line.strip()):
         line = json.loads(text)
         custom_id, request = line["custom_id"], line["body"]
-        fault = fake._next_fault(custom_id)
+        label = label_of.get(custom_id, custom_id)
+        fault = fake._next_fault(label)
         with fake._lock:
             fake.batch_lines += 1
         if fault.kind == "status":
@@ -438,7 +445,7 @@ def _run_batch(fake: FakeServer, body: dict[str, Any]) -> dict[str, Any]:
             response = {"status_code": fault.status, "request_id": f"req-{index}", "body": {"error": error}}
             errors.append({"id": f"batch_req_{index}", "custom_id": custom_id, "response": response, "error": None})
             continue
-        content = json.dumps(fake.answer_for(custom_id, request), ensure_ascii=False)
+        content = json.dumps(fake.answer_for(label, request), ensure_ascii=False)
         size = len(text.encode("utf-8"))
         wire = completion_wire(
             model=str(request.get("model", "fake-model")),
@@ -471,11 +478,8 @@ def _run_batch(fake: FakeServer, body: dict[str, Any]) -> dict[str, Any]:
             "error_file_id": error_file["id"] if error_file else None,
             "request_counts": {"total": len(outputs) + len(errors), "completed": len(outputs), "failed": len(errors)},
         }
-        if fake.batch_refusal is not None:
-            refused = {
-                "object": "list",
-                "data": [{"code": "invalid_request", "line": 1, "message": fake.batch_refusal}],
-            }
+        if refusals:
+            refused = {"object": "list", "data": refusals}
             batch |= {"status": "failed", "output_file_id": None, "error_file_id": None, "errors": refused}
             batch["request_counts"] = {"total": len(lines), "completed": 0, "failed": 0}
         if fake.batch_polls:
@@ -485,6 +489,28 @@ def _run_batch(fake: FakeServer, body: dict[str, Any]) -> dict[str, Any]:
             batch |= {"error_file_id": None, "request_counts": {"total": 0, "completed": 0, "failed": 0}}
         fake.batches[batch_id] = batch
     return batch
+
+
+def _batch_labels(fake: FakeServer) -> dict[str, str]:
+    """custom_id -> label, for the labels answers and faults are scripted by: a batch line carries
+    its call's label only as the custom_id made of it (``batch.custom_id_of``)."""
+    with fake._lock:
+        labels = set(fake._scripts) | set(fake._answers)
+    return {custom_id_of(label): label for label in labels}
+
+
+def _refused_lines(fake: FakeServer, lines: list[str]) -> list[dict[str, Any]]:
+    """Why the batch is refused as a whole, as a provider's validation reports it (empty: it runs)."""
+    if fake.batch_refusal is not None:
+        return [{"code": "invalid_request", "line": 1, "message": fake.batch_refusal}]
+    limit = fake.custom_id_limit
+    ids = [str(json.loads(text).get("custom_id", "")) for text in lines if text.strip()]
+    message = f"custom_id: String should have at most {limit} characters"
+    return [
+        {"code": "invalid_request", "line": number, "message": message}
+        for number, custom_id in enumerate(ids, 1)
+        if limit is not None and len(custom_id) > limit
+    ]
 
 
 def _retrieved_batch(fake: FakeServer, batch_id: str) -> dict[str, Any] | None:
