@@ -34,7 +34,7 @@ from pydantic import BaseModel
 from briefs import resources
 from briefs.errors import ConfigError
 from briefs.models import Bilingual, Chunk, Document, Extraction, WeekSynthesis
-from briefs.zhtext import glossary_terms_in, glossary_terms_named_in_english
+from briefs.zhtext import english_stem, glossary_terms_in, glossary_terms_named_in_english, locked_forms
 
 GLOSSARY_FILE = "glossary.tsv"
 EXTRACT = "extract"
@@ -176,10 +176,27 @@ class Prompts:
     def terms_in(self, text: str) -> list[Term]:
         """The glossary's terms that occur in ``text`` (Traditional read as Simplified), or whose locked
         English it uses (an English page), in glossary order: what a request tells the model to write
-        with the locked terms."""
+        with the locked terms, in both languages.
+
+        Several terms share one English name (NMPA: 国家药品监督管理局, 国家药监局, 国家局). A term
+        found only through English is left out when every name of it the text uses is already a name
+        of a listed term (the text's own Chinese term, else the first in glossary order, the full
+        name): one name, one Chinese term, so the `zh` fields of an English page do not get 国家局."""
         pairs = [(term.zh, term.en) for term in self.glossary]
-        found = {zh for zh, _ in [*glossary_terms_in(text, pairs), *glossary_terms_named_in_english(text, pairs)]}
-        return [term for term in self.glossary if term.zh in found]
+        in_chinese = {zh for zh, _ in glossary_terms_in(text, pairs)}
+        in_english = {zh for zh, _ in glossary_terms_named_in_english(text, pairs)} - in_chinese
+        words = f" {english_stem(text)} "
+        covered = {form for term in self.glossary if term.zh in in_chinese for form in locked_forms(term.en)}
+        listed = set(in_chinese)
+        for term in self.glossary:
+            if term.zh not in in_english:
+                continue
+            forms = locked_forms(term.en)
+            if {form for form in forms if form and f" {form} " in words} <= covered:
+                continue
+            listed.add(term.zh)
+            covered.update(forms)
+        return [term for term in self.glossary if term.zh in listed]
 
     @cached_property
     def fields(self) -> list[FieldGuide]:

@@ -74,11 +74,34 @@ def test_an_english_page_gets_the_terms_it_names_in_english() -> None:
         "The State Administration for Market Regulation will join the inspections."
     )
     user = prompts.extract_messages(page, page.chunks[0])[1]["content"]
-    for zh in ("国家药监局", "药品上市许可持有人", "疫苗", "国家市场监督管理总局"):
+    for zh in ("国家药品监督管理局", "药品上市许可持有人", "疫苗", "国家市场监督管理总局"):
         assert lines_of(prompts, zh) in user, zh
     assert lines_of(prompts, "化妆品") not in user
     plain = hand_document("Nobody answered the NMPAX hotline yesterday.")  # a longer word is not NMPA
     assert "→" not in prompts.extract_messages(plain, plain.chunks[0])[1]["content"].split("<<<METADATA")[0]
+
+
+def test_an_english_name_gets_one_chinese_term_the_full_one() -> None:
+    """Several glossary terms share one English name (NMPA: 国家药品监督管理局, 国家药监局, 国家局;
+    MAH: 药品上市许可持有人, 上市许可持有人, 持有人). An English page naming it gets the first, the
+    full name, alone: the `zh` fields are told to use the listed Chinese term, and 国家局 or 持有人 is
+    shorthand that reads wrongly out of a Chinese document's context."""
+    prompts = Prompts()
+    page = hand_document("The NMPA told MAHs and the SAMR that the package insert must change.")
+    user = prompts.extract_messages(page, page.chunks[0])[1]["content"].split("<<<METADATA")[0]
+    for zh in ("国家药品监督管理局", "药品上市许可持有人", "国家市场监督管理总局", "药品说明书"):
+        assert lines_of(prompts, zh) in user, zh
+    for zh in ("国家药监局", "国家局", "上市许可持有人", "持有人", "市场监管总局", "说明书"):
+        assert f"\n{zh} → " not in user, zh
+    # a page that writes the Chinese keeps its own term; the English beside it adds no second one
+    mixed = hand_document("国家药监局（NMPA）发布公告。")
+    user = prompts.extract_messages(mixed, mixed.chunks[0])[1]["content"].split("<<<METADATA")[0]
+    assert lines_of(prompts, "国家药监局") in user
+    assert "国家药品监督管理局 → " not in user and "\n国家局 → " not in user
+    # different concepts that share a word are both listed
+    both = hand_document("Special-use cosmetics and other cosmetics were sampled.")
+    user = prompts.extract_messages(both, both.chunks[0])[1]["content"]
+    assert lines_of(prompts, "特殊用途化妆品") in user and lines_of(prompts, "化妆品") in user
 
 
 def test_the_merge_lists_the_terms_of_its_records() -> None:
