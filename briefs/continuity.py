@@ -135,7 +135,8 @@ def campaign_changes(briefing: Briefing, earlier: Earlier) -> list[CampaignChang
 
 
 def upcoming(deadlines: list[StoredDeadline]) -> list[UpcomingDeadline]:
-    """Each deadline once (briefs.history.one_per_deadline), with its sentence, document and flag."""
+    """Each deadline once (briefs.history.one_per_deadline), with its sentence, document, flag, and the
+    scope and priority a team's view filters it by."""
     return [
         UpcomingDeadline(
             date=deadline.date,
@@ -144,6 +145,8 @@ def upcoming(deadlines: list[StoredDeadline]) -> list[UpcomingDeadline]:
             source_sentence=deadline.source_sentence,
             verified=deadline.verified,
             document=_earlier_document(deadline.document),
+            product_scope=list(deadline.product_scope),  # type: ignore[arg-type]
+            priority=deadline.priority,  # type: ignore[arg-type]
         )
         for deadline in one_per_deadline(deadlines)
     ]

@@ -137,7 +137,14 @@ CREATE INDEX search_items_by_week ON search_items(week_id);
 CREATE VIRTUAL TABLE search USING fts5(zh, en, content='search_items', content_rowid='id', tokenize='trigram');
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1,)
+# Deadlines keep the product scope and priority of what stated them, so that a team's briefing lists
+# only its own. NULL (a row written before this version) is an unknown scope: every team keeps it.
+_V2 = """
+ALTER TABLE dates ADD COLUMN product_scope_json TEXT;
+ALTER TABLE dates ADD COLUMN priority TEXT;
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -393,8 +400,8 @@ def _insert_contents(
         if r.due_date and r.due_phrase and _is_date(r.due_date):
             verified = _verdict(checks, f"requirements[{position}].due_")
             connection.execute(
-                "INSERT INTO dates (document_id, origin, position, kind, date, source_phrase, source_sentence, verified)"
-                " VALUES (?, 'requirement', ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO dates (document_id, origin, position, kind, date, source_phrase, source_sentence, verified,"
+                " product_scope_json, priority) VALUES (?, 'requirement', ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     document_id,
                     position,
@@ -403,6 +410,8 @@ def _insert_contents(
                     r.due_phrase,
                     r.source_sentence,
                     _flag(verified),
+                    _json(r.product_scope),
+                    r.priority,
                 ),
             )
     if extraction is None:
@@ -410,8 +419,8 @@ def _insert_contents(
     for position, stated in enumerate(extraction.dates):
         if _is_date(stated.date):
             connection.execute(
-                "INSERT INTO dates (document_id, origin, position, kind, date, source_phrase, source_sentence, verified)"
-                " VALUES (?, 'dates', ?, ?, ?, ?, NULL, ?)",
+                "INSERT INTO dates (document_id, origin, position, kind, date, source_phrase, source_sentence, verified,"
+                " product_scope_json, priority) VALUES (?, 'dates', ?, ?, ?, ?, NULL, ?, ?, NULL)",
                 (
                     document_id,
                     position,
@@ -419,6 +428,7 @@ def _insert_contents(
                     stated.date,
                     stated.source_phrase,
                     _flag(_verdict(checks, f"dates[{position}].")),
+                    _json(doc.product_scope),
                 ),
             )
     for position, figure in enumerate(extraction.figures):
@@ -532,6 +542,11 @@ class StoredDeadline:
     source_sentence: str | None
     verified: bool | None
     document: StoredDocument
+    # The requirement's scope and priority when a requirement stated it, else the document's scope and
+    # no priority. Empty scope: unknown (a row stored before deadlines kept one, or an unclassified
+    # document), which every team keeps.
+    product_scope: tuple[str, ...] = ()
+    priority: str | None = None
 
 
 @dataclass(frozen=True)
@@ -613,7 +628,8 @@ def _deadlines(
 ) -> list[StoredDeadline]:
     kinds = ", ".join(f"'{kind}'" for kind in DEADLINE_KINDS)
     rows = connection.execute(
-        f"SELECT t.date, t.kind, t.source_phrase, t.source_sentence, t.verified, {_DOCUMENT_COLUMNS} "
+        f"SELECT t.date, t.kind, t.source_phrase, t.source_sentence, t.verified, t.product_scope_json, t.priority, "
+        f"{_DOCUMENT_COLUMNS} "
         "FROM dates t JOIN documents d ON d.id = t.document_id JOIN weeks w ON w.id = d.week_id "
         f"WHERE {where} AND t.kind IN ({kinds}) AND t.date >= ? AND t.date <= ? "
         "ORDER BY t.date, w.start_date, d.id, t.origin DESC, t.position",
@@ -626,7 +642,9 @@ def _deadlines(
             source_phrase=row[2],
             source_sentence=row[3],
             verified=None if row[4] is None else bool(row[4]),
-            document=_stored_document(row[5:]),
+            document=_stored_document(row[7:]),
+            product_scope=tuple(json.loads(row[5])) if row[5] else (),
+            priority=row[6],
         )
         for row in rows
     ]
@@ -716,7 +734,7 @@ _EXPORT_QUERIES = {
     ),
     "deadlines": (
         "SELECT w.label AS week, d.ref, d.title_zh AS document, d.document_number, d.url, t.date, t.kind, "
-        "t.source_phrase, t.source_sentence, t.verified, t.origin "
+        "t.source_phrase, t.source_sentence, t.verified, t.origin, t.product_scope_json AS product_scope, t.priority "
         "FROM dates t JOIN documents d ON d.id = t.document_id JOIN weeks w ON w.id = d.week_id "
         f"WHERE t.kind IN ({', '.join(repr(k) for k in DEADLINE_KINDS)}) ORDER BY t.date, w.start_date, d.id"
     ),

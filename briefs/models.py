@@ -507,6 +507,11 @@ class UpcomingDeadline(BaseModel):
     source_sentence: str | None = Field(default=None, description="the requirement's verbatim sentence, when any")
     verified: bool | None = Field(description="True: the phrase was found in the source; False: not; None: unchecked")
     document: EarlierDocument
+    product_scope: list[ProductScope] = Field(
+        default=[],
+        description="the scope of what stated it (the requirement, else the document); empty: unknown, for every team",
+    )
+    priority: Priority | None = Field(default=None, description="the requirement's priority; None: not from one")
 
 
 class History(BaseModel):
@@ -550,6 +555,7 @@ class TeamFilter(BaseModel):
     documents_removed: int = 0
     requirements_removed: int = 0
     actions_removed: int = 0
+    deadlines_removed: int = Field(default=0, description="upcoming deadlines of earlier weeks removed")
 
 
 class InputFile(BaseModel):

@@ -436,12 +436,13 @@ class Languages:
         en_scope = ", ".join(VOCABULARY[s][1] for s in f.product_scope) or "all"
         zh = (
             f"本简报已按团队“{f.team}”的订阅筛选：产品范围 {zh_scope}，最低优先级 {VOCABULARY[f.min_priority][0]}；"
-            f"移除文件 {f.documents_removed} 份、要求 {f.requirements_removed} 条、行动事项 {f.actions_removed} 条。"
+            f"移除文件 {f.documents_removed} 份、要求 {f.requirements_removed} 条、行动事项 {f.actions_removed} 条、"
+            f"即将到来的期限 {f.deadlines_removed} 条。"
         )
         en = (
             f"Filtered for team “{f.team}”: product scope {en_scope}, minimum priority {f.min_priority}; "
             f"removed {f.documents_removed} documents, {f.requirements_removed} requirements, "
-            f"{f.actions_removed} action items."
+            f"{f.actions_removed} action items, {f.deadlines_removed} upcoming deadlines."
         )
         return self.pick(zh, en)
 

@@ -13,6 +13,8 @@ Nothing disappears without being counted, and what cannot be judged stays:
 * Actions follow the same scope and priority rules; themes and campaigns lose links to removed
   documents and go when none is left. Warnings about removed documents go with them, and so do the
   history sections' changes and campaign links naming them.
+* Upcoming deadlines (of earlier weeks) follow the requirement rules, by the scope and priority of
+  what stated them; one whose scope is unknown (stored before deadlines kept one) stays.
 * The headline and executive summary were written over the whole week and are free text: they stay,
   and the TeamFilter tells the reader so by its presence.
 
@@ -38,6 +40,7 @@ from briefs.models import (
     Relevance,
     SourceLink,
     TeamFilter,
+    UpcomingDeadline,
 )
 from briefs.settings import Team
 
@@ -80,6 +83,7 @@ def for_team(briefing: Briefing, team: Team) -> Briefing:
 
     kept_refs = {document.ref for document in kept_documents}
     actions = [a for a in briefing.actions if _action_wanted(a, team, kept_refs)]
+    history = _history_of_kept(briefing.history, briefing.period.label, kept_refs, team)
     return briefing.model_copy(
         update={
             "language": team.language,
@@ -88,7 +92,7 @@ def for_team(briefing: Briefing, team: Team) -> Briefing:
             "themes": _linked(briefing.themes, kept_refs),
             "campaigns": _linked(briefing.campaigns, kept_refs),
             "warnings": [w for w in briefing.warnings if _about_kept(w.document, briefing, kept_refs)],
-            "history": _history_of_kept(briefing.history, briefing.period.label, kept_refs),
+            "history": history,
             "team_filter": TeamFilter(
                 team=team.name,
                 product_scope=team.product_scope,
@@ -96,6 +100,7 @@ def for_team(briefing: Briefing, team: Team) -> Briefing:
                 documents_removed=len(briefing.documents) - len(kept_documents),
                 requirements_removed=requirements_removed,
                 actions_removed=len(briefing.actions) - len(actions),
+                deadlines_removed=_count(briefing.history) - _count(history),
             ),
         }
     )
@@ -133,12 +138,23 @@ def _linked(items: list[_Linked], kept_refs: set[str]) -> list[_Linked]:
     return kept
 
 
-def _history_of_kept(history: History | None, week: str, kept_refs: set[str]) -> History | None:
+def _deadline_wanted(deadline: UpcomingDeadline, team: Team) -> bool:
+    return scope_matches(deadline.product_scope, team.product_scope) and priority_at_least(
+        deadline.priority, team.min_priority
+    )
+
+
+def _count(history: History | None) -> int:
+    return len(history.deadlines) if history else 0
+
+
+def _history_of_kept(history: History | None, week: str, kept_refs: set[str], team: Team) -> History | None:
     """The history sections without this week's documents the team does not receive: a document's
     change goes with it, a change naming a removed document of this week as the earlier one names it
     by title only (its ref would point at nothing in this briefing), and a campaign loses its links to
     them (and goes when none is left, as the campaigns to watch do). A campaign no longer mentioned
-    and the earlier weeks' deadlines name no document of this week: they stay."""
+    names no document of this week: it stays. The earlier weeks' deadlines follow the requirement
+    rules, by the scope and priority of what stated them (an unknown one stays)."""
     if history is None:
         return None
     changes = []
@@ -149,7 +165,13 @@ def _history_of_kept(history: History | None, week: str, kept_refs: set[str]) ->
         if earlier.week == week and earlier.ref not in kept_refs:
             change = change.model_copy(update={"earlier": earlier.model_copy(update={"ref": ""})})
         changes.append(change)
-    return history.model_copy(update={"documents": changes, "campaigns": _linked(history.campaigns, kept_refs)})
+    return history.model_copy(
+        update={
+            "documents": changes,
+            "campaigns": _linked(history.campaigns, kept_refs),
+            "deadlines": [d for d in history.deadlines if _deadline_wanted(d, team)],
+        }
+    )
 
 
 def _kept_links(links: list[SourceLink], kept_refs: set[str]) -> list[SourceLink]:

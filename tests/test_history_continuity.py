@@ -335,4 +335,7 @@ def test_a_teams_history_sections_never_name_a_document_its_filter_removed(weeks
     assert [c.state for c in view.history.campaigns if c.state == "ended"] == [
         c.state for c in whole.history.campaigns if c.state == "ended"
     ], "a campaign no longer mentioned names no document of this week: it stays"
-    assert view.history.deadlines == whole.history.deadlines
+    drug_deadlines = [d for d in whole.history.deadlines if d.product_scope == ["drugs"]]
+    assert drug_deadlines, "the draft's deadlines were stated for drugs"
+    assert view.history.deadlines == [d for d in whole.history.deadlines if d not in drug_deadlines]
+    assert view.team_filter is not None and view.team_filter.deadlines_removed == len(drug_deadlines)

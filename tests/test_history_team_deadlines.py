@@ -1,0 +1,204 @@
+"""A team's upcoming deadlines are its own: they keep the product scope (and, from a requirement, the
+priority) of what stated them, and a team's view drops the ones outside its subscription and counts
+them, as it does documents, requirements and actions.
+
+Two weeks written through the real history store: 2022-W06 states a drugs deadline (a requirement's
+due date, priority medium) and a cosmetics one (a date of a cosmetics notice, no priority); 2022-W07
+reads them as upcoming.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from briefing_factory import digest, document, extraction, requirement, run_record, synthesis
+from test_history_continuity import Continuity
+from typer.testing import CliRunner
+
+from briefs import assemble, history
+from briefs.cli import app
+from briefs.continuity import history_for
+from briefs.models import Briefing, Period, StatedDate
+from briefs.render import render
+from briefs.settings import Team
+from briefs.teams import for_team
+
+W06 = Period(label="2022-W06", start=dt.date(2022, 2, 7), end=dt.date(2022, 2, 13), iso_week="2022-W06")
+W07 = Period(label="2022-W07", start=dt.date(2022, 2, 14), end=dt.date(2022, 2, 20), iso_week="2022-W07")
+
+DRUG_SENTENCE = "药品上市许可持有人应当于2022年3月31日前完成网络销售自查。"
+COSMETICS_PHRASE = "自2022年4月15日起执行"
+
+COSMETICS = Team(name="cosmetics", recipients=["cos@example.com"], product_scope=["cosmetics"])
+EVERYONE = Team(name="everyone", recipients=["ra@example.com"], product_scope=["all"])
+DRUGS = Team(name="drugs", recipients=["qa@example.com"], product_scope=["drugs"])
+HIGH_ONLY = Team(name="urgent", recipients=["boss@example.com"], min_priority="high")
+
+
+def _week(period: Period, digests: list) -> tuple[Briefing, list]:
+    numbered = assemble.number_digests(digests)
+    documents = [d.document for d in digests]
+    briefing = assemble.build_briefing(
+        period=period,
+        numbered=numbered,
+        failed=[],
+        coverage=assemble.coverage_of(documents, [], documents, None),
+        synthesis=synthesis(ids=tuple(n.ref for n in numbered)),
+        synthesis_error=None,
+        synthesis_problems=[],
+        run=run_record(),
+        corpus=None,
+    )
+    return briefing, numbered
+
+
+def _first_week() -> tuple[Briefing, list]:
+    drug_requirement = requirement(
+        sentence=DRUG_SENTENCE, scope=("drugs",), priority="medium", due_date="2022-03-31"
+    ).model_copy(update={"due_phrase": "于2022年3月31日前"})
+    drugs = digest(
+        document("drugs.txt", title="关于开展药品网络销售自查的通知", text=DRUG_SENTENCE, date=dt.date(2022, 2, 8)),
+        extraction(title_zh="关于开展药品网络销售自查的通知", scope=("drugs",), requirements=[drug_requirement]),
+    )
+    cosmetics_extraction = extraction(
+        title_zh="关于化妆品标签管理的公告", scope=("cosmetics",), requirements=[]
+    ).model_copy(update={"dates": [StatedDate(kind="compliance", date="2022-04-15", source_phrase=COSMETICS_PHRASE)]})
+    cosmetics = digest(
+        document(
+            "cosmetics.txt",
+            title="关于化妆品标签管理的公告",
+            text=f"本公告{COSMETICS_PHRASE}。",
+            date=dt.date(2022, 2, 9),
+        ),
+        cosmetics_extraction,
+    )
+    return _week(W06, [drugs, cosmetics])
+
+
+def _second_week(store: Path) -> Briefing:
+    this = digest(document("w07.txt", title="国家药监局召开工作会议", date=dt.date(2022, 2, 15)), extraction())
+    briefing, _ = _week(W07, [this])
+    return briefing.model_copy(update={"history": history_for(briefing, history.earlier_than(store, W07, 90))})
+
+
+@pytest.fixture()
+def store(tmp_path: Path) -> Path:
+    path = tmp_path / "history.db"
+    history.write_week(path, *_first_week(), None)
+    return path
+
+
+def _dates(briefing: Briefing) -> list[str]:
+    assert briefing.history is not None
+    return [d.date.isoformat() for d in briefing.history.deadlines]
+
+
+def test_deadlines_keep_the_scope_and_priority_of_what_stated_them(store: Path) -> None:
+    whole = _second_week(store)
+    assert whole.history is not None
+    found = {d.date.isoformat(): (d.product_scope, d.priority) for d in whole.history.deadlines}
+    assert found == {"2022-03-31": (["drugs"], "medium"), "2022-04-15": (["cosmetics"], None)}
+
+
+def test_a_cosmetics_team_sees_only_its_deadline_and_the_filter_counts_the_other(store: Path) -> None:
+    view = for_team(_second_week(store), COSMETICS)
+    assert _dates(view) == ["2022-04-15"]
+    assert view.team_filter is not None and view.team_filter.deadlines_removed == 1
+
+
+def test_an_all_scope_team_sees_both_deadlines(store: Path) -> None:
+    assert _dates(for_team(_second_week(store), EVERYONE)) == ["2022-03-31", "2022-04-15"]
+    view = for_team(_second_week(store), DRUGS)
+    assert _dates(view) == ["2022-03-31"] and view.team_filter.deadlines_removed == 1
+
+
+def test_a_deadline_below_the_teams_priority_goes_and_one_without_a_priority_stays(store: Path) -> None:
+    view = for_team(_second_week(store), HIGH_ONLY)
+    assert _dates(view) == ["2022-04-15"]
+    assert view.team_filter.deadlines_removed == 1
+
+
+@pytest.mark.parametrize("fmt", ["md", "txt", "html"])
+def test_every_format_states_the_deadlines_removed(store: Path, fmt: str) -> None:
+    text = render(for_team(_second_week(store), COSMETICS), fmt)
+    assert "1 upcoming deadlines" in text and "即将到来的期限 1 条" in text
+    assert DRUG_SENTENCE not in text and "2022-03-31" not in text
+    assert COSMETICS_PHRASE in text
+
+
+def test_the_json_briefing_holds_the_count_and_each_deadlines_scope(store: Path) -> None:
+    data = json.loads(render(for_team(_second_week(store), COSMETICS), "json"))
+    assert data["team_filter"]["deadlines_removed"] == 1
+    assert [(d["date"], d["product_scope"], d["priority"]) for d in data["history"]["deadlines"]] == [
+        ("2022-04-15", ["cosmetics"], None)
+    ]
+
+
+# --- a store written before deadlines kept a scope ---------------------------------------------------
+
+_ADDED_COLUMNS = ("product_scope_json", "priority")
+
+
+def as_version_one(store: Path) -> None:
+    """Make ``store`` what briefs wrote before deadlines kept their scope: schema version 1, the dates
+    table exactly as the first migration creates it (a test below checks that)."""
+    with sqlite3.connect(store) as connection:
+        for column in _ADDED_COLUMNS:
+            connection.execute(f"ALTER TABLE dates DROP COLUMN {column}")
+        connection.execute("PRAGMA user_version = 1")
+    assert _dates_columns(store) == _version_one_dates_columns()
+
+
+def _dates_columns(store: Path) -> list[str]:
+    with sqlite3.connect(store) as connection:
+        return [row[1] for row in connection.execute("PRAGMA table_info(dates)")]
+
+
+def _version_one_dates_columns() -> list[str]:
+    with sqlite3.connect(":memory:") as connection:
+        for statement in history._statements(history.MIGRATIONS[0]):
+            connection.execute(statement)
+        return [row[1] for row in connection.execute("PRAGMA table_info(dates)")]
+
+
+def test_an_old_store_opens_and_its_deadlines_stay_for_every_team(store: Path) -> None:
+    as_version_one(store)
+    whole = _second_week(store)  # opening it migrates it
+    with sqlite3.connect(store) as connection:
+        assert connection.execute("PRAGMA user_version").fetchone()[0] == history.SCHEMA_VERSION
+    assert set(_ADDED_COLUMNS) <= set(_dates_columns(store))
+    assert whole.history is not None
+    assert [(d.product_scope, d.priority) for d in whole.history.deadlines] == [([], None), ([], None)]
+    for team in (COSMETICS, DRUGS, HIGH_ONLY):
+        view = for_team(whole, team)
+        assert _dates(view) == ["2022-03-31", "2022-04-15"], "unknown scope may matter: it stays"
+        assert view.team_filter.deadlines_removed == 0
+
+
+def test_a_week_written_again_into_a_migrated_store_keeps_the_scope(store: Path) -> None:
+    as_version_one(store)
+    history.write_week(store, *_first_week(), None)
+    view = for_team(_second_week(store), COSMETICS)
+    assert _dates(view) == ["2022-04-15"]
+
+
+def test_rebuild_fills_the_scope_of_an_old_stores_deadlines(tmp_path: Path, monkeypatch) -> None:
+    continuity = Continuity(tmp_path)
+    assert continuity.run("2022-W06").exit_code == 0  # record mode: every answer is now in the cache
+    as_version_one(continuity.store)
+    monkeypatch.setenv("BRIEFS_HOME", str(continuity.settings.home))
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-key")
+    monkeypatch.setenv("BRIEFS_CORPUS", str(continuity.corpus))
+    result = CliRunner().invoke(app, ["history", "rebuild"])
+    assert result.exit_code == 0, result.output
+    with sqlite3.connect(continuity.store) as connection:
+        rows = connection.execute(
+            "SELECT t.origin, t.date, t.product_scope_json, t.priority FROM dates t ORDER BY t.date, t.origin"
+        ).fetchall()
+    assert ("requirement", "2022-03-10", '["drugs"]', "medium") in rows
+    assert ("dates", "2022-03-10", '["drugs"]', None) in rows
+    assert all(scope is not None for _, _, scope, _ in rows)
