@@ -10,7 +10,7 @@ import select
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # the commands import their stages lazily, so that --help sta
     from typing import Any
 
     from briefs.events import BatchPolled, CallsProgress, Event
+    from briefs.models import Period
     from briefs.settings import Settings
 
 app = typer.Typer(
@@ -78,6 +79,12 @@ def say(message: str) -> None:
     """A line for the user on stderr (stdout is kept for data); -q silences it."""
     if not _quiet:
         typer.echo(message, err=True)
+
+
+def say_lines(lines: Iterable[str]) -> None:
+    """Lines for the user on stderr, as ``say`` tells each."""
+    for line in lines:
+        say(line)
 
 
 def shout(message: str) -> None:
@@ -605,14 +612,15 @@ def _batch_step(
     mode: str | None,
     period_flags: tuple[str | None, str | None, str | None],
     **options: Any,
-) -> Any:
+) -> tuple[Period, Any]:
     """Run one batch step of the pipeline (by name: the pipeline is imported lazily, so that --help
-    stays fast) for the period the flags name."""
+    stays fast) for the period the flags name; returns that period and what the step returned."""
     from briefs import pipeline
     from briefs.weeks import resolve_period
 
     settings = command_settings(config, corpus=corpus, model=model, mode=mode)
-    return getattr(pipeline, step)(settings, resolve_period(*period_flags), **options)
+    period = resolve_period(*period_flags)
+    return period, getattr(pipeline, step)(settings, period, **options)
 
 
 @batch_app.command("submit")
@@ -634,11 +642,10 @@ def batch_submit_command(
 ) -> None:
     """Upload the week's extraction requests not already answered and create the batch."""
     with user_errors():
-        done = _batch_step("batch_submit", config, corpus, model, mode, (week, date_from, date_to), offline=offline)
+        _, done = _batch_step("batch_submit", config, corpus, model, mode, (week, date_from, date_to), offline=offline)
         from briefs.cli_words import batch_submitted_lines
 
-        for line in batch_submitted_lines(done):
-            say(line)
+        say_lines(batch_submitted_lines(done))
 
 
 @batch_app.command("status")
@@ -653,11 +660,10 @@ def batch_status_command(
 ) -> None:
     """Where the week's batch stands: its status and how many requests are done or failed."""
     with user_errors():
-        found = _batch_step("batch_status", config, corpus, model, mode, (week, date_from, date_to))
+        _, found = _batch_step("batch_status", config, corpus, model, mode, (week, date_from, date_to))
         from briefs.cli_words import batch_status_lines
 
-        for line in batch_status_lines(found):
-            say(line)
+        say_lines(batch_status_lines(found))
 
 
 @batch_app.command("collect")
@@ -678,20 +684,14 @@ def batch_collect_command(
 ) -> None:
     """Cache the batch's answers (again is harmless); exit 1 while some are still pending."""
     with user_errors():
-        period = (week, date_from, date_to)
-        state, found = _batch_step("batch_collect", config, corpus, model, mode, period, from_file=from_file)
+        period_flags = (week, date_from, date_to)
+        period, (state, found) = _batch_step(
+            "batch_collect", config, corpus, model, mode, period_flags, from_file=from_file
+        )
         from briefs.cli_words import batch_collected_lines
 
-        label = None if found.pending else resolve_label(period)
-        for line in batch_collected_lines(state, found, from_file, label):
-            say(line)
+        say_lines(batch_collected_lines(state, found, from_file, None if found.pending else period.label))
         raise typer.Exit(0 if not found.pending else 1)
-
-
-def resolve_label(period_flags: tuple[str | None, str | None, str | None]) -> str:
-    from briefs.weeks import resolve_period
-
-    return resolve_period(*period_flags).label
 
 
 # --- the history store: what crosses weeks ---------------------------------------------------------

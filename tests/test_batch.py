@@ -4,6 +4,7 @@ no extraction request for a collected answer; a failed batch line is reported an
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -185,6 +186,16 @@ def test_a_batch_submitted_with_labels_as_custom_ids_still_collects(week, monkey
     result = generate(load_settings(None), GenerateRequest(period=RANGE))
     assert result.briefing is not None and result.briefing.complete
     assert [week.count(label) for label in CHUNKS] == [0, 0]
+
+
+def test_collect_names_the_week_it_collected_even_when_midnight_passes_meanwhile(week, monkeypatch) -> None:
+    """`--week this` is read once: the week whose batch was collected is the week the next step names."""
+    assert briefs("batch", "submit", "--week", "2022-W06").exit_code == 0
+    days = iter([dt.date(2022, 2, 13), dt.date(2022, 2, 14)])  # Sunday of W06, then Monday of W07
+    monkeypatch.setattr("briefs.weeks.today_in_shanghai", lambda now=None: next(days))
+    collected = briefs("batch", "collect", "--week", "this")
+    assert collected.exit_code == 0, collected.output
+    assert "run `briefs generate --week 2022-W06` to finish the week" in collected.output
 
 
 # --- waiting for a batch: collect while it runs, `generate --batch`, an interrupted wait ------------
