@@ -787,6 +787,40 @@ def reask_record(path: Path) -> ReaskRecord:
     return ReaskRecord(reasks=reasks, sent=sent, weeks=weeks)
 
 
+# What makes two run records records of one run: the same model and prompts over the same files.
+_SAME_RUN = ("model", "prompt_versions", "inputs")
+
+
+def keep_run_records(source: Path, target: Path) -> None:
+    """Give each week of ``target``, a store just rebuilt from cached answers, the run record
+    ``source`` holds for it when that records the same run (_SAME_RUN). A rebuild makes no model call:
+    its own record says every call was a cache hit and none was asked again, which would erase what
+    the run that paid for the answers recorded (its calls, tokens, cost, retries and re-asks, which a
+    dry run's expected re-ask share reads). A week made from other files keeps its rebuilt record:
+    the stored one is another run's."""
+    with connect(source, create=False) as connection:
+        stored = dict(_run_json_by_week(connection))
+    with connect(target) as connection, transaction(connection):
+        for label, rebuilt in _run_json_by_week(connection):
+            if label in stored and _same_run(stored[label], rebuilt):
+                connection.execute(
+                    "UPDATE briefings SET run_json = ? WHERE week_id = (SELECT id FROM weeks WHERE label = ?)",
+                    (stored[label], label),
+                )
+
+
+def _run_json_by_week(connection: sqlite3.Connection) -> list[tuple[str, str]]:
+    return connection.execute("SELECT w.label, b.run_json FROM briefings b JOIN weeks w ON w.id = b.week_id").fetchall()
+
+
+def _same_run(stored: str, rebuilt: str) -> bool:
+    try:
+        old, new = json.loads(stored), json.loads(rebuilt)
+    except ValueError:  # a record damaged by hand: the rebuilt one is the one to trust
+        return False
+    return isinstance(old, dict) and all(old.get(key) == new.get(key) for key in _SAME_RUN)
+
+
 def _new_id(cursor: sqlite3.Cursor) -> int:
     """The row id an INSERT just made (typed Optional by sqlite3; always set after an INSERT)."""
     assert cursor.lastrowid is not None

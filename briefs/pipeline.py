@@ -832,6 +832,7 @@ def rebuild_history(settings: Settings, on_event: EventSink = ignore) -> Rebuild
         if result.failed:
             result.exit_code = EXIT_INCOMPLETE
             return result
+        history_store.keep_run_records(store, fresh)
         os.replace(fresh, store)
     return result
 

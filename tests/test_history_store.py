@@ -349,6 +349,64 @@ def test_rebuild_leaves_the_store_when_an_answer_is_not_cached(tmp_path: Path, m
     assert _dump(continuity.store) == before
 
 
+def _run_records(store: Path) -> dict[str, dict]:
+    with sqlite3.connect(store) as connection:
+        rows = connection.execute("SELECT w.label, b.run_json FROM briefings b JOIN weeks w ON w.id = b.week_id")
+        return {label: json.loads(run) for label, run in rows}
+
+
+def _set_run_record(store: Path, week: str, change) -> None:
+    runs = _run_records(store)
+    with sqlite3.connect(store) as connection:
+        connection.execute(
+            "UPDATE briefings SET run_json = ? WHERE week_id = (SELECT id FROM weeks WHERE label = ?)",
+            (json.dumps(change(runs[week]), ensure_ascii=False), week),
+        )
+
+
+def _rebuild(continuity: Continuity, monkeypatch) -> None:
+    monkeypatch.setenv("BRIEFS_HOME", str(continuity.settings.home))
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-key")  # live mode: the record run's endpoint and cache
+    monkeypatch.setenv("BRIEFS_CORPUS", str(continuity.corpus))
+    result = CliRunner().invoke(app, ["history", "rebuild"])
+    assert result.exit_code == 0, result.output
+
+
+def _reasked(run: dict) -> dict:
+    """The record of a run whose model answered two requests invalidly before answering them well."""
+    return {**run, "total": {**run["total"], "reasks": 2, "attempts": run["total"]["attempts"] + 2}}
+
+
+def test_rebuild_keeps_what_the_stored_runs_say_about_reasks(tmp_path: Path, monkeypatch) -> None:
+    """A rebuild makes no model call (every call a cache hit, no re-ask): the record of the run that
+    paid for the answers stays the week's, or the dry run's recorded re-ask share would lose it."""
+    continuity = Continuity(tmp_path)
+    for week in ("2022-W06", "2022-W07"):
+        assert continuity.run(week).exit_code == 0
+    _set_run_record(continuity.store, "2022-W06", _reasked)
+    before, record = _run_records(continuity.store), history.reask_record(continuity.store)
+    assert record.reasks == 2 and record.sent > 0
+    _rebuild(continuity, monkeypatch)
+    assert history.reask_record(continuity.store) == record
+    assert _run_records(continuity.store) == before
+
+
+def test_rebuild_of_a_week_whose_files_changed_keeps_its_own_record(tmp_path: Path, monkeypatch) -> None:
+    """Another run's record is never pasted over a week made from other files: the stored record
+    names a file the rebuilt week did not read, so the rebuild's own record (no re-ask known) stays."""
+    continuity = Continuity(tmp_path)
+    assert continuity.run("2022-W06").exit_code == 0
+
+    def other_files(run: dict) -> dict:
+        return _reasked({**run, "inputs": [*run["inputs"], {"path": "gone.txt", "sha256": "1" * 64}]})
+
+    _set_run_record(continuity.store, "2022-W06", other_files)
+    _rebuild(continuity, monkeypatch)
+    [run] = _run_records(continuity.store).values()
+    assert run["total"]["reasks"] == 0 and run["total"]["calls"] == run["total"]["cache_hits"]
+    assert "gone.txt" not in json.dumps(run)
+
+
 def _rows_without_ids(store: Path) -> dict[str, list]:
     """Every table's rows minus their integer ids (the rebuilt file numbers rows afresh) and minus the
     run record (a rebuild reads the cache: its calls are cache hits)."""
