@@ -10,13 +10,22 @@ and a capacity of 64 requests in flight (more get a 429, as a rate-limited provi
 
 Answers: the hand-written reference answer of a sample news page (or of a long regulation's part)
 with its quotes replaced by sentences of the request's own text and its figures and dates removed,
-so verification holds and answer sizes are those of real answers.
+so verification holds and answer sizes are those of real answers. They are counted as compact JSON
+(`{"a":1,"b":2}`, no space after `,` or `:`), which is how OpenAI's structured outputs arrive: the
+openai-python SDK's tests/lib/chat/test_completions.py, whose snapshots are "auto-generated from the
+live API", shows message.content as `{"city":"San Francisco","temperature":65,"units":"f"}` (those
+snapshots are of gpt-4o-2024-08-06; the 4.1 family was not seen, and is assumed to do the same).
 
 Printed, side by side:
 * wall time / ideal, where ideal = the server's busy time / its capacity (what the endpoint itself
   allows), and whether the week got its synthesis;
 * cost per week on gpt-4.1-mini at list, cached-prefix and Batch prices, from tiktoken counts of the
   requests the server really received and of the answers it gave;
+* beside it, the same week's bill with gpt-4.1-nano doing the per-chunk extraction and gpt-4.1-mini
+  the merges and the synthesis (`extract_model = "gpt-4.1-nano"`): the same token counts at each
+  stage's own model's prices, and what `--dry-run` predicts for that setting. Only the price changes
+  here: how well nano answers (its re-asks, its quotes and translations) is NOT measured by this
+  bench, whose answers are hand-written;
 * what each part of the list-price bill is: extraction input (static prefix and the rest), extraction
   output by what it carries (the requirement text the briefing promises: source sentence, English
   rendering, action in both languages; the rest of each requirement; summary and key points; other
@@ -67,6 +76,7 @@ from briefs.tokens import counter_for  # noqa: E402
 ANSWERS = REPO / "tests" / "fixtures" / "answers"
 WEEK = Period(label="2022-W06", start=dt.date(2022, 2, 7), end=dt.date(2022, 2, 13), iso_week="2022-W06")
 MODEL = "gpt-4.1-mini"
+CHEAP = "gpt-4.1-nano"  # the extraction model of the side-by-side bill
 COUNT = counter_for(MODEL, None)
 SENTENCE = re.compile(r"[^。！？\n]{12,}?[。！？]")
 
@@ -99,6 +109,11 @@ def build_corpus(folder: Path, documents: int, seed: int = 13) -> int:
             f'---\ntitle: "{title}"\ndate: {day.isoformat()} 10:00:00 +0800\n---\n{body}\n', encoding="utf-8"
         )
     return long_docs
+
+
+def answer_tokens(value: Any) -> int:
+    """Tokens of an answer (or a part of one) as the model would write it: compact JSON."""
+    return COUNT(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
 
 
 def reference(label: str) -> dict[str, Any]:
@@ -183,9 +198,9 @@ def answer_parts(found: dict[str, Any]) -> Counter:
         COUNT(r["source_sentence"]) + COUNT(r["text_en"]) + COUNT(r["action"]["zh"]) + COUNT(r["action"]["en"])
         for r in requirements
     )
-    whole = COUNT(json.dumps(found, ensure_ascii=False))
-    all_requirements = COUNT(json.dumps(requirements, ensure_ascii=False)) if requirements else 0
-    summary = COUNT(json.dumps({k: found[k] for k in ("summary", "key_points") if k in found}, ensure_ascii=False))
+    whole = answer_tokens(found)
+    all_requirements = answer_tokens(requirements) if requirements else 0
+    summary = answer_tokens({k: found[k] for k in ("summary", "key_points") if k in found})
     parts["requirement text"] = promised
     parts["requirement structure"] = all_requirements - promised
     parts["summary and key points"] = summary
@@ -200,7 +215,7 @@ def request_tokens(body: dict[str, Any]) -> tuple[int, int]:
     return system + rest, system
 
 
-def dry_run(settings: Any) -> Any:
+def dry_run(settings: Any) -> tuple[Any, Any]:
     """What `--dry-run` predicts for the week (the same estimate_week), priced as for OpenAI's own endpoint (which the bench
     never calls: the fake server is not a priced endpoint, so the price is switched on here)."""
     from briefs.estimate import estimate_week
@@ -212,11 +227,13 @@ def dry_run(settings: Any) -> Any:
 
     selected = select_period(read_paths([corpus_dir(settings)], settings).documents, WEEK)
     prompts = Prompts()
+    found = []
     with ModelClient(make_llm_config(settings)) as client:
         client.priced = True
-        return estimate_week(
-            client, WEEK, selected, extraction_requests(selected, prompts), prompts, settings.synthesis_tokens
-        )
+        for extract_model in (None, CHEAP):  # as set up, and with extract_model = CHEAP
+            per_document = extraction_requests(selected, prompts, extract_model)
+            found.append(estimate_week(client, WEEK, selected, per_document, prompts, settings.synthesis_tokens))
+    return found[0], found[1]
 
 
 def tokens_of(bodies: list[tuple[str, dict[str, Any]]], answer: Any) -> dict[str, Any]:
@@ -226,8 +243,9 @@ def tokens_of(bodies: list[tuple[str, dict[str, Any]]], answer: Any) -> dict[str
     for label, body in bodies:
         tokens, prefix = request_tokens(body)
         prompt += tokens
-        cached += (prefix // 128) * 128 if prefix >= 1024 else 0
-        answered = COUNT(json.dumps(answer(body), ensure_ascii=False))
+        hit = (prefix // 128) * 128 if prefix >= 1024 else 0  # the provider caches in 128-token steps from 1,024
+        cached += hit
+        answered = answer_tokens(answer(body))
         completion += answered
         stage = by_stage.setdefault(label.split("/", 1)[0], Counter())
         stage["requests"] += 1
@@ -236,6 +254,7 @@ def tokens_of(bodies: list[tuple[str, dict[str, Any]]], answer: Any) -> dict[str
         stage["schema"] += COUNT(json.dumps(body.get("response_format"), ensure_ascii=False))
         stage["prompt"] += tokens
         stage["static"] += prefix
+        stage["cached"] += hit
         stage["answer"] += answered
         if label.startswith("extract/"):
             later_part = "(part 1 of" not in body["messages"][1]["content"]
@@ -254,7 +273,24 @@ def tokens_of(bodies: list[tuple[str, dict[str, Any]]], answer: Any) -> dict[str
         "cached_cost": cached_cost,
         "by_stage": by_stage,
         "price": price,
+        "split": split_bill(by_stage),
     }
+
+
+def split_bill(by_stage: dict[str, Counter], extract_model: str = CHEAP) -> dict[str, float]:
+    """The same tokens, with extraction at ``extract_model``'s prices and every other stage at
+    MODEL's: list, cached-prefix and Batch (half of list), and extraction's share of the list bill."""
+    bill = {"list": 0.0, "cached": 0.0, "extract_list": 0.0}
+    for stage, t in by_stage.items():
+        price = price_for(extract_model if stage == "extract" else MODEL)
+        assert price is not None
+        output = t["answer"] * price.output
+        at_list = (t["prompt"] * price.input + output) / 1_000_000
+        bill["list"] += at_list
+        bill["cached"] += ((t["prompt"] - t["cached"]) * price.input + t["cached"] * price.cached_input + output) / 1e6
+        bill["extract_list"] += at_list if stage == "extract" else 0.0
+    bill["batch"] = bill["list"] / 2
+    return bill
 
 
 def batch_bodies(server: FakeServer, run: BatchRun | None) -> list[tuple[str, dict[str, Any]]]:
@@ -292,7 +328,7 @@ def run_week(
                 model=MODEL,
                 batch_poll_seconds=poll_seconds,
             )
-            estimate = None if batch else dry_run(settings)  # before the run: nothing cached yet
+            estimate, split_estimate = (None, None) if batch else dry_run(settings)  # before the run: nothing cached
             started = time.perf_counter()
             result = generate(settings, GenerateRequest(period=WEEK, batch=batch))
             wall = time.perf_counter() - started
@@ -325,6 +361,7 @@ def run_week(
             "batch_route_list": in_batch["list"] + online["list"],
             "stages": {s.stage: s.usage.calls for s in briefing.run.stages} if briefing else {},
             "estimate": estimate,
+            "split_estimate": split_estimate,
         }
 
 
@@ -382,6 +419,15 @@ def main() -> None:
             f"  cost per week on {MODEL}: list ${r['list']:.2f}, with the prefix cached ${r['cached_cost']:.2f}, "
             f"Batch ${r['batch']:.2f}"
         )
+        split = r["split"]
+        print(
+            f"  the same week with extract_model = {CHEAP} (extraction) and {MODEL} (merges, synthesis): "
+            f"list ${split['list']:.2f}, with the prefix cached ${split['cached']:.2f}, Batch ${split['batch']:.2f} "
+            f"= {split['list'] / r['list']:.2f}x the {MODEL} bill (extraction ${split['extract_list']:.2f} of it); "
+            f"`generate --batch` (extraction batched, merges and synthesis online at list) "
+            f"${split['extract_list'] / 2 + split['list'] - split['extract_list']:.2f}; "
+            f"same token counts, only the price changes: the quality of {CHEAP}'s answers is NOT measured here"
+        )
         print_bill(r)
         e = r["estimate"]
         print(
@@ -391,6 +437,14 @@ def main() -> None:
             f"Batch ${e.batch_usd:.2f}; predicted/measured list cost {e.list_usd / r['list']:.2f} "
             f"(it counts re-asks for {REASK_SHARE:.1%} of calls, as bench/bench_reasks.py measured; "
             "this bench's answers need none)"
+        )
+        s = r["split_estimate"]
+        parts = "; ".join(
+            f"{' and '.join(p.stages)} on {p.model} ${p.list_usd:.2f}" for p in s.models.values() if p.list_usd
+        )
+        print(
+            f"  --dry-run with extract_model = {CHEAP} predicted: list ${s.list_usd:.2f} ({parts}), prompt cache "
+            f"${s.cached_usd:.2f}, Batch ${s.batch_usd:.2f}; predicted/measured list cost {s.list_usd / split['list']:.2f}"
         )
         if args.batch:
             b = run_week(documents, args.scale, args.capacity, True, args.batch_polls, args.poll_seconds)

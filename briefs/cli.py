@@ -44,6 +44,14 @@ ConfigOption = Annotated[
     Path | None, typer.Option("--config", help="config file (default: $BRIEFS_CONFIG, else ./briefs.toml)")
 ]
 ModelOption = Annotated[str | None, typer.Option("--model", help="model name (default gpt-4.1-mini)")]
+ExtractModelOption = Annotated[
+    str | None,
+    typer.Option(
+        "--extract-model",
+        help="model of the per-chunk extraction calls and their re-asks (e.g. gpt-4.1-nano, cheaper; its quality "
+        "is unmeasured); merges and the synthesis stay on --model (default: --model)",
+    ),
+]
 ModeOption = Annotated[
     str | None,
     typer.Option(
@@ -315,6 +323,7 @@ def generate(
         str | None, typer.Option("--team", help="a team from the config file: its filter and language")
     ] = None,
     model: ModelOption = None,
+    extract_model: ExtractModelOption = None,
     concurrency: ConcurrencyOption = None,
     mode: ModeOption = None,
     dry_run: Annotated[
@@ -365,6 +374,7 @@ def generate(
             corpus=corpus,
             out=out,
             model=model,
+            extract_model=extract_model,
             concurrency=concurrency,
             mode=mode,
             formats=chosen or None,  # unset: the config file's `formats`, else all
@@ -453,6 +463,7 @@ def extract(
     paths: Annotated[list[Path], typer.Argument(help="document files or folders")],
     json_lines: JsonOption = False,
     model: ModelOption = None,
+    extract_model: ExtractModelOption = None,
     mode: ModeOption = None,
     concurrency: ConcurrencyOption = None,
     no_cache: NoCacheOption = False,
@@ -466,7 +477,9 @@ def extract(
         from briefs.extract import describe_digest
         from briefs.pipeline import extract_paths
 
-        settings = command_settings(config, no_cache, model=model, mode=mode, concurrency=concurrency)
+        settings = command_settings(
+            config, no_cache, model=model, extract_model=extract_model, mode=mode, concurrency=concurrency
+        )
         outcome = extract_paths(settings, paths, on_event=Teller())
         for line in usage_lines(outcome.usage):
             say(line)
@@ -608,7 +621,7 @@ def _batch_step(
     step: str,
     config: Path | None,
     corpus: Path | None,
-    model: str | None,
+    models: tuple[str | None, str | None],
     mode: str | None,
     period_flags: tuple[str | None, str | None, str | None],
     **options: Any,
@@ -618,7 +631,8 @@ def _batch_step(
     from briefs import pipeline
     from briefs.weeks import resolve_period
 
-    settings = command_settings(config, corpus=corpus, model=model, mode=mode)
+    model, extract_model = models  # --model, --extract-model: a batch line carries the extraction model
+    settings = command_settings(config, corpus=corpus, model=model, extract_model=extract_model, mode=mode)
     period = resolve_period(*period_flags)
     return period, getattr(pipeline, step)(settings, period, **options)
 
@@ -630,6 +644,7 @@ def batch_submit_command(
     date_to: ToOption = None,
     corpus: CorpusOption = None,
     model: ModelOption = None,
+    extract_model: ExtractModelOption = None,
     mode: ModeOption = None,
     offline: Annotated[
         bool,
@@ -642,7 +657,9 @@ def batch_submit_command(
 ) -> None:
     """Upload the week's extraction requests not already answered and create the batch."""
     with user_errors():
-        _, done = _batch_step("batch_submit", config, corpus, model, mode, (week, date_from, date_to), offline=offline)
+        _, done = _batch_step(
+            "batch_submit", config, corpus, (model, extract_model), mode, (week, date_from, date_to), offline=offline
+        )
         from briefs.cli_words import batch_submitted_lines
 
         say_lines(batch_submitted_lines(done))
@@ -655,12 +672,13 @@ def batch_status_command(
     date_to: ToOption = None,
     corpus: CorpusOption = None,
     model: ModelOption = None,
+    extract_model: ExtractModelOption = None,
     mode: ModeOption = None,
     config: ConfigOption = None,
 ) -> None:
     """Where the week's batch stands: its status and how many requests are done or failed."""
     with user_errors():
-        _, found = _batch_step("batch_status", config, corpus, model, mode, (week, date_from, date_to))
+        _, found = _batch_step("batch_status", config, corpus, (model, extract_model), mode, (week, date_from, date_to))
         from briefs.cli_words import batch_status_lines
 
         say_lines(batch_status_lines(found))
@@ -673,6 +691,7 @@ def batch_collect_command(
     date_to: ToOption = None,
     corpus: CorpusOption = None,
     model: ModelOption = None,
+    extract_model: ExtractModelOption = None,
     mode: ModeOption = None,
     from_file: Annotated[
         Path | None,
@@ -686,7 +705,7 @@ def batch_collect_command(
     with user_errors():
         period_flags = (week, date_from, date_to)
         period, (state, found) = _batch_step(
-            "batch_collect", config, corpus, model, mode, period_flags, from_file=from_file
+            "batch_collect", config, corpus, (model, extract_model), mode, period_flags, from_file=from_file
         )
         from briefs.cli_words import batch_collected_lines
 

@@ -307,7 +307,29 @@ def dry_run_lines(week: WeekEstimate, period: Period) -> list[str]:
         f"about {week.prompt_tokens:,} prompt tokens ({week.static_tokens:,} of them a static prefix) and "
         f"{week.output_tokens:,} output tokens expected from measured answer sizes; {cost}. Nothing was sent."
     )
-    return [summary, *(f"briefs: warning: {warning}" for warning in week.warnings)]
+    return [summary, *_by_model_lines(week), *(f"briefs: warning: {warning}" for warning in week.warnings)]
+
+
+def _by_model_lines(week: WeekEstimate) -> list[str]:
+    """One line per model, each stage priced at its own model's rates: said when the week has more
+    than one model (a cheaper extract_model), and for one model only which it is."""
+    parts = list(week.models.values())
+    if len(parts) == 1:
+        return [f"briefs: dry run: every call on {parts[0].model}"]
+    lines = []
+    for part in parts:
+        if part.list_usd is None:
+            cost = "no price (the endpoint is not a priced hosted API, or the model is not in the price table)"
+        else:
+            cost = (
+                f"${part.list_usd:.4f} at list price, ${part.cached_usd:.4f} with the prompt cache, "
+                f"${part.batch_usd:.4f} through the Batch API"
+            )
+        lines.append(
+            f"briefs: dry run: {' and '.join(part.stages)} on {part.model}: about {part.prompt_tokens:,} prompt and "
+            f"{part.output_tokens:,} output tokens; {cost}"
+        )
+    return lines
 
 
 _MISSING_WORDS = {

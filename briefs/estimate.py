@@ -85,7 +85,7 @@ class AnswerSizes:
         records: list[Extraction] = []
         for path in sorted(folder.rglob("*.json")):  # extract/<document>/chunk-0.<hash>.json, merge/..., ...
             recording = json.loads(path.read_text(encoding="utf-8"))
-            content = recording["response"]["body"]["choices"][0]["message"]["content"] or ""
+            content = _compact(recording["response"]["body"]["choices"][0]["message"]["content"] or "")
             body = recording["request"].get("body") or {}
             own = sum(count(m["content"]) for m in body.get("messages", []) if m.get("role") != "system")
             stage = path.relative_to(folder).parts[0]
@@ -138,6 +138,21 @@ def expected_reasks(recorded_reasks: int = 0, recorded_calls: int = 0) -> ReaskE
 
 
 @dataclass
+class ModelShare:
+    """The part of a week one model does (a run may give extraction a model of its own): its stages,
+    tokens, and prices at that model's rates (None: no price for it)."""
+
+    model: str
+    stages: list[str] = field(default_factory=list)  # "extraction", "merges", "synthesis", as they come
+    prompt_tokens: int = 0
+    static_tokens: int = 0
+    output_tokens: int = 0
+    list_usd: float | None = None
+    cached_usd: float | None = None
+    batch_usd: float | None = None
+
+
+@dataclass
 class WeekEstimate:
     documents: int = 0
     chunk_calls: int = 0
@@ -153,6 +168,7 @@ class WeekEstimate:
     cached_usd: float | None = None
     batch_usd: float | None = None
     warnings: list[str] = field(default_factory=list)
+    models: dict[str, ModelShare] = field(default_factory=dict)  # each model's part, priced at its own rates
 
     @property
     def calls(self) -> int:
@@ -171,8 +187,9 @@ def estimate_week(
     count = client.config.count_tokens or len
     sizes = AnswerSizes.measure(count)
     estimate = WeekEstimate(documents=len(documents), reask=reask or expected_reasks())
-    largest = 0
+    largest: dict[str, int] = {}  # the largest request per model, for its context
     extracted = 0
+    model = client.config.model  # merges and the synthesis; chunk requests may name their own
     for document, requests in zip(documents, per_document, strict=True):
         if not requests:
             continue
@@ -183,21 +200,42 @@ def estimate_week(
                 estimate.cached += 1
                 continue
             tokens = client.prompt_tokens(request)
-            largest = max(largest, tokens)
-            _add(estimate, tokens, _static(client, request, count), sizes.extract(count(chunk.text)))
+            extractor = client.model_of(request)
+            largest[extractor] = max(largest.get(extractor, 0), tokens)
+            share = _share(estimate, extractor, "extraction")
+            _add(estimate, share, tokens, _static(client, request, count), sizes.extract(count(chunk.text)))
         if len(requests) > 1:
             merge = merge_request(document, [], prompts)
             own = round(len(requests) * sizes.merge_input_per_chunk)
             tokens = client.prompt_tokens(merge) + own
-            largest = max(largest, tokens)
+            largest[model] = max(largest.get(model, 0), tokens)
             estimate.merge_calls += 1
-            _add(estimate, tokens, _static(client, merge, count), sizes.merge(own))
+            _add(estimate, _share(estimate, model, "merges"), tokens, _static(client, merge, count), sizes.merge(own))
     if extracted:
-        _add_synthesis(estimate, client, period, documents, extracted, sizes, synthesis_budget, count)
+        share = _share(estimate, model, "synthesis")
+        _add_synthesis(estimate, share, client, period, documents, extracted, sizes, synthesis_budget, count)
     estimate.reasks = round(estimate.reask.share * estimate.calls)
     _price(estimate, client)
     _context_warnings(estimate, client, largest, synthesis_budget)
     return estimate
+
+
+def _share(estimate: WeekEstimate, model: str, stage: str) -> ModelShare:
+    """``model``'s part of the week, noting that it does ``stage``."""
+    share = estimate.models.setdefault(model, ModelShare(model))
+    if stage not in share.stages:
+        share.stages.append(stage)
+    return share
+
+
+def _compact(content: str) -> str:
+    """An answer as OpenAI's structured outputs write it: JSON without a space after ',' or ':' (the
+    openai SDK's own snapshots of live answers read '{"city":"San Francisco","temperature":65}'). The
+    bundled answers were written out with spaces, which would count ~7% more output than is billed."""
+    try:
+        return json.dumps(json.loads(content), ensure_ascii=False, separators=(",", ":"))
+    except ValueError:
+        return content
 
 
 def _data_of(body: dict) -> str:
@@ -214,17 +252,22 @@ def _static(client: ModelClient, request: CallRequest[Extraction], count: Callab
     return system + client.prompt_tokens(CallRequest(label="-", messages=[], schema=request.schema, prompt_version="-"))
 
 
-def _add(estimate: WeekEstimate, prompt: int, static: int, output: float) -> None:
+def _add(estimate: WeekEstimate, part: ModelShare, prompt: int, static: int, output: float) -> None:
     # a re-ask sends the request again with the answer (and the problems, a few tokens) and gets
-    # back the fields it names
+    # back the fields it names; it goes to the model of the call it re-asks
     share = estimate.reask.share
-    estimate.prompt_tokens += round(prompt + share * (prompt + output))
-    estimate.static_tokens += round(static * (1 + share))
-    estimate.output_tokens += round(output * (1 + share * REASK_OUTPUT_SHARE))
+    prompt_tokens = round(prompt + share * (prompt + output))
+    static_tokens = round(static * (1 + share))
+    output_tokens = round(output * (1 + share * REASK_OUTPUT_SHARE))
+    for total in (estimate, part):
+        total.prompt_tokens += prompt_tokens
+        total.static_tokens += static_tokens
+        total.output_tokens += output_tokens
 
 
 def _add_synthesis(
     estimate: WeekEstimate,
+    part: ModelShare,
     client: ModelClient,
     period: Period,
     documents: Sequence[Document],
@@ -237,45 +280,57 @@ def _add_synthesis(
     records = extracted * sizes.record_tokens(count, documents[0])
     if plan.overhead + records <= budget:
         estimate.synthesis_calls += 1
-        _add(estimate, round(plan.overhead + records), plan.overhead, sizes.synthesize)
+        _add(estimate, part, round(plan.overhead + records), plan.overhead, sizes.synthesize)
         return
     parts = math.ceil(records / max(budget - plan.overhead, 1))
     estimate.synthesis_calls += parts
-    _add(estimate, round(parts * plan.overhead + records), parts * plan.overhead, parts * sizes.synthesize)
+    _add(estimate, part, round(parts * plan.overhead + records), parts * plan.overhead, parts * sizes.synthesize)
     per_call = max(int((budget - plan.reduce_overhead) // max(sizes.synthesize, 1)), 2)
     while True:  # reduce rounds: each call combines as many partial answers as fit the budget
         calls = 1 if parts <= per_call else math.ceil(parts / per_call)
         estimate.synthesis_calls += calls
         prompt = calls * plan.reduce_overhead + parts * sizes.synthesize
-        _add(estimate, round(prompt), calls * plan.reduce_overhead, calls * sizes.synthesize)
+        _add(estimate, part, round(prompt), calls * plan.reduce_overhead, calls * sizes.synthesize)
         if calls == 1:
             return
         parts = calls
 
 
 def _price(estimate: WeekEstimate, client: ModelClient) -> None:
-    price = price_for(client.config.model)
-    if not client.priced or price is None:
+    """Each model's part at its own rates; the week's total only when every part has a price (an
+    unknown part makes the whole unknown, never a guessed total)."""
+    if not client.priced:
         return
     per_m = 1_000_000
-    uncached = estimate.prompt_tokens - estimate.static_tokens
-    output = estimate.output_tokens * price.output
-    estimate.list_usd = (estimate.prompt_tokens * price.input + output) / per_m
-    estimate.cached_usd = (uncached * price.input + estimate.static_tokens * price.cached_input + output) / per_m
-    estimate.batch_usd = estimate.list_usd / 2  # the Batch API bills input and output at half
+    for part in estimate.models.values():
+        price = price_for(part.model)
+        if price is None:
+            continue
+        uncached = part.prompt_tokens - part.static_tokens
+        output = part.output_tokens * price.output
+        part.list_usd = (part.prompt_tokens * price.input + output) / per_m
+        part.cached_usd = (uncached * price.input + part.static_tokens * price.cached_input + output) / per_m
+        part.batch_usd = part.list_usd / 2  # the Batch API bills input and output at half
+    parts = list(estimate.models.values())
+    if parts and all(part.list_usd is not None for part in parts):
+        estimate.list_usd = sum(part.list_usd or 0.0 for part in parts)
+        estimate.cached_usd = sum(part.cached_usd or 0.0 for part in parts)
+        estimate.batch_usd = sum(part.batch_usd or 0.0 for part in parts)
 
 
-def _context_warnings(estimate: WeekEstimate, client: ModelClient, largest: int, budget: int) -> None:
-    context = context_tokens_of(client.config.model)
-    if context is None:
-        return
+def _context_warnings(estimate: WeekEstimate, client: ModelClient, largest: dict[str, int], budget: int) -> None:
+    """Each model against its own context: the largest request it would get, and for the main model
+    the synthesis budget."""
     answer = client.config.max_output_tokens
-    if largest + answer > context:
-        estimate.warnings.append(
-            f"a request of about {largest:,} tokens plus up to {answer:,} for its answer exceeds "
-            f"{client.config.model}'s context of {context:,} tokens"
-        )
-    if budget + answer > context:
+    for model, tokens in largest.items():
+        context = context_tokens_of(model)
+        if context is not None and tokens + answer > context:
+            estimate.warnings.append(
+                f"a request of about {tokens:,} tokens plus up to {answer:,} for its answer exceeds "
+                f"{model}'s context of {context:,} tokens"
+            )
+    context = context_tokens_of(client.config.model)
+    if context is not None and budget + answer > context:
         estimate.warnings.append(
             f"the synthesis budget of {budget:,} tokens plus up to {answer:,} for its answer exceeds "
             f"{client.config.model}'s context of {context:,} tokens: lower synthesis_tokens"

@@ -60,9 +60,12 @@ def merge_label(document: Document, name: str | None = None) -> str:
     return f"{MERGE}/{name or doc_stem(document)}"
 
 
-def chunk_requests(document: Document, prompts: Prompts, name: str | None = None) -> list[CallRequest[Extraction]]:
+def chunk_requests(
+    document: Document, prompts: Prompts, name: str | None = None, model: str | None = None
+) -> list[CallRequest[Extraction]]:
     """One request per chunk; each answer is checked against its own chunk's text. ``name`` labels
-    the calls (default: the file stem; see call_names)."""
+    the calls (default: the file stem; see call_names); ``model`` is the model they and their re-asks
+    go to (None: the client's)."""
     return [
         CallRequest(
             label=chunk_label(document, chunk.index, name),
@@ -71,6 +74,7 @@ def chunk_requests(document: Document, prompts: Prompts, name: str | None = None
             prompt_version=prompts.version(EXTRACT),
             check=soft_check(chunk.text, document.title, document.date),
             narrow=fields_to_fix,
+            model=model,
         )
         for chunk in document.chunks
     ]
@@ -203,23 +207,30 @@ class _Job:
     verifier: SoftCheck | None = None  # the check of the whole text, when a call already prepared it
 
 
-def extraction_requests(documents: Sequence[Document], prompts: Prompts) -> list[list[CallRequest[Extraction]]]:
-    """The chunk requests of each document of a run (empty for one that cannot be extracted)."""
+def extraction_requests(
+    documents: Sequence[Document], prompts: Prompts, model: str | None = None
+) -> list[list[CallRequest[Extraction]]]:
+    """The chunk requests of each document of a run (empty for one that cannot be extracted), to
+    ``model`` (None: the client's)."""
     names = call_names(documents)
     return [
-        [] if _unextractable(document) else chunk_requests(document, prompts, names[document.id])
+        [] if _unextractable(document) else chunk_requests(document, prompts, names[document.id], model)
         for document in documents
     ]
 
 
 def extract_documents(
-    documents: Sequence[Document], client: ModelClient, prompts: Prompts | None = None
+    documents: Sequence[Document],
+    client: ModelClient,
+    prompts: Prompts | None = None,
+    extract_model: str | None = None,
 ) -> list[Digest]:
-    """A digest per document, in order. Failures are per document and never raise."""
+    """A digest per document, in order. Failures are per document and never raise. The chunk calls
+    go to ``extract_model`` (None: the client's model); a long document's merge to the client's."""
     prompts = prompts or Prompts()
     names = call_names(documents)
     jobs = [_Job(document) for document in documents]
-    for job, requests in zip(jobs, extraction_requests(documents, prompts), strict=True):
+    for job, requests in zip(jobs, extraction_requests(documents, prompts, extract_model), strict=True):
         job.error = _unextractable(job.document)
         job.requests = requests
 

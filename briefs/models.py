@@ -566,13 +566,14 @@ class InputFile(BaseModel):
 class StageUsage(BaseModel):
     stage: str
     usage: Usage
+    model: str | None = Field(default=None, description="the model(s) the stage's calls went to")
 
 
 class RunRecord(BaseModel):
     """What a reviewer needs to trust or reproduce the briefing. No clock time here (the briefing
     must be byte-identical across reruns); run.json beside it adds timings."""
 
-    model: str
+    model: str = Field(description="the run's model; a stage given another one (extract_model) names it")
     mode: Literal["live", "replay", "record", "dry-run"]
     prompt_versions: dict[str, str] = {}
     inputs: list[InputFile] = Field(default=[], description="the documents of the period, as read")
@@ -583,6 +584,10 @@ class RunRecord(BaseModel):
     priced: bool = Field(default=False, description="cost comes from the price table of a known hosted endpoint")
     prices_as_of: str | None = None
     recordings: list[str] = Field(default=[], description="provenance of the replayed recordings")
+
+    def stage_models(self) -> dict[str, str]:
+        """The stages whose calls went to a model other than ``model`` (a cheaper extraction model)."""
+        return {s.stage: s.model for s in self.stages if s.model and s.model != self.model}
 
 
 class Briefing(BaseModel):

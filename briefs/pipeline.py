@@ -301,14 +301,16 @@ def generate(
     prompts = Prompts()  # one per run: templates, glossary and versions are read once
     with ModelClient(config) as client:
         if request.dry_run:
-            per_document = extraction_requests(selected, prompts)
+            per_document = extraction_requests(selected, prompts, settings.extract_model)
             reask = recorded_reasks(request.history or history_store.store_path(settings.home))
             week = estimate_week(
                 client, request.period, selected, per_document, prompts, settings.synthesis_tokens, reask
             )
             result.week_estimate = week
             return result
-        chunk_requests = [r for per_document in extraction_requests(selected, prompts) for r in per_document]
+        chunk_requests = [
+            r for per_document in extraction_requests(selected, prompts, settings.extract_model) for r in per_document
+        ]
         if warning := client.context_warning(chunk_requests):
             on_event(ModelWarning(warning))  # now, before the first call, not after the run
         preflight(client, out_dir, selected, len(request.formats))
@@ -319,7 +321,7 @@ def generate(
                 client, chunk_requests, path, settings.batch_poll_seconds, polled, seam.batch_sleep
             )
             on_event(BatchDone(request.period.label, result.batch))
-        digests = extract_documents(selected, client, prompts)
+        digests = extract_documents(selected, client, prompts, settings.extract_model)
         if digests and all(digest.extraction is None for digest in digests):
             return _nothing_extracted(result, digests, request.period, base, on_event)
         numbered = number_digests(merge_same_number(digests))  # one document per verified 文号
@@ -461,7 +463,10 @@ def run_record(
     settings: Settings, mode: str, client: ModelClient, selected: list[Document], corpus: Path, prompts: Prompts
 ) -> RunRecord:
     ledger = client.ledger
-    stages = [StageUsage(stage=name, usage=usage) for name, usage in sorted(ledger.stages.items())]
+    stages = [
+        StageUsage(stage=name, usage=usage, model=", ".join(ledger.models_of(name)) or None)
+        for name, usage in sorted(ledger.stages.items())
+    ]
     total = ledger.run
     sent = total.calls - total.cache_hits
     return RunRecord(
@@ -581,7 +586,7 @@ def extract_paths(settings: Settings, paths: list[Path], on_event: EventSink = i
         if document.duplicate_of:
             on_event(DuplicateSkipped(document.path, document.duplicate_of))
     with ModelClient(make_llm_config(settings, progress=calls_progress(on_event))) as client:
-        digests = extract_documents(read.readable, client)
+        digests = extract_documents(read.readable, client, extract_model=settings.extract_model)
     failed = any(digest.status == "failed" for digest in digests)
     if not digests and read.problems:
         exit_code = EXIT_NOTHING
@@ -855,7 +860,9 @@ def _week_extraction(settings: Settings, period: Period) -> Iterator[tuple[Model
     check_batch_mode(settings)
     read = read_paths([corpus_dir(settings)], settings)
     selected = select_period(read.documents, period)
-    requests = [r for per_document in extraction_requests(selected, Prompts()) for r in per_document]
+    requests = [
+        r for per_document in extraction_requests(selected, Prompts(), settings.extract_model) for r in per_document
+    ]
     with ModelClient(make_llm_config(settings)) as client:
         yield client, requests
 

@@ -451,13 +451,16 @@ class Languages:
         zh_mode, en_mode = _vocabulary(r.mode)
         zh_at = f"，端点 {r.endpoint}" if r.endpoint else ""
         en_at = f" at {r.endpoint}" if r.endpoint else ""
+        others = r.stage_models()  # stages on a model of their own (a cheaper extraction model)
+        zh_others = "".join(f"，{stage} 阶段 {model}" for stage, model in others.items())
+        en_others = "".join(f", {stage} stage {model}" for stage, model in others.items())
         zh = (
-            f"模型 {r.model}（{zh_mode}{zh_at}）；调用 {t.calls} 次，缓存命中 {t.cache_hits} 次，重试 {r.retries} 次；"
+            f"模型 {r.model}{zh_others}（{zh_mode}{zh_at}）；调用 {t.calls} 次，缓存命中 {t.cache_hits} 次，重试 {r.retries} 次；"
             f"输入 {t.prompt_tokens} tokens（缓存 {t.cached_tokens}），输出 {t.completion_tokens} tokens；"
             f"{cost_words(r, 'zh')}。"
         )
         en = (
-            f"Model {r.model} ({en_mode}{en_at}); {t.calls} calls, {t.cache_hits} cache hits, {r.retries} retries; "
+            f"Model {r.model}{en_others} ({en_mode}{en_at}); {t.calls} calls, {t.cache_hits} cache hits, {r.retries} retries; "
             f"{t.prompt_tokens} prompt tokens ({t.cached_tokens} cached), "
             f"{t.completion_tokens} completion tokens; {cost_words(r)}."
         )
@@ -538,6 +541,13 @@ def cost_words(run: RunRecord, language: str = "en") -> str:
             else f"no price (endpoint {endpoint} is not a priced hosted API)"
         )
     if run.total.cost_usd is None:
+        if others := run.stage_models():  # one of them has no price: name them all
+            models = ", ".join(dict.fromkeys([run.model, *others.values()]))
+            return (
+                f"无价格（本次运行的某个模型不在价目表中：{models}）"
+                if zh
+                else f"no price (a model of this run is not in the price table: {models})"
+            )
         return (
             f"无价格（模型 {run.model} 不在价目表中）"
             if zh

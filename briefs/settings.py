@@ -155,6 +155,11 @@ class Settings(BaseSettings):
 
     # the model
     model: str = "gpt-4.1-mini"
+    extract_model: str | None = Field(
+        default=None,
+        description="the model of per-chunk extraction (most calls) and its re-asks; merges and the synthesis "
+        "stay on `model`. None: `model`",
+    )
     encoding: str | None = Field(default=None, description="tiktoken encoding; None: follows the model")
     mode: ModelMode = "auto"
     recordings: Path | None = Field(default=None, description="None: the bundled sample recordings")
@@ -203,9 +208,11 @@ class Settings(BaseSettings):
             raise ValueError(f"file not found: {str(value)!r}")
         return value
 
-    @field_validator("model")
+    @field_validator("model", "extract_model")
     @classmethod
-    def _model_is_a_name(cls, value: str) -> str:
+    def _model_is_a_name(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         if not value.strip() or any(ch.isspace() for ch in value.strip()):
             raise ValueError(f"not a model name: {value!r} (e.g. gpt-4.1-mini, or the name your server serves)")
         return value.strip()

@@ -12,7 +12,7 @@ from briefs.settings import MailSettings, Settings, load_settings
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "briefs.example.toml"
 # Keys whose commented value is an illustration (a path of the user's), not the default.
-ILLUSTRATIVE = {"home", "corpus", "recordings", "encoding", "ca_file", "ca_bundle", "port", "base_url"}
+ILLUSTRATIVE = {"home", "corpus", "recordings", "encoding", "ca_file", "ca_bundle", "port", "base_url", "extract_model"}
 COMMENTED_SETTING = re.compile(r"^#\s*([a-z_]+)\s*=\s*(.+?)(?:\s+#.*)?$")
 
 

@@ -161,7 +161,7 @@ class BatchRun:
 def request_body(client: ModelClient, request: CallRequest[Any]) -> dict[str, Any]:
     """The chat-completions body the online call sends for ``request`` (first attempt)."""
     return {
-        "model": client.config.model,
+        "model": client.model_of(request),
         "messages": [dict(m) for m in request.messages],
         "response_format": type_to_response_format_param(request.schema),
         **client.generation_params(request),
@@ -361,7 +361,7 @@ def _take_answer(
     found: Collected,
 ) -> None:
     """A first answer: cached, unless its checks want a re-ask (then kept in the state for one)."""
-    read = _read_answer(client, request.schema, line)
+    read = _read_answer(client, request.schema, line, client.model_of(request))
     if isinstance(read, str):
         found.failed[custom_id] = read
         return
@@ -390,7 +390,7 @@ def _take_correction(
         found.failed[custom_id] = "no earlier answer of it is kept any more"
         return
     talk = _asked_again(client, request, earlier)
-    read = _read_answer(client, talk.schema, line)
+    read = _read_answer(client, talk.schema, line, client.model_of(request))
     if isinstance(read, str):
         _keep_flagged(client, request, earlier, custom_id, read, found)
         return
@@ -494,7 +494,8 @@ def run_batch(
     if paid.prompt_tokens or paid.completion_tokens:
         # into the run's books as a stage of its own: its tokens and cost (at Batch prices) count in
         # the run's total, while the calls stay those of the stages that read these answers
-        client.ledger.add(BATCH_STAGE, paid.model_copy(update={"calls": 0, "attempts": 0}))
+        models = dict.fromkeys(client.model_of(request) for request in requests)
+        client.ledger.add(BATCH_STAGE, paid.model_copy(update={"calls": 0, "attempts": 0}), ", ".join(models))
     return run
 
 
@@ -548,7 +549,7 @@ def reask_body(client: ModelClient, request: CallRequest[Any], earlier: dict[str
     problems): the conversation so far, the problems, and only the failing fields' schema."""
     talk = _asked_again(client, request, earlier)
     return {
-        "model": client.config.model,
+        "model": client.model_of(request),
         "messages": talk.messages,
         "response_format": type_to_response_format_param(talk.schema),
         **client.generation_params(request),
@@ -576,7 +577,7 @@ def _kept(request: CallRequest[Any], entry: dict[str, Any]) -> tuple[Checked[Any
 
 
 def _read_answer(
-    client: ModelClient, schema: type[pydantic.BaseModel], line: dict[str, Any]
+    client: ModelClient, schema: type[pydantic.BaseModel], line: dict[str, Any], model: str
 ) -> tuple[Any, str, Usage] | str:
     """The valid answer a batch line carries, its text and usage (priced at Batch prices), or why
     it cannot be used."""
@@ -587,7 +588,7 @@ def _read_answer(
     answer = read_completion(response.get("body"), schema, tally, max_output_tokens=client.config.max_output_tokens)
     if answer.error is not None:
         return answer.error
-    at_list = tally.usage(client.config.model, priced=client.priced)
+    at_list = tally.usage(model, priced=client.priced)
     batch_cost = None if at_list.cost_usd is None else at_list.cost_usd * BATCH_PRICE
     return answer.value, answer.raw, at_list.model_copy(update={"cost_usd": batch_cost})
 

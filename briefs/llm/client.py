@@ -88,8 +88,7 @@ class ModelClient:
         # A price is only honest for a known hosted endpoint actually called: a local server with
         # the same model name costs nothing we know of, and a replay costs nothing at all.
         self.priced = config.mode != "replay" and priced_endpoint(config.endpoint_url)
-        self._server_context: ServerContext | None = None
-        self._probed = False
+        self._server_contexts: dict[str, ServerContext | None] = {}  # per model, asked once each
         self.transport = RecordReplayTransport(
             config.mode, config.recordings_dir, inner, config.provenance, refresh_hint=config.hints.refresh_recordings
         )
@@ -132,6 +131,11 @@ class ModelClient:
 
     # --- one call ------------------------------------------------------------------------------
 
+    def model_of(self, request: CallRequest[Any]) -> str:
+        """The model ``request`` goes to: its own, else the configured one. Everything keyed by the
+        model follows it: the cache key, the recording that replays it, its batch line, its price."""
+        return request.model or self.config.model
+
     def call(self, request: CallRequest[T]) -> CallResult[T]:
         """The validated answer to one request, from the cache when it was answered before."""
         params = self.generation_params(request)
@@ -143,7 +147,7 @@ class ModelClient:
             if self.config.read_cache:
                 cached = self._from_cache(request, key)
                 if cached is not None:
-                    self.ledger.add(request.label, cached.usage)
+                    self.ledger.add(request.label, cached.usage, self.model_of(request))
                     return cached
             return self._call_uncached(request, params, key)
 
@@ -156,12 +160,12 @@ class ModelClient:
         try:
             result = self._ask(request, params, tally)
         except ModelError as error:
-            error.usage = tally.usage(self.config.model, priced=self.priced, failed=True)
-            self.ledger.add(request.label, error.usage)
+            error.usage = tally.usage(self.model_of(request), priced=self.priced, failed=True)
+            self.ledger.add(request.label, error.usage, self.model_of(request))
             raise
-        self.ledger.add(request.label, result.usage)
+        self.ledger.add(request.label, result.usage, self.model_of(request))
         if key is not None and self._cache is not None:
-            self._cache.put_answer(key, request, result, self.config.model)
+            self._cache.put_answer(key, request, result, self.model_of(request))
         return result
 
     def _ask(self, request: CallRequest[T], params: dict[str, Any], tally: CallTally) -> CallResult[T]:
@@ -203,7 +207,7 @@ class ModelClient:
             label=request.label,
             attempts=tally.attempts,
             last_raw=self._scrub(answer.raw),
-            usage=tally.usage(self.config.model, priced=self.priced, failed=True),
+            usage=tally.usage(self.model_of(request), priced=self.priced, failed=True),
         )
 
     def _result(self, request: CallRequest[T], answer: Checked[T], tally: CallTally) -> CallResult[T]:
@@ -212,7 +216,7 @@ class ModelClient:
             value=answer.value,
             problems=answer.problems,
             raw=answer.raw,
-            usage=tally.usage(self.config.model, priced=self.priced),
+            usage=tally.usage(self.model_of(request), priced=self.priced),
         )
 
     # --- transport: one request, retried by the tenacity policy ---------------------------------
@@ -235,11 +239,16 @@ class ModelClient:
         )
         started = time.monotonic()
         try:
-            return retrying(self._attempt, request.label, messages, schema, params, tally)
+            return retrying(self._attempt, request, messages, schema, params, tally)
         except APIError as error:
             elapsed = time.monotonic() - started
             failure = call_failure(
-                error, self._where(), label=request.label, attempts=tally.attempts, elapsed=elapsed, scrub=self._scrub
+                error,
+                self._where(self.model_of(request)),
+                label=request.label,
+                attempts=tally.attempts,
+                elapsed=elapsed,
+                scrub=self._scrub,
             )
             if repeats_for_every_call(error):
                 self._endpoint_failure = failure
@@ -255,20 +264,21 @@ class ModelClient:
 
     def _attempt(
         self,
-        label: str,
+        request: CallRequest[Any],
         messages: list[dict[str, str]],
         schema: type[pydantic.BaseModel],
         params: dict[str, Any],
         tally: CallTally,
     ) -> Any:
         """One HTTP exchange, in a slot of the adaptive limit."""
+        label = request.label
         if self._stopping.is_set():
             raise ModelUnavailable(f"{label}: not sent, the run was interrupted", label=label)
         tally.attempts += 1
         with self.limit.slot() as window:  # held for the HTTP exchange only, never across a retry's wait
             try:
                 reply = self._openai.chat.completions.with_raw_response.parse(
-                    model=self.config.model,
+                    model=self.model_of(request),
                     messages=messages,  # type: ignore[arg-type]
                     response_format=schema,
                     extra_headers={LABEL_HEADER: label},
@@ -299,12 +309,12 @@ class ModelClient:
         """The base URL in use, without any user:password@ in it."""
         return without_userinfo(self.config.endpoint_url)
 
-    def _where(self) -> Endpoint:
-        """Where the calls go, as a failure's message names it."""
+    def _where(self, model: str | None = None) -> Endpoint:
+        """Where the calls (to ``model``, default the configured one) go, as a failure's message names it."""
         proxy = self._proxy()
         return Endpoint(
             url=self._endpoint(),
-            model=self.config.model,
+            model=model or self.config.model,
             timeout=self.config.timeout,
             proxy=None if proxy is None else shown_proxy(proxy),
             hints=self.config.hints,
@@ -391,6 +401,8 @@ class ModelClient:
         if count is None:
             raise LLMConfigError("a dry run needs a token counter (LLMConfig.count_tokens is not set)")
         estimate = TokenEstimate()
+        input_cost: float | None = 0.0
+        max_cost: float | None = 0.0
         for request in requests:
             estimate.calls += 1
             key = self._cache_key(request, self.generation_params(request))
@@ -401,11 +413,11 @@ class ModelClient:
             estimate.prompt_tokens += tokens
             estimate.max_completion_tokens += self.config.max_output_tokens
             estimate.per_stage[request.stage] = estimate.per_stage.get(request.stage, 0) + tokens
+            model = self.model_of(request)  # each request at its own model's price; one unknown, all unknown
+            input_cost = _plus(input_cost, cost_usd(model, tokens, 0, 0))
+            max_cost = _plus(max_cost, cost_usd(model, tokens, 0, self.config.max_output_tokens))
         if self.priced:
-            estimate.input_cost_usd = cost_usd(self.config.model, estimate.prompt_tokens, 0, 0)
-            estimate.max_cost_usd = cost_usd(
-                self.config.model, estimate.prompt_tokens, 0, estimate.max_completion_tokens
-            )
+            estimate.input_cost_usd, estimate.max_cost_usd = input_cost, max_cost
         return estimate
 
     def prompt_tokens(self, request: CallRequest[Any]) -> int:
@@ -418,28 +430,41 @@ class ModelClient:
 
     # --- a local server's context window ----------------------------------------------------------
 
-    def server_context(self) -> ServerContext | None:
-        """What a local server reports of its context window (llama-server, Ollama); None for a
-        hosted API, a replay, or a server that does not say. Asked once per client."""
-        if not self._probed:
-            self._probed = True
+    def server_context(self, model: str | None = None) -> ServerContext | None:
+        """What a local server reports of its context window for ``model`` (default the configured
+        one) (llama-server, Ollama); None for a hosted API, a replay, or a server that does not say.
+        Asked once per model."""
+        model = model or self.config.model
+        if model not in self._server_contexts:
+            found = None
             if self._network is not None and self.config.mode != "replay" and not self.priced:
-                self._server_context = probe_context(self.config.endpoint_url, self.config.model, self._network)
-        return self._server_context
+                found = probe_context(self.config.endpoint_url, model, self._network)
+            self._server_contexts[model] = found
+        return self._server_contexts[model]
 
     def context_warning(self, requests: Sequence[CallRequest[Any]]) -> str | None:
-        """A warning, before the first call, when the local server's context cannot hold the largest
-        of ``requests`` with room for its answer; None when it can or nobody can tell."""
-        context = self.server_context()
-        if context is None or not requests or self.config.count_tokens is None:
+        """A warning, before the first call, when the local server's context (for the model each
+        request goes to) cannot hold the largest of ``requests`` with room for its answer; None when
+        it can or nobody can tell."""
+        if not requests or self.config.count_tokens is None:
             return None
-        return context_shortfall(
-            context,
-            self._endpoint(),
-            largest=max(self.prompt_tokens(request) for request in requests),
-            answer_tokens=self.config.max_output_tokens,
-            input_size_hint=self.config.hints.input_size,
-        )
+        by_model: dict[str, list[CallRequest[Any]]] = {}
+        for request in requests:
+            by_model.setdefault(self.model_of(request), []).append(request)
+        for model, asked in by_model.items():
+            context = self.server_context(model)
+            if context is None:
+                continue
+            warning = context_shortfall(
+                context,
+                self._endpoint(),
+                largest=max(self.prompt_tokens(request) for request in asked),
+                answer_tokens=self.config.max_output_tokens,
+                input_size_hint=self.config.hints.input_size,
+            )
+            if warning is not None:
+                return warning
+        return None
 
     # --- cache ------------------------------------------------------------------------------------
 
@@ -450,7 +475,7 @@ class ModelClient:
             # same prompt version → same static prefix; helps the provider route to its prompt cache
             "prompt_cache_key": request.prompt_version,
         }
-        if not self.config.model.startswith(_NO_TEMPERATURE_PREFIXES):
+        if not self.model_of(request).startswith(_NO_TEMPERATURE_PREFIXES):
             params["temperature"] = 0
         return params
 
@@ -467,14 +492,14 @@ class ModelClient:
     def store(self, request: CallRequest[Any], result: CallResult[Any]) -> None:
         """Cache an answer obtained another way (a batch), exactly as a call would have."""
         assert self._cache is not None
-        self._cache.put_answer(self.request_key(request), request, result, self.config.model)
+        self._cache.put_answer(self.request_key(request), request, result, self.model_of(request))
 
     def _cache_key(self, request: CallRequest[Any], params: dict[str, Any]) -> str | None:
         if self._cache is None:
             return None
         return cache_key(
             endpoint=self._endpoint(),
-            model=self.config.model,
+            model=self.model_of(request),
             prompt_version=request.prompt_version,
             schema=_schema_of(request.schema),
             messages=request.messages,
@@ -547,6 +572,10 @@ def _check_config(config: LLMConfig) -> None:
         raise LLMConfigError(f"model mode {config.mode}: set OPENAI_API_KEY, or OPENAI_BASE_URL for a local server")
     if config.concurrency < 1:
         raise LLMConfigError(f"concurrency must be at least 1 (got {config.concurrency})")
+
+
+def _plus(total: float | None, cost: float | None) -> float | None:
+    return None if total is None or cost is None else total + cost
 
 
 class _Counter:

@@ -104,6 +104,9 @@ class CallRequest(Generic[T]):
     # The fields a check re-ask asks for (None: the whole object again). Output tokens are most of
     # the bill: a re-ask for one wrong summary need not repeat every requirement.
     narrow: Callable[[T, list[str]], Narrowed[T] | None] | None = None
+    # The model this call goes to, and its re-asks (None: LLMConfig.model). A cheaper model can do the
+    # many calls of one stage while the few that need judgment keep the main one.
+    model: str | None = None
 
     @property
     def stage(self) -> str:

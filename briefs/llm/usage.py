@@ -118,13 +118,22 @@ class Ledger:
 
     run: Usage = field(default_factory=Usage)
     stages: dict[str, Usage] = field(default_factory=dict)
+    # the models each stage's calls went to, in the order first seen (a run may give a stage its own)
+    models: dict[str, list[str]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
-    def add(self, label: str, usage: Usage) -> None:
+    def add(self, label: str, usage: Usage, model: str | None = None) -> None:
         with self._lock:
             self.run += usage
             stage = stage_of(label)
             self.stages[stage] = self.stages.get(stage, Usage()) + usage
+            seen = self.models.setdefault(stage, [])
+            if model is not None and model not in seen:
+                seen.append(model)
+
+    def models_of(self, stage: str) -> list[str]:
+        with self._lock:
+            return list(self.models.get(stage, []))
 
     def stage(self, name: str) -> Usage:
         with self._lock:
@@ -134,7 +143,8 @@ class Ledger:
         """One line per stage and one for the run, for logs and the run record."""
         with self._lock:
             rows = [*((name, t) for name, t in sorted(self.stages.items())), ("total", self.run)]
-        return "\n".join(f"{name}: {_describe(t)}" for name, t in rows)
+            models = {name: ", ".join(found) for name, found in self.models.items() if found}
+        return "\n".join(f"{name}: {_describe(t)}{f' on {models[name]}' if name in models else ''}" for name, t in rows)
 
 
 def _describe(t: Usage) -> str:

@@ -1,0 +1,189 @@
+"""A cheaper model for the per-chunk extraction (``extract_model``), the main ``model`` for the
+merges and the synthesis. Everything keyed by the model follows the call: the request the server
+sees (re-asks included), the response cache, the recording a replay finds, the batch line, the run
+record and the dry run's prices and context checks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from llm_support import client_for, note_request
+
+from briefs import resources
+from briefs.cli_words import dry_run_lines
+from briefs.estimate import estimate_week
+from briefs.extract import extraction_requests
+from briefs.llm import LLMConfig, ModelClient, ReplayMissError, price_for
+from briefs.llm.batch import batch_lines
+from briefs.llm.testing.fake_server import FakeServer, not_json
+from briefs.llm_setup import make_llm_config
+from briefs.pipeline import GenerateRequest, corpus_dir, generate, read_paths, select_period
+from briefs.prompting import Prompts
+from briefs.settings import load_settings
+from briefs.weeks import parse_range
+
+EVERYTHING = parse_range("2020-01-01", "2025-12-31")
+NEWS = "000_b91c7a1454b64df1"
+LONG = "19_lawrefbook_medical_device_regulation_long"
+MAIN, CHEAP = "gpt-4.1-mini", "gpt-4.1-nano"
+
+
+def corpus_of(tmp_path: Path, *stems: str) -> Path:
+    folder = tmp_path / "corpus"
+    folder.mkdir(exist_ok=True)
+    for stem in stems:
+        source = resources.sample_corpus_dir() / f"{stem}.txt"
+        (folder / source.name).write_bytes(source.read_bytes())
+    return folder
+
+
+def live(tmp_path: Path, server: FakeServer, **overrides) -> object:
+    return load_settings(
+        None,
+        out=tmp_path / "briefings",
+        mode="live",
+        base_url=server.base_url,
+        corpus=corpus_of(tmp_path, NEWS, LONG),
+        **overrides,
+    )
+
+
+def models_seen(server: FakeServer) -> dict[str, set[str]]:
+    """The models each stage's requests named, as the server saw them."""
+    seen: dict[str, set[str]] = {}
+    for request in server.requests:
+        seen.setdefault(request.label.split("/", 1)[0], set()).add(request.body["model"])
+    return seen
+
+
+def test_extraction_and_its_reasks_go_to_the_extract_model_merges_and_synthesis_to_the_main_one(
+    tmp_path: Path, fake_openai: FakeServer
+) -> None:
+    fake_openai.script(f"extract/{NEWS}/chunk-0", not_json())  # an invalid answer: asked again
+    result = generate(live(tmp_path, fake_openai, extract_model=CHEAP), GenerateRequest(period=EVERYTHING))
+    assert models_seen(fake_openai) == {"extract": {CHEAP}, "merge": {MAIN}, "synthesize": {MAIN}}
+    reasked = [r for r in fake_openai.requests if r.label == f"extract/{NEWS}/chunk-0" and len(r.body["messages"]) > 2]
+    assert reasked and {r.body["model"] for r in reasked} == {CHEAP}
+    # which model did what, in the run record and run.json
+    assert result.briefing is not None
+    stages = {s.stage: s.model for s in result.briefing.run.stages}
+    assert stages == {"extract": CHEAP, "merge": MAIN, "synthesize": MAIN}
+    assert result.briefing.run.model == MAIN
+    run = json.loads((result.out_dir / "run.json").read_text(encoding="utf-8"))
+    assert {s["stage"]: s["model"] for s in run["stages"]} == stages
+    text = (result.out_dir / "briefing.txt").read_text(encoding="utf-8")
+    assert f"Model {MAIN}, extract stage {CHEAP}" in text
+
+
+def test_without_an_extract_model_every_call_goes_to_the_main_one(tmp_path: Path, fake_openai: FakeServer) -> None:
+    generate(live(tmp_path, fake_openai), GenerateRequest(period=EVERYTHING))
+    assert models_seen(fake_openai) == {"extract": {MAIN}, "merge": {MAIN}, "synthesize": {MAIN}}
+
+
+def test_the_cache_misses_when_only_the_extract_model_changes(tmp_path: Path, fake_openai: FakeServer) -> None:
+    generate(live(tmp_path, fake_openai), GenerateRequest(period=EVERYTHING))
+    first = fake_openai.count()
+    extracts = sum(1 for r in fake_openai.requests if r.label.startswith("extract/"))
+    generate(live(tmp_path, fake_openai, extract_model=CHEAP), GenerateRequest(period=EVERYTHING))
+    again = [r for r in fake_openai.requests[first:] if r.label.startswith("extract/")]
+    assert len(again) == extracts and {r.body["model"] for r in again} == {CHEAP}
+    sent = fake_openai.count()
+    generate(live(tmp_path, fake_openai, extract_model=CHEAP), GenerateRequest(period=EVERYTHING))
+    assert fake_openai.count() == sent, "the same settings again: every answer cached"
+
+
+def test_a_request_of_its_own_model_is_its_own_cache_entry(fake_openai: FakeServer, tmp_path: Path) -> None:
+    with client_for(fake_openai, tmp_path) as client:
+        client.call(note_request())
+        assert not client.call(note_request(model=CHEAP)).usage.from_cache
+        assert client.call(note_request(model=CHEAP)).usage.from_cache
+        assert client.ledger.models_of("extract") == [MAIN, CHEAP]
+    assert [r.body["model"] for r in fake_openai.requests] == [MAIN, CHEAP]
+
+
+def test_a_recording_answers_only_the_model_it_was_recorded_from(fake_openai: FakeServer, tmp_path: Path) -> None:
+    recordings = tmp_path / "recordings"
+    with client_for(fake_openai, mode="record", recordings_dir=recordings) as client:
+        client.call(note_request(model=CHEAP))
+    replay = LLMConfig(model=MAIN, mode="replay", recordings_dir=recordings)
+    with ModelClient(replay) as client:
+        assert client.call(note_request(model=CHEAP)).value.title
+        with pytest.raises(ReplayMissError, match=f"model {MAIN}"):
+            client.call(note_request())
+
+
+def test_batch_lines_carry_the_extraction_model(tmp_path: Path, fake_openai: FakeServer) -> None:
+    settings = live(tmp_path, fake_openai, extract_model=CHEAP)
+    documents = select_period(read_paths([corpus_dir(settings)], settings).documents, EVERYTHING)
+    requests = [r for rs in extraction_requests(documents, Prompts(), settings.extract_model) for r in rs]
+    with ModelClient(make_llm_config(settings)) as client:
+        lines, _ = batch_lines(client, requests)
+    assert lines and {json.loads(line)["body"]["model"] for line in lines} == {CHEAP}
+
+
+def _estimate(settings, *, priced: bool = True):
+    documents = select_period(read_paths([corpus_dir(settings)], settings).documents, EVERYTHING)
+    prompts = Prompts()
+    per_document = extraction_requests(documents, prompts, settings.extract_model)
+    with ModelClient(make_llm_config(settings)) as client:
+        client.priced = priced  # as for OpenAI's own endpoint, which a test never reaches
+        return estimate_week(client, EVERYTHING, documents, per_document, prompts, settings.synthesis_tokens)
+
+
+def _at_list(model: str, prompt: int, output: int) -> float:
+    price = price_for(model)
+    assert price is not None
+    return (prompt * price.input + output * price.output) / 1_000_000
+
+
+def test_the_dry_run_prices_each_stage_at_its_own_models_rates(tmp_path: Path, fake_openai: FakeServer) -> None:
+    one = _estimate(live(tmp_path, fake_openai))
+    two = _estimate(live(tmp_path, fake_openai, extract_model=CHEAP))
+    assert list(one.models) == [MAIN] and one.models[MAIN].stages == ["extraction", "merges", "synthesis"]
+    cheap, main = two.models[CHEAP], two.models[MAIN]
+    assert cheap.stages == ["extraction"] and main.stages == ["merges", "synthesis"]
+    # the same calls and tokens; only the price of the extraction's part changes
+    assert (two.calls, two.prompt_tokens, two.output_tokens) == (one.calls, one.prompt_tokens, one.output_tokens)
+    assert cheap.prompt_tokens + main.prompt_tokens == two.prompt_tokens
+    assert cheap.list_usd == pytest.approx(_at_list(CHEAP, cheap.prompt_tokens, cheap.output_tokens))
+    assert main.list_usd == pytest.approx(_at_list(MAIN, main.prompt_tokens, main.output_tokens))
+    assert two.list_usd == pytest.approx(cheap.list_usd + main.list_usd)
+    assert two.batch_usd == pytest.approx(two.list_usd / 2) and two.cached_usd is not None
+    assert one.list_usd is not None and two.list_usd < one.list_usd / 2
+    lines = dry_run_lines(two, EVERYTHING)
+    assert any(f"extraction on {CHEAP}: about {cheap.prompt_tokens:,} prompt" in line for line in lines)
+    assert any(f"merges and synthesis on {MAIN}: " in line for line in lines)
+    assert any(f"every call on {MAIN}" in line for line in dry_run_lines(one, EVERYTHING))
+
+
+def test_an_extract_model_without_a_price_leaves_the_week_unpriced_and_says_which(
+    tmp_path: Path, fake_openai: FakeServer
+) -> None:
+    week = _estimate(live(tmp_path, fake_openai, extract_model="my-local-extractor"))
+    assert week.list_usd is None and week.batch_usd is None
+    assert week.models["my-local-extractor"].list_usd is None and week.models[MAIN].list_usd is not None
+    lines = dry_run_lines(week, EVERYTHING)
+    assert "estimated cost unknown" in lines[0]
+    assert any("extraction on my-local-extractor" in line and "no price" in line for line in lines)
+
+
+def test_the_synthesis_budget_is_checked_against_the_main_models_context(
+    tmp_path: Path, fake_openai: FakeServer
+) -> None:
+    # gpt-4o holds 128,000 tokens, gpt-4.1-mini about a million: only the model that gets the synthesis counts
+    small_main = _estimate(live(tmp_path, fake_openai, model="gpt-4o", extract_model=MAIN, synthesis_tokens=200_000))
+    assert any("synthesis budget" in w and "gpt-4o's context of 128,000" in w for w in small_main.warnings)
+    small_extractor = _estimate(live(tmp_path, fake_openai, extract_model="gpt-4o", synthesis_tokens=200_000))
+    assert small_extractor.warnings == []
+
+
+def test_a_chunk_is_checked_against_the_extract_models_context(tmp_path: Path, fake_openai: FakeServer) -> None:
+    from briefs.estimate import _context_warnings
+
+    settings = live(tmp_path, fake_openai, extract_model="gpt-4o")
+    week = _estimate(settings)
+    with ModelClient(make_llm_config(settings)) as client:
+        _context_warnings(week, client, {"gpt-4o": 120_000, MAIN: 120_000}, settings.synthesis_tokens)
+    assert len(week.warnings) == 1 and "gpt-4o's context of 128,000" in week.warnings[0]
