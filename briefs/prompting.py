@@ -41,6 +41,9 @@ EXTRACT = "extract"
 MERGE = "merge"
 SYNTHESIZE = "synthesize"
 SYNTHESIZE_REDUCE = "synthesize-reduce"
+# The glossary group of the kinds of document (条例, 规定, 通知 ...): their English is no sure way
+# back to the Chinese, so an English page's words do not list them.
+DOCUMENT_FORM = "form"
 
 # Each prompt: its templates (in prompts/) and the schema its answer is held to.
 PROMPTS: dict[str, tuple[tuple[str, ...], type[BaseModel]]] = {
@@ -181,10 +184,13 @@ class Prompts:
         Several terms share one English name (NMPA: 国家药品监督管理局, 国家药监局, 国家局). A term
         found only through English is left out when every name of it the text uses is already a name
         of a listed term (the text's own Chinese term, else the first in glossary order, the full
-        name): one name, one Chinese term, so the `zh` fields of an English page do not get 国家局."""
+        name): one name, one Chinese term, so the `zh` fields of an English page do not get 国家局.
+        Kinds of document (group ``form``) are found in Chinese only: English "Provisions" may be
+        办法 or 规定, "regulation" 条例, 法规 or 监管, and a document keeps its own Chinese name."""
         pairs = [(term.zh, term.en) for term in self.glossary]
+        named = [(term.zh, term.en) for term in self.glossary if term.group != DOCUMENT_FORM]
         in_chinese = {zh for zh, _ in glossary_terms_in(text, pairs)}
-        in_english = {zh for zh, _ in glossary_terms_named_in_english(text, pairs)} - in_chinese
+        in_english = {zh for zh, _ in glossary_terms_named_in_english(text, named)} - in_chinese
         words = f" {english_stem(text)} "
         covered = {form for term in self.glossary if term.zh in in_chinese for form in locked_forms(term.en)}
         listed = set(in_chinese)

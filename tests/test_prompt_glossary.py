@@ -104,6 +104,26 @@ def test_an_english_name_gets_one_chinese_term_the_full_one() -> None:
     assert lines_of(prompts, "特殊用途化妆品") in user and lines_of(prompts, "化妆品") in user
 
 
+def test_a_kind_of_document_named_in_english_gets_no_chinese_term() -> None:
+    """English "Provisions" may render 办法 or 规定, "regulation" 条例, 法规 or 监管: the `zh`
+    fields must keep a document's own Chinese name, so the kinds of document (glossary group
+    `form`) are listed for the Chinese that holds them, never for an English page's words."""
+    prompts = Prompts()
+    forms = [term for term in prompts.glossary if term.group == "form"]
+    assert {"条例", "规定", "管理办法", "通知", "通告", "公告"} <= {term.zh for term in forms}
+    page = hand_document(
+        "The Provisions for Medical Device Registration and Filing follow the regulation; the notice, "
+        "circular and announcement and the administrative measures apply to drugs."
+    )
+    user = prompts.extract_messages(page, page.chunks[0])[1]["content"].split("<<<METADATA")[0]
+    assert lines_of(prompts, "医疗器械") in user and lines_of(prompts, "药品") in user
+    for term in forms:
+        assert f"\n{term.zh} → " not in user, term.zh
+    chinese = hand_document("《医疗器械监督管理条例》和本规定自公布之日起施行。")
+    user = prompts.extract_messages(chinese, chinese.chunks[0])[1]["content"]
+    assert lines_of(prompts, "条例") in user and lines_of(prompts, "规定") in user
+
+
 def test_the_merge_lists_the_terms_of_its_records() -> None:
     prompts = Prompts()
     record = answer("extract/000_b91c7a1454b64df1/chunk-0")
