@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 from selectolax.lexbor import LexborHTMLParser
 
-from briefs.zhtext import HAN, HAN_CLASS
+from briefs.zhtext import HAN, HAN_CLASS, han_count
 
 # Eight Han characters anywhere in a line: one search, no list of every character (much faster than findall).
 _EIGHT_HAN = re.compile(rf"(?:[{HAN_CLASS}][^{HAN_CLASS}]*){{7}}[{HAN_CLASS}]")
@@ -99,9 +99,12 @@ _FOOTER_ANYWHERE = re.compile(r"ICP[备備证證]|公网安备|公網安備", re
 # Furniture that can sit anywhere; dropped wherever it is.
 # (anchored part used with .match, the rest searched anywhere in the line)
 _FURNITURE_START = re.compile(
-    r"\S+\.(?:jpe?g|png|gif|bmp|webp|svg)$|(?:当前位置|您的位置|您现在的位置|所在位置)[:：]|首页\s*[>＞›»]|"
+    r"(?:当前位置|您的位置|您现在的位置|所在位置)[:：]|首页\s*[>＞›»]|"
     r"(?:打印|关闭|收藏|分享|举报|打赏)$|(?:点赞|收藏|评论|分享|举报|打赏)\s*\d*$|附件[:：]?$|技术支持|联系我们"
 )
+# An image's file name as the whole line (photo.jpg). Tried only on a line holding a dot: "\S+" runs
+# to the line's end and back before it can fail, the costliest part of the anchored checks.
+_IMAGE_FILE = re.compile(r"\S+\.(?:jpe?g|png|gif|bmp|webp|svg)$")
 # (Han and punctuation have no case: only the skip link's part is matched case-blind, and only at
 # the start of the line; a case-blind search over every line was one of the costliest checks.)
 _FURNITURE_ANYWHERE = re.compile(
@@ -370,18 +373,21 @@ def is_paragraph(line: str) -> bool:
 def _is_salutation(line: str) -> bool:
     if re.search(r"(?:摘\s*要|导读|導讀|提要|内容简介)\s*[:：]$|:::$", line):  # glue after a headline, not addressees
         return False
-    return line.endswith(("：", ":")) and len(HAN.findall(line)) >= 6 and not _CARRIES_META.search(line)
+    return line.endswith(("：", ":")) and han_count(line) >= 6 and not _CARRIES_META.search(line)
 
 
 def is_furniture(line: str) -> bool:
+    # _CHROME_LINE, _SUBSCRIBE_LINE and _CREDITS open every alternative with "^": matched, not searched
+    # (a search would try, and fail, at every other position of the line)
     return bool(
         _SYMBOLS_ONLY.match(line)
-        or _CHROME_LINE.search(line)
-        or (len(line) <= 80 and _SUBSCRIBE_LINE.search(line))
+        or _CHROME_LINE.match(line)
+        or (len(line) <= 80 and _SUBSCRIBE_LINE.match(line))
+        or ("." in line and _IMAGE_FILE.match(line))
         or _FURNITURE_START.match(line)
         or _FURNITURE_ANYWHERE.search(line)
         or _SKIP_LINK.match(line)
-        or (len(line) <= 60 and _CREDITS.search(line))
+        or (len(line) <= 60 and _CREDITS.match(line))
         or (len(line) <= 40 and not _TERMINATOR.search(line) and _CAPTION.search(line))
         or _EN_WIDGETS.match(line)
         or _RELATIVE_TIME.match(line)
@@ -399,7 +405,9 @@ def is_stop(line: str) -> bool:
     if (
         _REACTIONS.match(line)
         or _STOP_MORE.match(line)
-        or ("please" in line.casefold() and _SIGN_IN_TO_COMMENT.search(line))
+        # "Please" needs a p or P (no other character matches either case-blind), cheaper to look for than
+        # a casefolded copy of every line is to make
+        or (("p" in line or "P" in line) and "please" in line.casefold() and _SIGN_IN_TO_COMMENT.search(line))
     ):
         return True
     return bool(_STOP.match(line)) and not is_paragraph(line)
@@ -503,7 +511,7 @@ def _ends_sentence(line: str) -> bool:
         return True
     if _meta_or_furniture(line):
         return False
-    if re.search(r"[。！？!?]$", line) and len(HAN.findall(line)) >= 4:
+    if re.search(r"[。！？!?]$", line) and han_count(line) >= 4:
         return True
     if re.search(r"[;；]$", line) and _EIGHT_HAN.search(line):
         return True  # a definition or list item of a law ends in a semicolon

@@ -41,6 +41,7 @@ from briefs.zhtext import (
     YEAR_LAST,
     english_dates,
     english_month_days,
+    han_count,
     normalise_for_dates,
     roc_numeric_to_western,
     to_simplified,
@@ -95,8 +96,15 @@ def _valid(year: str | int, month: str | int, day: str | int) -> dt.date | None:
         return None
 
 
+# Every full date the patterns below read holds a year of four digits in a row (2022年, 2022-02-11,
+# Feb. 11, 2022): a text without four digits in a row holds none, and one search tells.
+_FOUR_DIGITS = re.compile(r"\d{4}")
+
+
 def full_dates(text: str) -> list[FoundDate]:
     """Every year-month-day date in ``text`` (already normalised), in order of appearance."""
+    if not _FOUR_DIGITS.search(text):
+        return []
     found: list[FoundDate] = []
     for match in CJK_FULL_DATE.finditer(text):
         if day := _valid(match[1], match[2], match[3]):
@@ -594,7 +602,7 @@ def _headline_glued_to_byline(header: list[str]) -> tuple[str, None, int] | None
         if not (_META_LINE.search(text) or full_dates(normalise_for_dates(text))):
             continue
         found = _GLUED_BYLINE.match(text)
-        if found and _is_title_like(found["title"].strip()) and len(HAN.findall(found["title"])) >= 6:
+        if found and _is_title_like(found["title"].strip()) and han_count(found["title"]) >= 6:
             return clean_title(found["title"].strip()), None, index
         return None  # only the first metadata line may carry the headline
     return None
@@ -618,20 +626,20 @@ def _without_document_number(title: str) -> str:
     if trailing := _TRAILING_DOCUMENT_NUMBER.search(title):
         before = title[: trailing.start()]
         ends = list(_DOCUMENT_KIND_END.finditer(before, max(0, len(before) - 14)))
-        if ends and len(HAN.findall(before[ends[-1].end() :])) <= 12:
+        if ends and han_count(before[ends[-1].end() :]) <= 12:
             title = before[: ends[-1].end()]
     return title.strip()
 
 
 def clean_title(title: str) -> str:
     title = title.strip().strip("\"'“”").rstrip("|｜ ").strip()
-    if len(HAN.findall(without_number := _without_document_number(title))) >= 6:
+    if han_count(without_number := _without_document_number(title)) >= 6:
         title = without_number
     previous = None
     while previous != title:
         previous, title = title, _GLUE.sub("", title).strip()
     without_site = _SITE_SUFFIX_IN_LINE.sub("", title).strip()
-    return without_site if len(HAN.findall(without_site)) >= 4 else title
+    return without_site if han_count(without_site) >= 4 else title
 
 
 # A wire-service dateline on a line of its own (新华社北京3月5日电, 本报讯): neither title nor kicker.
@@ -692,7 +700,7 @@ def _is_title_like(line: str) -> bool:
         or _CHROME_LINE.search(line.strip())
     ):
         return False
-    han = len(HAN.findall(line))
+    han = han_count(line)
     if han < 4 and _is_english_title_like(line):
         return True
     return (
