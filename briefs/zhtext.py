@@ -7,7 +7,8 @@ the document's own characters, so script and width are folded only on copies).
 The API, for modules that extend it (more date forms belong here, beside the ones below):
 
 * ``HAN_CLASS`` — the Han ranges as a character-class body (``rf"[{HAN_CLASS}]"``); ``HAN``,
-  ``HAN_RUN`` compiled from it; ``han_count`` — how many Han characters a text holds.
+  ``HAN_RUN`` compiled from it; ``han_count`` — how many Han characters a text holds; ``nfkc`` —
+  NFKC, quicker on long Chinese text.
 * ``CN_DIGITS`` / ``CN_UNITS`` / ``CN_MULTIPLIERS`` — numeral characters and their values;
   ``CN_NUMERAL_CHARS`` / ``CN_DIGIT_CHARS`` — character-class bodies for regexes;
   ``chinese_numeral_value("二〇二二")`` → 2022, ``("三十一")`` → 31, ``("一万二千")`` → 12000.
@@ -60,6 +61,22 @@ def to_simplified(text: str) -> str:
 
 
 # --- width folding -------------------------------------------------------------------------------
+
+# The full-width forms of ASCII (！ to ～) and the ideographic space: each one's compatibility
+# decomposition is one ASCII character (U+FF0C ， → ","), so replacing them by it first leaves NFKC's
+# result unchanged (NFKC decomposes every character that far anyway) but lets a Chinese text, whose
+# only characters NFKC would change are usually these, take NFKC's quick path: its slow path
+# decomposes and recomposes every character of the text, ten times the cost of the one pass here.
+_FULL_WIDTH_ASCII = re.compile("[\uff01-\uff5e\u3000]")
+_HALF_WIDTH_OF = {chr(code): chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)} | {"\u3000": " "}
+_FOLD_WIDTHS_FIRST = 256  # characters: below, the extra pass costs more than the slow path saves
+
+
+def nfkc(text: str) -> str:
+    """``unicodedata.normalize("NFKC", text)``, quicker on long Chinese text."""
+    if len(text) >= _FOLD_WIDTHS_FIRST:
+        text = _FULL_WIDTH_ASCII.sub(lambda match: _HALF_WIDTH_OF[match[0]], text)
+    return unicodedata.normalize("NFKC", text)
 
 
 def width_fold_char(char: str) -> str:
@@ -282,7 +299,7 @@ def roc_numeric_to_western(text: str) -> str:
 def normalise_for_dates(text: str) -> str:
     """A comparison copy: NFKC (full-width digits), Chinese-numeral dates as digits
     (二〇二二年二月十一日 → 2022年2月11日) and ROC years as Western ones (民國110年 → 2021年)."""
-    text = unicodedata.normalize("NFKC", text)
+    text = nfkc(text)
     if "年" in text:  # the patterns need 年 or 月: most lines have neither, and a scan is cheaper than a sub
         text = roc_years_to_western(text)
         text = _CN_YEAR_DATE.sub(lambda m: f"{_digits(m[1])}年{_digits(m[2])}月{_digits(m[3])}{m[4]}", text)

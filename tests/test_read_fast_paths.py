@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import re
+import unicodedata
 from bisect import bisect_right
 
 from hypothesis import given, settings
@@ -16,7 +17,7 @@ from hypothesis import strategies as st
 
 from briefs import chunk, clean, metadata
 from briefs.tokens import encoding_for, token_ends
-from briefs.zhtext import CJK_FULL_DATE, HAN, ISO_LIKE, english_dates, han_count
+from briefs.zhtext import _HALF_WIDTH_OF, CJK_FULL_DATE, HAN, ISO_LIKE, english_dates, han_count, nfkc
 
 # --- furniture lines -------------------------------------------------------------------------------
 
@@ -145,6 +146,42 @@ def test_full_dates_are_what_the_patterns_find(text: str) -> None:
 @settings(max_examples=300, deadline=None)
 def test_han_count_counts_each_han_character(text: str) -> None:
     assert han_count(text) == len(HAN.findall(text))
+
+
+def test_each_full_width_form_folded_first_is_its_own_compatibility_decomposition() -> None:
+    assert len(_HALF_WIDTH_OF) == 95
+    for wide, narrow in _HALF_WIDTH_OF.items():
+        assert unicodedata.normalize("NFKD", wide) == narrow
+
+
+# Full-width forms with combining marks after them (＜ + U+0338 composes to ≮ either way), other
+# characters NFKC changes (①, ﬁ, half-width katakana and its voicing mark, Å), both scripts.
+_NFKC_PIECES = [
+    "，",
+    "：",
+    "（",
+    "）",
+    "\u3000",
+    "＜\u0338",
+    "ｅ\u0301",
+    "Ａ",
+    "１",
+    "①",
+    "ﬁ",
+    "ｶﾞ",
+    "Å",
+    "國",
+    "药",
+    " ",
+    "a",
+    "\n",
+]
+
+
+@given(st.lists(st.sampled_from(_NFKC_PIECES), min_size=100, max_size=400).map("".join) | st.text(min_size=256))
+@settings(max_examples=300, deadline=None)
+def test_nfkc_is_unicodedatas(text: str) -> None:
+    assert nfkc(text) == unicodedata.normalize("NFKC", text)
 
 
 # --- sentences and their tokens --------------------------------------------------------------------
