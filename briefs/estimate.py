@@ -126,13 +126,17 @@ class ReaskExpectation:
     basis: str  # where the share comes from, for the dry run's line
 
 
-def expected_reasks(recorded_reasks: int = 0, recorded_calls: int = 0) -> ReaskExpectation:
-    """The share of calls expected to be asked again: what the user's own runs recorded when they sent
-    enough calls to say, else the share measured on independently written answers."""
+def expected_reasks(
+    recorded_reasks: int = 0, recorded_calls: int = 0, extract_model: str | None = None
+) -> ReaskExpectation:
+    """The share of calls expected to be asked again: what the user's own runs (with extraction on
+    ``extract_model``, when given) recorded when they sent enough calls to say, else the share
+    measured on independently written answers."""
     if recorded_calls >= RECORDED_CALLS_ENOUGH:
+        runs = f"your recorded runs with extraction on {extract_model}" if extract_model else "your recorded runs"
         return ReaskExpectation(
             recorded_reasks / recorded_calls,
-            f"as in your recorded runs: {recorded_reasks:,} re-asks in {recorded_calls:,} calls",
+            f"as in {runs}: {recorded_reasks:,} re-asks in {recorded_calls:,} calls",
         )
     return ReaskExpectation(REASK_SHARE, "as measured on independently written answers")
 

@@ -767,10 +767,12 @@ class ReaskRecord:
     weeks: int = 0
 
 
-def reask_record(path: Path) -> ReaskRecord:
+def reask_record(path: Path, extract_model: str | None = None) -> ReaskRecord:
     """What the stored runs say about re-asks: the model calls each live (or record) run sent and how
     many of those asked again. Runs recorded before re-asks were counted apart from transport
-    retries are left out (their re-asks are unknown, not zero). No store yet: nothing recorded."""
+    retries are left out (their re-asks are unknown, not zero). With ``extract_model``, only the runs
+    whose extraction went to that model: most calls are extraction's, and another model's share says
+    little about this one's. No store yet: nothing recorded."""
     if not path.is_file():
         return ReaskRecord()
     with connect(path, create=False) as connection:
@@ -781,10 +783,21 @@ def reask_record(path: Path) -> ReaskRecord:
         total = run.get("total") or {}
         if run.get("mode") not in ("live", "record") or "reasks" not in total:
             continue
+        if extract_model is not None and _extraction_model(run) != extract_model:
+            continue
         reasks += int(total["reasks"])
         sent += int(total.get("calls", 0)) - int(total.get("cache_hits", 0))
         weeks += 1
     return ReaskRecord(reasks=reasks, sent=sent, weeks=weeks)
+
+
+def _extraction_model(run: dict) -> str | None:
+    """The model a stored run's extraction went to: its extract stage's, else the run's (records
+    written before stages named their model)."""
+    for stage in run.get("stages") or []:
+        if stage.get("stage") == "extract" and stage.get("model"):
+            return str(stage["model"])
+    return run.get("model")
 
 
 # What makes two run records records of one run: the same model and prompts over the same files.

@@ -302,7 +302,8 @@ def generate(
     with ModelClient(config) as client:
         if request.dry_run:
             per_document = extraction_requests(selected, prompts, settings.extract_model)
-            reask = recorded_reasks(request.history or history_store.store_path(settings.home))
+            store = request.history or history_store.store_path(settings.home)
+            reask = recorded_reasks(store, settings.extract_model or settings.model)
             week = estimate_week(
                 client, request.period, selected, per_document, prompts, settings.synthesis_tokens, reask
             )
@@ -370,14 +371,15 @@ def with_sources(coverage: Coverage, documents: list[Document], period: Period) 
     return coverage.model_copy(update={"sources": counts, "alert": quiet_alert(counts, coverage.in_period)})
 
 
-def recorded_reasks(store: Path) -> ReaskExpectation:
-    """The re-asks a dry run expects: from the user's recorded runs when the store has enough, else
-    the measured default (an unreadable store is no reason to stop a dry run)."""
+def recorded_reasks(store: Path, extract_model: str | None = None) -> ReaskExpectation:
+    """The re-asks a dry run expects: from the user's recorded runs (those whose extraction went to
+    ``extract_model``, when given) when the store has enough, else the measured default (an
+    unreadable store is no reason to stop a dry run)."""
     try:
-        record = history_store.reask_record(store)
+        record = history_store.reask_record(store, extract_model)
     except HistoryError:
         return expected_reasks()
-    return expected_reasks(record.reasks, record.sent)
+    return expected_reasks(record.reasks, record.sent, extract_model)
 
 
 def with_history(briefing: Briefing, store: Path) -> tuple[Briefing, str | None]:

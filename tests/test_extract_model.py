@@ -187,3 +187,57 @@ def test_a_chunk_is_checked_against_the_extract_models_context(tmp_path: Path, f
     with ModelClient(make_llm_config(settings)) as client:
         _context_warnings(week, client, {"gpt-4o": 120_000, MAIN: 120_000}, settings.synthesis_tokens)
     assert len(week.warnings) == 1 and "gpt-4o's context of 128,000" in week.warnings[0]
+
+
+def test_generate_batch_sends_the_extraction_model_in_its_lines_and_names_it_in_the_run_record(
+    tmp_path: Path, fake_openai: FakeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from briefs.cli import app
+
+    for name, value in {
+        "BRIEFS_MODE": "live",
+        "BRIEFS_BASE_URL": fake_openai.base_url,
+        "BRIEFS_CORPUS": str(corpus_of(tmp_path, NEWS, LONG)),
+        "BRIEFS_OUT": str(tmp_path / "briefings"),
+        "BRIEFS_BATCH_POLL_SECONDS": "0.01",
+    }.items():
+        monkeypatch.setenv(name, value)
+    period = ["--from", "2020-01-01", "--to", "2025-12-31"]
+    result = CliRunner().invoke(app, ["generate", "--batch", "--extract-model", CHEAP, *period])
+    assert result.exit_code == 0, result.output
+    lines = [
+        json.loads(line)
+        for batch in fake_openai.batches.values()
+        for line in fake_openai.files[batch["input_file_id"]].decode("utf-8").splitlines()
+    ]
+    assert lines and {line["body"]["model"] for line in lines} == {CHEAP}  # first answers and re-asks
+    online = models_seen(fake_openai)
+    assert online.get("merge") == {MAIN} and online.get("synthesize") == {MAIN}
+    assert online.get("extract", {CHEAP}) == {CHEAP}, "a line asked online again keeps the extraction model"
+    run = json.loads(next((tmp_path / "briefings").glob("*/run.json")).read_text(encoding="utf-8"))
+    assert {s["stage"]: s["model"] for s in run["stages"]}["batch"] == CHEAP
+    sent = fake_openai.count() + len(fake_openai.batch_calls)
+    again = CliRunner().invoke(app, ["generate", "--batch", "--extract-model", CHEAP, *period])
+    assert again.exit_code == result.exit_code, again.output
+    assert fake_openai.count() + len(fake_openai.batch_calls) == sent, "the rerun found every answer cached"
+
+
+def test_the_dry_run_expects_the_reask_share_of_runs_whose_extraction_was_on_the_same_model(
+    tmp_path: Path, fake_openai: FakeServer
+) -> None:
+    from test_reask_record import _run, _store_with
+
+    on_nano = _run("live", 200, 60)
+    on_nano["stages"] = [{"stage": "extract", "model": CHEAP, "usage": {}}, {"stage": "merge", "model": MAIN}]
+    older = _run("live", 400, 8)  # recorded before stages named their model: its extraction was on `model`
+    store = _store_with(tmp_path, [on_nano, older])
+    cheap = generate(
+        live(tmp_path, fake_openai, extract_model=CHEAP), GenerateRequest(EVERYTHING, dry_run=True, history=store)
+    ).week_estimate
+    assert cheap is not None and cheap.reask.share == 0.3
+    assert f"as in your recorded runs with extraction on {CHEAP}: 60 re-asks in 200 calls" in cheap.reask.basis
+    main = generate(live(tmp_path, fake_openai), GenerateRequest(EVERYTHING, dry_run=True, history=store)).week_estimate
+    assert main is not None and main.reask.share == 0.02
+    assert fake_openai.count() == 0

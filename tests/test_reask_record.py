@@ -92,7 +92,7 @@ def test_a_dry_run_expects_the_recorded_share_and_says_where_it_comes_from(tmp_p
     week = result.week_estimate
     assert week is not None and week.reask.share == 0.2 and week.reasks == round(0.2 * week.calls)
     line = dry_run_lines(week, EVERYTHING)[0]
-    assert "(20.0% of calls, as in your recorded runs: 80 re-asks in 400 calls)" in line
+    assert "(20.0% of calls, as in your recorded runs with extraction on gpt-4.1-mini: 80 re-asks in 400 calls)" in line
     assert fake_openai.count() == 0
     fresh = generate(settings, GenerateRequest(period=EVERYTHING, dry_run=True, history=tmp_path / "new.db"))
     assert fresh.week_estimate is not None and fresh.week_estimate.reask.share == REASK_SHARE
