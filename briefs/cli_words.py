@@ -30,6 +30,7 @@ from briefs.events import (
     WeekRebuilt,
 )
 from briefs.llm import BatchRun, BatchState, Collected, Ledger
+from briefs.llm_setup import BRIEFS_HINTS
 from briefs.models import Briefing, Period
 from briefs.pipeline import BatchStatus, BatchSubmitted, RebuildResult, SendResult
 from briefs.render import cost_words
@@ -63,13 +64,38 @@ ERROR_HINTS = {
 }
 
 
+# What a model-layer error tells a user of this command line to change (briefs.llm.Hints, by field):
+# briefs hands the model layer the library's words (briefs.llm_setup.BRIEFS_HINTS), which reach the
+# terminal in errors and warnings; these take their place.
+MODEL_HINTS = {
+    "concurrency": "lower --concurrency (BRIEFS_CONCURRENCY)",
+    "collect_offline": "collect its output with `briefs batch collect --from-file FILE`",
+    "refresh_recordings": (
+        "refresh with `briefs generate --week … --mode record` against a live model, "
+        "or `make reference` for the hand-written sample answers"
+    ),
+}
+
+
 def error_line(error: Exception) -> str:
     """The line an error a user can meet is told with: in this command line's words."""
-    return error.worded(ERROR_HINTS) if isinstance(error, BriefsError) else str(error)
+    return in_command_line_words(error.worded(ERROR_HINTS) if isinstance(error, BriefsError) else str(error))
+
+
+def in_command_line_words(text: str) -> str:
+    """``text`` with the model layer's hints (a model-layer error's, as an error or a warning) in this
+    command line's words."""
+    for name, words in MODEL_HINTS.items():
+        text = text.replace(getattr(BRIEFS_HINTS, name), words)
+    return text
 
 
 def event_lines(event: Event) -> list[str]:
     """The lines ``event`` is told with on the terminal (none for an event shown another way)."""
+    return [in_command_line_words(line) for line in _event_lines(event)]
+
+
+def _event_lines(event: Event) -> list[str]:
     match event:
         case ReplayChosen(recordings=recordings):
             where = "the bundled sample recordings" if recordings is None else str(recordings)

@@ -27,16 +27,18 @@ def token_counter(settings: Settings) -> Callable[[str], int]:
     return counter_for(settings.model, settings.encoding)
 
 
-# What a model-layer error tells a briefs user to change: the settings and commands of briefs.
+# What a model-layer error tells a caller of briefs to change, in the library's words: its settings
+# (and their BRIEFS_ variables) and functions. The text reaches a library caller as it is (an error,
+# a briefing's warning); the command line words these hints with its flags and commands instead
+# (briefs.cli_words.MODEL_HINTS), as it does the pipeline's own (briefs.errors.Hint).
 BRIEFS_HINTS = Hints(
     timeout="a slow local server may need a longer timeout (BRIEFS_TIMEOUT)",
     input_size="lower the chunk budget (BRIEFS_CHUNK_TOKENS or chunk_tokens in the config file) or max_output_tokens",
-    concurrency="lower --concurrency (BRIEFS_CONCURRENCY)",
+    concurrency="lower concurrency (BRIEFS_CONCURRENCY)",
     ca_bundle="set BRIEFS_CA_BUNDLE (or ca_bundle in the config file) to its CA certificate file",
-    collect_offline="collect its output with `briefs batch collect --from-file FILE`",
+    collect_offline="collect its output file with batch_collect(from_file=FILE)",
     refresh_recordings=(
-        "refresh with `briefs generate --week … --mode record` against a live model, "
-        "or `make reference` for the hand-written sample answers"
+        "refresh them in mode record against a live model, or `make reference` for the hand-written sample answers"
     ),
 )
 
@@ -50,8 +52,8 @@ def make_llm_config(
 ) -> LLMConfig:
     """The model layer's configuration for these settings.
 
-    The response cache lives in ``settings.home / "cache"``; ``use_cache = False`` (``--no-cache``)
-    bypasses cache reads but still writes; so does record mode. Replay has no cache: it is already
+    The response cache lives in ``settings.home / "cache"``; ``use_cache = False`` bypasses cache
+    reads but still writes; so does record mode. Replay has no cache: it is already
     offline and deterministic, and a cache in front of it would hide an edited recording.
     """
     mode = resolve_mode(settings)
@@ -63,7 +65,7 @@ def make_llm_config(
         recordings_dir=settings.recordings or resources.sample_recordings_dir(),
         cache_dir=None if mode == "replay" else settings.home / "cache",
         # record mode asks the model even for cached calls: a recording is only written for a call
-        # that reaches the transport, and `--mode record` must leave every call of the run recorded
+        # that reaches the transport, and a run in mode record must leave every call of it recorded
         read_cache=settings.use_cache and mode != "record",
         concurrency=settings.concurrency,
         timeout=settings.timeout,

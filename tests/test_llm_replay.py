@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from llm_support import NOTE, Note, client_for, note_request
 
+from briefs.cli_words import error_line
 from briefs.llm import (
     AnswerMissingError,
     InvalidOutputError,
@@ -97,7 +98,9 @@ def test_a_replay_miss_names_label_model_schema_digest_and_the_refresh_commands(
     message = str(caught.value)
     assert message.startswith("extract/000_b91c/chunk-3: no recording matches")
     assert "model gpt-4.1-mini" in message and "schema Note" in message and "input sha256 " in message
-    assert "briefs generate --week" in message and "--mode record" in message and "make reference" in message
+    assert "in mode record against a live model" in message and "make reference" in message
+    assert "--mode" not in message, "a library caller reads the setting, the command line its flag"
+    assert "refresh with `briefs generate --week … --mode record`" in error_line(caught.value)
     assert caught.value.label == "extract/000_b91c/chunk-3"
 
 

@@ -169,8 +169,8 @@ def test_briefs_passes_its_own_words_for_what_to_change(tmp_path: Path) -> None:
     config = make_llm_config(Settings(home=tmp_path, mode="replay"))
     assert config.hints == BRIEFS_HINTS and "BRIEFS_TIMEOUT" in config.hints.timeout
     assert "make reference" in config.hints.refresh_recordings
-    assert "--concurrency" in config.hints.concurrency
-    assert "--from-file" in config.hints.collect_offline
+    assert "concurrency (BRIEFS_CONCURRENCY)" in config.hints.concurrency
+    assert "from_file" in config.hints.collect_offline
 
 
 def test_an_endpoint_that_keeps_failing_is_told_to_go_slower_in_the_callers_words(fake_openai: FakeServer) -> None:
