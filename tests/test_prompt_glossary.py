@@ -4,6 +4,7 @@ never uses. Verification still measures drift against the whole glossary."""
 
 from __future__ import annotations
 
+from briefs import resources
 from briefs.extract import extract_documents
 from briefs.models import Extraction
 from briefs.prompting import EXTRACT, MERGE, Prompts
@@ -55,6 +56,15 @@ def test_the_glossary_rule_covers_both_languages_whatever_the_page_is_written_in
         assert "Chinese term" in rule and "English term" in rule, name
         assert "whatever" in rule.lower(), name  # English and Traditional pages too
     assert "verbatim" in prompts.system_message(EXTRACT).split("# Glossary", 1)[1]
+
+
+def test_the_synthesis_keeps_the_digests_terms_in_both_languages() -> None:
+    """The week's headline and summary are written in both languages from the digests: the Chinese
+    must keep the glossary's Chinese the digests carry, as the English keeps the locked English."""
+    for template in ("synthesize.j2", "synthesize_reduce.j2"):
+        text = " ".join((resources.prompts_dir() / template).read_text(encoding="utf-8").split())
+        assert "Chinese in `zh`" in text and "English in `en`" in text, template
+        assert "国家药监局 / NMPA" in text, template
 
 
 def test_a_text_with_no_glossary_term_gets_no_glossary_block() -> None:
