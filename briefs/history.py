@@ -547,6 +547,7 @@ class StoredDeadline:
     # document), which every team keeps.
     product_scope: tuple[str, ...] = ()
     priority: str | None = None
+    from_requirement: bool = False
 
 
 @dataclass(frozen=True)
@@ -628,8 +629,8 @@ def _deadlines(
 ) -> list[StoredDeadline]:
     kinds = ", ".join(f"'{kind}'" for kind in DEADLINE_KINDS)
     rows = connection.execute(
-        f"SELECT t.date, t.kind, t.source_phrase, t.source_sentence, t.verified, t.product_scope_json, t.priority, "
-        f"{_DOCUMENT_COLUMNS} "
+        "SELECT t.date, t.kind, t.source_phrase, t.source_sentence, t.verified, t.product_scope_json, t.priority, "
+        f"t.origin, {_DOCUMENT_COLUMNS} "
         "FROM dates t JOIN documents d ON d.id = t.document_id JOIN weeks w ON w.id = d.week_id "
         f"WHERE {where} AND t.kind IN ({kinds}) AND t.date >= ? AND t.date <= ? "
         "ORDER BY t.date, w.start_date, d.id, t.origin DESC, t.position",
@@ -642,9 +643,10 @@ def _deadlines(
             source_phrase=row[2],
             source_sentence=row[3],
             verified=None if row[4] is None else bool(row[4]),
-            document=_stored_document(row[7:]),
+            document=_stored_document(row[8:]),
             product_scope=tuple(json.loads(row[5])) if row[5] else (),
             priority=row[6],
+            from_requirement=row[7] == "requirement",
         )
         for row in rows
     ]

@@ -498,6 +498,17 @@ class CampaignChange(BaseModel):
     sources: list[SourceLink] = Field(default=[], description="this week's documents about it (none when ended)")
 
 
+class DeadlineStatement(BaseModel):
+    """Another requirement stating an upcoming deadline (the same document and date) for other products
+    or at another priority: a team of its scope receives the deadline in its words."""
+
+    source_phrase: str
+    source_sentence: str | None = None
+    verified: bool | None = None
+    product_scope: list[ProductScope] = []
+    priority: Priority | None = None
+
+
 class UpcomingDeadline(BaseModel):
     """A deadline stated in an earlier week that falls in the window after this week began."""
 
@@ -512,6 +523,9 @@ class UpcomingDeadline(BaseModel):
         description="the scope of what stated it (the requirement, else the document); empty: unknown, for every team",
     )
     priority: Priority | None = Field(default=None, description="the requirement's priority; None: not from one")
+    also_stated: list[DeadlineStatement] = Field(
+        default=[], description="other requirements stating this deadline with another scope or priority"
+    )
 
 
 class History(BaseModel):

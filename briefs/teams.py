@@ -14,7 +14,9 @@ Nothing disappears without being counted, and what cannot be judged stays:
   documents and go when none is left. Warnings about removed documents go with them, and so do the
   history sections' changes and campaign links naming them.
 * Upcoming deadlines (of earlier weeks) follow the requirement rules, by the scope and priority of
-  what stated them; one whose scope is unknown (stored before deadlines kept one) stays.
+  what stated them: a deadline stays when the requirement shown with it, or another requirement
+  stating it, is for the team (then shown in that one's words); one whose scope is unknown (stored
+  before deadlines kept one) stays.
 * The headline and executive summary were written over the whole week and are free text: they stay,
   and the TeamFilter tells the reader so by its presence.
 
@@ -34,6 +36,7 @@ from briefs.models import (
     BriefingRequirement,
     BriefingTheme,
     CampaignChange,
+    DeadlineStatement,
     History,
     Priority,
     ProductScope,
@@ -138,10 +141,23 @@ def _linked(items: list[_Linked], kept_refs: set[str]) -> list[_Linked]:
     return kept
 
 
-def _deadline_wanted(deadline: UpcomingDeadline, team: Team) -> bool:
-    return scope_matches(deadline.product_scope, team.product_scope) and priority_at_least(
-        deadline.priority, team.min_priority
+def _wanted(statement: UpcomingDeadline | DeadlineStatement, team: Team) -> bool:
+    return scope_matches(statement.product_scope, team.product_scope) and priority_at_least(
+        statement.priority, team.min_priority
     )
+
+
+def _deadlines_for(deadlines: list[UpcomingDeadline], team: Team) -> list[UpcomingDeadline]:
+    """The deadlines some statement of which is for the team, each in the words of the first such one
+    (the deadline's own, else another requirement's stating it for the team's products)."""
+    kept = []
+    for deadline in deadlines:
+        others = [s for s in deadline.also_stated if _wanted(s, team)]
+        if _wanted(deadline, team):
+            kept.append(deadline.model_copy(update={"also_stated": others}))
+        elif others:
+            kept.append(deadline.model_copy(update={**others[0].model_dump(), "also_stated": others[1:]}))
+    return kept
 
 
 def _count(history: History | None) -> int:
@@ -169,7 +185,7 @@ def _history_of_kept(history: History | None, week: str, kept_refs: set[str], te
         update={
             "documents": changes,
             "campaigns": _linked(history.campaigns, kept_refs),
-            "deadlines": [d for d in history.deadlines if _deadline_wanted(d, team)],
+            "deadlines": _deadlines_for(history.deadlines, team),
         }
     )
 

@@ -202,3 +202,50 @@ def test_rebuild_fills_the_scope_of_an_old_stores_deadlines(tmp_path: Path, monk
     assert ("requirement", "2022-03-10", '["drugs"]', "medium") in rows
     assert ("dates", "2022-03-10", '["drugs"]', None) in rows
     assert all(scope is not None for _, _, scope, _ in rows)
+
+
+# --- one deadline stated by several requirements ------------------------------------------------------
+
+SHARED_PHRASE = "于2022年4月30日前"
+DRUG_DUTY = f"药品生产企业应当{SHARED_PHRASE}完成标签更新。"
+COSMETICS_DUTY = f"化妆品注册人应当{SHARED_PHRASE}完成标签更新。"
+
+
+def _one_date_two_requirements(store: Path) -> Briefing:
+    """One notice for drugs, cosmetics and devices: a drug requirement (high) and a cosmetics one (low)
+    due the same day, which its date list also states. Listed once (one document, one date)."""
+
+    def due(sentence: str, scope: str, priority: str):
+        made = requirement(sentence=sentence, scope=(scope,), priority=priority, due_date="2022-04-30")
+        return made.model_copy(update={"due_phrase": SHARED_PHRASE})
+
+    notice = extraction(
+        title_zh="关于标签更新的通知",
+        scope=("drugs", "cosmetics", "medical_devices"),
+        requirements=[due(DRUG_DUTY, "drugs", "high"), due(COSMETICS_DUTY, "cosmetics", "low")],
+    ).model_copy(update={"dates": [StatedDate(kind="compliance", date="2022-04-30", source_phrase=SHARED_PHRASE)]})
+    made = digest(document("labels.txt", title="关于标签更新的通知", text=DRUG_DUTY + COSMETICS_DUTY), notice)
+    history.write_week(store, *_week(W06, [made]), None)
+    return _second_week(store)
+
+
+def test_a_deadline_two_requirements_state_is_for_the_teams_of_either(tmp_path: Path) -> None:
+    whole = _one_date_two_requirements(tmp_path / "history.db")
+    assert _dates(whole) == ["2022-04-30"]
+    assert [d.source_sentence for d in whole.history.deadlines] == [DRUG_DUTY], "the whole briefing: as before"
+    for team, sentence in ((COSMETICS, COSMETICS_DUTY), (DRUGS, DRUG_DUTY), (HIGH_ONLY, DRUG_DUTY)):
+        view = for_team(whole, team)
+        assert _dates(view) == ["2022-04-30"], f"{team.name}: a requirement of its scope states it"
+        assert [d.source_sentence for d in view.history.deadlines] == [sentence], "its own requirement's words"
+        assert view.team_filter.deadlines_removed == 0
+    text = render(for_team(whole, COSMETICS), "md")
+    assert COSMETICS_DUTY in text and DRUG_DUTY not in text
+
+
+def test_the_documents_own_date_list_does_not_widen_what_its_requirements_say(tmp_path: Path) -> None:
+    whole = _one_date_two_requirements(tmp_path / "history.db")
+    devices = Team(name="devices", recipients=["qa@example.com"], product_scope=["medical_devices"])
+    view = for_team(whole, devices)
+    assert _dates(view) == [] and view.team_filter.deadlines_removed == 1
+    cosmetics_only_high = Team(name="c", recipients=["c@example.com"], product_scope=["cosmetics"], min_priority="high")
+    assert _dates(for_team(whole, cosmetics_only_high)) == [], "the cosmetics requirement is low"
