@@ -31,7 +31,12 @@ Ends = Callable[[str], list[int]]  # a text's token ends, as UTF-8 byte offsets 
 
 # A sentence ends at one of these (a run of them: "？！"), plus closing quotes/brackets.
 _SENTENCE_END = re.compile(r"(?:[。！？；!?]+|\.(?=[\s\"'”’)]|$))[\"'”’」』）)\]】》]*[ \t\u3000]*")
-_PARAGRAPH = re.compile(r"[^\n]*\n*")
+# One sentence: words up to a sentence end (a full stop counts only before a blank, a quote, a bracket
+# or the text's end), the end, and, when only blanks are left on its line, those and the line breaks
+# after them (the sentence closes its paragraph); or a paragraph's words after its last end (or with
+# none), with its line breaks. Sentences tile the text; at most one empty match, at its end.
+_WORDS = r"[^\n。！？；!?.]*(?:\.(?![\s\"'”’)]|$)[^\n。！？；!?.]*)*"
+_SENTENCE = re.compile(rf"{_WORDS}(?:(?:{_SENTENCE_END.pattern})(?:[^\S\n]*(?:\n+|\Z))?|\n+|\Z)")
 # The start of an article, section or chapter of a legal text: the best place for a chunk to begin.
 _SECTION_START = re.compile(r"第[一二三四五六七八九十百千零〇两\d]+[条章节编]")
 
@@ -191,23 +196,17 @@ def split_units(text: str, count: Counter, budget: int, measure: _Measure | None
 
 def _sentences(text: str) -> list[tuple[int, int, bool, bool]]:
     """(start, end, closes its paragraph, the next paragraph opens an article or chapter) of each
-    sentence, in order, tiling ``text``. A sentence runs to the end of a sentence mark (which never
-    spans a line break); a paragraph's last sentence runs to the paragraph's end, line breaks included."""
+    sentence, in order, tiling ``text``. A paragraph is a line with the line breaks after it."""
     found: list[tuple[int, int, bool, bool]] = []
-    append = found.append  # one pass over the paragraphs and their marks, no list per paragraph
-    for paragraph in _PARAGRAPH.finditer(text):
-        start, end = paragraph.span()
+    size = len(text)
+    for sentence in _SENTENCE.finditer(text):  # one regex over the text, not one per paragraph
+        start, end = sentence.span()
         if start == end:
             continue
-        cursor = start
-        for mark in _SENTENCE_END.finditer(text, start, end):
-            append((cursor, mark.end(), False, False))
-            cursor = mark.end()
-        sectioned = bool(_SECTION_START.match(text, end))
-        if cursor < end and (cursor == start or text[cursor:end].strip()):
-            append((cursor, end, True, sectioned))  # words after the last mark, or a paragraph without one
-        else:  # nothing, or only blanks and line breaks, after the last mark: the last sentence takes them
-            append((found.pop()[0], end, True, sectioned))
+        if end == size or text[end - 1] == "\n":
+            found.append((start, end, True, bool(_SECTION_START.match(text, end))))
+        else:
+            found.append((start, end, False, False))
     return found
 
 
