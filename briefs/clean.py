@@ -311,6 +311,10 @@ def _tags_to_lines(markup: str, every_tag: bool = False) -> str:
 
 
 def _prepare_lines(text: str, hints: dict[str, str], markdown: bool) -> list[str]:
+    # The marks the Markdown and widget rules need, looked for once in the whole text: most pages hold
+    # none, and then no line can (a line is a piece of the text; nothing here adds a character to it).
+    markdown = markdown and ("<" in text or "#" in text or "](" in text)
+    widgets = "]]>" in text or "[" in text or "【" in text or "CDATA" in text
     lines: list[str] = []
     for raw in text.splitlines():
         line = raw.strip(_STRIP)
@@ -328,7 +332,7 @@ def _prepare_lines(text: str, hints: dict[str, str], markdown: bool) -> list[str
                     hints.setdefault("h1", line)
             if "](" in line:  # both Markdown patterns need it; most lines have none
                 line = _MD_LINK.sub(r"\1", _MD_IMAGE.sub("", line)).strip(_STRIP)
-        if "]]>" in line or "[" in line or "【" in line or "CDATA" in line:
+        if widgets and ("]]>" in line or "[" in line or "【" in line or "CDATA" in line):
             line = _INLINE_WIDGET.sub("", line).strip(_STRIP)
         if line.endswith(("照", "照片", "圖", "图", "圖片", "图片")):
             line = _GLUED_CREDIT.sub("", line)

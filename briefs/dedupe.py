@@ -58,6 +58,7 @@ import re
 import unicodedata
 import zlib
 from collections import defaultdict
+from collections.abc import Iterator
 from itertools import chain, filterfalse, islice
 from operator import itemgetter
 
@@ -174,27 +175,24 @@ class _Buckets:
         self.root = root
         self.buckets: dict[int, list[int]] = defaultdict(list)
         self.crowded: set[int] = set()
-        self.hashes: dict[int, list[int]] = {}
-        self.next: dict[int, int] = {}  # per document: the position in its hashes to look from
+        # per document: its hashes not yet looked at, smallest first (skipping the crowded ones runs
+        # in C through filterfalse, not in a Python loop per hash)
+        self.pending: dict[int, Iterator[int]] = {}
 
     def candidates(self, hashes: list[int]) -> set[int]:
         chosen = islice(filterfalse(self.crowded.__contains__, hashes), PROBES)
         return set(chain.from_iterable(map(self.buckets.__getitem__, chosen)))
 
     def add(self, document: int, hashes: list[int]) -> None:
-        self.hashes[document], self.next[document] = hashes, 0
+        self.pending[document] = iter(hashes)
         for _ in range(PROBES):
             self._probe_once_more(document)
 
     def _probe_once_more(self, document: int) -> None:
         """Put ``document`` in the bucket of its next uncrowded feature (if it has one left)."""
-        hashes, at = self.hashes[document], self.next[document]
-        while at < len(hashes) and hashes[at] in self.crowded:
-            at += 1
-        self.next[document] = at + 1
-        if at >= len(hashes):
+        probe = next(filterfalse(self.crowded.__contains__, self.pending[document]), None)
+        if probe is None:
             return
-        probe = hashes[at]
         bucket = self.buckets[probe]
         story = self.root(document)
         if story in map(self.root, bucket):  # one member per story: forty reposts stay one entry

@@ -137,7 +137,11 @@ def read_bytes(path: Path, max_bytes: int) -> bytes:
                 f"{path}: file is {size:,} bytes, over the limit of {max_bytes:,} (setting max_file_bytes)"
             )
         with path.open("rb") as handle:
-            data = handle.read(max_bytes + 1)
+            # what stat found and one byte more: asking for the whole limit at once allocates a
+            # buffer of max_bytes for every file, which cost more than reading the file
+            data = handle.read(size + 1)
+            if len(data) > size:  # it grew since: read on up to one byte over the limit
+                data += handle.read(max_bytes + 1 - len(data))
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except PermissionError:

@@ -848,11 +848,14 @@ def detect_language(text: str, sample: int = 400) -> Language | None:
     Traditional characters; a sample of the first Han characters is enough to tell."""
     # runs, not single characters: the same string and count, far fewer objects
     han_chars = "".join(HAN_RUN.findall(text, 0, sample * 4))[:sample]
-    latin = sum(map(len, _LATIN_RUN.findall(text, 0, sample * 4)))
-    if not han_chars:
-        return "en" if latin else None
-    if latin > 3 * len(han_chars):
-        return "en"
+    # A full sample of Han characters leaves at most three times as many other characters in the
+    # window: no count of Latin letters can then make the page English, and none is made.
+    if len(han_chars) < sample or not han_chars:
+        latin = sum(map(len, _LATIN_RUN.findall(text, 0, sample * 4)))
+        if not han_chars:
+            return "en" if latin else None
+        if latin > 3 * len(han_chars):
+            return "en"
     simplified = to_simplified(han_chars)
     if simplified == han_chars:  # already Simplified, the usual case
         return "zh-Hans"

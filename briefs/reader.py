@@ -197,8 +197,9 @@ def _documents_in(folder: Path) -> tuple[list[tuple[Path, Path]], list[Path], li
     """
     documents, skipped, unresolved = [], [], []
     resolved_folders: dict[Path, Path] = {}
+    depth = len(folder.parts)  # rglob's paths are the folder's parts, then their own
     for path in sorted(folder.rglob("*"), key=_path_order):
-        if any(part.startswith(".") for part in path.relative_to(folder).parts):
+        if any(part.startswith(".") for part in path.parts[depth:]):
             continue  # hidden files and folders (.git, .DS_Store) are not documents
         kind = _entry_kind(path)
         if kind == "folder" or (kind == "other" and path.is_dir()):
@@ -206,9 +207,10 @@ def _documents_in(folder: Path) -> tuple[list[tuple[Path, Path]], list[Path], li
         if not load.is_document(path):
             skipped.append(path)
         elif kind == "file":
-            if path.parent not in resolved_folders:
-                resolved_folders[path.parent] = path.parent.resolve()
-            documents.append((path, resolved_folders[path.parent] / path.name))
+            parent = path.parent
+            if (resolved := resolved_folders.get(parent)) is None:
+                resolved = resolved_folders[parent] = parent.resolve()
+            documents.append((path, resolved / path.name))
         elif path.exists():  # a link, or lstat failed: resolve the slow, link-following way
             documents.append((path, path.resolve()))
         else:  # a link to nothing, or a loop: one problem line, never a stopped run

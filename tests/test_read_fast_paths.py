@@ -7,17 +7,32 @@ vocabulary (so the rare branches are reached) as well as arbitrary text.
 
 from __future__ import annotations
 
+import operator
+import os
 import random
 import re
 import unicodedata
 from bisect import bisect_right
+from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from briefs import chunk, clean, metadata
+from briefs import chunk, clean, dedupe, load, metadata
+from briefs.errors import InputError
 from briefs.tokens import encoding_for, token_ends
-from briefs.zhtext import _HALF_WIDTH_OF, CJK_FULL_DATE, HAN, ISO_LIKE, english_dates, han_count, nfkc
+from briefs.zhtext import (
+    _HALF_WIDTH_OF,
+    CJK_FULL_DATE,
+    HAN,
+    HAN_RUN,
+    ISO_LIKE,
+    english_dates,
+    han_count,
+    nfkc,
+    to_simplified,
+)
 
 # --- furniture lines -------------------------------------------------------------------------------
 
@@ -108,6 +123,46 @@ def test_furniture_and_stop_lines_are_what_the_plain_rules_say(line: str) -> Non
     assert clean.is_stop(line) == _is_stop_by_definition(line)
 
 
+def _prepare_lines_by_definition(text: str, hints: dict[str, str], markdown: bool) -> list[str]:
+    """Every line tried for every Markdown and widget rule."""
+    lines: list[str] = []
+    for raw in text.splitlines():
+        line = raw.strip(clean._STRIP)
+        if markdown:
+            if autolink := clean._AUTOLINK.match(line):
+                hints.setdefault("url", autolink.group(1))
+                continue
+            if line.startswith("<!--") and line.endswith("-->"):
+                continue
+            if clean._MD_HEADING.match(line):
+                line = clean._MD_HEADING.sub("", line)
+                if raw.startswith("# "):
+                    hints.setdefault("h1", line)
+            line = clean._MD_LINK.sub(r"\1", clean._MD_IMAGE.sub("", line)).strip(clean._STRIP)
+        line = clean._INLINE_WIDGET.sub("", line).strip(clean._STRIP)
+        if line.endswith(("照", "照片", "圖", "图", "圖片", "图片")):
+            line = clean._GLUED_CREDIT.sub("", line)
+        if line:
+            lines.append(line)
+    return clean._drop_boxed_promotions(lines)
+
+
+_MARKDOWN_PIECES = [
+    *"<https://a.gov.cn/x> <!-- 注 --> # ## 标题 [链接](https://b.cn) ![图](c.png) ]] > [ ] ( ) 【 】 CDATA".split(),
+    *"<![CDATA[ ]]> [Read More] 【阅读全文】 。资料照 受影響。聯合報系資料照 图片 ------ 正文 药品 \n \n\n".split(),
+    " ",
+]
+
+
+@given(st.lists(st.sampled_from(_MARKDOWN_PIECES), max_size=30).map("".join) | st.text(max_size=60), st.booleans())
+@settings(max_examples=600, deadline=None)
+def test_lines_are_prepared_as_every_rule_tried_on_every_line_would(text: str, markdown: bool) -> None:
+    hints: dict[str, str] = {}
+    expected_hints: dict[str, str] = {}
+    assert clean._prepare_lines(text, hints, markdown) == _prepare_lines_by_definition(text, expected_hints, markdown)
+    assert hints == expected_hints
+
+
 # --- dates and Han counts --------------------------------------------------------------------------
 
 
@@ -190,7 +245,7 @@ def test_nfkc_is_unicodedatas(text: str) -> None:
 def _sentences_by_definition(text: str) -> list[tuple[int, int, bool, bool]]:
     """Paragraph by paragraph, each paragraph's sentence bounds found first, then marked."""
     found: list[tuple[int, int, bool, bool]] = []
-    for paragraph in chunk._PARAGRAPH.finditer(text):
+    for paragraph in re.finditer(r"[^\n]*\n*", text):
         if paragraph.start() == paragraph.end():
             continue
         bounds: list[tuple[int, int]] = []
@@ -209,11 +264,11 @@ def _sentences_by_definition(text: str) -> list[tuple[int, int, bool, bool]]:
     return found
 
 
-_SENTENCE_ALPHABET = '药品。！？；!?."”）」 \t\u3000\n第十条章a1'
+_SENTENCE_ALPHABET = "药品。！？；!?.\"'”’）)」 \t\u3000\u00a0\r\x1c\n第十条章a1"
 
 
 @given(st.text(alphabet=_SENTENCE_ALPHABET, max_size=80) | st.text(max_size=40))
-@settings(max_examples=800, deadline=None)
+@settings(max_examples=2000, deadline=None)
 def test_sentences_are_each_paragraphs_sentence_bounds(text: str) -> None:
     assert chunk._sentences(text) == _sentences_by_definition(text)
 
@@ -236,3 +291,101 @@ def test_tokens_of_stretches_are_read_off_the_one_encoding(text: str, rng: rando
     scattered = [(start, end, False, False) for start, end in cuts]  # with gaps, overlaps and steps back
     for stretches in (tiling, scattered):
         assert measure.all_tokens(stretches) == _tokens_of_stretches_by_definition(text, measure.ends or [], stretches)
+
+
+# --- reading files ---------------------------------------------------------------------------------
+
+
+def test_a_file_that_grew_after_its_size_was_taken_is_read_whole_or_refused(tmp_path: Path, monkeypatch) -> None:
+    """The file is read for the size stat gave, and on past it when there is more (up to the limit)."""
+    page = tmp_path / "page.txt"
+    page.write_bytes(b"x" * 100)
+    real_stat = Path.stat
+
+    def stale_stat(self: Path, **kwargs) -> os.stat_result:
+        found = real_stat(self, **kwargs)
+        return os.stat_result((*found[:6], 10, *found[7:])) if self == page else found  # 10 bytes, then it grew
+
+    monkeypatch.setattr(Path, "stat", stale_stat)
+    assert page.stat().st_size == 10
+    assert load.read_bytes(page, 1_000) == b"x" * 100
+    with pytest.raises(InputError, match="over the limit of 50 bytes"):
+        load.read_bytes(page, 50)
+
+
+# --- duplicate buckets -----------------------------------------------------------------------------
+
+
+class _BucketsByIndex(dedupe._Buckets):
+    """The buckets walking each document's hashes by index, one Python step per crowded hash."""
+
+    def add(self, document: int, hashes: list[int]) -> None:
+        self.hashes_of = getattr(self, "hashes_of", {})
+        self.next_of = getattr(self, "next_of", {})
+        self.hashes_of[document], self.next_of[document] = hashes, 0
+        for _ in range(dedupe.PROBES):
+            self._probe_once_more(document)
+
+    def _probe_once_more(self, document: int) -> None:
+        hashes, at = self.hashes_of[document], self.next_of[document]
+        while at < len(hashes) and hashes[at] in self.crowded:
+            at += 1
+        self.next_of[document] = at + 1
+        if at >= len(hashes):
+            return
+        probe = hashes[at]
+        bucket = self.buckets[probe]
+        if self.root(document) in map(self.root, bucket):
+            return
+        bucket.append(document)
+        if len(bucket) > dedupe.CROWDED:
+            self.crowded.add(probe)
+            for member in self.buckets.pop(probe):
+                self._probe_once_more(member)
+
+
+def test_documents_are_grouped_as_walking_their_hashes_by_index_groups_them(monkeypatch) -> None:
+    """Many documents sharing boilerplate (buckets crowd and their members move on), reposts among them."""
+    rng = random.Random(4)
+    boilerplate = [f"本局通知第{i}条规定应当遵守执行" for i in range(12)]
+    stories = [[f"故事{s}的第{k}句话内容各不相同{rng.random()}" for k in range(rng.randint(3, 12))] for s in range(400)]
+    documents = []
+    for _ in range(900):
+        story = list(rng.choice(stories))
+        story += rng.sample(boilerplate, rng.randint(0, 6))
+        if rng.random() < 0.3:
+            story[rng.randrange(len(story))] += "编辑"  # a small edit: near, not identical
+        rng.shuffle(story)
+        documents.append(story)
+    grouped = dedupe._group(documents)
+    monkeypatch.setattr(dedupe, "_Buckets", _BucketsByIndex)
+    assert grouped == dedupe._group(documents)
+    assert sum(len(group) > 1 for group in grouped) > 100  # reposts were found
+
+
+# --- language --------------------------------------------------------------------------------------
+
+
+def _language_by_definition(text: str, sample: int = 400) -> str | None:
+    han_chars = "".join(HAN_RUN.findall(text, 0, sample * 4))[:sample]
+    latin = sum(map(len, metadata._LATIN_RUN.findall(text, 0, sample * 4)))
+    if not han_chars:
+        return "en" if latin else None
+    if latin > 3 * len(han_chars):
+        return "en"
+    simplified = to_simplified(han_chars)
+    if simplified == han_chars:
+        return "zh-Hans"
+    changed = sum(map(operator.ne, han_chars, simplified))
+    return "zh-Hant" if changed >= max(2, 0.05 * len(han_chars)) else "zh-Hans"
+
+
+@given(
+    st.lists(st.sampled_from(["药品监督", "藥品監督", "国", "國", "abc", "Agency ", " ", "。"]), max_size=900).map(
+        "".join
+    ),
+    st.sampled_from([1, 3, 40, 400]),
+)
+@settings(max_examples=300, deadline=None)
+def test_language_is_what_counting_every_letter_says(text: str, sample: int) -> None:
+    assert metadata.detect_language(text, sample) == _language_by_definition(text, sample)
