@@ -70,6 +70,7 @@ ERROR_HINTS = {
 MODEL_HINTS = {
     "concurrency": "lower --concurrency (BRIEFS_CONCURRENCY)",
     "collect_offline": "collect its output with `briefs batch collect --from-file FILE`",
+    "run_offline": "write it for a batch runner of yours with `briefs batch submit --offline`",
     "refresh_recordings": (
         "refresh with `briefs generate --week … --mode record` against a live model, "
         "or `make reference` for the hand-written sample answers"

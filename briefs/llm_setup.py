@@ -37,6 +37,7 @@ BRIEFS_HINTS = Hints(
     concurrency="lower concurrency (BRIEFS_CONCURRENCY)",
     ca_bundle="set BRIEFS_CA_BUNDLE (or ca_bundle in the config file) to its CA certificate file",
     collect_offline="collect its output file with batch_collect(from_file=FILE)",
+    run_offline="write it for a batch runner of yours with batch_submit(offline=True)",
     refresh_recordings=(
         "refresh them in mode record against a live model, or `make reference` for the hand-written sample answers"
     ),

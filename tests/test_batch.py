@@ -198,6 +198,49 @@ def test_collect_names_the_week_it_collected_even_when_midnight_passes_meanwhile
     assert "run `briefs generate --week 2022-W06` to finish the week" in collected.output
 
 
+# --- the files and batches requests fail as a model call does ------------------------------------------
+
+
+def test_a_batch_for_an_endpoint_that_cannot_be_reached_is_one_line_exit_3(week, monkeypatch) -> None:
+    monkeypatch.setenv("BRIEFS_BASE_URL", "http://127.0.0.1:9/v1")
+    monkeypatch.setenv("BRIEFS_MAX_ATTEMPTS", "1")
+    submitted = briefs("batch", "submit", *PERIOD)
+    assert submitted.exit_code == 3, submitted.output
+    [line] = submitted.output.splitlines()
+    assert line.startswith("briefs: error: uploading the batch file: cannot connect to the model endpoint ")
+    assert "OPENAI_BASE_URL" in line
+
+
+def test_an_endpoint_without_a_batch_api_says_so_and_how_to_run_the_batch_yourself(week) -> None:
+    """vLLM's, llama.cpp's and Ollama's servers answer /v1/files with a 404."""
+    week.batch_api = False
+    submitted = briefs("batch", "submit", *PERIOD)
+    assert submitted.exit_code == 3, submitted.output
+    [line] = submitted.output.splitlines()
+    assert line.startswith(f"briefs: error: uploading the batch file: {week.base_url} has no Batch API (HTTP 404")
+    assert line.endswith("write it for a batch runner of yours with `briefs batch submit --offline`")
+    assert not list(Path(os.environ["BRIEFS_HOME"]).glob("batches/*.json")), "no state: nothing was sent"
+
+
+def test_a_busy_batches_endpoint_is_asked_again_as_a_model_call_is(week) -> None:
+    week.batch_polls = 2
+    week.script(fake_server.BATCH_API, fake_server.rate_limited(retry_after_ms="10"), fake_server.server_error(503))
+    result = briefs("generate", "--batch", "--poll-seconds", "0.01", *PERIOD)
+    assert result.exit_code == 0, result.output
+    assert [week.count(label) for label in CHUNKS] == [0, 0], "every extraction came from the batch"
+    assert week.batch_calls[:3] == ["POST /v1/files"] * 3, "the upload was refused twice, then sent"
+
+
+def test_a_refused_batch_creation_says_what_the_provider_said(week) -> None:
+    week.script(fake_server.BATCH_API, fake_server.OK, fake_server.status(400))  # the upload, then the creation
+    submitted = briefs("batch", "submit", *PERIOD)
+    assert submitted.exit_code == 3, submitted.output
+    [line] = submitted.output.splitlines()
+    assert line.startswith("briefs: error: creating the batch: the endpoint refused it (HTTP 400: ")
+    assert line.endswith("HTTP 400 from the fake server)")
+    assert week.batch_calls == ["POST /v1/files", "POST /v1/batches"], "a refused creation is not asked again"
+
+
 # --- waiting for a batch: collect while it runs, `generate --batch`, an interrupted wait ------------
 
 

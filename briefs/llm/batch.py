@@ -24,20 +24,26 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import pydantic
+from openai import APIError, APIStatusError
 from openai.lib._parsing._completions import type_to_response_format_param
 
 from briefs.llm.answers import Answer, Checked, Conversation, read_completion
 from briefs.llm.client import ModelClient
 from briefs.llm.config import CallRequest, CallResult, Usage
-from briefs.llm.errors import LLMConfigError
+from briefs.llm.errors import LLMConfigError, ModelError, ModelRequestError
 from briefs.llm.files import write_atomically
+from briefs.llm.http_errors import call_failure, describe
+from briefs.llm.retry import transport_retrying
 from briefs.llm.usage import CallTally
+
+T = TypeVar("T")
 
 ENDPOINT: Final = "/v1/chat/completions"
 STATE_VERSION = 1
@@ -221,9 +227,61 @@ def write_offline(client: ModelClient, requests: list[CallRequest[Any]], state_p
 
 def _upload_and_create(client: ModelClient, data: bytes) -> tuple[str, str]:
     """Upload a batch file and create its batch through the SDK; returns (batch id, file id)."""
-    uploaded = client._openai.files.create(file=("batch.jsonl", data, "application/jsonl"), purpose="batch")
-    batch = client._openai.batches.create(input_file_id=uploaded.id, endpoint=ENDPOINT, completion_window="24h")
+    uploaded = _batch_api(
+        client,
+        "uploading the batch file",
+        lambda: client._openai.files.create(file=("batch.jsonl", data, "application/jsonl"), purpose="batch"),
+    )
+    # sent once: a creation whose answer was lost may have made the batch, and a second would be paid twice
+    batch = _batch_api(
+        client,
+        "creating the batch",
+        lambda: client._openai.batches.create(input_file_id=uploaded.id, endpoint=ENDPOINT, completion_window="24h"),
+        attempts=1,
+    )
     return batch.id, uploaded.id
+
+
+def _batch_api(client: ModelClient, what: str, send: Callable[[], T], attempts: int | None = None) -> T:
+    """One request of the files and batches APIs, asked again as a model call is (a 429, a 5xx, a
+    dropped connection); one that fails for good is a ModelError saying what to change, as a call's."""
+    tries = 0
+
+    def attempt() -> T:
+        nonlocal tries
+        tries += 1
+        return send()
+
+    retrying = transport_retrying(
+        max_attempts=client.config.max_attempts if attempts is None else attempts,
+        max_seconds=client.config.max_retry_seconds,
+        sleep=client._sleep,
+        before_sleep=client._log_retry(what),
+    )
+    started = time.monotonic()
+    try:
+        return retrying(attempt)
+    except APIError as error:
+        raise _batch_api_failure(client, what, error, tries, time.monotonic() - started) from None
+
+
+def _batch_api_failure(client: ModelClient, what: str, error: APIError, attempts: int, elapsed: float) -> ModelError:
+    """What a request of the files and batches APIs failed with: a server without them (vLLM's,
+    llama.cpp's and Ollama's have none) or a request it refused says so; the rest as a call's failure."""
+    status = error.status_code if isinstance(error, APIStatusError) else None
+    where = client._where()
+    if status in (404, 405):
+        return ModelRequestError(
+            f"{what}: {where.url} has no Batch API ({client._scrub(describe(error))}); "
+            f"{client.config.hints.run_offline}",
+            label=what,
+            attempts=attempts,
+        )
+    if status in (400, 409, 422):
+        return ModelRequestError(
+            f"{what}: the endpoint refused it ({client._scrub(describe(error))})", label=what, attempts=attempts
+        )
+    return call_failure(error, where, label=what, attempts=attempts, elapsed=elapsed, scrub=client._scrub)
 
 
 def jsonl_path(state_path: Path) -> Path:
@@ -246,7 +304,7 @@ def _write_jsonl(lines: list[str], state_path: Path) -> bytes:
 
 def retrieve_batch(client: ModelClient, state: BatchState) -> Any:
     """The batch as the server reports it (status, request_counts)."""
-    return client._openai.batches.retrieve(state.batch_id)
+    return _batch_api(client, f"batch {state.batch_id}", lambda: client._openai.batches.retrieve(state.batch_id))
 
 
 def collect_batch(
@@ -263,10 +321,15 @@ def collect_batch(
     lines: list[str] = []
     for file_id in (batch.output_file_id, batch.error_file_id):
         if file_id:
-            lines += client._openai.files.content(file_id).text.splitlines()
+            content = _batch_api(client, f"file {file_id} of batch {state.batch_id}", _reader(client, file_id))
+            lines += content.splitlines()
     found = _collect_lines(client, requests, state, state_path, batch.status, lines, first=first)
     found.errors = [_batch_error(error) for error in (batch.errors.data or [])] if batch.errors else []
     return found
+
+
+def _reader(client: ModelClient, file_id: str) -> Callable[[], str]:
+    return lambda: client._openai.files.content(file_id).text
 
 
 def _batch_error(error: Any) -> str:

@@ -35,6 +35,7 @@ class Hints:
     ca_bundle: str = "set LLMConfig.ca_bundle to its CA certificate file"
     refresh_recordings: str = "record the calls again in record mode against a live model"
     collect_offline: str = "read the runner's output file with collect_file"  # a batch written for a local runner
+    run_offline: str = "write it for a batch runner of yours with write_offline"  # an endpoint without a Batch API
 
 
 @dataclass(frozen=True)

@@ -110,6 +110,9 @@ def content_filtered() -> Fault:
 
 
 OK = Fault("ok")
+# The label the requests of the files and batches APIs take their scripted faults from (a status or a
+# dropped connection; never those scripted for "*", which are the model calls').
+BATCH_API = "batch-api"
 
 
 @dataclass(frozen=True)
@@ -146,6 +149,7 @@ class FakeServer:
     # The longest custom_id a batch line may carry: Anthropic and OpenRouter refuse a longer one
     # ("custom_id: String should have at most 64 characters"). None: no limit (OpenAI documents none).
     custom_id_limit: int | None = 64
+    batch_api: bool = True  # False: /v1/files and /v1/batches are not found, as on vLLM's or llama.cpp's server
 
     def __post_init__(self) -> None:
         self.requests: list[Seen] = []
@@ -260,11 +264,26 @@ class _Handler(BaseHTTPRequestHandler):
         # Without this, Nagle's algorithm and delayed ACKs add ~40 ms to every response.
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
+    def _batch_api_refused(self, method: str) -> bool:
+        """Count a request of the files and batches APIs; answer it here (True) when there is no
+        Batch API or a fault is scripted for it (``BATCH_API``)."""
+        fake = self.fake
+        with fake._lock:
+            fake.batch_calls.append(f"{method} {self.path}")
+            queue = fake._scripts.get(BATCH_API)
+            fault = queue.popleft() if queue else OK
+        if not fake.batch_api:
+            self._send_json(404, {"detail": "Not Found"})  # what vLLM's server (FastAPI) answers an unknown route
+            return True
+        if fault.kind in ("status", "drop"):
+            self._respond(fault, BATCH_API, {}, 0)
+            return True
+        return False
+
     def do_GET(self) -> None:
         fake = self.fake
-        if self.path.startswith(("/v1/files", "/v1/batches")):
-            with fake._lock:
-                fake.batch_calls.append(f"GET {self.path}")
+        if self.path.startswith(("/v1/files", "/v1/batches")) and self._batch_api_refused("GET"):
+            return
         if self.path.startswith("/v1/files/") and self.path.endswith("/content"):
             data = fake.files.get(self.path.split("/")[3])
             if data is None:
@@ -287,9 +306,8 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         length = int(self.headers.get("content-length") or 0)
         raw = self.rfile.read(length)
-        if self.path.startswith(("/v1/files", "/v1/batches")):
-            with self.fake._lock:
-                self.fake.batch_calls.append(f"POST {self.path}")
+        if self.path.startswith(("/v1/files", "/v1/batches")) and self._batch_api_refused("POST"):
+            return
         if self.path.rstrip("/") == "/v1/files":
             self._send_json(200, _batch_upload(self.fake, self.headers.get("content-type", ""), raw))
             return
