@@ -87,6 +87,7 @@ def test_an_english_page_gets_the_terms_it_names_in_english() -> None:
     for zh in ("国家药品监督管理局", "药品上市许可持有人", "疫苗", "国家市场监督管理总局"):
         assert lines_of(prompts, zh) in user, zh
     assert lines_of(prompts, "化妆品") not in user
+    assert "Glossary terms this document names (" in user  # not "in this document": they are not, in Chinese
     plain = hand_document("Nobody answered the NMPAX hotline yesterday.")  # a longer word is not NMPA
     assert "→" not in prompts.extract_messages(plain, plain.chunks[0])[1]["content"].split("<<<METADATA")[0]
 
@@ -140,6 +141,7 @@ def test_the_merge_lists_the_terms_of_its_records() -> None:
     system, user = (m["content"] for m in prompts.merge_messages([Extraction.model_validate(record)]))
     assert system == prompts.system_message(MERGE)
     assert lines_of(prompts, "两品一械") in user and lines_of(prompts, "两品一械") not in system
+    assert "Glossary terms these records name (" in user
 
 
 def test_drift_is_still_measured_against_the_whole_glossary() -> None:
