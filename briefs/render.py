@@ -38,7 +38,6 @@ from briefs.models import (
     DocType,
     DocumentChange,
     Format,
-    History,
     RunRecord,
     UpcomingDeadline,
 )
@@ -147,6 +146,11 @@ _SENTENCES: dict[str, tuple[str, str]] = {
     "no_deadlines": (
         "此前各周公布的期限中，没有落在本周起 {days} 天内的。",
         "No deadline announced in an earlier week falls within {days} days of this week.",
+    ),
+    "no_deadlines_for_team": (
+        "此前各周公布、落在本周起 {days} 天内的 {count} 项期限都不在本团队的订阅范围内。",
+        "None of the {count} deadlines announced in earlier weeks that fall within {days} days of this week "
+        "is in this team's subscription.",
     ),
     "upcoming_intro": (
         "此前各周公布、落在本周起 {days} 天内的期限：",
@@ -502,8 +506,13 @@ class Languages:
         title = self.one(deadline.document.title)
         return f"{deadline.date.isoformat()} · {kind} · {title} ({deadline.document.week} {deadline.document.ref})"
 
-    def no_deadlines(self, history: History) -> str:
-        days = history.window_days
+    def no_deadlines(self, briefing: Briefing) -> str:
+        """An empty deadlines section: none in the window, or none a team's filter left (never "none"
+        when there were some)."""
+        days = briefing.history.window_days if briefing.history else 0
+        removed = briefing.team_filter.deadlines_removed if briefing.team_filter else 0
+        if removed:
+            return self.label_with("no_deadlines_for_team", days=days, count=removed)
         return self.label_with("no_deadlines", days=days)
 
     def label_with(self, key: str, **values: object) -> str:

@@ -249,3 +249,16 @@ def test_the_documents_own_date_list_does_not_widen_what_its_requirements_say(tm
     assert _dates(view) == [] and view.team_filter.deadlines_removed == 1
     cosmetics_only_high = Team(name="c", recipients=["c@example.com"], product_scope=["cosmetics"], min_priority="high")
     assert _dates(for_team(whole, cosmetics_only_high)) == [], "the cosmetics requirement is low"
+
+
+@pytest.mark.parametrize("fmt", ["md", "txt", "html"])
+def test_a_team_whose_filter_removed_every_deadline_is_not_told_there_were_none(store: Path, fmt: str) -> None:
+    devices = Team(name="devices", recipients=["qa@example.com"], product_scope=["medical_devices"])
+    view = for_team(_second_week(store), devices)
+    assert _dates(view) == [] and view.team_filter.deadlines_removed == 2
+    text = render(view, fmt)
+    assert "No deadline announced in an earlier week falls within" not in text and "没有落在本周起" not in text
+    assert "None of the 2 deadlines announced in earlier weeks that fall within 90 days of this week" in text
+    assert "此前各周公布、落在本周起 90 天内的 2 项期限都不在本团队的订阅范围内" in text
+    whole = render(_second_week(store).model_copy(update={"history": view.history, "team_filter": None}), fmt)
+    assert "No deadline announced in an earlier week falls within 90 days of this week." in whole
