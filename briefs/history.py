@@ -802,7 +802,8 @@ def _extraction_model(run: dict) -> str | None:
     return run.get("model")
 
 
-# What makes two run records records of one run: the same model and prompts over the same files.
+# What makes two run records records of one run: the same model (and extraction model) and prompts
+# over the same files.
 _SAME_RUN = ("model", "prompt_versions", "inputs")
 
 
@@ -833,7 +834,11 @@ def _same_run(stored: str, rebuilt: str) -> bool:
         old, new = json.loads(stored), json.loads(rebuilt)
     except ValueError:  # a record damaged by hand: the rebuilt one is the one to trust
         return False
-    return isinstance(old, dict) and all(old.get(key) == new.get(key) for key in _SAME_RUN)
+    return (
+        isinstance(old, dict)
+        and all(old.get(key) == new.get(key) for key in _SAME_RUN)
+        and _extraction_model(old) == _extraction_model(new)  # answers of another extract_model: another run
+    )
 
 
 def _new_id(cursor: sqlite3.Cursor) -> int:

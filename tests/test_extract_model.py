@@ -241,3 +241,23 @@ def test_the_dry_run_expects_the_reask_share_of_runs_whose_extraction_was_on_the
     main = generate(live(tmp_path, fake_openai), GenerateRequest(EVERYTHING, dry_run=True, history=store)).week_estimate
     assert main is not None and main.reask.share == 0.02
     assert fake_openai.count() == 0
+
+
+def test_a_rebuild_keeps_its_own_record_when_the_stored_run_extracted_on_another_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The stored record is of a run whose extraction went to nano; the rebuild read mini's cached
+    answers: that is another run, whose re-asks are not the stored run's."""
+    from test_history_store import Continuity, _reasked, _rebuild, _run_records, _set_run_record
+
+    continuity = Continuity(tmp_path)
+    assert continuity.run("2022-W06").exit_code == 0
+
+    def on_nano(run: dict) -> dict:
+        stages = [{**stage, "model": CHEAP} if stage["stage"] == "extract" else stage for stage in run["stages"]]
+        return _reasked({**run, "stages": stages})
+
+    _set_run_record(continuity.store, "2022-W06", on_nano)
+    _rebuild(continuity, monkeypatch)
+    [run] = _run_records(continuity.store).values()
+    assert run["total"]["reasks"] == 0 and {s["stage"]: s["model"] for s in run["stages"]}["extract"] == MAIN
