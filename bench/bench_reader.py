@@ -1,8 +1,9 @@
 """Reader throughput: a few thousand news-sized pages and long regulations through read_paths (load →
 clean → metadata → dedupe → chunk), beside tiktoken encoding the *cleaned* texts alone, in one run;
-then an unpunctuated 320k-character line cut into chunks, beside encoding it once.
+then an unpunctuated 320k-character line cut into chunks, beside encoding it once; with ``--stages``,
+where the reader's CPU time goes, stage by stage.
 
-    .venv/bin/python bench/bench_reader.py [--docs 3000] [--long-every 15] [--seed 7] [--repeat 5]
+    .venv/bin/python bench/bench_reader.py [--docs 3000] [--long-every 15] [--seed 7] [--repeat 5] [--stages]
 
 The pages are made from the bundled samples: each keeps the chrome of one seed page (breadcrumbs,
 widgets, sidebars) around paragraphs drawn at random from all eight sample bodies plus a numbered
@@ -27,6 +28,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from briefs import chunk, dedupe, load, metadata, reader, tokens
+from briefs import clean as clean_stage
 from briefs.chunk import chunk_text
 from briefs.clean import clean
 from briefs.load import load_file
@@ -84,6 +87,7 @@ def main() -> None:
     parser.add_argument("--line", type=int, default=320_000, help="characters of the unpunctuated line")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repeat", type=int, default=5, help="interleaved runs; the best of each side counts")
+    parser.add_argument("--stages", action="store_true", help="then where the reader's CPU time goes, stage by stage")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as scratch:
@@ -117,6 +121,8 @@ def main() -> None:
         read_paths([folder], settings)
         _, traced_peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
+
+        stages = stage_times(folder, settings) if args.stages else None
 
     line_seconds, line_encode, line_chunks = cut_line(args.line, encoding, settings.chunk_tokens, args.repeat)
 
@@ -159,6 +165,63 @@ def main() -> None:
         f"an unpunctuated {args.line:,}-character line: chunked in {line_seconds:.3f} s ({line_chunks} chunks), "
         f"encoded once in {line_encode:.3f} s: {line_seconds / line_encode:.1f}x"
     )
+    if stages:
+        encode_cpu_best = min(encode_cpu)
+        print("where the reader's CPU time goes (one more read, each stage timed apart), as a share of encode-only:")
+        for stage, seconds in sorted(stages.items(), key=lambda item: -item[1]):
+            print(f"  {stage:<34} {seconds:6.3f} s  {seconds / encode_cpu_best:5.2f}x")
+
+
+# The reader's stages, as read_paths reaches them (module attributes, looked up at each call).
+_STAGES = (
+    (reader, "expand_paths", "find files (expand_paths)"),
+    (load, "read_bytes", "read bytes"),
+    (load, "load_bytes", "decode, front matter"),
+    (clean_stage, "clean", "clean"),
+    (metadata, "extract_metadata", "metadata"),
+    (reader._LazyCounter, "_encode", "tiktoken encode (whole texts, edges)"),
+    (tokens, "ends_of", "token ends (long documents)"),
+    (chunk, "chunk_text", "chunk"),
+    (dedupe, "sentence_keys", "duplicate keys"),
+    (dedupe, "mark_duplicates", "duplicate groups"),
+)
+
+
+def stage_times(folder: Path, settings: Settings) -> dict[str, float]:
+    """CPU seconds of each stage in one read of ``folder``, each stage's own time only (a stage
+    called inside another, such as the encoding inside chunking, is taken out of the outer one);
+    what no stage holds is the reader's glue ("other")."""
+    spent: dict[str, float] = dict.fromkeys([stage for _, _, stage in _STAGES] + ["other"], 0.0)
+    running: list[list] = []  # [stage, since] of the stages entered and not yet left, innermost last
+
+    def timed(function, stage: str):
+        def call(*args, **kwargs):
+            now = time.process_time()
+            if running:  # pause the stage this one runs inside
+                spent[running[-1][0]] += now - running[-1][1]
+            running.append([stage, now])
+            try:
+                return function(*args, **kwargs)
+            finally:
+                left = time.process_time()
+                spent[stage] += left - running.pop()[1]
+                if running:
+                    running[-1][1] = left
+
+        return call
+
+    originals = [(owner, name, getattr(owner, name)) for owner, name, _ in _STAGES]
+    for (owner, name, stage), (_, _, original) in zip(_STAGES, originals, strict=True):
+        setattr(owner, name, timed(original, stage))
+    try:
+        started = time.process_time()
+        read_paths([folder], settings)
+        total = time.process_time() - started
+    finally:
+        for owner, name, original in originals:
+            setattr(owner, name, original)
+    spent["other"] = total - sum(spent.values())
+    return spent
 
 
 def cut_line(characters: int, encoding, budget: int, repeat: int) -> tuple[float, float, int]:
