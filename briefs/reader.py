@@ -49,23 +49,23 @@ def read_paths(paths: list[Path], settings: Settings) -> ReadResult:
     files, problems, ignored = expand_paths(paths)
     stated = manifest.read_manifests(ignored + _sidecars_of_named_files(paths), files)
     result = ReadResult(problems=problems + stated.problems, ignored=ignored)
+    read: list[Document | _Page] = []  # from the cache, or a page read now and described below
     keys: list[list[str]] = []
     entries: list[str] = []
-    fresh: list[int] = []  # the documents read now, not from the cache: counted, chunked and keyed below
     for path in files:
         try:
-            document, sentence_keys, entry = _read_cached(path, settings, stated.facts_for(path), cache)
+            found, sentence_keys, entry = _read_cached(path, settings, stated.facts_for(path), cache)
         except InputError as error:
             result.problems.append(str(error))
             continue
-        if sentence_keys is None:
-            fresh.append(len(result.documents))
-        result.documents.append(document)
+        read.append(found)
         keys.append(sentence_keys or [])
         entries.append(entry)
-    # Each stage runs over all the new texts in turn, not page by page: tiktoken's and OpenCC's tables
-    # then stay in the processor's caches (encoding about a tenth faster than between one page's
-    # cleaning and the next).
+    # Each stage runs over all the new pages in turn, not page by page: its tables and code (tiktoken's,
+    # OpenCC's, the metadata rules') then stay in the processor's caches (encoding the cleaned texts
+    # is about a tenth faster back to back than between one page's cleaning and the next).
+    fresh = [index for index, found in enumerate(read) if isinstance(found, _Page)]
+    result.documents = [found if isinstance(found, Document) else _describe(found) for found in read]
     for index in fresh:
         _count_and_chunk(result.documents[index], settings, count)
     for index in fresh:
@@ -120,16 +120,16 @@ class _LazyCounter:
 
 def _read_cached(
     path: Path, settings: Settings, scraped: manifest.Scraped | None, cache: readcache.ReadCache | None
-) -> tuple[Document, list[str] | None, str]:
-    """One file's reading, its duplicate-detection keys and its cache key; from the cache (with its
-    token count, chunks and keys) when its bytes, path and reader are unchanged, else read now,
-    without those yet (keys None: ``_count_and_chunk`` and ``dedupe.sentence_keys`` follow). Chunks
-    carry a placeholder document id until ids are assigned over the whole folder."""
+) -> tuple[Document | _Page, list[str] | None, str]:
+    """One file's reading, its duplicate-detection keys and its cache key: from the cache (a
+    Document with its token count, chunks and keys) when its bytes, path and reader are unchanged,
+    else the page read and cleaned now (keys None: ``_describe``, ``_count_and_chunk`` and
+    ``dedupe.sentence_keys`` follow). Raises ``InputError``."""
     data = load.read_bytes(path, settings.max_file_bytes)
     key = cache.key(path, data, scraped.as_dict() if scraped else None) if cache is not None else ""
     if cache is not None and (cached := cache.get(key)) is not None:
         return cached[0], cached[1], key
-    return read_document(path, data, scraped), None, key
+    return _read_page(path, data, scraped), None, key
 
 
 def _count_and_chunk(document: Document, settings: Settings, count: _LazyCounter) -> None:
@@ -247,28 +247,47 @@ def _entry_kind(path: Path) -> str:
     return "folder" if stat.S_ISDIR(mode) else "file"
 
 
-def read_document(path: Path, data: bytes, scraped: manifest.Scraped | None = None) -> Document:
-    """One file's bytes to a Document without id, token count, duplicates or chunks. Raises ``InputError``.
+@dataclass(frozen=True)
+class _Page:
+    """A file read and cleaned, waiting for its metadata (the raw text is not kept)."""
+
+    path: Path
+    sha256: str
+    encoding: str
+    front_matter: dict[str, str]
+    problems: tuple[str, ...]
+    cleaned: clean.Cleaned
+    scraped: manifest.Scraped | None
+
+
+def _read_page(path: Path, data: bytes, scraped: manifest.Scraped | None) -> _Page:
+    """One file's bytes decoded and cleaned. Raises ``InputError`` (no article text among others).
 
     ``scraped``: what a manifest or sidecar states about the page (it wins over inference)."""
     loaded = load.load_bytes(path, data)
     cleaned = clean.clean(loaded.text, loaded.format)
     if not cleaned.body.strip():
         raise InputError(f"{path}: no article text found (only page furniture or markup)")
+    return _Page(path, loaded.sha256, loaded.encoding, loaded.front_matter, loaded.problems, cleaned, scraped)
+
+
+def _describe(page: _Page) -> Document:
+    """A page's Document, without id, token count, duplicates or chunks."""
+    cleaned = page.cleaned
     meta = metadata.extract_metadata(
-        str(path),
+        str(page.path),
         body=cleaned.body,
         header=cleaned.header,
         trailer=cleaned.trailer,
-        front_matter=loaded.front_matter,
+        front_matter=page.front_matter,
         hints=cleaned.hints,
-        scraped=scraped.as_dict() if scraped else None,
+        scraped=page.scraped.as_dict() if page.scraped else None,
     )
     return Document(
-        path=str(path),
+        path=str(page.path),
         id="",
-        sha256=loaded.sha256,
-        encoding=loaded.encoding,
+        sha256=page.sha256,
+        encoding=page.encoding,
         title=meta.title,
         subtitle=meta.subtitle,
         date=meta.date,
@@ -280,7 +299,7 @@ def read_document(path: Path, data: bytes, scraped: manifest.Scraped | None = No
         url=meta.url,
         official_url=meta.official_url,
         text=cleaned.body,
-        problems=[*loaded.problems, *meta.problems],
+        problems=[*page.problems, *meta.problems],
     )
 
 
