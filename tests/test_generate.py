@@ -22,7 +22,7 @@ from markdown_it import MarkdownIt
 from briefs import resources
 from briefs.cli_words import dry_run_lines
 from briefs.errors import EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE, ConfigError
-from briefs.events import ReplayChosen, UnusedRecording
+from briefs.events import NothingExtracted, ReplayChosen, UnusedRecording
 from briefs.llm.testing import fake_server
 from briefs.models import Briefing
 from briefs.pipeline import GenerateRequest, generate
@@ -443,3 +443,28 @@ def test_unused_recordings_are_listed_only_when_asked(tmp_path: Path) -> None:
     unused = [line for line in asked.lines() if "unused recording" in line]
     assert unused and any("2022-W07" in line for line in unused)
     assert not any("2022-W06" in line for line in unused), "what this week used is not listed"
+
+
+def test_a_document_with_a_chinese_file_name_is_asked_for_and_its_label_read_back(tmp_path: Path, fake_openai) -> None:
+    """A call's label carries its file's name (in an HTTP header, which is ASCII): Chinese file names
+    are the rule in a regulator's downloads, and they broke every call with a UnicodeEncodeError."""
+    corpus = corpus_of(tmp_path, SEED_000)
+    (corpus / f"{SEED_000}.txt").rename(corpus / "国家药监局关于发布药品注册管理办法的公告.txt")
+    label = "extract/国家药监局关于发布药品注册管理办法的公告/chunk-0"
+    fake_openai.set_answer(label, answer(f"extract/{SEED_000}/chunk-0"))
+    serve_reference_answers(fake_openai, "synthesize/2022-W06")
+
+    live = generate(live_settings(tmp_path, fake_openai, corpus=corpus), GenerateRequest(period=W06))
+    assert live.briefing is not None and live.briefing.complete, live.briefing and live.briefing.warnings
+    assert fake_openai.count(label) == 1, "the server read the label back as it was"
+
+    replayed = generate(replay_settings(tmp_path, corpus=corpus, home=tmp_path / "r"), GenerateRequest(period=W06))
+    assert replayed.briefing is not None and replayed.briefing.complete, "replay matches the body, not the label"
+    page = corpus / "国家药监局关于发布药品注册管理办法的公告.txt"
+    page.write_text(
+        page.read_text(encoding="utf-8") + "\n药品上市许可持有人应当于2022年3月1日前完成自查。\n", encoding="utf-8"
+    )
+    told = Told()
+    generate(replay_settings(tmp_path, corpus=corpus, home=tmp_path / "m"), GenerateRequest(period=W06), on_event=told)
+    [nothing] = told.of(NothingExtracted)
+    assert f"{label}: no recording matches this request" in nothing.failures[0].reason

@@ -48,7 +48,7 @@ from briefs.llm.errors import InvalidOutputError, LLMConfigError, ModelError, Mo
 from briefs.llm.http_errors import Endpoint, call_failure, describe, repeats_for_every_call, unreachable
 from briefs.llm.network import NetworkTransport, shown_proxy, without_userinfo
 from briefs.llm.probe import ServerContext, context_shortfall, probe_context
-from briefs.llm.recording import LABEL_HEADER, RecordReplayTransport
+from briefs.llm.recording import LABEL_HEADER, RecordReplayTransport, label_header
 from briefs.llm.retry import transport_retrying
 from briefs.llm.throttle import AdaptiveLimit
 from briefs.llm.usage import CallTally, Ledger, cost_usd, priced_endpoint
@@ -281,7 +281,7 @@ class ModelClient:
                     model=self.model_of(request),
                     messages=messages,  # type: ignore[arg-type]
                     response_format=schema,
-                    extra_headers={LABEL_HEADER: label},
+                    extra_headers={LABEL_HEADER: label_header(label)},
                     **params,
                 )
             except RateLimitError:

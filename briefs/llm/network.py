@@ -28,7 +28,7 @@ import httpx2
 from httpx2._utils import URLPattern, get_environment_proxies
 
 from briefs.llm.errors import ModelRequestError
-from briefs.llm.recording import LABEL_HEADER
+from briefs.llm.recording import label_of
 
 ALLOW_REMOTE_REQUESTS = True
 # Why, in the words of whoever switched them off (a test suite says how a test opts in).
@@ -93,7 +93,7 @@ class NetworkTransport(httpx2.BaseTransport):
         # the host this machine actually connects to: the proxy's when there is one
         host = (proxy or request.url).host
         if not ALLOW_REMOTE_REQUESTS and host not in LOOPBACK_HOSTS:
-            label = request.headers.get(LABEL_HEADER, "(no label)")
+            label = label_of(request.headers, "(no label)")
             raise ModelRequestError(
                 f"{label}: requests to {host} are switched off here ({REMOTE_OFF_HINT})",
                 label=label,

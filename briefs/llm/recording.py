@@ -24,6 +24,7 @@ import re
 import threading
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, unquote
 
 import httpx2
 
@@ -32,6 +33,21 @@ from briefs.llm.errors import LLMConfigError, ReplayMissError
 from briefs.llm.files import write_atomically
 
 LABEL_HEADER = "X-Briefs-Label"
+
+
+def label_header(label: str) -> str:
+    """The value of ``LABEL_HEADER`` for a call labelled ``label``: percent-encoded, because a header
+    is ASCII and a label holds its file's name (Chinese, as often as not); an ASCII label's letters,
+    digits, ``/``, ``_``, ``-`` and ``.`` stay as they are."""
+    return quote(label, safe="/")
+
+
+def label_of(headers: httpx2.Headers | Any, default: str = "") -> str:
+    """The label a request carries in ``LABEL_HEADER`` (``label_header``), as the caller wrote it."""
+    value = headers.get(LABEL_HEADER)
+    return default if value is None else unquote(value)
+
+
 PROVENANCE_EXTENSION = "briefs_provenance"  # set by transports whose answers are not a model's (answer books)
 
 # Response headers worth keeping: they change how the SDK and our retries read the response.
@@ -116,7 +132,7 @@ class RecordReplayTransport(httpx2.BaseTransport):
         digest = body_digest(canonical)
         path = self._index.get(digest)
         if path is None:
-            label = request.headers.get(LABEL_HEADER, "(no label)")
+            label = label_of(request.headers, "(no label)")
             try:
                 what = describe_request(json.loads(canonical))
             except ValueError:
@@ -144,7 +160,7 @@ class RecordReplayTransport(httpx2.BaseTransport):
             return fresh  # a transient error is not an answer: its retry is what gets recorded
         canonical = canonical_body(request.read())
         digest = body_digest(canonical)
-        label = request.headers.get(LABEL_HEADER, "")
+        label = label_of(request.headers)
         try:
             body: Any = json.loads(content)
         except ValueError:

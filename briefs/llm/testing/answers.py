@@ -17,7 +17,7 @@ from typing import Any
 import httpx2
 
 from briefs.llm.errors import AnswerMissingError, LLMConfigError
-from briefs.llm.recording import LABEL_HEADER, PROVENANCE_EXTENSION
+from briefs.llm.recording import PROVENANCE_EXTENSION, label_of
 
 ESTIMATED_NOTE = "token counts estimated with the local tokenizer"
 
@@ -28,7 +28,7 @@ class AnswerBookTransport(httpx2.BaseTransport):
         self.count_tokens = count_tokens
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
-        label = request.headers.get(LABEL_HEADER, "")
+        label = label_of(request.headers)
         body = json.loads(request.read())
         path = self.answers_dir / f"{label}.json"
         if not label or ".." in Path(label).parts:

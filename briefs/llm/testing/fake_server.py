@@ -29,7 +29,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from briefs.llm.batch import custom_id_of
-from briefs.llm.recording import LABEL_HEADER
+from briefs.llm.recording import label_of
 from briefs.llm.testing.answers import completion_wire
 
 
@@ -327,7 +327,7 @@ class _Handler(BaseHTTPRequestHandler):
         if (overflow := _overflow(self.fake, len(raw))) is not None:
             self._send_json(400, overflow)
             return
-        label = self.headers.get(LABEL_HEADER, "")
+        label = label_of(self.headers)
         fault = self.fake._next_fault(label)
         with self.fake._lock:
             kind = f"status {fault.status}" if fault.kind == "status" else fault.kind
