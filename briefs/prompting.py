@@ -34,7 +34,7 @@ from pydantic import BaseModel
 from briefs import resources
 from briefs.errors import ConfigError
 from briefs.models import Bilingual, Chunk, Document, Extraction, WeekSynthesis
-from briefs.zhtext import english_stem, glossary_terms_in, glossary_terms_named_in_english, locked_forms
+from briefs.zhtext import english_stem, glossary_terms_in, locked_forms
 
 GLOSSARY_FILE = "glossary.tsv"
 EXTRACT = "extract"
@@ -143,6 +143,16 @@ def data_marker(*parts: str) -> str:
     return digest[:16]
 
 
+def _spans(words: str, name: str) -> list[tuple[int, int]]:
+    """Where ``name`` occurs in ``words`` as whole words (``words`` is padded with a space each side)."""
+    spans = []
+    at = words.find(f" {name} ")
+    while at >= 0:
+        spans.append((at + 1, at + 1 + len(name)))
+        at = words.find(f" {name} ", at + 1)
+    return spans
+
+
 def merge_view(record: Extraction) -> dict[str, Any]:
     """What the merge call is shown of one part's record: everything but the requirements, which
     software merges; of those it sees the high-priority ones as one English line each (what a
@@ -179,30 +189,41 @@ class Prompts:
     def terms_in(self, text: str) -> list[Term]:
         """The glossary's terms that occur in ``text`` (Traditional read as Simplified), or whose locked
         English it uses (an English page), in glossary order: what a request tells the model to write
-        with the locked terms, in both languages.
-
-        Several terms share one English name (NMPA: 国家药品监督管理局, 国家药监局, 国家局). A term
-        found only through English is left out when every name of it the text uses is already a name
-        of a listed term (the text's own Chinese term, else the first in glossary order, the full
-        name): one name, one Chinese term, so the `zh` fields of an English page do not get 国家局.
-        Kinds of document (group ``form``) are found in Chinese only: English "Provisions" may be
-        办法 or 规定, "regulation" 条例, 法规 or 监管, and a document keeps its own Chinese name."""
+        with the locked terms, in both languages."""
         pairs = [(term.zh, term.en) for term in self.glossary]
-        named = [(term.zh, term.en) for term in self.glossary if term.group != DOCUMENT_FORM]
         in_chinese = {zh for zh, _ in glossary_terms_in(text, pairs)}
-        in_english = {zh for zh, _ in glossary_terms_named_in_english(text, named)} - in_chinese
+        named = self._named_in_english(text, in_chinese)
+        return [term for term in self.glossary if term.zh in in_chinese or term.zh in named]
+
+    @cached_property
+    def _english_names(self) -> list[tuple[Term, str]]:
+        """(term, one of its English names as compared), longest name first, then glossary order."""
+        names = [(term, form) for term in self.glossary for form in locked_forms(term.en) if form]
+        return sorted(names, key=lambda name: -len(name[1]))
+
+    def _named_in_english(self, text: str, in_chinese: set[str]) -> set[str]:
+        """The terms found only through their English names. Each place a name occurs belongs to one
+        term, as in Chinese (药品上市许可持有人 is not also 药品): the longest name there, and of
+        terms sharing a name (NMPA: 国家药品监督管理局, 国家药监局, 国家局) the one the text writes
+        in Chinese, else the first in glossary order, the full name; so an English page's `zh`
+        fields get one Chinese term per name, never 国家局 or 持有人. Kinds of document (group
+        ``form``) are not found this way: English "Provisions" may be 办法 or 规定, "regulation" 条例,
+        法规 or 监管, and a document keeps its own Chinese name."""
         words = f" {english_stem(text)} "
-        covered = {form for term in self.glossary if term.zh in in_chinese for form in locked_forms(term.en)}
-        listed = set(in_chinese)
-        for term in self.glossary:
-            if term.zh not in in_english:
-                continue
-            forms = locked_forms(term.en)
-            if {form for form in forms if form and f" {form} " in words} <= covered:
-                continue
-            listed.add(term.zh)
-            covered.update(forms)
-        return [term for term in self.glossary if term.zh in listed]
+        candidates = [
+            (term, form)
+            for term, form in self._english_names
+            if f" {form} " in words and (term.zh in in_chinese or term.group != DOCUMENT_FORM)
+        ]
+        candidates.sort(key=lambda name: (-len(name[1]), name[0].zh not in in_chinese))  # stable: glossary order
+        taken: list[tuple[int, int]] = []
+        named: set[str] = set()
+        for term, form in candidates:
+            free = [span for span in _spans(words, form) if not any(a < span[1] and span[0] < b for a, b in taken)]
+            if free:
+                taken.extend(free)
+                named.add(term.zh)
+        return named - in_chinese
 
     @cached_property
     def fields(self) -> list[FieldGuide]:

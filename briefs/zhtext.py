@@ -15,7 +15,7 @@ The API, for modules that extend it (more date forms belong here, beside the one
 * ``width_fold_char`` / ``fold`` / ``width_fold`` — full/half-width folding (``fold`` also drops
   whitespace); ``to_simplified`` / ``simplified_key`` — script folding (OpenCC t2s);
   ``glossary_terms_in`` — the glossary terms a text holds (for the prompt and the drift measure);
-  ``glossary_terms_named_in_english``, ``locked_forms``, ``english_stem`` — the same for English text.
+  ``locked_forms``, ``english_stem`` — how a locked English term may be written, compared.
 * Dates: ``normalise_for_dates`` (the reader's comparison copy: NFKC, Chinese-numeral dates as
   digits, ROC years as Western ones: ``roc_years_to_western``); ``english_dates`` /
   ``english_month_days`` ("Feb. 11, 2022", "30 June 2023", RFC 822's "Wed, 27 May 2020", "April 21st") and the patterns it is read with (``ISO_LIKE``, ``CJK_FULL_DATE``, ``MONTH_DAY``,
@@ -149,14 +149,6 @@ def glossary_terms_in(text: str, terms: list[tuple[str, str]]) -> list[tuple[str
     """The glossary terms a Chinese text holds, longest first, none inside a longer one
     (药品上市许可持有人 is one term, not also 药品 and 持有人); Traditional read as Simplified."""
     return terms_found(text, longest_first(terms))
-
-
-def glossary_terms_named_in_english(text: str, terms: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """The glossary terms whose locked English (whole, the name before its parenthesis, or its
-    abbreviation) an English text uses: an English page holds none of the Chinese terms, yet its
-    Chinese fields need the glossary's Chinese for what it names (NMPA → 国家药监局)."""
-    words = f" {english_stem(text)} "
-    return [(zh, en) for zh, en in terms if any(f" {form} " in words for form in locked_forms(en) if form)]
 
 
 def longest_first(terms: list[tuple[str, str]]) -> list[tuple[str, str, str]]:

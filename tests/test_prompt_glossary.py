@@ -115,6 +115,21 @@ def test_an_english_name_gets_one_chinese_term_the_full_one() -> None:
     assert lines_of(prompts, "特殊用途化妆品") in user and lines_of(prompts, "化妆品") in user
 
 
+def test_an_english_name_inside_a_longer_one_is_not_listed_on_its_own() -> None:
+    """As in Chinese (药品上市许可持有人 is not also 药品 and 持有人): "contract manufacturers" is
+    受托生产企业, not also 生产企业; the campaign's full name is not also 专项整治 and 药品."""
+    prompts = Prompts()
+    page = hand_document("Contract manufacturers joined the drug safety special rectification campaign.")
+    user = prompts.extract_messages(page, page.chunks[0])[1]["content"].split("<<<METADATA")[0]
+    assert lines_of(prompts, "受托生产企业") in user and lines_of(prompts, "药品安全专项整治行动") in user
+    for zh in ("生产企业", "专项整治", "药品"):
+        assert f"\n{zh} → " not in user, zh
+    # the shorter name standing on its own elsewhere in the text is listed
+    page = hand_document("Contract manufacturers and other manufacturers were inspected.")
+    user = prompts.extract_messages(page, page.chunks[0])[1]["content"]
+    assert lines_of(prompts, "受托生产企业") in user and lines_of(prompts, "生产企业") in user
+
+
 def test_a_kind_of_document_named_in_english_gets_no_chinese_term() -> None:
     """English "Provisions" may render 办法 or 规定, "regulation" 条例, 法规 or 监管: the `zh`
     fields must keep a document's own Chinese name, so the kinds of document (glossary group
