@@ -19,8 +19,9 @@ snapshots are of gpt-4o-2024-08-06; the 4.1 family was not seen, and is assumed 
 Printed, side by side:
 * wall time / ideal, where ideal = the server's busy time / its capacity (what the endpoint itself
   allows), and whether the week got its synthesis;
-* cost per week on gpt-4.1-mini at list, cached-prefix and Batch prices, from tiktoken counts of the
-  requests the server really received and of the answers it gave;
+* cost per week on gpt-4.1-mini at list, cached-prefix and Batch prices (every call batched, and as
+  `generate --batch` bills: the extraction batched, merges and synthesis online at list), from
+  tiktoken counts of the requests the server really received and of the answers it gave;
 * beside it, the same week's bill with gpt-4.1-nano doing the per-chunk extraction and gpt-4.1-mini
   the merges and the synthesis (`extract_model = "gpt-4.1-nano"`): the same token counts at each
   stage's own model's prices, and what `--dry-run` predicts for that setting. Only the price changes
@@ -273,13 +274,15 @@ def tokens_of(bodies: list[tuple[str, dict[str, Any]]], answer: Any) -> dict[str
         "cached_cost": cached_cost,
         "by_stage": by_stage,
         "price": price,
+        "all_main": split_bill(by_stage, MODEL),
         "split": split_bill(by_stage),
     }
 
 
 def split_bill(by_stage: dict[str, Counter], extract_model: str = CHEAP) -> dict[str, float]:
     """The same tokens, with extraction at ``extract_model``'s prices and every other stage at
-    MODEL's: list, cached-prefix and Batch (half of list), and extraction's share of the list bill."""
+    MODEL's: list, cached-prefix, Batch (every call at half of list), `generate --batch` (the extraction
+    at half, merges and synthesis online at list), and extraction's share of the list bill."""
     bill = {"list": 0.0, "cached": 0.0, "extract_list": 0.0}
     for stage, t in by_stage.items():
         price = price_for(extract_model if stage == "extract" else MODEL)
@@ -290,6 +293,7 @@ def split_bill(by_stage: dict[str, Counter], extract_model: str = CHEAP) -> dict
         bill["cached"] += ((t["prompt"] - t["cached"]) * price.input + t["cached"] * price.cached_input + output) / 1e6
         bill["extract_list"] += at_list if stage == "extract" else 0.0
     bill["batch"] = bill["list"] / 2
+    bill["generate_batch"] = bill["list"] - bill["extract_list"] / 2
     return bill
 
 
@@ -417,15 +421,15 @@ def main() -> None:
             )
         print(
             f"  cost per week on {MODEL}: list ${r['list']:.2f}, with the prefix cached ${r['cached_cost']:.2f}, "
-            f"Batch ${r['batch']:.2f}"
+            f"Batch ${r['batch']:.2f} (every call), `generate --batch` ${r['all_main']['generate_batch']:.2f} "
+            "(extraction batched, merges and synthesis online at list)"
         )
         split = r["split"]
         print(
             f"  the same week with extract_model = {CHEAP} (extraction) and {MODEL} (merges, synthesis): "
             f"list ${split['list']:.2f}, with the prefix cached ${split['cached']:.2f}, Batch ${split['batch']:.2f} "
             f"= {split['list'] / r['list']:.2f}x the {MODEL} bill (extraction ${split['extract_list']:.2f} of it); "
-            f"`generate --batch` (extraction batched, merges and synthesis online at list) "
-            f"${split['extract_list'] / 2 + split['list'] - split['extract_list']:.2f}; "
+            f"`generate --batch` ${split['generate_batch']:.2f}; "
             f"same token counts, only the price changes: the quality of {CHEAP}'s answers is NOT measured here"
         )
         print_bill(r)
@@ -434,7 +438,8 @@ def main() -> None:
             f"  --dry-run predicted: {e.calls} calls ({e.chunk_calls} extraction, {e.merge_calls} merge, "
             f"{e.synthesis_calls} synthesis) + ~{e.reasks} re-asks, {e.prompt_tokens:,} prompt, "
             f"{e.output_tokens:,} output tokens; list ${e.list_usd:.2f}, prompt cache ${e.cached_usd:.2f}, "
-            f"Batch ${e.batch_usd:.2f}; predicted/measured list cost {e.list_usd / r['list']:.2f} "
+            f"`--batch` ${e.batch_usd:.2f}; predicted/measured list cost {e.list_usd / r['list']:.2f}, "
+            f"`--batch` cost {e.batch_usd / r['all_main']['generate_batch']:.2f} "
             f"(it counts re-asks for {REASK_SHARE:.1%} of calls, as bench/bench_reasks.py measured; "
             "this bench's answers need none)"
         )
@@ -444,7 +449,8 @@ def main() -> None:
         )
         print(
             f"  --dry-run with extract_model = {CHEAP} predicted: list ${s.list_usd:.2f} ({parts}), prompt cache "
-            f"${s.cached_usd:.2f}, Batch ${s.batch_usd:.2f}; predicted/measured list cost {s.list_usd / split['list']:.2f}"
+            f"${s.cached_usd:.2f}, `--batch` ${s.batch_usd:.2f}; predicted/measured list cost "
+            f"{s.list_usd / split['list']:.2f}, `--batch` cost {s.batch_usd / split['generate_batch']:.2f}"
         )
         if args.batch:
             b = run_week(documents, args.scale, args.capacity, True, args.batch_polls, args.poll_seconds)

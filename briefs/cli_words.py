@@ -324,7 +324,8 @@ def dry_run_lines(week: WeekEstimate, period: Period) -> list[str]:
     else:
         cost = (
             f"estimated cost ${week.list_usd:.4f} at list price, ${week.cached_usd:.4f} with the prompt cache, "
-            f"${week.batch_usd:.4f} through the Batch API"
+            f"${week.batch_usd:.4f} with `--batch` (extraction through the Batch API at half price, merges and "
+            "synthesis online)"
         )
     summary = (
         f"briefs: dry run {period.label}: {counted(week.documents, 'document')}, {counted(week.calls, 'call')} "
@@ -350,7 +351,7 @@ def _by_model_lines(week: WeekEstimate) -> list[str]:
         else:
             cost = (
                 f"${part.list_usd:.4f} at list price, ${part.cached_usd:.4f} with the prompt cache, "
-                f"${part.batch_usd:.4f} through the Batch API"
+                f"${part.batch_usd:.4f} with `--batch`"
             )
         lines.append(
             f"briefs: dry run: {' and '.join(part.stages)} on {part.model}: about {part.prompt_tokens:,} prompt and "

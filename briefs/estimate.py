@@ -151,9 +151,11 @@ class ModelShare:
     prompt_tokens: int = 0
     static_tokens: int = 0
     output_tokens: int = 0
+    batched_prompt_tokens: int = 0  # of those, what `generate --batch` sends in a batch (the extraction)
+    batched_output_tokens: int = 0
     list_usd: float | None = None
     cached_usd: float | None = None
-    batch_usd: float | None = None
+    batch_usd: float | None = None  # as `generate --batch` bills: the extraction at half, the rest at list
 
 
 @dataclass
@@ -170,7 +172,7 @@ class WeekEstimate:
     output_tokens: int = 0  # expected, re-asks included
     list_usd: float | None = None
     cached_usd: float | None = None
-    batch_usd: float | None = None
+    batch_usd: float | None = None  # `generate --batch`: extraction through the Batch API, merges and synthesis online
     warnings: list[str] = field(default_factory=list)
     models: dict[str, ModelShare] = field(default_factory=dict)  # each model's part, priced at its own rates
 
@@ -207,7 +209,8 @@ def estimate_week(
             extractor = client.model_of(request)
             largest[extractor] = max(largest.get(extractor, 0), tokens)
             share = _share(estimate, extractor, "extraction")
-            _add(estimate, share, tokens, _static(client, request, count), sizes.extract(count(chunk.text)))
+            output = sizes.extract(count(chunk.text))
+            _add(estimate, share, tokens, _static(client, request, count), output, batched=True)
         if len(requests) > 1:
             merge = merge_request(document, [], prompts)
             own = round(len(requests) * sizes.merge_input_per_chunk)
@@ -256,7 +259,10 @@ def _static(client: ModelClient, request: CallRequest[Extraction], count: Callab
     return system + client.prompt_tokens(CallRequest(label="-", messages=[], schema=request.schema, prompt_version="-"))
 
 
-def _add(estimate: WeekEstimate, part: ModelShare, prompt: int, static: int, output: float) -> None:
+def _add(
+    estimate: WeekEstimate, part: ModelShare, prompt: int, static: int, output: float, batched: bool = False
+) -> None:
+    """Count a call (``batched``: one `generate --batch` sends through the Batch API, re-asks too)."""
     # a re-ask sends the request again with the answer (and the problems, a few tokens) and gets
     # back the fields it names; it goes to the model of the call it re-asks
     share = estimate.reask.share
@@ -267,6 +273,9 @@ def _add(estimate: WeekEstimate, part: ModelShare, prompt: int, static: int, out
         total.prompt_tokens += prompt_tokens
         total.static_tokens += static_tokens
         total.output_tokens += output_tokens
+    if batched:
+        part.batched_prompt_tokens += prompt_tokens
+        part.batched_output_tokens += output_tokens
 
 
 def _add_synthesis(
@@ -314,7 +323,9 @@ def _price(estimate: WeekEstimate, client: ModelClient) -> None:
         output = part.output_tokens * price.output
         part.list_usd = (part.prompt_tokens * price.input + output) / per_m
         part.cached_usd = (uncached * price.input + part.static_tokens * price.cached_input + output) / per_m
-        part.batch_usd = part.list_usd / 2  # the Batch API bills input and output at half
+        # the Batch API bills input and output at half; `generate --batch` batches the extraction only
+        batched = (part.batched_prompt_tokens * price.input + part.batched_output_tokens * price.output) / per_m
+        part.batch_usd = part.list_usd - batched / 2
     parts = list(estimate.models.values())
     if parts and all(part.list_usd is not None for part in parts):
         estimate.list_usd = sum(part.list_usd or 0.0 for part in parts)

@@ -7,8 +7,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from briefs import resources
 from briefs.cli_words import dry_run_lines
 from briefs.estimate import REASK_OUTPUT_SHARE, REASK_SHARE, AnswerSizes, estimate_week
@@ -91,7 +89,8 @@ def _estimate(settings, *, priced: bool):
 def test_list_prompt_cache_and_batch_prices(tmp_path: Path, fake_openai) -> None:
     week = _estimate(settings_for(tmp_path, fake_openai), priced=True)
     assert week.list_usd is not None and week.cached_usd is not None and week.batch_usd is not None
-    assert week.batch_usd == pytest.approx(week.list_usd / 2)
+    # `generate --batch` batches the extraction (half price); merges and the synthesis stay at list
+    assert week.list_usd / 2 < week.batch_usd < week.list_usd
     assert week.cached_usd < week.list_usd and 0 < week.static_tokens < week.prompt_tokens
     unpriced = _estimate(settings_for(tmp_path, fake_openai), priced=False)
     assert unpriced.list_usd is None and unpriced.batch_usd is None

@@ -150,7 +150,9 @@ def test_the_dry_run_prices_each_stage_at_its_own_models_rates(tmp_path: Path, f
     assert cheap.list_usd == pytest.approx(_at_list(CHEAP, cheap.prompt_tokens, cheap.output_tokens))
     assert main.list_usd == pytest.approx(_at_list(MAIN, main.prompt_tokens, main.output_tokens))
     assert two.list_usd == pytest.approx(cheap.list_usd + main.list_usd)
-    assert two.batch_usd == pytest.approx(two.list_usd / 2) and two.cached_usd is not None
+    # `generate --batch`: the extraction (all of nano's part) at half, merges and synthesis at list
+    assert cheap.batch_usd == pytest.approx(cheap.list_usd / 2) and main.batch_usd == pytest.approx(main.list_usd)
+    assert two.batch_usd == pytest.approx(cheap.list_usd / 2 + main.list_usd) and two.cached_usd is not None
     assert one.list_usd is not None and two.list_usd < one.list_usd / 2
     lines = dry_run_lines(two, EVERYTHING)
     assert any(f"extraction on {CHEAP}: about {cheap.prompt_tokens:,} prompt" in line for line in lines)
