@@ -192,3 +192,17 @@ def test_a_wrong_hand_written_answer_is_caught_by_validation(tmp_path: Path) -> 
     with answer_book_client(tmp_path / "answers", tmp_path / "rec") as client:
         with pytest.raises(InvalidOutputError, match="does not match the schema"):
             client.call(note_request("extract/x/chunk-0"))
+
+
+def test_a_call_labelled_with_a_file_name_as_long_as_a_file_system_allows_is_recorded(
+    fake_openai: FakeServer, tmp_path: Path
+) -> None:
+    """A merge's label is its file's stem (up to 251 bytes): the recording's name must still fit 255."""
+    stem = "国家药品监督管理局关于发布药品注册管理办法配套文件的公告" * 3  # 81 characters, 243 bytes
+    labels = [f"merge/{stem}", f"extract/{stem}/chunk-0", f"merge/{stem}。"]  # the last: same start, other call
+    record(fake_openai, tmp_path / "rec", *labels)
+    names = sorted(path.name for path in (tmp_path / "rec").rglob("*.json"))
+    assert len(names) == 3 and all(len(name.encode("utf-8")) <= 255 for name in names), names
+    fake_openai.stop()
+    with replay_client(tmp_path / "rec") as client:
+        assert all(isinstance(client.call(note_request(label, text=label)).value, Note) for label in labels)

@@ -73,11 +73,22 @@ def describe_request(body: dict[str, Any]) -> str:
     return f"model {body.get('model', '?')}, schema {schema or '?'}"
 
 
+# The most UTF-8 bytes of one segment of a recording's path: a file name may have 255, and the last
+# segment gets the digest and suffix (16) after it; a label holds a file's stem, of up to 251.
+SEGMENT_BYTES = 200
+
+
 def recording_name(label: str, digest: str) -> Path:
-    """A relative path from the label: safe segments only, never leaving the recordings folder."""
-    parts = [re.sub(r"[^\w.\-]+", "_", part).strip("._") for part in label.split("/")]
+    """A relative path from the label: safe segments only, never leaving the recordings folder, each
+    short enough for a file system (a longer one is cut; the digest keeps the names apart)."""
+    parts = [_segment(part) for part in label.split("/")]
     parts = [part for part in parts if part] or ["unlabelled"]
     return Path(*parts[:-1], f"{parts[-1]}.{digest[:10]}.json")
+
+
+def _segment(part: str) -> str:
+    safe = re.sub(r"[^\w.\-]+", "_", part)
+    return safe.encode("utf-8")[:SEGMENT_BYTES].decode("utf-8", errors="ignore").strip("._")
 
 
 def _scrubbed_headers(headers: httpx2.Headers) -> dict[str, str]:
