@@ -2,6 +2,11 @@
 
     paths ─► expand (folders, recursively) ─► load ─► clean ─► metadata ─► dedupe ─► chunk
 
+Each stage runs over all the pages not served from the reading cache before the next begins (load
+and clean, then metadata, then token counts and chunks, then duplicate keys, then duplicate
+groups): the output is what page-by-page reading gives, and each stage's tables stay in the
+processor's caches.
+
 One bad file never stops the others: each unreadable input becomes one line in
 ``ReadResult.problems`` naming the file and what is wrong. Problems of a document that *was* read
 (no date found, an ambiguous date, a wrong declared charset) stay on ``Document.problems``.
