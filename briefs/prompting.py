@@ -143,6 +143,17 @@ def data_marker(*parts: str) -> str:
     return digest[:16]
 
 
+# British and American spellings compared as one: the glossary writes "authorization" and "Center"
+# but "licence", and English pages write either.
+_SPELLINGS = (("isation", "ization"), ("licence", "license"), ("centre", "center"))
+
+
+def _one_spelling(words: str) -> str:
+    for british, american in _SPELLINGS:
+        words = words.replace(british, american)
+    return words
+
+
 def _spans(words: str, name: str) -> list[tuple[int, int]]:
     """Where ``name`` occurs in ``words`` as whole words (``words`` is padded with a space each side)."""
     spans = []
@@ -198,7 +209,7 @@ class Prompts:
     @cached_property
     def _english_names(self) -> list[tuple[Term, str]]:
         """(term, one of its English names as compared), longest name first, then glossary order."""
-        names = [(term, form) for term in self.glossary for form in locked_forms(term.en) if form]
+        names = [(term, _one_spelling(form)) for term in self.glossary for form in locked_forms(term.en) if form]
         return sorted(names, key=lambda name: -len(name[1]))
 
     def _named_in_english(self, text: str, in_chinese: set[str]) -> set[str]:
@@ -209,7 +220,7 @@ class Prompts:
         fields get one Chinese term per name, never 国家局 or 持有人. Kinds of document (group
         ``form``) are not found this way: English "Provisions" may be 办法 or 规定, "regulation" 条例,
         法规 or 监管, and a document keeps its own Chinese name."""
-        words = f" {english_stem(text)} "
+        words = f" {_one_spelling(english_stem(text))} "
         candidates = [
             (term, form)
             for term, form in self._english_names

@@ -130,6 +130,19 @@ def test_an_english_name_inside_a_longer_one_is_not_listed_on_its_own() -> None:
     assert lines_of(prompts, "受托生产企业") in user and lines_of(prompts, "生产企业") in user
 
 
+def test_an_english_name_is_found_in_either_spelling() -> None:
+    """The glossary writes "authorization" and "Center" but "licence"; English pages write either
+    (NMPA's own English: "license"; British outlets: "authorisation", "Centre")."""
+    prompts = Prompts()
+    page = hand_document(
+        "Marketing authorisation holders must renew their manufacturing license; the Centre for Drug "
+        "Evaluation reviews the files."
+    )
+    user = prompts.extract_messages(page, page.chunks[0])[1]["content"]
+    for zh in ("药品上市许可持有人", "生产许可证", "药品审评中心"):
+        assert lines_of(prompts, zh) in user, zh
+
+
 def test_a_kind_of_document_named_in_english_gets_no_chinese_term() -> None:
     """English "Provisions" may render 办法 or 规定, "regulation" 条例, 法规 or 监管: the `zh`
     fields must keep a document's own Chinese name, so the kinds of document (glossary group
