@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+import typing
 from collections.abc import Iterable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
@@ -25,7 +26,7 @@ from pathlib import Path
 
 from briefs.errors import HistoryError
 from briefs.identity import campaign_key, number_key, number_stem, title_key, title_stem
-from briefs.models import Briefing, BriefingDocument, Digest, NumberedDigest, Period
+from briefs.models import Briefing, BriefingDocument, Digest, NumberedDigest, Period, Priority, ProductScope
 
 STORE_NAME = "history.db"
 DEADLINE_KINDS = ("effective", "comment_deadline", "compliance")
@@ -644,12 +645,28 @@ def _deadlines(
             source_sentence=row[3],
             verified=None if row[4] is None else bool(row[4]),
             document=_stored_document(row[8:]),
-            product_scope=tuple(json.loads(row[5])) if row[5] else (),
-            priority=row[6],
+            product_scope=_stored_scope(row[5]),
+            priority=row[6] if row[6] in _PRIORITIES else None,
             from_requirement=row[7] == "requirement",
         )
         for row in rows
     ]
+
+
+_SCOPES = frozenset(typing.get_args(ProductScope))
+_PRIORITIES = frozenset(typing.get_args(Priority))
+
+
+def _stored_scope(text: str | None) -> tuple[str, ...]:
+    """A deadline's stored scope; what cannot be read (NULL from before version 2, a value damaged by
+    hand) is unknown, which every team keeps, rather than a failed week."""
+    try:
+        scope = json.loads(text) if text else []
+    except ValueError:
+        return ()
+    if not isinstance(scope, list) or not all(value in _SCOPES for value in scope):
+        return ()
+    return tuple(scope)
 
 
 def deadlines_between(path: Path, first: dt.date, last: dt.date) -> list[StoredDeadline]:

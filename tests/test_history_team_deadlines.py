@@ -262,3 +262,15 @@ def test_a_team_whose_filter_removed_every_deadline_is_not_told_there_were_none(
     assert "此前各周公布、落在本周起 90 天内的 2 项期限都不在本团队的订阅范围内" in text
     whole = render(_second_week(store).model_copy(update={"history": view.history, "team_filter": None}), fmt)
     assert "No deadline announced in an earlier week falls within 90 days of this week." in whole
+
+
+def test_a_scope_or_priority_damaged_by_hand_is_an_unknown_one_never_a_crash(store: Path) -> None:
+    with sqlite3.connect(store) as connection:
+        connection.execute("UPDATE dates SET product_scope_json = 'drugs, I think' WHERE date = '2022-03-31'")
+        connection.execute(
+            "UPDATE dates SET product_scope_json = '[\"pets\"]', priority = 'urgent' WHERE date = '2022-04-15'"
+        )
+    whole = _second_week(store)
+    assert [(d.product_scope, d.priority) for d in whole.history.deadlines] == [([], "medium"), ([], None)]
+    view = for_team(whole, COSMETICS)
+    assert _dates(view) == ["2022-03-31", "2022-04-15"], "what cannot be judged stays"
