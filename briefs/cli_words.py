@@ -308,10 +308,15 @@ def written_lines(briefing: Briefing, out_dir: Path, written: list[Path], second
 
 
 def run_line(briefing: Briefing, seconds: float) -> str:
-    """generate's last line: calls, tokens, cost and time."""
+    """generate's last line: calls (and, when a stage had a model of its own, which), tokens, cost and time."""
     t = briefing.run.total
+    by_model: dict[str, list[str]] = {}
+    for stage, model in briefing.run.stage_models().items():
+        by_model.setdefault(model, []).append(stage)
+    models = "".join(f"; {' and '.join(stages)} on {model}" for model, stages in by_model.items())
+    models += f", the rest on {briefing.run.model}" if models else ""
     return (
-        f"{t.calls} model calls ({t.cache_hits} cached), {t.prompt_tokens:,} tokens in, "
+        f"{t.calls} model calls ({t.cache_hits} cached{models}), {t.prompt_tokens:,} tokens in, "
         f"{t.completion_tokens:,} out; {cost_words(briefing.run)}; {seconds:.1f} s"
     )
 

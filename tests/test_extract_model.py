@@ -12,7 +12,7 @@ import pytest
 from llm_support import client_for, note_request
 
 from briefs import resources
-from briefs.cli_words import dry_run_lines
+from briefs.cli_words import dry_run_lines, run_line
 from briefs.estimate import estimate_week
 from briefs.extract import extraction_requests
 from briefs.llm import LLMConfig, ModelClient, ReplayMissError, price_for
@@ -75,6 +75,7 @@ def test_extraction_and_its_reasks_go_to_the_extract_model_merges_and_synthesis_
     assert {s["stage"]: s["model"] for s in run["stages"]} == stages
     text = (result.out_dir / "briefing.txt").read_text(encoding="utf-8")
     assert f"Model {MAIN}, extract stage {CHEAP}" in text
+    assert f"cached; extract on {CHEAP}, the rest on {MAIN})" in run_line(result.briefing, 1.0)
 
 
 def test_without_an_extract_model_every_call_goes_to_the_main_one(tmp_path: Path, fake_openai: FakeServer) -> None:
