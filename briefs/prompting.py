@@ -154,6 +154,23 @@ def _one_spelling(words: str) -> str:
     return words
 
 
+def _what_records_say(value: Any, choice_fields: frozenset[str]) -> list[str]:
+    """The text of records (merge views): their strings, without the keys and the fixed choices,
+    which are the schema's English (document_number, draft_for_comment), not the document's."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [text for item in value for text in _what_records_say(item, choice_fields)]
+    if isinstance(value, dict):
+        return [
+            text
+            for key, item in value.items()
+            if key not in choice_fields
+            for text in _what_records_say(item, choice_fields)
+        ]
+    return []
+
+
 def _spans(words: str, name: str) -> list[tuple[int, int]]:
     """Where ``name`` occurs in ``words`` as whole words (``words`` is padded with a space each side)."""
     spans = []
@@ -240,6 +257,13 @@ class Prompts:
     def fields(self) -> list[FieldGuide]:
         return field_guide(Extraction)
 
+    @cached_property
+    def _choice_fields(self) -> frozenset[str]:
+        """Names of the fields whose values are the schema's fixed choices (doc_type, product_scope ...)."""
+        return frozenset(
+            guide.path.rsplit(".", 1)[-1].removesuffix("[]") for guide in self.fields if "one of:" in guide.kind
+        )
+
     def version(self, name: str) -> str:
         """``<name>-<12 hex>``: hash of the prompt's templates, the glossary and the schema (read
         once per instance: every chunk's request asks for it)."""
@@ -294,8 +318,9 @@ class Prompts:
         """The merge sees each part's record without the verbatim quotes: requirements, dates and
         figures are merged by software (briefs.extract), so the model only needs what it writes
         anew (titles, classification, summaries, key points, relevance) and one line per requirement."""
+        views = [merge_view(record) for record in records]
         records_json = json.dumps(
-            [{"part": number, "record": merge_view(record)} for number, record in enumerate(records, 1)],
+            [{"part": number, "record": view} for number, view in enumerate(views, 1)],
             ensure_ascii=False,
             separators=(",", ":"),
         )
@@ -304,7 +329,7 @@ class Prompts:
             marker=data_marker(records_json),
             parts=len(records),
             records=records_json,
-            terms=self.terms_in(records_json),
+            terms=self.terms_in("\n".join(_what_records_say(views, self._choice_fields))),
         )
         return [{"role": "system", "content": self.system_message(MERGE)}, {"role": "user", "content": user}]
 

@@ -172,6 +172,20 @@ def test_the_merge_lists_the_terms_of_its_records() -> None:
     assert "Glossary terms these records name (" in user
 
 
+def test_the_merge_finds_terms_in_what_the_records_say_not_in_their_keys_and_choices() -> None:
+    """A record's keys (document_number) and fixed choices (doc_type draft_for_comment or
+    recall_or_quality_notice) are English words of the schema, not of the document: they named 文号,
+    征求意见稿 and 召回 for merges whose records say none of them."""
+    prompts = Prompts()
+    record = answer("extract/000_b91c7a1454b64df1/chunk-0")
+    first, second = dict(record, doc_type="draft_for_comment"), dict(record, doc_type="recall_or_quality_notice")
+    records = [Extraction.model_validate(each) for each in (first, second)]
+    user = prompts.merge_messages(records)[1]["content"].split("<<<RECORDS")[0]
+    for zh in ("文号", "征求意见稿", "召回"):
+        assert f"\n{zh} → " not in user, zh
+    assert lines_of(prompts, "两品一械") in user  # what the records say still counts
+
+
 def test_drift_is_still_measured_against_the_whole_glossary() -> None:
     """A term the request did not list (its chunk did not hold it) is still checked in a quote."""
     with SequencedServer() as server:
