@@ -144,7 +144,9 @@ class Ledger:
         with self._lock:
             rows = [*((name, t) for name, t in sorted(self.stages.items())), ("total", self.run)]
             models = {name: ", ".join(found) for name, found in self.models.items() if found}
-        return "\n".join(f"{name}: {_describe(t)}{f' on {models[name]}' if name in models else ''}" for name, t in rows)
+        return "\n".join(
+            f"{name}: {_describe(t)}{f'; model {models[name]}' if name in models else ''}" for name, t in rows
+        )
 
 
 def _describe(t: Usage) -> str:
