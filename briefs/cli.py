@@ -391,11 +391,9 @@ def generate(
         )
         result = run_generate(settings, request, on_event=Teller())
         if result.week_estimate is not None:
-            for line in dry_run_lines(result.week_estimate, period):
-                say(line)
+            say_lines(dry_run_lines(result.week_estimate, period))
         if result.briefing is not None:
-            for line in written_lines(result.briefing, result.out_dir, result.written, result.seconds):
-                say(line)
+            say_lines(written_lines(result.briefing, result.out_dir, result.written, result.seconds))
         raise typer.Exit(result.exit_code)
 
 
@@ -481,8 +479,7 @@ def extract(
             config, no_cache, model=model, extract_model=extract_model, mode=mode, concurrency=concurrency
         )
         outcome = extract_paths(settings, paths, on_event=Teller())
-        for line in usage_lines(outcome.usage):
-            say(line)
+        say_lines(usage_lines(outcome.usage))
         for digest in outcome.digests:
             if json_lines:
                 typer.echo(json.dumps(digest.model_dump(mode="json"), ensure_ascii=False))
