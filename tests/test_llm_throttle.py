@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import time
 
+import httpx2
 import pytest
+from openai import RateLimitError
 
+from briefs.llm.retry import transport_retrying
 from briefs.llm.testing import fake_server
 from briefs.llm.testing.fake_server import FakeServer
 from briefs.llm.throttle import AdaptiveLimit
@@ -92,12 +95,11 @@ def test_the_429s_of_one_window_halve_the_limit_once() -> None:
     limit = AdaptiveLimit(64)
     with limit.slot() as first, limit.slot() as second, limit.slot() as third:
         pass
-    for window in (first, second, third):
-        limit.rate_limited(window)
+    assert [limit.rate_limited(window) for window in (first, second, third)] == [True, False, False]
     assert limit.current == 32 and limit.backoffs == 1
     with limit.slot() as after_the_cut:
         pass
-    limit.rate_limited(after_the_cut)
+    assert limit.rate_limited(after_the_cut)
     assert limit.current == 16 and limit.backoffs == 2
 
 
@@ -127,3 +129,25 @@ def test_a_follow_up_starts_as_soon_as_its_inputs_are_answered() -> None:
             )
     assert [result.label for result in results] == ["extract/slow/chunk-0", "extract/quick/chunk-0", "merge/quick"]
     assert sent_at["merge/quick"] < sent_at["extract/slow/chunk-0"]
+
+
+def turned_away() -> RateLimitError:
+    request = httpx2.Request("POST", "http://127.0.0.1/v1/chat/completions")
+    response = httpx2.Response(429, headers={"retry-after-ms": "0"}, request=request)
+    return RateLimitError("Rate limit reached", response=response, body=None)
+
+
+@pytest.mark.parametrize(("forgiven", "attempts_made"), [(0, 4), (3, 7), (9, 8)])
+def test_a_429_the_client_brought_on_itself_is_not_held_against_the_request(forgiven: int, attempts_made: int) -> None:
+    """Of the attempts, those turned away because the client sent them under a limit it has since cut
+    are not counted against the request's bound, but they can at most double it."""
+    attempts: list[int] = []
+
+    def send() -> None:
+        attempts.append(1)
+        raise turned_away()
+
+    retrying = transport_retrying(max_attempts=4, max_seconds=60, sleep=lambda _: None, forgiven=lambda: forgiven)
+    with pytest.raises(RateLimitError):
+        retrying(send)
+    assert len(attempts) == attempts_made

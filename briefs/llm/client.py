@@ -236,6 +236,7 @@ class ModelClient:
             max_seconds=self.config.max_retry_seconds,
             sleep=self._sleep,
             before_sleep=self._log_retry(request.label),
+            forgiven=lambda: tally.forgiven,
         )
         started = time.monotonic()
         try:
@@ -285,7 +286,8 @@ class ModelClient:
                     **params,
                 )
             except RateLimitError:
-                self.limit.rate_limited(window)
+                if not self.limit.rate_limited(window):
+                    tally.forgiven += 1  # sent under a limit since cut: the client's doing, not the request's
                 raise
         self.limit.answered(reply.http_response.headers, window)
         return reply

@@ -5,7 +5,10 @@ different owner: the re-asks of ``briefs.llm.answers``, which the client's call 
 Retried: 429 (except an exhausted quota), 408, 409, 5xx, timeouts and connection errors, unless the
 server says ``x-should-retry: false``. The wait is the server's ``retry-after-ms``, else its
 ``Retry-After`` (seconds or an HTTP date), capped at 120 s; without a hint, jittered exponential
-backoff. Attempts and total time are both bounded.
+backoff. Attempts and total time are both bounded. A 429 to a request sent under a concurrency limit
+that has been cut since (see ``briefs.llm.throttle``) is not held against that request: the client
+sent it while it knew no better, and a first burst at an endpoint's limit would otherwise spend the
+attempts of the unlucky few before the limit settled. Such forgiven attempts at most double the bound.
 """
 
 from __future__ import annotations
@@ -19,10 +22,10 @@ from tenacity import (
     RetryCallState,
     Retrying,
     retry_if_exception,
-    stop_after_attempt,
     stop_before_delay,
     wait_random_exponential,
 )
+from tenacity.stop import stop_base
 
 MAX_RETRY_AFTER = 120.0  # seconds; a longer hint is waited for this long, then asked again
 RETRYABLE_STATUS = (408, 409, 429)
@@ -85,18 +88,33 @@ class WaitRetryAfterOrBackoff:
         return float(self.backoff(state))
 
 
+class StopAfterHeldAttempts(stop_base):
+    """Tenacity stop: after ``max_attempts`` attempts, not counting those ``forgiven()`` says were not
+    the request's fault (at most ``max_attempts`` of them)."""
+
+    def __init__(self, max_attempts: int, forgiven: Callable[[], int]) -> None:
+        self.max_attempts = max(1, max_attempts)
+        self.forgiven = forgiven
+
+    def __call__(self, state: RetryCallState) -> bool:
+        held = state.attempt_number - min(self.forgiven(), self.max_attempts)
+        return held >= self.max_attempts
+
+
 def transport_retrying(
     *,
     max_attempts: int,
     max_seconds: float,
     sleep: Callable[[float], None],
     before_sleep: Callable[[RetryCallState], None] | None = None,
+    forgiven: Callable[[], int] = lambda: 0,
 ) -> Retrying:
-    """A fresh policy per request (tenacity's statistics are per instance and thread)."""
+    """A fresh policy per request (tenacity's statistics are per instance and thread). ``forgiven``
+    counts the request's attempts turned away for the client's own concurrency, not held against it."""
     return Retrying(
         retry=retry_if_exception(is_transient),
         # stop_before_delay: never start a wait that would end past the time budget
-        stop=stop_after_attempt(max(1, max_attempts)) | stop_before_delay(max_seconds),
+        stop=StopAfterHeldAttempts(max_attempts, forgiven) | stop_before_delay(max_seconds),
         wait=WaitRetryAfterOrBackoff(),
         sleep=sleep,
         before_sleep=before_sleep,

@@ -3,7 +3,8 @@
 The limit starts at the ceiling unless told otherwise: a request the endpoint cannot take yet costs
 one quick 429, while a slot left idle while the limit creeps up costs a whole answer's time (tens of
 seconds for a long extraction). A 429 halves the limit, at most once per window: the other 429s of
-requests sent before that cut say nothing new, so a first burst does not collapse the limit to one.
+requests sent before that cut say nothing new, so a first burst does not collapse the limit to one
+(and the client does not hold such a 429 against its request's attempts: ``briefs.llm.retry``).
 After a cut the limit grows by one slot per full window of answers; an answer whose
 ``x-ratelimit-remaining-requests`` or ``-tokens`` header says the budget is nearly spent cuts it as
 a 429 does, and one that says it is getting low stops the growth. Told a lower start, it grows by one
@@ -65,19 +66,21 @@ class AdaptiveLimit:
                 self.limit = min(float(self.ceiling), self.limit + step)
             self._ready.notify_all()
 
-    def rate_limited(self, window: int | None = None) -> None:
+    def rate_limited(self, window: int | None = None) -> bool:
         """The endpoint said 429 to a request sent in ``window`` (None: the current one): halve the
-        limit (never below one) and end the slow start, unless the limit was cut since it was sent."""
+        limit (never below one) and end the slow start, unless the limit was cut since it was sent.
+        Returns whether it was news: False when the request went out under a limit already cut."""
         with self._ready:
-            self._cut(window)
+            return self._cut(window)
 
-    def _cut(self, window: int | None) -> None:
+    def _cut(self, window: int | None) -> bool:
         if window is not None and window != self._window:
-            return  # sent before the latest cut: that cut already answered what this says
+            return False  # sent before the latest cut: that cut already answered what this says
         self._window += 1
         self._slow_start = False
         self.backoffs += 1
         self.limit = max(1.0, self.limit / 2)
+        return True
 
 
 def _remaining_share(headers: Mapping[str, str]) -> float | None:

@@ -83,6 +83,9 @@ class CallTally:
     """Attempts and tokens of one call so far, every HTTP attempt and re-ask included."""
 
     attempts: int = 0
+    # of the attempts, 429s to a request sent before the concurrency limit was last cut: not the
+    # request's fault, so not held against its attempt bound
+    forgiven: int = 0
     prompt_tokens: int = 0
     cached_tokens: int = 0
     completion_tokens: int = 0
