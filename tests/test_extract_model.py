@@ -102,6 +102,8 @@ def test_a_request_of_its_own_model_is_its_own_cache_entry(fake_openai: FakeServ
         assert client.call(note_request(model=CHEAP)).usage.from_cache
         assert client.ledger.models_of("extract") == [MAIN, CHEAP]
         assert f"; model {MAIN}, {CHEAP}" in client.ledger.summary().splitlines()[0]  # `briefs extract` prints it
+        # a local server: the price table does not describe its bill, whichever model it serves
+        assert "cost unknown (the endpoint is not a priced hosted API" in client.ledger.summary()
     assert [r.body["model"] for r in fake_openai.requests] == [MAIN, CHEAP]
 
 

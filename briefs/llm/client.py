@@ -88,6 +88,7 @@ class ModelClient:
         # A price is only honest for a known hosted endpoint actually called: a local server with
         # the same model name costs nothing we know of, and a replay costs nothing at all.
         self.priced = config.mode != "replay" and priced_endpoint(config.endpoint_url)
+        self.ledger.priced = self.priced
         self._server_contexts: dict[str, ServerContext | None] = {}  # per model, asked once each
         self.transport = RecordReplayTransport(
             config.mode, config.recordings_dir, inner, config.provenance, refresh_hint=config.hints.refresh_recordings

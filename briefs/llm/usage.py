@@ -123,6 +123,7 @@ class Ledger:
     stages: dict[str, Usage] = field(default_factory=dict)
     # the models each stage's calls went to, in the order first seen (a run may give a stage its own)
     models: dict[str, list[str]] = field(default_factory=dict)
+    priced: bool = True  # the calls went to an endpoint the price table describes (else no cost is known)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def add(self, label: str, usage: Usage, model: str | None = None) -> None:
@@ -148,12 +149,18 @@ class Ledger:
             rows = [*((name, t) for name, t in sorted(self.stages.items())), ("total", self.run)]
             models = {name: ", ".join(found) for name, found in self.models.items() if found}
         return "\n".join(
-            f"{name}: {_describe(t)}{f'; model {models[name]}' if name in models else ''}" for name, t in rows
+            f"{name}: {_describe(t, self.priced)}{f'; model {models[name]}' if name in models else ''}"
+            for name, t in rows
         )
 
 
-def _describe(t: Usage) -> str:
-    cost = "cost unknown (model not in the price table)" if t.cost_usd is None else f"${t.cost_usd:.4f}"
+def _describe(t: Usage, priced: bool = True) -> str:
+    if t.cost_usd is not None:
+        cost = f"${t.cost_usd:.4f}"
+    elif priced:
+        cost = "cost unknown (model not in the price table)"
+    else:
+        cost = "cost unknown (the endpoint is not a priced hosted API, or answers were replayed)"
     return (
         f"{t.calls} calls ({t.cache_hits} cached, {t.failed} failed), {t.attempts} requests, "
         f"{t.prompt_tokens} prompt tokens ({t.cached_tokens} cached), {t.completion_tokens} completion tokens, {cost}"
