@@ -28,6 +28,7 @@ EVERYTHING = parse_range("2020-01-01", "2025-12-31")
 NEWS = "000_b91c7a1454b64df1"
 LONG = "19_lawrefbook_medical_device_regulation_long"
 MAIN, CHEAP = "gpt-4.1-mini", "gpt-4.1-nano"
+ANSWERS = Path(__file__).parent / "fixtures" / "answers"  # the hand-written reference answers
 
 
 def corpus_of(tmp_path: Path, *stems: str) -> Path:
@@ -267,3 +268,33 @@ def test_a_rebuild_keeps_its_own_record_when_the_stored_run_extracted_on_another
     _rebuild(continuity, monkeypatch)
     [run] = _run_records(continuity.store).values()
     assert run["total"]["reasks"] == 0 and {s["stage"]: s["model"] for s in run["stages"]}["extract"] == MAIN
+
+
+def test_a_batch_submitted_for_the_extract_model_is_never_collected_as_the_main_models_answers(
+    tmp_path: Path, fake_openai: FakeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Collected without --extract-model, nano's answers match no request of the week (mini's keys
+    differ) and are not cached as mini's; collected with it, they are nano's, and a run on nano sends
+    no extraction request."""
+    from typer.testing import CliRunner
+
+    from briefs.cli import app
+
+    for name, value in {
+        "BRIEFS_MODE": "live",
+        "BRIEFS_BASE_URL": fake_openai.base_url,
+        "BRIEFS_CORPUS": str(corpus_of(tmp_path, NEWS)),
+        "BRIEFS_OUT": str(tmp_path / "briefings"),
+    }.items():
+        monkeypatch.setenv(name, value)
+    label = f"extract/{NEWS}/chunk-0"
+    fake_openai.set_answer(label, json.loads((ANSWERS / f"{label}.json").read_text(encoding="utf-8"))["answer"])
+    period = ["--from", "2020-01-01", "--to", "2025-12-31"]
+    submitted = CliRunner().invoke(app, ["batch", "submit", "--extract-model", CHEAP, *period])
+    assert submitted.exit_code == 0, submitted.output
+    wrong = CliRunner().invoke(app, ["batch", "collect", *period])
+    assert "0 answers cached now" in wrong.output and "no request of this week carries it" in wrong.output
+    right = CliRunner().invoke(app, ["batch", "collect", "--extract-model", CHEAP, *period])
+    assert right.exit_code == 0 and "1 answers cached now" in right.output, right.output
+    generate(load_settings(None, extract_model=CHEAP), GenerateRequest(EVERYTHING))  # the environment set above
+    assert models_seen(fake_openai).get("extract") is None, "every extraction came from the batch"
