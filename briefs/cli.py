@@ -818,6 +818,10 @@ def deadlines(
         str | None, typer.Option("--from", help="first day (YYYY-MM-DD; default today in Asia/Shanghai)")
     ] = None,
     ics: Annotated[Path | None, typer.Option("--ics", help="also write them as an iCalendar (.ics) file")] = None,
+    team: Annotated[
+        str | None,
+        typer.Option("--team", help="a team from the config file: only its deadlines, as its briefing lists them"),
+    ] = None,
     json_lines: JsonOption = False,
     config: ConfigOption = None,
 ) -> None:
@@ -827,18 +831,25 @@ def deadlines(
         import json
 
         from briefs.calendar import calendar, event_uid
-        from briefs.cli_words import no_deadline_line, wrote_line
+        from briefs.cli_words import no_deadline_line, no_team_deadline_line, wrote_line
         from briefs.errors import RenderError
         from briefs.files import write_atomically
-        from briefs.history import deadlines_between, store_path
+        from briefs.history import stated_deadlines_between, store_path
         from briefs.settings import load_settings
+        from briefs.teams import statement_for
         from briefs.weeks import today_in_shanghai
 
         try:
             first = dt.date.fromisoformat(start) if start else today_in_shanghai()
         except ValueError:
             raise ConfigError(f"--from {start}: not a YYYY-MM-DD date") from None
-        found = deadlines_between(store_path(load_settings(config).home), first, first + dt.timedelta(days=days))
+        settings = load_settings(config)
+        chosen = settings.team(team) if team else None
+        last = first + dt.timedelta(days=days)
+        stated = stated_deadlines_between(store_path(settings.home), first, last)
+        # A team's list is its briefing's: each deadline in the words of the first statement for the team.
+        picked = [statement_for(statements, chosen) if chosen else statements[0] for statements in stated]
+        found = [deadline for deadline in picked if deadline is not None]
         for d in found:
             mark = {True: "verified", False: "UNVERIFIED", None: "unchecked"}[d.verified]
             if json_lines:
@@ -849,6 +860,8 @@ def deadlines(
                     "uid": event_uid(d),
                     "source_phrase": d.source_phrase,
                     "source_sentence": d.source_sentence,
+                    "product_scope": list(d.product_scope),
+                    "priority": d.priority,
                     "week": d.document.week,
                     "ref": d.document.ref,
                     "title_zh": d.document.title_zh,
@@ -869,8 +882,10 @@ def deadlines(
             except OSError as error:
                 raise RenderError(f"--ics {ics}: cannot write ({error.strerror or error})") from None
             say(wrote_line(ics))
-        if not found:
-            say(no_deadline_line(first, first + dt.timedelta(days=days)))
+        if not found and chosen and stated:
+            say(no_team_deadline_line(len(stated), first, last, chosen.name))
+        elif not found:
+            say(no_deadline_line(first, last))
 
 
 def _terminate(signum: int, frame: object) -> None:

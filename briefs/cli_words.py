@@ -419,6 +419,12 @@ def no_deadline_line(first: dt.date, last: dt.date) -> str:
     return f"briefs: no stored deadline from {first} to {last}"
 
 
+def no_team_deadline_line(count: int, first: dt.date, last: dt.date, team: str) -> str:
+    """A team whose filter removed every deadline of the window: there were some, none for it."""
+    deadlines = "deadline" if count == 1 else "deadlines"
+    return f"briefs: none of the {count} stored {deadlines} from {first} to {last} is for team {team!r}"
+
+
 # --- send --------------------------------------------------------------------------------------------
 
 

@@ -14,7 +14,7 @@ ended (mentioned in the previous stored week and not in this one).
 
 from __future__ import annotations
 
-from briefs.history import Earlier, StoredDeadline, StoredDocument, deadline_identity
+from briefs.history import Earlier, StoredDeadline, StoredDocument, statements_of_each
 from briefs.identity import DRAFT, campaign_key, number_key, number_stem, same_campaign, title_key, title_stem
 from briefs.models import (
     Bilingual,
@@ -136,39 +136,24 @@ def campaign_changes(briefing: Briefing, earlier: Earlier) -> list[CampaignChang
 
 
 def upcoming(deadlines: list[StoredDeadline]) -> list[UpcomingDeadline]:
-    """Each deadline once (the first copy of each briefs.history.deadline_identity, in the store's
-    order), with its sentence, document, flag, and the scope and priority a team's view filters it
-    by. The other requirements stating it for other products or at another priority come along
-    (``also_stated``), so that a team of theirs still receives it; the document's own date list says
-    whom a deadline is for only when no requirement states it."""
-    copies: dict[tuple[str, str], list[StoredDeadline]] = {}
-    for deadline in deadlines:
-        copies.setdefault(deadline_identity(deadline), []).append(deadline)
-    return [_upcoming(group) for group in copies.values()]
+    """Each deadline once (briefs.history.statements_of_each, in the store's order), with its sentence,
+    document, flag, and the scope and priority a team's view filters it by (a requirement's priority,
+    else the document's relevance). The other requirements stating it for other products or at
+    another priority come along (``also_stated``), so that a team of theirs still receives it."""
+    return [_upcoming(statements) for statements in statements_of_each(deadlines)]
 
 
-def _upcoming(copies: list[StoredDeadline]) -> UpcomingDeadline:
-    first = copies[0]
-    stating = [c for c in copies if c.from_requirement] or copies
-    seen = {_for_whom(first)}
-    also: list[DeadlineStatement] = []
-    for copy in stating:
-        if _for_whom(copy) not in seen:
-            seen.add(_for_whom(copy))
-            also.append(DeadlineStatement.model_validate(_statement(copy)))
+def _upcoming(statements: list[StoredDeadline]) -> UpcomingDeadline:
+    first, *others = statements
     return UpcomingDeadline.model_validate(
         {
             **_statement(first),
             "date": first.date,
             "kind": first.kind,
             "document": _earlier_document(first.document),
-            "also_stated": also,
+            "also_stated": [DeadlineStatement.model_validate(_statement(other)) for other in others],
         }
     )
-
-
-def _for_whom(deadline: StoredDeadline) -> tuple[frozenset[str], str | None]:
-    return frozenset(deadline.product_scope), deadline.priority
 
 
 def _statement(deadline: StoredDeadline) -> dict[str, object]:

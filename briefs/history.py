@@ -26,7 +26,7 @@ from pathlib import Path
 
 from briefs.errors import HistoryError
 from briefs.identity import campaign_key, number_key, number_stem, title_key, title_stem
-from briefs.models import Briefing, BriefingDocument, Digest, NumberedDigest, Period, Priority, ProductScope
+from briefs.models import Briefing, BriefingDocument, Digest, NumberedDigest, Period, ProductScope, Relevance
 
 STORE_NAME = "history.db"
 DEADLINE_KINDS = ("effective", "comment_deadline", "compliance")
@@ -421,7 +421,7 @@ def _insert_contents(
         if _is_date(stated.date):
             connection.execute(
                 "INSERT INTO dates (document_id, origin, position, kind, date, source_phrase, source_sentence, verified,"
-                " product_scope_json, priority) VALUES (?, 'dates', ?, ?, ?, ?, NULL, ?, ?, NULL)",
+                " product_scope_json, priority) VALUES (?, 'dates', ?, ?, ?, ?, NULL, ?, ?, ?)",
                 (
                     document_id,
                     position,
@@ -430,6 +430,7 @@ def _insert_contents(
                     stated.source_phrase,
                     _flag(_verdict(checks, f"dates[{position}].")),
                     _json(doc.product_scope),
+                    doc.relevance,  # a date of the document's own list is judged as the document is
                 ),
             )
     for position, figure in enumerate(extraction.figures):
@@ -543,9 +544,10 @@ class StoredDeadline:
     source_sentence: str | None
     verified: bool | None
     document: StoredDocument
-    # The requirement's scope and priority when a requirement stated it, else the document's scope and
-    # no priority. Empty scope: unknown (a row stored before deadlines kept one, or an unclassified
-    # document), which every team keeps.
+    # The requirement's scope and priority when a requirement stated it, else (a date of the document's
+    # own list) the document's scope and relevance, which a team's minimum priority compares as it does
+    # the document's (briefs.teams). Empty scope, None priority: unknown (a row stored before deadlines
+    # kept them, an unclassified document), which every team keeps.
     product_scope: tuple[str, ...] = ()
     priority: str | None = None
     from_requirement: bool = False
@@ -646,7 +648,7 @@ def _deadlines(
             verified=None if row[4] is None else bool(row[4]),
             document=_stored_document(row[8:]),
             product_scope=_stored_scope(row[5]),
-            priority=row[6] if row[6] in _PRIORITIES else None,
+            priority=row[6] if row[6] in _PRIORITIES_OR_RELEVANCES else None,
             from_requirement=row[7] == "requirement",
         )
         for row in rows
@@ -654,7 +656,7 @@ def _deadlines(
 
 
 _SCOPES = frozenset(typing.get_args(ProductScope))
-_PRIORITIES = frozenset(typing.get_args(Priority))
+_PRIORITIES_OR_RELEVANCES = frozenset(typing.get_args(Relevance))  # every Priority is a Relevance
 
 
 def _stored_scope(text: str | None) -> tuple[str, ...]:
@@ -671,8 +673,40 @@ def _stored_scope(text: str | None) -> tuple[str, ...]:
 
 def deadlines_between(path: Path, first: dt.date, last: dt.date) -> list[StoredDeadline]:
     """Every stored deadline (any week) from ``first`` to ``last``, inclusive, once (one_per_deadline)."""
+    return [statements[0] for statements in stated_deadlines_between(path, first, last)]
+
+
+def stated_deadlines_between(path: Path, first: dt.date, last: dt.date) -> list[list[StoredDeadline]]:
+    """Every stored deadline (any week) from ``first`` to ``last``, inclusive, as its statements
+    (statements_of_each): what a team's list chooses from."""
     with connect(path, create=False) as connection:
-        return one_per_deadline(_deadlines(connection, "1 = 1", (), first.isoformat(), last.isoformat()))
+        return statements_of_each(_deadlines(connection, "1 = 1", (), first.isoformat(), last.isoformat()))
+
+
+def statements_of_each(deadlines: Iterable[StoredDeadline]) -> list[list[StoredDeadline]]:
+    """Each deadline (deadline_identity) once, in the store's order, as the copies that say whom it is
+    for: its first copy (what one_per_deadline keeps), then each other requirement stating it for other
+    products or at another priority. The document's own date list says whom a deadline is for only
+    when no requirement states it."""
+    copies: dict[tuple[str, str], list[StoredDeadline]] = {}
+    for deadline in deadlines:
+        copies.setdefault(deadline_identity(deadline), []).append(deadline)
+    return [_who_it_is_for(group) for group in copies.values()]
+
+
+def _who_it_is_for(copies: list[StoredDeadline]) -> list[StoredDeadline]:
+    first = copies[0]
+    statements = [first]
+    seen = {_for_whom(first)}
+    for copy in [c for c in copies if c.from_requirement] or copies:
+        if _for_whom(copy) not in seen:
+            seen.add(_for_whom(copy))
+            statements.append(copy)
+    return statements
+
+
+def _for_whom(deadline: StoredDeadline) -> tuple[frozenset[str], str | None]:
+    return frozenset(deadline.product_scope), deadline.priority
 
 
 def deadline_identity(deadline: StoredDeadline) -> tuple[str, str]:

@@ -506,7 +506,7 @@ class DeadlineStatement(BaseModel):
     source_sentence: str | None = None
     verified: bool | None = None
     product_scope: list[ProductScope] = []
-    priority: Priority | None = None
+    priority: Relevance | None = None  # as UpcomingDeadline.priority
 
 
 class UpcomingDeadline(BaseModel):
@@ -522,7 +522,11 @@ class UpcomingDeadline(BaseModel):
         default=[],
         description="the scope of what stated it (the requirement, else the document); empty: unknown, for every team",
     )
-    priority: Priority | None = Field(default=None, description="the requirement's priority; None: not from one")
+    priority: Relevance | None = Field(
+        default=None,
+        description="the requirement's priority, else (a date of the document's own list) the document's relevance;"
+        " None: unknown, for every team",
+    )
     also_stated: list[DeadlineStatement] = Field(
         default=[], description="other requirements stating this deadline with another scope or priority"
     )

@@ -16,7 +16,9 @@ Nothing disappears without being counted, and what cannot be judged stays:
 * Upcoming deadlines (of earlier weeks) follow the requirement rules, by the scope and priority of
   what stated them: a deadline stays when the requirement shown with it, or another requirement
   stating it, is for the team (then shown in that one's words); one whose scope is unknown (stored
-  before deadlines kept one) stays.
+  before deadlines kept one) stays. A date of a document's own list that no requirement states has
+  the document's relevance as its priority: below the minimum it goes, as the document would with no
+  requirement left. ``statement_for`` is the rule, which `briefs deadlines --team` applies too.
 * The headline and executive summary were written over the whole week and are free text: they stay,
   and the TeamFilter tells the reader so by its presence.
 
@@ -26,7 +28,8 @@ Scope matching: "all" on either side matches everything, and a subscription to "
 
 from __future__ import annotations
 
-from typing import TypeVar
+from collections.abc import Sequence
+from typing import Protocol, TypeVar, cast
 
 from briefs.models import (
     Briefing,
@@ -141,9 +144,31 @@ def _linked(items: list[_Linked], kept_refs: set[str]) -> list[_Linked]:
     return kept
 
 
-def _wanted(statement: UpcomingDeadline | DeadlineStatement, team: Team) -> bool:
-    return scope_matches(statement.product_scope, team.product_scope) and priority_at_least(
-        statement.priority, team.min_priority
+class Statement(Protocol):
+    """Who a deadline's statement is for: an UpcomingDeadline, a DeadlineStatement, or a stored copy of
+    one (briefs.history.StoredDeadline, which the `deadlines` command filters)."""
+
+    @property
+    def product_scope(self) -> Sequence[str]: ...
+
+    @property
+    def priority(self) -> str | None: ...
+
+
+_Statement = TypeVar("_Statement", bound=Statement)
+
+
+def statement_for(statements: Sequence[_Statement], team: Team) -> _Statement | None:
+    """The first of a deadline's statements that is for the team (None: the deadline is not), by the
+    requirement rules: its scope meets the team's, its priority (a requirement's, else the relevance of
+    the document whose date list states it) is at or above the team's minimum; unknown ones are kept."""
+    return next((s for s in statements if _wanted(s, team)), None)
+
+
+def _wanted(statement: Statement, team: Team) -> bool:
+    scope = cast(list[ProductScope], list(statement.product_scope))
+    return scope_matches(scope, team.product_scope) and priority_at_least(
+        cast(Relevance | None, statement.priority), team.min_priority
     )
 
 
@@ -153,10 +178,12 @@ def _deadlines_for(deadlines: list[UpcomingDeadline], team: Team) -> list[Upcomi
     kept = []
     for deadline in deadlines:
         others = [s for s in deadline.also_stated if _wanted(s, team)]
-        if _wanted(deadline, team):
+        statements: list[UpcomingDeadline | DeadlineStatement] = [deadline, *deadline.also_stated]
+        chosen = statement_for(statements, team)
+        if chosen is deadline:
             kept.append(deadline.model_copy(update={"also_stated": others}))
-        elif others:
-            kept.append(deadline.model_copy(update={**others[0].model_dump(), "also_stated": others[1:]}))
+        elif chosen is not None:
+            kept.append(deadline.model_copy(update={**chosen.model_dump(), "also_stated": others[1:]}))
     return kept
 
 

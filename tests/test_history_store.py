@@ -218,8 +218,8 @@ def test_export_csv_is_one_table(stored: Continuity, monkeypatch) -> None:
     assert {(r["week"], r["date"], r["kind"]) for r in rows} >= {("2022-W06", "2022-03-10", "comment_deadline")}
     assert {(r["date"], r["origin"], r["product_scope"], r["priority"]) for r in rows if r["week"] == "2022-W06"} >= {
         ("2022-03-10", "requirement", '["drugs"]', "medium"),
-        ("2022-03-10", "dates", '["drugs"]', ""),
-    }, "each deadline's scope (and a requirement's priority) is exported"
+        ("2022-03-10", "dates", '["drugs"]', "high"),
+    }, "each deadline's scope and priority (a requirement's, else its document's relevance) is exported"
     refused = CliRunner().invoke(app, ["history", "export", "--format", "csv"])
     assert refused.exit_code == 2 and "--table" in refused.stderr
 

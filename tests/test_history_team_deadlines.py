@@ -57,6 +57,10 @@ def _week(period: Period, digests: list) -> tuple[Briefing, list]:
 
 
 def _first_week() -> tuple[Briefing, list]:
+    return _week(W06, _first_week_digests())
+
+
+def _first_week_digests() -> list:
     drug_requirement = requirement(
         sentence=DRUG_SENTENCE, scope=("drugs",), priority="medium", due_date="2022-03-31"
     ).model_copy(update={"due_phrase": "于2022年3月31日前"})
@@ -76,7 +80,7 @@ def _first_week() -> tuple[Briefing, list]:
         ),
         cosmetics_extraction,
     )
-    return _week(W06, [drugs, cosmetics])
+    return [drugs, cosmetics]
 
 
 def _second_week(store: Path) -> Briefing:
@@ -101,7 +105,9 @@ def test_deadlines_keep_the_scope_and_priority_of_what_stated_them(store: Path) 
     whole = _second_week(store)
     assert whole.history is not None
     found = {d.date.isoformat(): (d.product_scope, d.priority) for d in whole.history.deadlines}
-    assert found == {"2022-03-31": (["drugs"], "medium"), "2022-04-15": (["cosmetics"], None)}
+    assert found == {"2022-03-31": (["drugs"], "medium"), "2022-04-15": (["cosmetics"], "high")}, (
+        "a date of the notice's own list: its relevance"
+    )
 
 
 def test_a_cosmetics_team_sees_only_its_deadline_and_the_filter_counts_the_other(store: Path) -> None:
@@ -116,7 +122,7 @@ def test_an_all_scope_team_sees_both_deadlines(store: Path) -> None:
     assert _dates(view) == ["2022-03-31"] and view.team_filter.deadlines_removed == 1
 
 
-def test_a_deadline_below_the_teams_priority_goes_and_one_without_a_priority_stays(store: Path) -> None:
+def test_a_deadline_below_the_teams_priority_goes_and_one_of_a_relevant_documents_dates_stays(store: Path) -> None:
     view = for_team(_second_week(store), HIGH_ONLY)
     assert _dates(view) == ["2022-04-15"]
     assert view.team_filter.deadlines_removed == 1
@@ -134,7 +140,7 @@ def test_the_json_briefing_holds_the_count_and_each_deadlines_scope(store: Path)
     data = json.loads(render(for_team(_second_week(store), COSMETICS), "json"))
     assert data["team_filter"]["deadlines_removed"] == 1
     assert [(d["date"], d["product_scope"], d["priority"]) for d in data["history"]["deadlines"]] == [
-        ("2022-04-15", ["cosmetics"], None)
+        ("2022-04-15", ["cosmetics"], "high")
     ]
 
 
@@ -200,7 +206,7 @@ def test_rebuild_fills_the_scope_of_an_old_stores_deadlines(tmp_path: Path, monk
             "SELECT t.origin, t.date, t.product_scope_json, t.priority FROM dates t ORDER BY t.date, t.origin"
         ).fetchall()
     assert ("requirement", "2022-03-10", '["drugs"]', "medium") in rows
-    assert ("dates", "2022-03-10", '["drugs"]', None) in rows
+    assert ("dates", "2022-03-10", '["drugs"]', "high") in rows, "the document's relevance"
     assert all(scope is not None for _, _, scope, _ in rows)
 
 
@@ -274,3 +280,168 @@ def test_a_scope_or_priority_damaged_by_hand_is_an_unknown_one_never_a_crash(sto
     assert [(d.product_scope, d.priority) for d in whole.history.deadlines] == [([], "medium"), ([], None)]
     view = for_team(whole, COSMETICS)
     assert _dates(view) == ["2022-03-31", "2022-04-15"], "what cannot be judged stays"
+
+
+# --- a date of the document's own list is judged by the document's relevance ---------------------------
+
+LOW_PHRASE = "自2022年5月1日起施行"
+NONE_PHRASE = "自2022年5月20日起施行"
+
+
+def _dated_notice(name: str, title: str, phrase: str, date: str, relevance: str):
+    """A cosmetics notice with no requirement, one date of its own list, and the given relevance."""
+    made = extraction(title_zh=title, scope=("cosmetics",), requirements=[]).model_copy(
+        update={
+            "relevance": relevance,
+            "dates": [StatedDate(kind="effective", date=date, source_phrase=phrase)],
+        }
+    )
+    return digest(document(name, title=title, text=f"本公告{phrase}。", date=dt.date(2022, 2, 10)), made)
+
+
+def _with_relevances(store: Path) -> Briefing:
+    """The first week plus two cosmetics notices whose only deadline is a date of their own list: one of
+    low relevance (2022-05-01), one of none (2022-05-20). The first week's cosmetics notice is high."""
+    low = _dated_notice("low.txt", "关于化妆品备案资料的说明", LOW_PHRASE, "2022-05-01", "low")
+    none = _dated_notice("none.txt", "关于化妆品展会的通知", NONE_PHRASE, "2022-05-20", "none")
+    history.write_week(store, *_week(W06, [*_first_week_digests(), low, none]), None)
+    return _second_week(store)
+
+
+def test_a_date_of_the_documents_own_list_carries_the_documents_relevance(tmp_path: Path) -> None:
+    whole = _with_relevances(tmp_path / "history.db")
+    found = {d.date.isoformat(): d.priority for d in whole.history.deadlines}
+    assert found == {"2022-03-31": "medium", "2022-04-15": "high", "2022-05-01": "low", "2022-05-20": "none"}
+
+
+def test_a_team_drops_a_date_of_a_document_it_would_drop_by_relevance(tmp_path: Path) -> None:
+    whole = _with_relevances(tmp_path / "history.db")
+    urgent = for_team(whole, HIGH_ONLY)
+    assert _dates(urgent) == ["2022-04-15"], "the low and none relevance notices' dates go, as the notices would"
+    assert urgent.team_filter.deadlines_removed == 3
+    medium = Team(name="m", recipients=["m@example.com"], product_scope=["cosmetics"], min_priority="medium")
+    assert _dates(for_team(whole, medium)) == ["2022-04-15"]
+    assert _dates(for_team(whole, COSMETICS)) == ["2022-04-15", "2022-05-01", "2022-05-20"], "low keeps every one"
+
+
+def test_the_store_keeps_a_dates_relevance_and_an_old_row_stays_unknown(tmp_path: Path) -> None:
+    store = tmp_path / "history.db"
+    _with_relevances(store)
+    with sqlite3.connect(store) as connection:
+        rows = dict(connection.execute("SELECT date, priority FROM dates WHERE origin = 'dates'").fetchall())
+        assert rows == {"2022-04-15": "high", "2022-05-01": "low", "2022-05-20": "none"}
+        connection.execute("UPDATE dates SET priority = NULL WHERE origin = 'dates'")  # as stored before
+    urgent = for_team(_second_week(store), HIGH_ONLY)
+    assert _dates(urgent) == ["2022-04-15", "2022-05-01", "2022-05-20"], "no relevance stored: unknown, it stays"
+
+
+# --- briefs deadlines --team -------------------------------------------------------------------------
+
+
+def _config(tmp_path: Path, store: Path) -> Path:
+    config = store.parent / "briefs.toml"
+    config.write_text(
+        """
+[[teams]]
+name = "cosmetics"
+recipients = ["cos@example.com"]
+product_scope = ["cosmetics"]
+
+[[teams]]
+name = "urgent"
+recipients = ["boss@example.com"]
+min_priority = "high"
+
+[[teams]]
+name = "devices"
+recipients = ["qa@example.com"]
+product_scope = ["medical_devices"]
+
+[[teams]]
+name = "everyone"
+recipients = ["ra@example.com"]
+""",
+        encoding="utf-8",
+    )
+    return config
+
+
+def _listed(config: Path, *extra: str):
+    """`briefs deadlines` over the store beside ``config`` (the home is the folder of both)."""
+    result = CliRunner().invoke(
+        app,
+        ["deadlines", "--from", "2022-02-14", "--days", "120", "--json", "--config", str(config), *extra],
+        env={"BRIEFS_HOME": str(config.parent)},
+    )
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    return result, records
+
+
+def test_deadlines_for_a_team_lists_only_its_own(tmp_path: Path) -> None:
+    store = tmp_path / "history.db"
+    _with_relevances(store)
+    config = _config(tmp_path, store)
+    result, records = _listed(config)
+    assert result.exit_code == 0, result.output
+    assert [(r["date"], r["product_scope"], r["priority"]) for r in records] == [
+        ("2022-03-31", ["drugs"], "medium"),
+        ("2022-04-15", ["cosmetics"], "high"),
+        ("2022-05-01", ["cosmetics"], "low"),
+        ("2022-05-20", ["cosmetics"], "none"),
+    ], "no team: every deadline, with whom it is for"
+    for team, dates in (
+        ("cosmetics", ["2022-04-15", "2022-05-01", "2022-05-20"]),
+        ("urgent", ["2022-04-15"]),
+        ("everyone", ["2022-03-31", "2022-04-15", "2022-05-01", "2022-05-20"]),
+    ):
+        result, records = _listed(config, "--team", team)
+        assert result.exit_code == 0, result.output
+        assert [r["date"] for r in records] == dates, team
+
+
+def test_a_teams_calendar_holds_only_its_deadlines(tmp_path: Path) -> None:
+    import icalendar
+
+    store = tmp_path / "history.db"
+    _with_relevances(store)
+    config = _config(tmp_path, store)
+    ics = tmp_path / "urgent.ics"
+    result, _ = _listed(config, "--team", "urgent", "--ics", str(ics))
+    assert result.exit_code == 0, result.output
+    events = icalendar.Calendar.from_ical(ics.read_bytes()).walk("VEVENT")
+    assert [event.decoded("DTSTART").isoformat() for event in events] == ["2022-04-15"]
+    whole = tmp_path / "all.ics"
+    _listed(config, "--ics", str(whole))
+    uids = {str(e["UID"]) for e in icalendar.Calendar.from_ical(whole.read_bytes()).walk("VEVENT")}
+    assert {str(e["UID"]) for e in events} <= uids, "the same event as in the whole calendar"
+
+
+def test_a_team_receives_a_shared_deadline_in_its_requirements_words(tmp_path: Path) -> None:
+    store = tmp_path / "history.db"
+    _one_date_two_requirements(store)
+    config = _config(tmp_path, store)
+    _, records = _listed(config, "--team", "cosmetics")
+    assert [(r["date"], r["source_sentence"]) for r in records] == [("2022-04-30", COSMETICS_DUTY)]
+    _, records = _listed(config)
+    assert [(r["date"], r["source_sentence"]) for r in records] == [("2022-04-30", DRUG_DUTY)], "as before"
+    result, records = _listed(config, "--team", "devices")
+    assert records == [] and result.exit_code == 0
+
+
+def test_a_team_left_with_no_deadline_is_told_how_many_are_outside_its_subscription(tmp_path: Path) -> None:
+    store = tmp_path / "history.db"
+    history.write_week(store, *_first_week(), None)
+    result, records = _listed(_config(tmp_path, store), "--team", "devices")
+    assert records == [] and result.exit_code == 0
+    assert "no stored deadline" not in result.stderr
+    assert "none of the 2 stored deadlines from 2022-02-14 to 2022-06-14 is for team 'devices'" in result.stderr
+
+
+def test_an_unknown_team_is_refused_in_one_line(tmp_path: Path) -> None:
+    store = tmp_path / "history.db"
+    history.write_week(store, *_first_week(), None)
+    result, _ = _listed(_config(tmp_path, store), "--team", "nobody")
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        "briefs: error: team 'nobody' is not in the config file (teams: cosmetics, urgent, devices, everyone)"
+    ]
