@@ -303,7 +303,7 @@ def generate(
         if request.dry_run:
             per_document = extraction_requests(selected, prompts, settings.extract_model)
             store = request.history or history_store.store_path(settings.home)
-            reask = recorded_reasks(store, settings.extract_model or settings.model)
+            reask = recorded_reasks(store, settings.extraction_model)
             week = estimate_week(
                 client, request.period, selected, per_document, prompts, settings.synthesis_tokens, reask
             )

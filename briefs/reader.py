@@ -48,7 +48,7 @@ def read_paths(paths: list[Path], settings: Settings) -> ReadResult:
     count = _LazyCounter(settings)  # a run served from the reading cache never loads the encoding
     cache = readcache.open_cache(
         settings.home,
-        f"{settings.model}|{settings.encoding}|{settings.chunk_tokens}|{settings.chunk_overlap}",
+        f"{settings.extraction_model}|{settings.encoding}|{settings.chunk_tokens}|{settings.chunk_overlap}",
         enabled=settings.use_cache,
     )
     files, problems, ignored = expand_paths(paths)
@@ -113,7 +113,8 @@ class _LazyCounter:
     @property
     def encoding(self) -> tiktoken.Encoding:
         if self._encoding is None:
-            self._encoding = tokens.encoding_for(self._settings.model, self._settings.encoding)
+            # chunks go to the extraction model: their budget is counted in its tokens
+            self._encoding = tokens.encoding_for(self._settings.extraction_model, self._settings.encoding)
         return self._encoding
 
     def ends(self, text: str) -> list[int]:

@@ -160,7 +160,9 @@ class Settings(BaseSettings):
         description="the model of per-chunk extraction (most calls) and its re-asks; merges and the synthesis "
         "stay on `model`. None: `model`",
     )
-    encoding: str | None = Field(default=None, description="tiktoken encoding; None: follows the model")
+    encoding: str | None = Field(
+        default=None, description="tiktoken encoding of chunks; None: follows the extraction model"
+    )
     mode: ModelMode = "auto"
     recordings: Path | None = Field(default=None, description="None: the bundled sample recordings")
     concurrency: int = Field(
@@ -233,6 +235,11 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         # Flags beat the environment, which beats the config file, which beats the defaults.
         return init_settings, env_settings, _FileSource(settings_cls)
+
+    @property
+    def extraction_model(self) -> str:
+        """The model the chunks go to: ``extract_model``, else ``model``."""
+        return self.extract_model or self.model
 
     def team(self, name: str) -> Team:
         for team in self.teams:

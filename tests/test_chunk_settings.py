@@ -12,6 +12,7 @@ from briefs.errors import ConfigError
 from briefs.models import Document
 from briefs.reader import read_paths
 from briefs.settings import Settings, load_settings
+from briefs.tokens import count_tokens, encoding_for
 
 LONG_DOC = "18_lawrefbook_cosmetics_production_measures_long.txt"
 
@@ -105,3 +106,14 @@ def test_a_budget_below_the_minimum_is_one_line_naming_the_key(
     message = str(caught.value)
     assert "\n" not in message
     assert starts in message and "200" in message, message  # says what the minimum is
+
+
+def test_chunks_are_measured_with_the_extraction_models_tokenizer(tmp_path: Path) -> None:
+    """Chunks go to the extraction model: their budget is counted in its tokens, not in those of the
+    model that merges and synthesizes (gpt-4 counts with cl100k_base, gpt-4.1-mini with o200k_base)."""
+    cl100k = encoding_for("gpt-4")
+    assert cl100k.name == "cl100k_base"
+    settings = Settings(home=tmp_path / "home", model="gpt-4.1-mini", extract_model="gpt-4", chunk_tokens=800)
+    document = read_long_doc(settings)
+    assert all(c.tokens == count_tokens(c.text, cl100k) for c in document.chunks)
+    assert all(c.tokens <= 800 for c in document.chunks)
