@@ -123,6 +123,79 @@ def test_furniture_and_stop_lines_are_what_the_plain_rules_say(line: str) -> Non
     assert clean.is_stop(line) == _is_stop_by_definition(line)
 
 
+# Pieces of the article's end rules: end marks, Hong Kong's "Ends/", dates alone on a line, issuers.
+_REGION_END_PIECES = [
+    *"完 （完） -End- END End 全文完 — ( ) Ends/Saturday, June 3, 2023 ends / x 2016年10月14日 二〇二三年十月四日".split(),
+    *"(星期三) Wed, 27 May 2020 00:00:00 GMT +0800 •· 国家药品监督管理局 办公厅 委员会 署 正文第一句。 More".split(),
+    " ",
+    "  ",
+]
+
+
+def _region_end_lines(count: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    pieces = _PIECES + _REGION_END_PIECES * 4
+    return [
+        ("" if rng.random() < 0.5 else " ").join(rng.choice(pieces) for _ in range(rng.randint(1, 4)))
+        for _ in range(count)
+    ]
+
+
+def _article_region_by_definition(lines: list[str]) -> tuple[list[str], list[str]]:
+    """Every end rule tried on every line, one after the other."""
+    region: list[str] = []
+    teasers = 0
+    for index, line in enumerate(lines):
+        if _is_stop_by_definition(line):
+            return region, []
+        if index == 0:
+            region.append(line)
+            continue
+        if clean._END_MARK.match(line):
+            return region, [n for n in lines[index + 1 : index + 2] if clean._LONE_DATE.match(n)]
+        if clean._ENDS_DATED.match(line):
+            return region, [line]
+        if (
+            clean._LONE_DATE.match(line)
+            and region
+            and (clean._ISSUER.search(region[-1]) or line.lstrip("•· ")[:3].isalpha())
+        ):
+            return region, [line]
+        teasers = teasers + 1 if clean._is_teaser(line) else 0
+        if teasers == 2:
+            return region[:-1], []
+        region.append(line)
+    return region, []
+
+
+def test_the_region_gate_matches_exactly_when_one_of_its_rules_does_over_generated_lines() -> None:
+    lines = _random_lines(20_000, seed=5) + _region_end_lines(20_000, seed=6)
+    region_rules = (clean._END_MARK, clean._ENDS_DATED, clean._LONE_DATE)
+    assert sum(any(rule.match(line) for rule in region_rules) for line in lines) > 500
+    for line in lines:
+        assert bool(clean._MAY_END_REGION.match(line)) == any(rule.match(line) for rule in region_rules), line
+
+
+def test_the_article_region_is_what_every_end_rule_tried_on_every_line_gives() -> None:
+    rng = random.Random(3)
+    lines = _region_end_lines(30_000, seed=4)
+    ended_early = 0
+    for _ in range(3_000):
+        start = rng.randrange(len(lines))
+        window = lines[start : start + rng.randint(1, 12)]
+        expected = _article_region_by_definition(window)
+        assert clean._article_region(window) == expected, window
+        ended_early += len(expected[0]) < len(window)
+    assert ended_early > 500  # the windows reach the end rules
+
+
+@given(st.lists(st.sampled_from(_REGION_END_PIECES + _PIECES[:40]), max_size=5).map("".join) | st.text(max_size=40))
+@settings(max_examples=400, deadline=None)
+def test_the_region_gate_matches_exactly_when_one_of_its_rules_does(line: str) -> None:
+    rules = (clean._END_MARK, clean._ENDS_DATED, clean._LONE_DATE)
+    assert bool(clean._MAY_END_REGION.match(line)) == any(rule.match(line) for rule in rules)
+
+
 def _prepare_lines_by_definition(text: str, hints: dict[str, str], markdown: bool) -> list[str]:
     """Every line tried for every Markdown and widget rule."""
     lines: list[str] = []
