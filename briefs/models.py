@@ -181,7 +181,7 @@ def _blank_is_null(value: str | None) -> str | None:
 
 
 class Bilingual(_Strict):
-    zh: Text = Field(description="Simplified Chinese")
+    zh: Text = Field(description="Simplified Chinese, using the glossary's Chinese terms")
     en: Text = Field(description="English, using the glossary's locked terms")
 
 
