@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from events_support import Told
+from generate_support import SEED_000, SEED_001, answer, corpus_of
 from typer.testing import CliRunner
 
 from briefs.cli import app
@@ -26,7 +27,6 @@ from briefs.llm.testing import fake_server
 from briefs.pipeline import GenerateRequest, ModelSeam, generate
 from briefs.settings import load_settings
 from briefs.weeks import parse_range
-from tests.test_generate import SEED_000, SEED_001, answer, corpus_of
 
 # two sample documents, one in each week
 RANGE = parse_range("2022-02-07", "2022-02-20")

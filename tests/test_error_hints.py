@@ -9,6 +9,7 @@ from dataclasses import astuple, fields
 from pathlib import Path
 
 import pytest
+from generate_support import SEED_000, SEED_001, answer, corpus_of, live_settings, serve_reference_answers
 from typer.testing import CliRunner
 
 import briefs.pipeline
@@ -22,7 +23,6 @@ from briefs.pipeline import GenerateRequest, corpus_dir, generate, reviewed_week
 from briefs.settings import load_settings
 from briefs.weeks import parse_range, parse_week
 from tests.cli_support import command_line_options, options_named_in
-from tests.test_generate import SEED_000, SEED_001, answer, corpus_of, live_settings, serve_reference_answers
 
 PIPELINE = Path(briefs.pipeline.__file__)
 

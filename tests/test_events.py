@@ -14,7 +14,7 @@ import textwrap
 from pathlib import Path
 
 from events_support import Told
-from test_generate import SEED_000, W06, corpus_of, live_settings
+from generate_support import SEED_000, W06, corpus_of, live_settings
 
 from briefs import events as events_module
 from briefs import resources

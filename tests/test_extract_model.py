@@ -9,9 +9,9 @@ import json
 from pathlib import Path
 
 import pytest
+from generate_support import corpus_of
 from llm_support import client_for, note_request
 
-from briefs import resources
 from briefs.cli_words import dry_run_lines, run_line
 from briefs.estimate import estimate_week
 from briefs.extract import extraction_requests
@@ -29,15 +29,6 @@ NEWS = "000_b91c7a1454b64df1"
 LONG = "19_lawrefbook_medical_device_regulation_long"
 MAIN, CHEAP = "gpt-4.1-mini", "gpt-4.1-nano"
 ANSWERS = Path(__file__).parent / "fixtures" / "answers"  # the hand-written reference answers
-
-
-def corpus_of(tmp_path: Path, *stems: str) -> Path:
-    folder = tmp_path / "corpus"
-    folder.mkdir(exist_ok=True)
-    for stem in stems:
-        source = resources.sample_corpus_dir() / f"{stem}.txt"
-        (folder / source.name).write_bytes(source.read_bytes())
-    return folder
 
 
 def live(tmp_path: Path, server: FakeServer, **overrides) -> object:

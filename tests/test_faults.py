@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from events_support import Told
-from test_generate import SEED_000, corpus_of, serve_reference_answers
+from generate_support import SEED_000, corpus_of, serve_reference_answers
 
 from briefs.errors import EXIT_OK
 from briefs.files import BestEffortFolder
@@ -219,7 +219,7 @@ def briefs_cli(tmp_path: Path, *args: str, env: dict[str, str] | None = None, **
     import subprocess
     import sys
 
-    from test_generate import REPO
+    from generate_support import REPO
 
     environment = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
     environment.update(BRIEFS_HOME=str(tmp_path / "home"), PYTHONPATH=str(REPO), **(env or {}))

@@ -17,9 +17,18 @@ from pathlib import Path
 import pytest
 from briefing_factory import elements
 from events_support import Told
+from generate_support import (
+    SEED_000,
+    SEED_001,
+    W06,
+    answer,
+    corpus_of,
+    live_settings,
+    replay_settings,
+    serve_reference_answers,
+)
 from markdown_it import MarkdownIt
 
-from briefs import resources
 from briefs.cli_words import dry_run_lines
 from briefs.errors import EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE, ConfigError
 from briefs.events import NothingExtracted, ReplayChosen, UnusedRecording
@@ -31,43 +40,11 @@ from briefs.settings import load_settings
 from briefs.weeks import parse_range, parse_week, resolve_period
 
 REPO = Path(__file__).resolve().parent.parent
-ANSWERS = REPO / "tests" / "fixtures" / "answers"
 GOLDEN = REPO / "tests" / "fixtures" / "golden"
-SEED_000 = "000_b91c7a1454b64df1"
-SEED_001 = "001_856973fa258ed578"
-W06 = parse_week("2022-W06")
-
-
-def answer(label: str) -> dict:
-    return json.loads((ANSWERS / f"{label}.json").read_text(encoding="utf-8"))["answer"]
-
-
-def replay_settings(tmp_path: Path, **overrides):
-    return load_settings(None, out=tmp_path / "briefings", **overrides)
-
-
-def live_settings(tmp_path: Path, server, corpus: Path | None = None, **overrides):
-    return load_settings(
-        None, out=tmp_path / "briefings", mode="live", base_url=server.base_url, corpus=corpus, **overrides
-    )
-
-
-def serve_reference_answers(server, *labels: str) -> None:
-    for label in labels:
-        server.set_answer(label, answer(label))
 
 
 def attribute_names(html: str) -> list[str]:
     return [name for _, attributes in elements(html) for name in attributes]
-
-
-def corpus_of(tmp_path: Path, *stems: str) -> Path:
-    folder = tmp_path / "corpus"
-    folder.mkdir(exist_ok=True)
-    for stem in stems:
-        source = resources.sample_corpus_dir() / f"{stem}.txt"
-        (folder / source.name).write_bytes(source.read_bytes())
-    return folder
 
 
 # --- the period ------------------------------------------------------------------------------------

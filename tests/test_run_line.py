@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
-from test_generate import SEED_000, corpus_of, live_settings, serve_reference_answers
+from generate_support import SEED_000, corpus_of, live_settings, serve_reference_answers
 from typer.testing import CliRunner
 
 from briefs.cli import app
