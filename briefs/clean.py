@@ -22,10 +22,6 @@ import html
 import itertools
 import json
 import re
-
-# the regex parser the re module itself uses (no type stubs): _opening_gate reads a pattern's parse
-import re._constants as sre_constants  # type: ignore[import-not-found]
-import re._parser as sre_parser  # type: ignore[import-not-found]
 from dataclasses import dataclass, field
 
 from selectolax.lexbor import LexborHTMLParser
@@ -395,81 +391,17 @@ def _one_of(*patterns: re.Pattern[str]) -> re.Pattern[str]:
     )
 
 
-class _NoGate(Exception):
-    """The pattern may open with any character, or match an empty string: no one-character gate."""
-
-
-def _opening_gate(pattern: re.Pattern[str]) -> re.Pattern[str]:
-    """A one-character class that every line ``pattern.match`` matches opens with: a line whose first
-    character the class refuses cannot match. Most lines are prose that fails a long alternation only
-    after trying each alternative; one class costs a fraction of that. Worked out from the pattern's
-    parse (literals, classes, groups, alternatives, repeats, anchors); the class is case-blind
-    throughout, so it lets through at least what any case-blind part opens with. Raises ``_NoGate``
-    for anything else (any character, a negated class, a lookaround) or a pattern that matches empty."""
-    pieces: list[str] = []  # the class's members, as regex source
-
-    def opens(items) -> bool:
-        """Add what ``items``, in sequence, can open with; True when they may match an empty string."""
-        for op, value in items:
-            if op is sre_constants.AT:
-                continue  # an anchor consumes nothing
-            if op is sre_constants.LITERAL:
-                pieces.append(re.escape(chr(value)))
-                return False
-            if op is sre_constants.IN:
-                pieces.extend(map(_class_member, value))
-                return False
-            if op is sre_constants.SUBPATTERN:  # a group, (?i:...) included: the class is case-blind anyway
-                may_be_empty = opens(value[3])
-            elif op is sre_constants.BRANCH:
-                may_be_empty = any([opens(alternative) for alternative in value[1]])  # every alternative
-            elif op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT, sre_constants.POSSESSIVE_REPEAT):
-                may_be_empty = opens(value[2]) or value[0] == 0
-            else:
-                raise _NoGate
-            if not may_be_empty:
-                return False
-        return True
-
-    if opens(sre_parser.parse(pattern.pattern, pattern.flags)):
-        raise _NoGate
-    return re.compile(f"[{''.join(pieces)}]", re.IGNORECASE)
-
-
-def _class_member(item: tuple) -> str:
-    """One member of a parsed character class, as regex source (raises ``_NoGate`` for a negation)."""
-    op, value = item
-    if op is sre_constants.LITERAL:
-        return re.escape(chr(value))
-    if op is sre_constants.RANGE:
-        return f"{re.escape(chr(value[0]))}-{re.escape(chr(value[1]))}"
-    if op is sre_constants.CATEGORY and value in _CATEGORY_SOURCE:
-        return _CATEGORY_SOURCE[value]
-    raise _NoGate
-
-
-_CATEGORY_SOURCE = {
-    sre_constants.CATEGORY_SPACE: r"\s",
-    sre_constants.CATEGORY_NOT_SPACE: r"\S",
-    sre_constants.CATEGORY_DIGIT: r"\d",
-    sre_constants.CATEGORY_NOT_DIGIT: r"\D",
-    sre_constants.CATEGORY_WORD: r"\w",
-    sre_constants.CATEGORY_NOT_WORD: r"\W",
-}
-
-
 # Furniture matched at the line's start (_CHROME_LINE opens every alternative with "^": a match is its
 # search). _SUBSCRIBE_LINE and _CREDITS (also anchored) stay apart behind their length limits, and an
 # image's file name behind its dot: "\S+" runs to the line's end and back before it fails.
-# _SYMBOLS_ONLY apart: it matches an empty line, so no first character rules it out.
-_FURNITURE_AT_START = _one_of(_CHROME_LINE, _FURNITURE_START, _SKIP_LINK, _EN_WIDGETS, _RELATIVE_TIME, _ACT_LINK)
-_FURNITURE_OPENING = _opening_gate(_FURNITURE_AT_START)
+_FURNITURE_AT_START = _one_of(
+    _SYMBOLS_ONLY, _CHROME_LINE, _FURNITURE_START, _SKIP_LINK, _EN_WIDGETS, _RELATIVE_TIME, _ACT_LINK
+)
 
 
 def is_furniture(line: str) -> bool:
     return bool(
-        _SYMBOLS_ONLY.match(line)
-        or (_FURNITURE_OPENING.match(line) and _FURNITURE_AT_START.match(line))
+        _FURNITURE_AT_START.match(line)
         or _FURNITURE_ANYWHERE.search(line)
         or ("." in line and _IMAGE_FILE.match(line))
         or (len(line) <= 80 and _SUBSCRIBE_LINE.match(line))
@@ -480,19 +412,17 @@ def is_furniture(line: str) -> bool:
 
 # What ends the article when it opens the line: a footer, a disclaimer, reactions, a "more" list.
 _STOP_AT_START = _one_of(_FOOTER_START, _DISCLAIMER, _REACTIONS, _STOP_MORE)
-_STOP_OPENING = _opening_gate(_STOP_AT_START)
-_STOP_HEADING_OPENING = _opening_gate(_STOP)
 
 
 def is_stop(line: str) -> bool:
     return bool(
-        (_STOP_OPENING.match(line) and _STOP_AT_START.match(line))
+        _STOP_AT_START.match(line)
         or (("备" in line or "備" in line or "证" in line or "證" in line) and _FOOTER_ANYWHERE.search(line))
         or (("未经" in line or "未經" in line) and _NO_REPRINTS.search(line))
         # "Please" needs a p or P (no other character matches either case-blind), cheaper to look for
         # than a casefolded copy of every line is to make
         or (("p" in line or "P" in line) and "please" in line.casefold() and _SIGN_IN_TO_COMMENT.search(line))
-        or (_STOP_HEADING_OPENING.match(line) and _STOP.match(line) and not is_paragraph(line))
+        or (_STOP.match(line) and not is_paragraph(line))
     )
 
 

@@ -123,44 +123,6 @@ def test_furniture_and_stop_lines_are_what_the_plain_rules_say(line: str) -> Non
     assert clean.is_stop(line) == _is_stop_by_definition(line)
 
 
-_GATED = [
-    (clean._FURNITURE_OPENING, clean._FURNITURE_AT_START),
-    (clean._STOP_OPENING, clean._STOP_AT_START),
-    (clean._STOP_HEADING_OPENING, clean._STOP),
-]
-
-
-def test_an_opening_gate_lets_through_every_line_its_pattern_matches() -> None:
-    lines = _random_lines(60_000, seed=12)
-    for gate, pattern in _GATED:
-        matched = [line for line in lines if pattern.match(line)]
-        assert len(matched) > 300  # the generator reaches the pattern
-        refused = [line for line in lines if not gate.match(line)]
-        assert len(refused) > 10_000  # and the gate spares the pattern many lines
-        assert not [line for line in refused if pattern.match(line)]
-        # every case of a matched line's first character gets through as well (K, ſ, İ included)
-        for line in matched:
-            for opening in {line[0].upper(), line[0].lower(), line[0].casefold()[:1], line[0].swapcase()[:1]}:
-                variant = opening + line[1:]
-                assert gate.match(variant) or not pattern.match(variant), variant
-
-
-@given(st.text(max_size=40) | st.lists(st.sampled_from(_PIECES), max_size=6).map("".join))
-@settings(max_examples=600, deadline=None)
-def test_no_line_an_opening_gate_refuses_matches_its_pattern(line: str) -> None:
-    for gate, pattern in _GATED:
-        assert gate.match(line) or not pattern.match(line)
-
-
-def test_opening_gates_are_worked_out_from_literals_classes_groups_branches_and_repeats() -> None:
-    gate = clean._opening_gate(re.compile(r"^\s*(?:ab)?c|(?i:k)x|[0-3\u4e00-\u4e05]+y|z{0,2}w"))
-    assert [c for c in " \tacKk\u212a2\u4e03zw" if not gate.match(c)] == []
-    assert [c for c in "bdxy4\u4e06。" if gate.match(c)] == []
-    for no_gate in (r"[\W_]*$", r".x", r"(?=a)a", r"[^a]b", r"a|b?", r"(?:a*)*"):
-        with pytest.raises(clean._NoGate):
-            clean._opening_gate(re.compile(no_gate))
-
-
 # Pieces of the article's end rules: end marks, Hong Kong's "Ends/", dates alone on a line, issuers.
 _REGION_END_PIECES = [
     *"完 （完） -End- END End 全文完 — ( ) Ends/Saturday, June 3, 2023 ends / x 2016年10月14日 二〇二三年十月四日".split(),
