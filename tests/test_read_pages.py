@@ -463,3 +463,38 @@ def test_prose_that_starts_like_a_related_link_stays(tmp_path, reader_settings):
     line = "More newspapers reported the recall on Friday, and officials said more batches may follow."
     document = _read(tmp_path, f"Drug Recall Notice Issued\n\n{EN}\n\n{line}\n", reader_settings)
     assert line in document.text
+
+
+# An official letter relayed by an association: its subject line (主旨) restates the headline, here with
+# one more space, and goes on with the request to the members. The headline is the title and never
+# repeats as a body line; the subject line is the letter's own sentence (it carries the request) and stays.
+LETTER_HEADLINE = "有關某某藥業公司之「某某錠(衛署藥製字第012345號)」(批號1101)藥品,辦理回收"
+LETTER_SUBJECT = (
+    "主旨:有關某某藥業公司之「某某錠 (衛署藥製字第012345號)」(批號1101)藥品,辦理回收,請貴會轉知所屬會員配合下架回收。"
+)
+
+
+def test_a_letters_subject_line_that_restates_the_headline_stays_in_the_body(tmp_path, reader_settings):
+    page = (
+        f"首頁 >最新訊息 > 回收專區\n\n{LETTER_HEADLINE}\n\n日期:2024-03-05\n\n \n\n"
+        f"依據某市政府衛生局113年2月27日函辦理。\n\n{LETTER_SUBJECT}\n \n說明:\n"
+        "一、本案係該公司表示產品安定性試驗結果不符規定,故啟動全批號回收作業。\n"
+    )
+    document = _read(tmp_path, page, reader_settings)
+    assert (document.title, str(document.date)) == (LETTER_HEADLINE, "2024-03-05")
+    paragraphs = document.text.split("\n\n")
+    assert paragraphs[0] == "依據某市政府衛生局113年2月27日函辦理。"
+    assert LETTER_HEADLINE not in paragraphs
+    assert LETTER_SUBJECT in paragraphs
+    assert paragraphs[-1].startswith("一、本案係")
+
+
+def test_a_late_paragraph_on_another_subject_stays(tmp_path, reader_settings):
+    """A last paragraph that shares almost no words with the headline or the paragraphs before it (the
+    agency's standing advice, a background note) is still the article: the reader does not cut at a
+    change of subject, which cannot be told from the next article spliced in by an endless-scroll page."""
+    advice = "衛生署提醒市民，切勿購買或服用來歷不明的產品，如有疑問應諮詢醫護人員的意見。"
+    document = _read(
+        tmp_path, f"某藥廠回收兩款軟膏\n\n2024年01月26日 22:08\n\n{ZH_HANT}\n\n{advice}\n", reader_settings
+    )
+    assert document.text.split("\n\n") == [ZH_HANT, advice]
