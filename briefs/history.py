@@ -671,11 +671,6 @@ def _stored_scope(text: str | None) -> tuple[str, ...]:
     return tuple(scope)
 
 
-def deadlines_between(path: Path, first: dt.date, last: dt.date) -> list[StoredDeadline]:
-    """Every stored deadline (any week) from ``first`` to ``last``, inclusive, once (one_per_deadline)."""
-    return [statements[0] for statements in stated_deadlines_between(path, first, last)]
-
-
 def stated_deadlines_between(path: Path, first: dt.date, last: dt.date) -> list[list[StoredDeadline]]:
     """Every stored deadline (any week) from ``first`` to ``last``, inclusive, as its statements
     (statements_of_each): what a team's list chooses from."""

@@ -24,7 +24,8 @@ def resolve_mode(settings: Settings) -> str:
 
 
 def token_counter(settings: Settings) -> Callable[[str], int]:
-    return counter_for(settings.model, settings.encoding)
+    # most requests counted are chunks, which go to the extraction model and are sized in its tokens
+    return counter_for(settings.extraction_model, settings.encoding)
 
 
 # What a model-layer error tells a caller of briefs to change, in the library's words: its settings

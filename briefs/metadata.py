@@ -850,7 +850,7 @@ def detect_language(text: str, sample: int = 400) -> Language | None:
     han_chars = "".join(HAN_RUN.findall(text, 0, sample * 4))[:sample]
     # A full sample of Han characters leaves at most three times as many other characters in the
     # window: no count of Latin letters can then make the page English, and none is made.
-    if len(han_chars) < sample or not han_chars:
+    if len(han_chars) < sample:
         latin = sum(map(len, _LATIN_RUN.findall(text, 0, sample * 4)))
         if not han_chars:
             return "en" if latin else None

@@ -48,7 +48,9 @@ def read_paths(paths: list[Path], settings: Settings) -> ReadResult:
     count = _LazyCounter(settings)  # a run served from the reading cache never loads the encoding
     cache = readcache.open_cache(
         settings.home,
-        f"{settings.extraction_model}|{settings.encoding}|{settings.chunk_tokens}|{settings.chunk_overlap}",
+        # chunks depend on the tokenizer, not on which model of that tokenizer will read them
+        f"{settings.encoding or tokens.encoding_name_for(settings.extraction_model)}"
+        f"|{settings.chunk_tokens}|{settings.chunk_overlap}",
         enabled=settings.use_cache,
     )
     files, problems, ignored = expand_paths(paths)

@@ -31,6 +31,19 @@ def test_a_second_read_comes_from_the_cache_and_is_identical(tmp_path, reader_se
     assert _rows(second) == _rows(first)  # ids, chunks, duplicates and dates alike
 
 
+def test_another_model_of_the_same_tokenizer_reads_from_the_cache_and_another_tokenizer_does_not(
+    tmp_path, reader_settings
+):
+    """Chunks depend on the extraction model's tokenizer, not on the model: switching extraction from
+    gpt-4.1-mini to gpt-4.1-nano (both o200k_base) keeps the reading cache; gpt-4 (cl100k_base) does not."""
+    corpus = _corpus(tmp_path)
+    read_paths([corpus], reader_settings)
+    nano = reader_settings.model_copy(update={"extract_model": "gpt-4.1-nano"})
+    assert read_paths([corpus], nano).from_cache == 8
+    other_tokenizer = reader_settings.model_copy(update={"extract_model": "gpt-4"})
+    assert read_paths([corpus], other_tokenizer).from_cache == 0
+
+
 def test_a_changed_file_is_read_again(tmp_path, reader_settings):
     corpus = _corpus(tmp_path)
     read_paths([corpus], reader_settings)

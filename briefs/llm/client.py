@@ -232,12 +232,13 @@ class ModelClient:
     ) -> Any:
         """The SDK's raw reply to one request, after as many attempts as the retry policy allows."""
         self._refuse_if_endpoint_down(request.label)
+        forgiven_before = tally.forgiven
         retrying = transport_retrying(
             max_attempts=self.config.max_attempts,
             max_seconds=self.config.max_retry_seconds,
             sleep=self._sleep,
             before_sleep=self._log_retry(request.label),
-            forgiven=lambda: tally.forgiven,
+            forgiven=lambda: tally.forgiven - forgiven_before,  # this send's own: a re-ask starts afresh
         )
         started = time.monotonic()
         try:
