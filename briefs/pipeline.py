@@ -896,7 +896,7 @@ def batch_submit(settings: Settings, period: Period, offline: bool = False) -> B
     only write them (beside the state) for a runner of the user's own."""
     path = batch_state_path(settings, period)
     earlier = BatchState.load(path)
-    if earlier is not None and not earlier.finished:
+    if earlier is not None and not earlier.finished and not earlier.creating:  # a lost creation is looked for
         raise ConfigError(f"{path}: a batch of {period.label} was already submitted; collect it (or delete the file)")
     with _week_extraction(settings, period) as (client, requests):
         state, already = (write_offline if offline else submit_batch)(client, requests, path)

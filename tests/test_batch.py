@@ -658,3 +658,133 @@ def test_status_names_the_re_ask_batch_and_re_asks_still_waiting(week) -> None:
     assert "briefs: batch batch_fake_0 is completed: 2 done, 0 failed of 2" in status.output
     assert "briefs: re-ask batch batch_fake_1 is completed: 1 done, 0 failed of 1" in status.output
     assert "wait for a check re-ask" not in status.output
+
+
+# --- a creation whose reply was lost: found by its tag, never paid for twice -----------------------
+
+
+def state_of(tmp_path: Path) -> dict:
+    return json.loads((tmp_path / "briefs-home" / "batches" / f"{RANGE.label}.json").read_text(encoding="utf-8"))
+
+
+def test_a_creation_whose_reply_was_lost_is_found_by_its_tag_and_not_sent_again(week, tmp_path: Path) -> None:
+    week.script(fake_server.BATCH_API, fake_server.OK, fake_server.done_then_dropped())  # upload, creation
+    submitted = briefs("batch", "submit", *PERIOD)
+    assert submitted.exit_code == 0, submitted.output
+    assert list(week.batches) == ["batch_fake_0"], "one batch, created once"
+    assert week.batch_calls == ["POST /v1/files", "POST /v1/batches", f"GET /v1/batches?limit={batch.LIST_PAGE}"]
+    state = state_of(tmp_path)
+    assert state["batch_id"] == "batch_fake_0" and state["input_file_id"] == "file-fake-0"
+    assert week.batches["batch_fake_0"]["metadata"] == {batch.SUBMISSION_KEY: state["submission"]}
+    collected = briefs("batch", "collect", *PERIOD)
+    assert collected.exit_code == 0 and "2 answers cached now" in collected.output
+
+
+def test_a_creation_lost_before_the_server_saw_it_is_sent_again_once_none_is_found(week) -> None:
+    week.script(fake_server.BATCH_API, fake_server.OK, fake_server.dropped())  # the creation never arrives
+    submitted = briefs("batch", "submit", *PERIOD)
+    assert submitted.exit_code == 0, submitted.output
+    assert week.batch_calls == [
+        "POST /v1/files",
+        "POST /v1/batches",
+        f"GET /v1/batches?limit={batch.LIST_PAGE}",
+        "POST /v1/batches",
+    ]
+    assert list(week.batches) == ["batch_fake_0"]
+
+
+def test_the_next_run_finds_the_batch_a_lost_creation_made_and_creates_none(week, tmp_path: Path) -> None:
+    week.batch_list = False  # the first run cannot look: it stops as it always did, its state "creating"
+    week.script(fake_server.BATCH_API, fake_server.OK, fake_server.done_then_dropped())
+    first = briefs("generate", "--batch", "--poll-seconds", "0.01", *PERIOD)
+    assert first.exit_code == 3, first.output
+    assert first.output.splitlines()[0].endswith(
+        f"cannot list batches (HTTP 404): whether the batch tagged {state_of(tmp_path)['submission']} was created "
+        "cannot be checked; it is not created again"
+    ), first.output
+    assert "briefs: error: creating the batch:" in first.output and "Traceback" not in first.output
+    assert week.batch_calls.count("POST /v1/batches") == 1, "without a list, a lost creation is never sent again"
+    state = state_of(tmp_path)
+    assert state["batch_id"] == "" and state["submission"], "the intent was saved before the creation"
+
+    collect = briefs("batch", "collect", *PERIOD)  # no batch id to collect: one line saying what to do
+    assert collect.exit_code != 0 and collect.output.count("\n") == 1, collect.output
+    assert "got no reply to its creation; submit again" in collect.output
+
+    week.batch_list = True
+    second = briefs("generate", "--batch", "--poll-seconds", "0.01", *PERIOD)
+    assert second.exit_code == 0, second.output
+    assert list(week.batches) == ["batch_fake_0"], "the second run found the first batch and created none"
+    assert week.batch_calls.count("POST /v1/batches") == 1 and week.batch_lines == 2
+    assert [week.count(label) for label in CHUNKS] == [0, 0], "every extraction came from the found batch"
+    assert state_of(tmp_path)["batch_id"] == "batch_fake_0"
+
+
+def test_a_creating_state_with_no_batch_behind_it_creates_one(week, tmp_path: Path) -> None:
+    week.batch_list = False
+    week.script(fake_server.BATCH_API, fake_server.OK, fake_server.dropped())  # no batch was made
+    assert briefs("batch", "submit", *PERIOD).exit_code == 3
+    assert state_of(tmp_path)["batch_id"] == "" and not week.batches
+
+    week.batch_list = True
+    again = briefs("batch", "submit", *PERIOD)  # not refused as "already submitted": nothing was
+    assert again.exit_code == 0, again.output
+    assert list(week.batches) == ["batch_fake_0"] and week.batch_lines == 2
+    assert week.batch_calls[3:] == [f"GET /v1/batches?limit={batch.LIST_PAGE}", "POST /v1/files", "POST /v1/batches"]
+    assert state_of(tmp_path)["batch_id"] == "batch_fake_0"
+
+
+def test_the_lookup_pages_through_recent_batches_and_stops_after_a_bounded_number(week, monkeypatch) -> None:
+    monkeypatch.setattr(batch, "LIST_PAGE", 2)
+    monkeypatch.setattr(batch, "LIST_LOOKBACK", 4)
+    for number in range(6):  # others' batches, newer than nothing of ours
+        week.batches[f"batch_other_{number}"] = {**_listed_batch(f"batch_other_{number}"), "metadata": None}
+    week.script(fake_server.BATCH_API, fake_server.OK, fake_server.dropped())
+    assert briefs("batch", "submit", *PERIOD).exit_code == 0
+    lists = [call for call in week.batch_calls if call.startswith("GET /v1/batches")]
+    assert lists == ["GET /v1/batches?limit=2", "GET /v1/batches?limit=2&after=batch_other_4"], (
+        "4 looked at (newest first), then created"
+    )
+    assert week.batch_calls.count("POST /v1/batches") == 2
+
+
+def _listed_batch(batch_id: str) -> dict:
+    return {
+        "id": batch_id,
+        "object": "batch",
+        "endpoint": "/v1/chat/completions",
+        "input_file_id": "file-other",
+        "completion_window": "24h",
+        "status": "completed",
+        "created_at": 0,
+    }
+
+
+def test_without_a_list_a_creating_state_is_submitted_anew_as_before_saying_so_in_one_line(week, tmp_path) -> None:
+    week.batch_list = False
+    week.script(fake_server.BATCH_API, fake_server.OK, fake_server.dropped())
+    assert briefs("batch", "submit", *PERIOD).exit_code == 3
+    tag = state_of(tmp_path)["submission"]
+    again = briefs("batch", "submit", *PERIOD)
+    assert again.exit_code == 0, again.output
+    assert (
+        f"cannot list batches (HTTP 404): whether the batch tagged {tag} was created cannot be checked; "
+        in again.output
+    )
+    assert "a new one is created" in again.output
+    assert list(week.batches) == ["batch_fake_0"] and state_of(tmp_path)["batch_id"] == "batch_fake_0"
+
+
+def test_a_re_ask_batch_whose_creation_reply_was_lost_is_found_not_created_twice(week, tmp_path: Path) -> None:
+    week.set_answer(CHUNKS[0], planted_figure_then_corrected(answer(CHUNKS[0])))
+    # the first batch: upload, creation, the wait's look, the collect's look, its output; then the re-ask's
+    week.script(fake_server.BATCH_API, *[fake_server.OK] * 6, fake_server.done_then_dropped())
+    result = generate(
+        load_settings(None), GenerateRequest(period=RANGE, batch=True), ModelSeam(batch_sleep=lambda _: None)
+    )
+    assert result.exit_code == 0 and result.batch is not None and result.batch.reasks is not None
+    assert week.batch_calls[5:8] == ["POST /v1/files", "POST /v1/batches", f"GET /v1/batches?limit={batch.LIST_PAGE}"]
+    assert list(week.batches) == ["batch_fake_0", "batch_fake_1"], "the re-ask batch was created once"
+    assert result.batch.reasks.cached == [CHUNKS[0]] and week.count() == 1, "online: the synthesis only"
+    second = json.loads((tmp_path / "briefs-home" / "batches" / f"{RANGE.label}.reasks.json").read_text("utf-8"))
+    assert second["batch_id"] == "batch_fake_1" and second["parent"] == "batch_fake_0"

@@ -5,7 +5,10 @@
 included), uploads it (``files.create(purpose="batch")``) and creates the batch; the state (batch
 id, file id, each custom_id's cache key and call label) is saved to a file at once, so an
 interrupted run loses nothing. A custom_id is short (``custom_id_of``): a call's label holds its
-file's name, and some providers refuse a custom_id over 64 characters. ``collect_batch`` downloads
+file's name, and some providers refuse a custom_id over 64 characters. The creation is sent once
+(a second would be paid twice) but tagged in its metadata, the tag saved in the state before it is
+sent: a creation whose reply was lost is looked for among the recent batches (``batches.list``) and
+sent again only when none carries the tag. ``collect_batch`` downloads
 the output and error files and writes every valid answer into the same response cache the online
 path reads: the next online run finds them there and sends only what is left (a failed line, an
 invalid answer, an answer whose checks want a re-ask). Collecting again is harmless: an answer
@@ -23,7 +26,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
+import secrets
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -31,7 +36,7 @@ from pathlib import Path
 from typing import Any, Final, TypeVar
 
 import pydantic
-from openai import APIError, APIStatusError
+from openai import APIConnectionError, APIError, APIStatusError
 from openai.lib._parsing._completions import type_to_response_format_param
 
 from briefs.llm.answers import Answer, Checked, Conversation, read_completion
@@ -45,6 +50,8 @@ from briefs.llm.usage import CallTally
 
 T = TypeVar("T")
 
+log = logging.getLogger("briefs.llm")
+
 ENDPOINT: Final = "/v1/chat/completions"
 STATE_VERSION = 1
 # A batch in one of these states changes no more: what it did not answer, it never will.
@@ -56,6 +63,11 @@ BATCH_STAGE: Final = "batch"  # the run's books: what the batches answered in th
 CUSTOM_ID_LENGTH: Final = 64
 _NOT_IN_CUSTOM_ID: Final = re.compile(r"[^A-Za-z0-9_-]+")
 _DIGEST_LENGTH: Final = 16  # hex digits of the label's hash: 64 bits, no two labels of a batch share them
+# The metadata key a batch is created with, naming briefs' submission (``BatchState.submission``):
+# a creation whose reply was lost is found again by it among the recent batches.
+SUBMISSION_KEY: Final = "briefs_submission"
+LIST_PAGE: Final = 100  # batches asked for per page of the list
+LIST_LOOKBACK: Final = 500  # the most recent batches looked through for a lost creation, at most
 
 
 def custom_id_of(label: str) -> str:
@@ -83,6 +95,14 @@ class BatchState:
     # custom_id -> the label of the call it carries (none in a state written before custom_ids
     # were shortened: each custom_id was the call's label)
     labels: dict[str, str] = field(default_factory=dict)
+    # the tag the batch is created with (metadata ``SUBMISSION_KEY``): the input's hash and a nonce,
+    # saved before the creation is sent, so a creation whose reply was lost can be found
+    submission: str = ""
+
+    @property
+    def creating(self) -> bool:
+        """The batch's creation was sent (or about to be) and no reply brought its id: it may exist."""
+        return not self.batch_id and bool(self.submission)
 
     def label(self, custom_id: str) -> str:
         """The call a batch line carries, by its label, as a person reads it."""
@@ -91,7 +111,7 @@ class BatchState:
     @property
     def offline(self) -> bool:
         """Written for a runner of the user's own, never uploaded: its output comes back as a file."""
-        return not self.batch_id
+        return not self.batch_id and not self.submission
 
     def save(self, path: Path) -> None:
         data = {"version": STATE_VERSION, **self.__dict__}
@@ -117,6 +137,7 @@ class BatchState:
             dict(data.get("reasks", {})),
             str(data.get("parent", "")),
             dict(data.get("labels", {})),
+            str(data.get("submission", "")),
         )
 
 
@@ -203,12 +224,14 @@ def submit_batch(
     """Upload the requests not already cached (nor among the cache keys in ``skip``) and create the
     batch; returns its state (no batch id when nothing was left to send) and how many requests were
     left out."""
+    earlier = BatchState.load(state_path)
+    if earlier is not None and earlier.creating and (found := found_lost_creation(client, earlier, state_path)):
+        return found, len(requests) - len(found.keys)
     todo = _unanswered(client, requests, skip)
     lines, state = batch_lines(client, todo)
     if not lines:
         return state, len(requests)
-    state.batch_id, state.input_file_id = _upload_and_create(client, _write_jsonl(lines, state_path))
-    state.save(state_path)
+    _upload_and_create(client, _write_jsonl(lines, state_path), state, state_path)
     return state, len(requests) - len(todo)
 
 
@@ -225,21 +248,118 @@ def write_offline(client: ModelClient, requests: list[CallRequest[Any]], state_p
     return state, len(requests) - len(todo)
 
 
-def _upload_and_create(client: ModelClient, data: bytes) -> tuple[str, str]:
-    """Upload a batch file and create its batch through the SDK; returns (batch id, file id)."""
+def _upload_and_create(client: ModelClient, data: bytes, state: BatchState, state_path: Path) -> None:
+    """Upload a batch file and create its batch through the SDK, tagged with the submission; the
+    intent is saved first, the batch and file ids once known."""
     uploaded = _batch_api(
         client,
         "uploading the batch file",
         lambda: client._openai.files.create(file=("batch.jsonl", data, "application/jsonl"), purpose="batch"),
     )
-    # sent once: a creation whose answer was lost may have made the batch, and a second would be paid twice
-    batch = _batch_api(
-        client,
-        "creating the batch",
-        lambda: client._openai.batches.create(input_file_id=uploaded.id, endpoint=ENDPOINT, completion_window="24h"),
-        attempts=1,
-    )
-    return batch.id, uploaded.id
+    state.input_file_id = uploaded.id
+    state.submission = f"{hashlib.sha256(data).hexdigest()[:24]}-{secrets.token_hex(4)}"
+    state.save(state_path)  # the intent, before the creation: a lost reply leaves it to be looked for
+    _create(client, state, state_path)
+
+
+def _create(client: ModelClient, state: BatchState, state_path: Path) -> None:
+    """Create the batch. A creation whose reply was lost (a dropped connection, a timeout) may have
+    made the batch, and a second would be paid twice: it is looked for by its tag first and sent
+    again only when none is found (or not at all where batches cannot be listed)."""
+    what = "creating the batch"
+    started = time.monotonic()
+    for attempt in range(1, max(client.config.max_attempts, 1) + 1):
+        try:
+            batch = _batch_api(client, what, lambda: _send_creation(client, state), attempts=1)
+        except _LostReply as lost:
+            listed, found = _look_for(client, state.submission, then="it is not created again")
+            if found is not None:
+                _adopt(state, found, state_path)
+                return
+            if not listed or attempt >= client.config.max_attempts:
+                elapsed = time.monotonic() - started
+                raise _batch_api_failure(client, what, lost.error, attempt, elapsed) from None
+            log.warning(
+                "%s: the reply was lost and no batch tagged %s was found; creating it again", what, state.submission
+            )
+            continue
+        state.batch_id = batch.id
+        state.save(state_path)
+        return
+
+
+class _LostReply(Exception):
+    """A creation that got no reply: the batch may or may not exist (never asked again blindly)."""
+
+    def __init__(self, error: APIConnectionError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _send_creation(client: ModelClient, state: BatchState) -> Any:
+    try:
+        return client._openai.batches.create(
+            input_file_id=state.input_file_id,
+            endpoint=ENDPOINT,
+            completion_window="24h",
+            metadata={SUBMISSION_KEY: state.submission},
+        )
+    except APIConnectionError as error:  # a timeout too: the request left, no reply came back
+        raise _LostReply(error) from None
+
+
+def found_lost_creation(client: ModelClient, state: BatchState, state_path: Path) -> BatchState | None:
+    """A state saved while its batch was being created, with no batch id: the batch that creation
+    made, found by its tag among the recent batches, saved into the state; None: none was found
+    (or batches cannot be listed), and it may be created anew."""
+    _listed, found = _look_for(client, state.submission, then="a new one is created")
+    if found is None:
+        return None
+    _adopt(state, found, state_path)
+    return state
+
+
+def _first_page(client: ModelClient) -> Any:
+    """The first page of the most recent batches, or the refusal of a server that cannot list them."""
+    try:
+        return client._openai.batches.list(limit=LIST_PAGE)
+    except APIStatusError as error:
+        if error.status_code in (404, 405):
+            return error
+        raise
+
+
+def _adopt(state: BatchState, batch: Any, state_path: Path) -> None:
+    log.warning("found batch %s, created earlier though its reply was lost: it is used, not created again", batch.id)
+    state.batch_id = batch.id
+    state.input_file_id = batch.input_file_id or state.input_file_id
+    state.save(state_path)
+
+
+def _look_for(client: ModelClient, submission: str, then: str) -> tuple[bool, Any]:
+    """(whether batches could be listed, the batch tagged ``submission`` among the most recent
+    ``LIST_LOOKBACK``, or None). Where they cannot be (a local server), one line says so and
+    ``then`` what follows."""
+    what = "looking for the batch whose creation got no reply"
+    page = _batch_api(client, what, lambda: _first_page(client))
+    if isinstance(page, APIStatusError):
+        log.warning(
+            "%s cannot list batches (HTTP %s): whether the batch tagged %s was created cannot be checked; %s",
+            client._where().url,
+            page.status_code,
+            submission,
+            then,
+        )
+        return False, None
+    seen = 0
+    while True:
+        for batch in page.data:
+            if (batch.metadata or {}).get(SUBMISSION_KEY) == submission:
+                return True, batch
+        seen += len(page.data)
+        if not page.data or seen >= LIST_LOOKBACK or not page.has_next_page():
+            return True, None
+        page = _batch_api(client, what, page.get_next_page)
 
 
 def _batch_api(client: ModelClient, what: str, send: Callable[[], T], attempts: int | None = None) -> T:
@@ -304,6 +424,11 @@ def _write_jsonl(lines: list[str], state_path: Path) -> bytes:
 
 def retrieve_batch(client: ModelClient, state: BatchState) -> Any:
     """The batch as the server reports it (status, request_counts)."""
+    if state.creating:
+        raise LLMConfigError(
+            f"the batch tagged {state.submission} got no reply to its creation; submit again: "
+            "the batch it may have made is looked for before another is created"
+        )
     return _batch_api(client, f"batch {state.batch_id}", lambda: client._openai.batches.retrieve(state.batch_id))
 
 
@@ -535,16 +660,21 @@ def run_batch(
     the answers whose checks want a re-ask are re-asked the same way, in a second batch."""
     state = BatchState.load(state_path)
     run = BatchRun(state=state)
-    if state is not None and not state.finished:
+    lost = state.submission if state is not None and state.creating else ""
+    if state is not None and not state.finished and not lost:
         if state.offline:
             raise LLMConfigError(
                 f"{state_path}: the batch was written for an offline runner; {client.config.hints.collect_offline}"
             )
         run.resumed = True
     else:
-        earlier = state.keys.values() if state is not None else ()
+        # a creation that got no reply is looked for first (submit_batch), its lines never skipped
+        earlier = state.keys.values() if state is not None and not lost else ()
         new_state, run.already = submit_batch(client, requests, state_path, skip=earlier)
-        if not new_state.offline:  # a batch was sent
+        if lost and new_state.submission == lost:  # the lost creation's batch was found: it is waited for
+            state = run.state = new_state
+            run.resumed = True
+        elif not new_state.offline:  # a batch was sent
             state = run.state = new_state
             run.submitted = len(state.keys)
     if state is not None and (run.resumed or run.submitted):
@@ -581,6 +711,8 @@ def _reask_round(
     if one is outstanding); its collect caches those answers corrected, or flagged."""
     path = reask_state_path(first_path)
     second = BatchState.load(path)
+    if second is not None and second.parent == first.batch_id and second.creating:
+        second = found_lost_creation(client, second, path)
     if second is not None and second.parent == first.batch_id:
         run.reask_state = second
         if second.finished:
@@ -598,10 +730,9 @@ def _reask_round(
             _request_line(line_id, reask_body(client, request, first.reasks[line_id]))
             for line_id, request in todo.items()
         ]
-        batch_id, file_id = _upload_and_create(client, _write_jsonl(lines, path))
         keys, labels = {c: first.keys[c] for c in todo}, {c: first.label(c) for c in todo}
-        second = BatchState(batch_id, file_id, keys, parent=first.batch_id, labels=labels)
-        second.save(path)
+        second = BatchState("", "", keys, parent=first.batch_id, labels=labels)
+        _upload_and_create(client, _write_jsonl(lines, path), second, path)
         run.reask_state, run.reask_submitted = second, len(todo)
     wait_for_batch(client, second, poll_seconds, progress, sleep)
     run.reasks = collect_batch(client, requests, second, path, first=first)

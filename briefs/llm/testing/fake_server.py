@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from email.parser import BytesParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from briefs.llm.batch import custom_id_of
 from briefs.llm.recording import label_of
@@ -80,6 +81,12 @@ def slow(seconds: float) -> Fault:
 def dropped() -> Fault:
     """Reads the request, then closes the connection without a word."""
     return Fault("drop")
+
+
+def done_then_dropped() -> Fault:
+    """Does what the request asks (a batch is created), then closes the connection without a word:
+    the reply is lost, the work is not."""
+    return Fault("drop_after")
 
 
 def malformed_body() -> Fault:
@@ -150,6 +157,7 @@ class FakeServer:
     # ("custom_id: String should have at most 64 characters"). None: no limit (OpenAI documents none).
     custom_id_limit: int | None = 64
     batch_api: bool = True  # False: /v1/files and /v1/batches are not found, as on vLLM's or llama.cpp's server
+    batch_list: bool = True  # False: GET /v1/batches (the list) is not found, though a batch can be created
 
     def __post_init__(self) -> None:
         self.requests: list[Seen] = []
@@ -263,16 +271,20 @@ class _Handler(BaseHTTPRequestHandler):
         super().setup()
         # Without this, Nagle's algorithm and delayed ACKs add ~40 ms to every response.
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._drop_reply = False
 
     def _batch_api_refused(self, method: str) -> bool:
         """Count a request of the files and batches APIs; answer it here (True) when there is no
-        Batch API or a fault is scripted for it (``BATCH_API``)."""
+        Batch API or a fault is scripted for it (``BATCH_API``). A ``done_then_dropped`` fault lets
+        the request through and marks its reply to be lost (``_reply_batch_api``)."""
         fake = self.fake
         with fake._lock:
             fake.batch_calls.append(f"{method} {self.path}")
             queue = fake._scripts.get(BATCH_API)
             fault = queue.popleft() if queue else OK
-        if not fake.batch_api:
+        self._drop_reply = fault.kind == "drop_after"
+        listing = method == "GET" and self.path.split("?")[0].rstrip("/") == "/v1/batches"
+        if not fake.batch_api or (listing and not fake.batch_list):
             self._send_json(404, {"detail": "Not Found"})  # what vLLM's server (FastAPI) answers an unknown route
             return True
         if fault.kind in ("status", "drop"):
@@ -290,6 +302,9 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send_json(404, {"error": {"message": "no such file", "type": "invalid_request_error"}})
             else:
                 self._send(200, data, {"content-type": "application/octet-stream"})
+            return
+        if self.path.split("?")[0].rstrip("/") == "/v1/batches":
+            self._send_json(200, _listed_batches(fake, self.path))
             return
         if self.path.startswith("/v1/batches/"):
             batch = _retrieved_batch(fake, self.path.split("/")[3])
@@ -312,7 +327,11 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(200, _batch_upload(self.fake, self.headers.get("content-type", ""), raw))
             return
         if self.path.rstrip("/") == "/v1/batches":
-            self._send_json(200, _run_batch(self.fake, json.loads(raw)))
+            created = _run_batch(self.fake, json.loads(raw))
+            if self._drop_reply:  # created, and the reply lost on the way
+                self._respond(Fault("drop"), BATCH_API, {}, 0)
+            else:
+                self._send_json(200, created)
             return
         try:
             body = json.loads(raw)
@@ -489,6 +508,7 @@ def _run_batch(fake: FakeServer, body: dict[str, Any]) -> dict[str, Any]:
             "endpoint": body.get("endpoint"),
             "input_file_id": body.get("input_file_id"),
             "completion_window": body.get("completion_window"),
+            "metadata": body.get("metadata"),
             "status": "completed",
             "created_at": now,
             "completed_at": now,
@@ -529,6 +549,27 @@ def _refused_lines(fake: FakeServer, lines: list[str]) -> list[dict[str, Any]]:
         for number, custom_id in enumerate(ids, 1)
         if limit is not None and len(custom_id) > limit
     ]
+
+
+def _listed_batches(fake: FakeServer, path: str) -> dict[str, Any]:
+    """GET /v1/batches?limit=&after=: the batches created, newest first, a page at a time (the
+    cursor page the SDK pages through: ``after`` is the last id of the page before)."""
+    query = parse_qs(urlsplit(path).query)
+    limit = int(query.get("limit", ["20"])[0])
+    with fake._lock:
+        newest_first = [fake.batches[batch_id] for batch_id in reversed(fake.batches)]
+    after = query.get("after", [""])[0]
+    if after:
+        ids = [batch["id"] for batch in newest_first]
+        newest_first = newest_first[ids.index(after) + 1 :] if after in ids else []
+    page = newest_first[:limit]
+    return {
+        "object": "list",
+        "data": page,
+        "first_id": page[0]["id"] if page else None,
+        "last_id": page[-1]["id"] if page else None,
+        "has_more": len(newest_first) > limit,
+    }
 
 
 def _retrieved_batch(fake: FakeServer, batch_id: str) -> dict[str, Any] | None:
