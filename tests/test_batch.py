@@ -222,6 +222,21 @@ def test_an_endpoint_without_a_batch_api_says_so_and_how_to_run_the_batch_yourse
     assert not list(Path(os.environ["BRIEFS_HOME"]).glob("batches/*.json")), "no state: nothing was sent"
 
 
+def test_a_batch_the_endpoint_does_not_know_is_said_to_be_unknown_not_a_missing_batch_api(week, tmp_path: Path) -> None:
+    """A 404 to a batch's retrieval means the id is unknown there (a state from another endpoint or key,
+    a batch the provider deleted), not that the server has no Batch API."""
+    assert briefs("batch", "submit", *PERIOD).exit_code == 0
+    path = tmp_path / "briefs-home" / "batches" / f"{RANGE.label}.json"
+    state = json.loads(path.read_text(encoding="utf-8"))
+    path.write_text(json.dumps({**state, "batch_id": "batch_from_elsewhere"}), encoding="utf-8")
+    for command in ("status", "collect"):
+        result = briefs("batch", command, *PERIOD)
+        assert result.exit_code == 3, result.output
+        [line] = result.output.splitlines()
+        assert line.startswith(f"briefs: error: batch batch_from_elsewhere: not found at {week.base_url}"), line
+        assert "no Batch API" not in line and "--offline" not in line
+
+
 def test_a_busy_batches_endpoint_is_asked_again_as_a_model_call_is(week) -> None:
     week.batch_polls = 2
     week.script(fake_server.BATCH_API, fake_server.rate_limited(retry_after_ms="10"), fake_server.server_error(503))

@@ -362,9 +362,12 @@ def _look_for(client: ModelClient, submission: str, then: str) -> tuple[bool, An
         page = _batch_api(client, what, page.get_next_page)
 
 
-def _batch_api(client: ModelClient, what: str, send: Callable[[], T], attempts: int | None = None) -> T:
+def _batch_api(
+    client: ModelClient, what: str, send: Callable[[], T], attempts: int | None = None, *, by_id: bool = False
+) -> T:
     """One request of the files and batches APIs, asked again as a model call is (a 429, a 5xx, a
-    dropped connection); one that fails for good is a ModelError saying what to change, as a call's."""
+    dropped connection); one that fails for good is a ModelError saying what to change, as a call's.
+    ``by_id``: the request names a batch or file by its id, so a 404 says the id is unknown there."""
     tries = 0
 
     def attempt() -> T:
@@ -382,14 +385,24 @@ def _batch_api(client: ModelClient, what: str, send: Callable[[], T], attempts: 
     try:
         return retrying(attempt)
     except APIError as error:
-        raise _batch_api_failure(client, what, error, tries, time.monotonic() - started) from None
+        raise _batch_api_failure(client, what, error, tries, time.monotonic() - started, by_id) from None
 
 
-def _batch_api_failure(client: ModelClient, what: str, error: APIError, attempts: int, elapsed: float) -> ModelError:
-    """What a request of the files and batches APIs failed with: a server without them (vLLM's,
-    llama.cpp's and Ollama's have none) or a request it refused says so; the rest as a call's failure."""
+def _batch_api_failure(
+    client: ModelClient, what: str, error: APIError, attempts: int, elapsed: float, by_id: bool = False
+) -> ModelError:
+    """What a request of the files and batches APIs failed with: an id the server does not know, a
+    server without these APIs (vLLM's, llama.cpp's and Ollama's have none) or a request it refused says
+    so; the rest as a call's failure."""
     status = error.status_code if isinstance(error, APIStatusError) else None
     where = client._where()
+    if status == 404 and by_id:
+        return ModelRequestError(
+            f"{what}: not found at {where.url} ({client._scrub(describe(error))}); the batch state names "
+            "what this endpoint does not know (made with another endpoint or key, or deleted since)",
+            label=what,
+            attempts=attempts,
+        )
     if status in (404, 405):
         return ModelRequestError(
             f"{what}: {where.url} has no Batch API ({client._scrub(describe(error))}); "
@@ -429,7 +442,9 @@ def retrieve_batch(client: ModelClient, state: BatchState) -> Any:
             f"the batch tagged {state.submission} got no reply to its creation; submit again: "
             "the batch it may have made is looked for before another is created"
         )
-    return _batch_api(client, f"batch {state.batch_id}", lambda: client._openai.batches.retrieve(state.batch_id))
+    return _batch_api(
+        client, f"batch {state.batch_id}", lambda: client._openai.batches.retrieve(state.batch_id), by_id=True
+    )
 
 
 def collect_batch(
@@ -446,7 +461,9 @@ def collect_batch(
     lines: list[str] = []
     for file_id in (batch.output_file_id, batch.error_file_id):
         if file_id:
-            content = _batch_api(client, f"file {file_id} of batch {state.batch_id}", _reader(client, file_id))
+            content = _batch_api(
+                client, f"file {file_id} of batch {state.batch_id}", _reader(client, file_id), by_id=True
+            )
             lines += content.splitlines()
     found = _collect_lines(client, requests, state, state_path, batch.status, lines, first=first)
     found.errors = [_batch_error(error) for error in (batch.errors.data or [])] if batch.errors else []
