@@ -714,13 +714,7 @@ def one_per_deadline(deadlines: Iterable[StoredDeadline]) -> list[StoredDeadline
     """The first of each deadline_identity: a repost restating a deadline, or a requirement and the
     document's date list stating the same date, give it once. The store's order puts the earliest
     week first and, within a document, a requirement (which has a sentence) before a bare phrase."""
-    seen: set[tuple[str, str]] = set()
-    kept = []
-    for deadline in deadlines:
-        if (key := deadline_identity(deadline)) not in seen:
-            seen.add(key)
-            kept.append(deadline)
-    return kept
+    return [statements[0] for statements in statements_of_each(deadlines)]
 
 
 # --- search and export ---------------------------------------------------------------------------------
