@@ -177,13 +177,13 @@ def _deadlines_for(deadlines: list[UpcomingDeadline], team: Team) -> list[Upcomi
     (the deadline's own, else another requirement's stating it for the team's products)."""
     kept = []
     for deadline in deadlines:
-        others = [s for s in deadline.also_stated if _wanted(s, team)]
         statements: list[UpcomingDeadline | DeadlineStatement] = [deadline, *deadline.also_stated]
-        chosen = statement_for(statements, team)
-        if chosen is deadline:
-            kept.append(deadline.model_copy(update={"also_stated": others}))
-        elif chosen is not None:
-            kept.append(deadline.model_copy(update={**chosen.model_dump(), "also_stated": others[1:]}))
+        wanted = [s for s in statements if _wanted(s, team)]
+        if not wanted:
+            continue
+        first, rest = wanted[0], wanted[1:]
+        words = {} if first is deadline else first.model_dump()
+        kept.append(deadline.model_copy(update={**words, "also_stated": rest}))
     return kept
 
 
